@@ -1,0 +1,154 @@
+/**
+ * @title What a socket is: one connection, two ends
+ * @concept A socket is one end of a conversation: an (IP address, port) pair inside a process, and the process has a PID that is not a port.
+ * @notes #11-one-connection-two-ends-01-socket
+ * @run npx tsx scripts/01-socket.ts
+ * @resource https://nodejs.org/api/net.html#class-netsocket
+ * @resource https://man7.org/linux/man-pages/man7/ip.7.html
+ *
+ * A server runs in a child process, so each end lives in its own process with its own PID.
+ * The client connects, the server answers with its PID over the connection, and the kernel's
+ * table of TCP sockets (/proc/net/tcp) shows the same connection as two rows, one per end.
+ */
+import { createConnection, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isMain, runScript, type Line } from './lib/cli.ts';
+import { startNodeChild } from './lib/child.ts';
+import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { onceWithin } from './lib/wait.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 2000;
+
+/** The server's side, run with `node -e` in a child process: listen, accept one client, answer its question with our PID. */
+const SERVER_SOURCE = `
+const net = require('node:net');
+const server = net.createServer((socket) => {
+  process.send({ accepted: { localAddress: socket.localAddress, localPort: socket.localPort,
+                             remoteAddress: socket.remoteAddress, remotePort: socket.remotePort } });
+  socket.once('data', () => {
+    socket.end('pid ' + process.pid);
+    server.close();
+  });
+});
+server.listen(0, ${JSON.stringify(HOST)}, () => process.send({ listening: server.address() }));
+`;
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface SocketObservations {
+  client: { pid: number; local: Endpoint; remote: Endpoint; heard: string };
+  server: { pid: number; listening: Endpoint; accepted: { local: Endpoint; remote: Endpoint } };
+  /** The kernel's rows for this server's port: the listener and both ends of the connection. */
+  kernelRows: Array<{ state: string; local: Endpoint; remote: Endpoint; inode: number }> | null;
+  interfaces: Array<{ name: string; family: string; cidr: string; internal: boolean }>;
+}
+
+function rank(row: SocketRow, serverPort: number): number {
+  if (row.state === 'LISTEN') return 0;
+  return row.localPort === serverPort ? 1 : 2;
+}
+
+/** Connects to a server in another process and records both ends of the one connection. */
+export async function observeSocket(): Promise<SocketObservations> {
+  const server = await startNodeChild(SERVER_SOURCE);
+  let client: Socket | undefined;
+  try {
+    const { listening } = await server.next<{ listening: Endpoint }>(STEP_TIMEOUT_MS, 'the server to listen');
+
+    client = createConnection({ host: HOST, port: listening.port });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the server');
+    const { accepted } = await server.next<{ accepted: Record<string, string | number> }>(STEP_TIMEOUT_MS, 'the server to accept');
+
+    // Read the kernel's table while the connection is still open on both ends.
+    const kernelRows = hasProcNet
+      ? (await readTable('tcp'))
+          .filter((row) => row.localPort === listening.port || row.remotePort === listening.port)
+          // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the client's.
+          .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
+          .map((row) => ({
+            state: row.state,
+            local: { address: row.localAddress, port: row.localPort },
+            remote: { address: row.remoteAddress, port: row.remotePort },
+            inode: row.inode,
+          }))
+      : null;
+
+    let heard = '';
+    client.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
+    client.write('who are you?');
+    await onceWithin(client, 'end', STEP_TIMEOUT_MS, "the server's reply");
+
+    return {
+      client: {
+        pid: process.pid,
+        local: { address: client.localAddress!, port: client.localPort! },
+        remote: { address: client.remoteAddress!, port: client.remotePort! },
+        heard,
+      },
+      server: {
+        pid: server.pid,
+        listening: { address: listening.address, port: listening.port },
+        accepted: {
+          local: { address: String(accepted.localAddress), port: Number(accepted.localPort) },
+          remote: { address: String(accepted.remoteAddress), port: Number(accepted.remotePort) },
+        },
+      },
+      kernelRows,
+      interfaces: Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
+        (addresses ?? []).map((entry) => ({ name, family: entry.family, cidr: entry.cidr ?? entry.address, internal: entry.internal })),
+      ),
+    };
+  } finally {
+    client?.destroy();
+    await server.stop();
+  }
+}
+
+const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
+
+export function renderSocket(seen: SocketObservations): Line[] {
+  const { client, server } = seen;
+  const lines: Line[] = [
+    ['server', `pid ${server.pid} listens on ${at(server.listening)}`],
+    ['client', `pid ${client.pid} connects from ${at(client.local)} to ${at(client.remote)}`],
+    ['server', `accepted a client: this end ${at(server.accepted.local)}, the other end ${at(server.accepted.remote)}`],
+    ['client', `asked "who are you?" and heard "${client.heard}"`],
+  ];
+  if (seen.kernelRows) {
+    for (const row of seen.kernelRows) {
+      const whose = row.state === 'LISTEN' ? 'the listener' : row.local.port === server.listening.port ? "the server's end" : "the client's end";
+      lines.push(['kernel', `${row.state.padEnd(11)} ${at(row.local)} -> ${at(row.remote)}, inode ${row.inode} (${whose})`]);
+    }
+  } else {
+    lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);
+  }
+  const sameAddress = client.local.address === server.accepted.local.address;
+  lines.push(
+    ['socket', `both ends have the IP ${client.local.address}${sameAddress ? '' : ` and ${server.accepted.local.address}`}; the ports tell them apart`],
+    ['socket', `a port names a socket; a PID names a process: the server's PID is not its port`],
+  );
+  for (const entry of seen.interfaces) {
+    lines.push(['machine', `${entry.name} ${entry.cidr} (${entry.family}${entry.internal ? ', loopback' : ''})`]);
+  }
+  return lines;
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/01-socket.ts [--json]
+
+Opens one TCP connection between this process and a server in a child process, on ${HOST},
+and shows both ends: each end's IP address and port, each process's PID, and the kernel's
+rows for the connection. Lists this machine's addresses per interface.
+
+  --json   print the observations as one JSON document
+  --help   show this text`,
+    demo: observeSocket,
+    render: renderSocket,
+  });
+}

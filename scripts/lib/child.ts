@@ -1,0 +1,50 @@
+/**
+ * A second process for demos that need one (a server with its own PID, a listener we can freeze
+ * with SIGSTOP). The child runs a short piece of plain JavaScript, shown in the calling script,
+ * and talks back over Node's IPC channel with `process.send`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { within } from './wait.ts';
+
+export interface NodeChild {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** The next message the child sent with `process.send`, waiting at most `ms`. */
+  next<T = unknown>(ms: number, what: string): Promise<T>;
+  /** Sends a message to the child's `process.on('message')`. */
+  send(message: unknown): void;
+  /** Ends the child (SIGKILL also wakes a stopped one) and waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts `node -e SOURCE` with an IPC channel; `source` is CommonJS, so `require` works there. */
+export async function startNodeChild(source: string, startMs = 5000): Promise<NodeChild> {
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const inbox: unknown[] = [];
+  const waiters: Array<(message: unknown) => void> = [];
+  child.on('message', (message) => (waiters.length > 0 ? waiters.shift()!(message) : inbox.push(message)));
+  const exited = once(child, 'exit');
+  await within(once(child, 'spawn'), startMs, 'the child process to start');
+
+  return {
+    process: child,
+    pid: child.pid!,
+    next<T>(ms: number, what: string): Promise<T> {
+      if (inbox.length > 0) return Promise.resolve(inbox.shift() as T);
+      const message = new Promise<T>((resolve) => waiters.push(resolve as (message: unknown) => void));
+      // If the child dies first, say so instead of waiting out the timer.
+      const died = exited.then(([code, signal]) => {
+        throw new Error(`the child exited (${signal ?? code}) before sending ${what}`);
+      });
+      return within(Promise.race([message, died]), ms, what);
+    },
+    send(message: unknown): void {
+      child.send(message as Parameters<ChildProcess['send']>[0]);
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await within(exited, startMs, 'the child process to exit');
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Command-line plumbing shared by every script: strict flags, one-line errors with exit code 2,
+ * `--help`, `--json`, and the "observe, then render" split. Nothing here is a socket lesson.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** Bad input from the user: reported as one `error:` line and exit code 2. */
+export class UsageError extends Error {}
+
+/** A flag definition as `node:util` parseArgs takes it. */
+export type FlagSpec = { type: 'string' | 'boolean'; short?: string; default?: string | boolean };
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+/** True when this module is the program being run rather than an import of it. */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** Parses argv strictly: unknown flags and stray positionals become a UsageError. */
+export function parseFlags(argv: string[], flags: Record<string, FlagSpec>): FlagValues {
+  try {
+    const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
+    return values as FlagValues;
+  } catch (error) {
+    // parseArgs explains itself in one sentence; keep only that sentence.
+    throw new UsageError(String((error as Error).message).split('\n')[0]);
+  }
+}
+
+/** Reads an integer flag, insisting on digits only and the range [min, max]. */
+export function integerFlag(values: FlagValues, name: string, min: number, max: number): number {
+  const raw = values[name];
+  if (typeof raw !== 'string') throw new UsageError(`--${name} needs a value`);
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** A TCP or UDP port: 0 (let the kernel choose) up to 65535. */
+export function portFlag(values: FlagValues, name = 'port'): number {
+  return integerFlag(values, name, 0, 65535);
+}
+
+/** One line of a timeline: who speaks (`server`, `client`, `kernel`, ...) and what happened. */
+export type Line = readonly [role: string, text: string];
+
+/** Renders role-prefixed lines with the roles aligned, so the story reads down one column. */
+export function renderTimeline(lines: readonly Line[]): string {
+  const width = Math.max(0, ...lines.map(([role]) => role.length)) + 1;
+  return lines.map(([role, text]) => `${`${role}:`.padEnd(width)} ${text}`.trimEnd()).join('\n');
+}
+
+export interface ScriptDefinition<Observations> {
+  /** Printed by --help: what the script shows and which flags it takes. */
+  usage: string;
+  /** The script's own flags; --help and --json are added here. */
+  flags?: Record<string, FlagSpec>;
+  /** Runs the demonstration and returns what was observed, as plain data. */
+  demo(values: FlagValues): Promise<Observations>;
+  /** Turns the observations into role-prefixed lines for a reader. */
+  render(observations: Observations): readonly Line[];
+  /** When present and --serve is given, serves real clients instead of running the demo. */
+  serve?(values: FlagValues): Promise<void>;
+}
+
+/**
+ * The entry point of every script: parse flags, run the demo (or serve), print a timeline or
+ * one JSON document. Usage errors exit 2 with one line; anything unexpected exits 1 with one line.
+ */
+export async function runScript<Observations>(definition: ScriptDefinition<Observations>, argv = process.argv.slice(2)): Promise<void> {
+  const flags: Record<string, FlagSpec> = {
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    ...(definition.serve ? { serve: { type: 'boolean' } } : {}),
+    ...definition.flags,
+  };
+  try {
+    const values = parseFlags(argv, flags);
+    if (values.help) {
+      process.stdout.write(`${definition.usage.trim()}\n`);
+      return;
+    }
+    if (values.serve && definition.serve) {
+      await definition.serve(values);
+      return;
+    }
+    const observations = await definition.demo(values);
+    const output = values.json ? JSON.stringify(observations, null, 2) : renderTimeline(definition.render(observations));
+    process.stdout.write(`${output}\n`);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
+
+/**
+ * Keeps a server up for real clients until SIGINT or SIGTERM, then runs `close` and returns,
+ * so the script exits 0 on its own once every handle is closed.
+ */
+export async function untilSignal(close: () => Promise<void>): Promise<void> {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  process.stderr.write(`${signal}: closing\n`);
+  await close();
+}

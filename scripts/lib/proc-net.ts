@@ -1,0 +1,143 @@
+/**
+ * Reads the kernel's socket tables, /proc/net/{tcp,tcp6,udp,udp6}: one row per socket in this
+ * network namespace, with its addresses, state, queue lengths, owner uid and inode. This is the
+ * same table `ss` and `netstat` read; it is Linux only.
+ */
+import { readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+
+export type Table = 'tcp' | 'tcp6' | 'udp' | 'udp6';
+
+/** The kernel's numbering of TCP states (include/net/tcp_states.h). UDP uses 01 when connected, 07 otherwise. */
+export const TCP_STATES: Readonly<Record<number, string>> = {
+  0x01: 'ESTABLISHED',
+  0x02: 'SYN_SENT',
+  0x03: 'SYN_RECV',
+  0x04: 'FIN_WAIT1',
+  0x05: 'FIN_WAIT2',
+  0x06: 'TIME_WAIT',
+  0x07: 'CLOSE',
+  0x08: 'CLOSE_WAIT',
+  0x09: 'LAST_ACK',
+  0x0a: 'LISTEN',
+  0x0b: 'CLOSING',
+  0x0c: 'NEW_SYN_RECV',
+};
+
+export interface SocketRow {
+  table: Table;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: string;
+  /** Bytes waiting to be sent (TCP), or queued datagram bytes (UDP). */
+  txQueue: number;
+  /** Bytes waiting to be read; for a listening TCP socket, the number of connections waiting for accept(). */
+  rxQueue: number;
+  uid: number;
+  inode: number;
+  /** UDP only: datagrams this socket dropped (receive buffer full and the like). */
+  drops?: number;
+}
+
+/** The kernel prints each 32-bit word of an address in host byte order. */
+function wordBytes(hexWord: string): Buffer {
+  const bytes = Buffer.from(hexWord, 'hex');
+  return endianness() === 'LE' ? bytes.reverse() : bytes;
+}
+
+/** Shortens eight 16-bit groups the usual way: the longest run of two or more zero groups becomes "::". */
+function formatIPv6(groups: number[]): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < groups.length; start++) {
+    let length = 0;
+    while (groups[start + length] === 0) length++;
+    if (length > bestLength) [bestStart, bestLength] = [start, length];
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** Decodes "0100007F:1F90" (IPv4) or a 32-digit IPv6 form into an address and port. */
+export function decodeEndpoint(field: string): { address: string; port: number } {
+  const [hexAddress, hexPort] = field.split(':');
+  const port = parseInt(hexPort, 16);
+  if (hexAddress.length === 8) return { address: [...wordBytes(hexAddress)].join('.'), port };
+  const bytes = Buffer.concat([0, 8, 16, 24].map((offset) => wordBytes(hexAddress.slice(offset, offset + 8))));
+  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
+  const isV4Mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  const address = isV4Mapped ? `::ffff:${[...bytes.subarray(12)].join('.')}` : formatIPv6(groups);
+  return { address, port };
+}
+
+/** Parses the text of one /proc/net table (header line included). */
+export function parseTable(table: Table, text: string): SocketRow[] {
+  return text
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const fields = line.trim().split(/\s+/);
+      const local = decodeEndpoint(fields[1]);
+      const remote = decodeEndpoint(fields[2]);
+      const [txQueue, rxQueue] = fields[4].split(':').map((hex) => parseInt(hex, 16));
+      const row: SocketRow = {
+        table,
+        localAddress: local.address,
+        localPort: local.port,
+        remoteAddress: remote.address,
+        remotePort: remote.port,
+        state: TCP_STATES[parseInt(fields[3], 16)] ?? `0x${fields[3]}`,
+        txQueue,
+        rxQueue,
+        uid: Number(fields[7]),
+        inode: Number(fields[9]),
+      };
+      if (table.startsWith('udp')) row.drops = Number(fields[12]);
+      return row;
+    });
+}
+
+/** Reads one table of this network namespace; an absent table (IPv6 disabled) reads as empty. */
+export async function readTable(table: Table): Promise<SocketRow[]> {
+  try {
+    return parseTable(table, await readFile(`/proc/net/${table}`, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The rows of several tables, in the order given. */
+export async function readTables(tables: readonly Table[]): Promise<SocketRow[]> {
+  return (await Promise.all(tables.map(readTable))).flat();
+}
+
+/** Reads one of the kernel's tunables under /proc/sys, such as "net/core/somaxconn", as text. */
+export async function readSysctl(path: string): Promise<string> {
+  return (await readFile(`/proc/sys/${path}`, 'utf8')).trim();
+}
+
+/** True on Linux, where /proc/net exists; scripts say so in one line elsewhere. */
+export const hasProcNet = process.platform === 'linux';
+
+/**
+ * Reads the namespace-wide counters of /proc/net/snmp and /proc/net/netstat as
+ * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }. Each protocol has a line of
+ * names followed by a line of values.
+ */
+export async function readCounters(): Promise<Record<string, number>> {
+  const counters: Record<string, number> = {};
+  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const [protocol, ...names] = lines[i].split(/\s+/);
+      const values = lines[i + 1].split(/\s+/).slice(1);
+      names.forEach((name, j) => (counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j])));
+    }
+  }
+  return counters;
+}

@@ -1,0 +1,38 @@
+/**
+ * Bounded waiting. Every wait in this collection ends: either the awaited event happens or a
+ * timer fails it with a message that names what never came.
+ */
+import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
+
+/** Settles like `promise`, or rejects after `ms` with "timed out after MS ms waiting for WHAT". */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `events.once` with a deadline: resolves with the event's arguments. */
+export function onceWithin(emitter: EventEmitter, event: string, ms: number, what = `'${event}'`): Promise<unknown[]> {
+  return within(once(emitter, event), ms, what);
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined. For kernel state that has no
+ * event to wait on (a row appearing in /proc/net/tcp); bounded like every other wait.
+ */
+export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms: number, what: string, everyMs = 5): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Exercise: what a socket is. No knobs here; predict, then run:
+ *   - Do the two ends of one connection share an IP address? A port? A PID?
+ *   - How many rows does the kernel keep for one connection between two local processes?
+ * Run: npm run exercise -- 01
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { observeSocket } from '../scripts/01-socket.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { linuxOnly } from './lib/tools.ts';
+
+const seen = await observeSocket();
+
+test('each end of a connection is an (IP address, port) pair, and the two pairs mirror each other', () => {
+  assert.deepEqual(seen.client.remote, seen.server.listening, 'the client talks to the address the server listens on');
+  assert.deepEqual(seen.server.accepted.remote, seen.client.local, "the server sees the client's own address and port");
+  assert.deepEqual(seen.server.accepted.local, seen.client.remote);
+});
+
+test('on one machine both ends share the IP address and differ by port', () => {
+  assert.equal(seen.client.local.address, seen.server.accepted.local.address);
+  assert.notEqual(seen.client.local.port, seen.server.accepted.local.port);
+});
+
+test('each end lives in its own process, and a PID is not a port', () => {
+  assert.notEqual(seen.client.pid, seen.server.pid);
+  assert.equal(seen.client.heard, `pid ${seen.server.pid}`, 'the server told the client its PID over the socket');
+  assert.notEqual(seen.server.pid, seen.server.listening.port);
+});
+
+test('the kernel keeps one row per socket: the listener and one per end of the connection', { skip: linuxOnly }, () => {
+  const rows = seen.kernelRows!;
+  const port = seen.server.listening.port;
+  assert.deepEqual(rows.map((row) => row.state).sort(), ['ESTABLISHED', 'ESTABLISHED', 'LISTEN']);
+  const serverEnd = rows.find((row) => row.state === 'ESTABLISHED' && row.local.port === port);
+  const clientEnd = rows.find((row) => row.state === 'ESTABLISHED' && row.remote.port === port);
+  assert.deepEqual(serverEnd?.remote, seen.client.local);
+  assert.deepEqual(clientEnd?.local, seen.client.local);
+  assert.equal(new Set(rows.map((row) => row.inode)).size, 3, 'three sockets, three inodes');
+});
+
+test('the loopback interface carries 127.0.0.1', () => {
+  assert.ok(seen.interfaces.some((entry) => entry.internal && entry.cidr === '127.0.0.1/8'));
+});
+
+test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('01-socket'));
+
+test('an unknown flag is one error line and exit code 2', () => assertRejects('01-socket', ['--clients', '3'], /Unknown option '--clients'/));

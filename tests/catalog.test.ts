@@ -1,0 +1,84 @@
+/**
+ * The collection holds together: every numbered script has its header tags, a test file, a
+ * NOTES.md section that links both and shows a checked sample, and a row in README.md.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from './lib/transcript.ts';
+
+const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
+const scripts = readdirSync(join(ROOT, 'scripts'))
+  .filter((name) => /^\d\d-[a-z0-9-]+\.ts$/.test(name))
+  .sort();
+const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The tags of a script's leading JSDoc block: { title: ['...'], resource: ['...', '...'] }. */
+function headerTags(source: string): Record<string, string[]> {
+  const header = /^\/\*\*([\s\S]*?)\*\//.exec(source);
+  const tags: Record<string, string[]> = {};
+  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? []) (tags[tag] ??= []).push(value.trim());
+  return tags;
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (letters of any script kept). */
+function anchorOf(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+}
+
+/** Each heading of NOTES.md with its anchor and the text under it, up to the next heading of its level or above. */
+function notesSections(): Array<{ anchor: string; body: string }> {
+  const headings = [...notes.matchAll(/^(#{1,6}) (.+)$/gm)];
+  return headings.map((match, i) => {
+    const level = match[1].length;
+    const next = headings.slice(i + 1).find((later) => later[1].length <= level);
+    return { anchor: anchorOf(match[2]), body: notes.slice(match.index!, next?.index ?? notes.length) };
+  });
+}
+
+test('there is at least one numbered script, and no two share a number', () => {
+  assert.ok(scripts.length > 0);
+  const numbers = scripts.map((name) => name.slice(0, 2));
+  assert.deepEqual(numbers, [...new Set(numbers)], `duplicate numbers among ${scripts.join(', ')}`);
+});
+
+for (const file of scripts) {
+  const base = file.replace(/\.ts$/, '');
+  const source = readFileSync(join(ROOT, 'scripts', file), 'utf8');
+  const tags = headerTags(source);
+  const testFile = `tests/${base}.test.ts`;
+
+  test(`${base}: the header has ${REQUIRED_TAGS.map((tag) => `@${tag}`).join(', ')}`, () => {
+    for (const tag of REQUIRED_TAGS) assert.ok(tags[tag]?.[0], `scripts/${file} has no @${tag}`);
+  });
+
+  test(`${base}: @run names this very file`, () => {
+    const run = tags.run?.[0] ?? '';
+    assert.match(run, new RegExp(`^npx tsx scripts/${base}\\.ts\\b`), `@run is "${run}"`);
+    assert.ok(existsSync(join(ROOT, 'scripts', file)));
+  });
+
+  test(`${base}: has a test file, and lists @knobs when its tests read any`, () => {
+    assert.ok(existsSync(join(ROOT, testFile)), `${testFile} is missing`);
+    const testSource = readFileSync(join(ROOT, testFile), 'utf8');
+    const knobs = [...testSource.matchAll(/knob\('([A-Z_]+)'/g)].map((match) => match[1]);
+    for (const knobName of knobs) assert.match(tags.knobs?.join(' ') ?? '', new RegExp(`\\b${knobName}\\b`), `@knobs does not list ${knobName}`);
+  });
+
+  test(`${base}: its NOTES.md section links the script and the test, and shows a checked sample`, () => {
+    const anchor = (tags.notes?.[0] ?? '').replace(/^#/, '');
+    const section = notesSections().find((candidate) => candidate.anchor === anchor);
+    assert.ok(section, `NOTES.md has no heading with the anchor #${anchor}`);
+    assert.ok(section.body.includes(`](scripts/${file})`), `the section does not link scripts/${file}`);
+    assert.ok(section.body.includes(`](${testFile})`), `the section does not link ${testFile}`);
+    assert.ok(section.body.includes(`<!-- transcript: ${base} -->`), 'the section shows no checked sample');
+  });
+
+  test(`${base}: README.md has a row for it`, () => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| ${base.slice(0, 2)} `));
+    assert.ok(row, `README.md has no table row starting "| ${base.slice(0, 2)} "`);
+    assert.ok(row.includes(`scripts/${file}`), `the row does not name scripts/${file}`);
+  });
+}

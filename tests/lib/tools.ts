@@ -1,0 +1,34 @@
+/**
+ * Skipping honestly. A test that needs Linux or an outside tool skips with the reason when it is
+ * missing, except under REQUIRE_TOOLS=1 (CI), where a missing tool is a failure.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { findTool } from '../../scripts/lib/tools.ts';
+
+const toolsRequired = process.env.REQUIRE_TOOLS === '1';
+
+/** Debian package that provides each tool, for the skip message. */
+const PACKAGE_OF: Record<string, string> = {
+  ss: 'iproute2',
+  lsof: 'lsof',
+  strace: 'strace',
+  tcpdump: 'tcpdump',
+  sockperf: 'sockperf',
+  iperf3: 'iperf3',
+  socat: 'socat',
+  nc: 'netcat-openbsd',
+};
+
+/** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */
+export async function toolOrSkip(t: TestContext, name: string): Promise<string | undefined> {
+  const path = await findTool(name);
+  if (path) return path;
+  const reason = `${name} is not installed (apt-get install ${PACKAGE_OF[name] ?? name})`;
+  assert.ok(!toolsRequired, `${reason}, and REQUIRE_TOOLS=1 says it must be`);
+  t.skip(reason);
+  return undefined;
+}
+
+/** Skip options for a whole test or suite that reads Linux's /proc views. */
+export const linuxOnly = process.platform === 'linux' ? false : 'reads Linux-only views (/proc/net, /proc/PID/fd)';

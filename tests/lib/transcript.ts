@@ -1,0 +1,129 @@
+/**
+ * Transcript checks: the sample output printed in NOTES.md is the expected transcript. A test
+ * runs the exact command the sample shows, masks what changes from run to run (ports, PIDs,
+ * descriptors, inodes, timings) on both sides, and compares line by line, so the notes can never
+ * drift from what the script really prints.
+ *
+ * A sample in NOTES.md looks like this (the marker names the script):
+ *
+ *     <!-- transcript: 03-accept -->
+ *     ```console
+ *     $ npx tsx scripts/03-accept.ts --clients 2
+ *     server: listening on 127.0.0.1:40123
+ *     …
+ *     ```
+ *
+ * A line holding only "…" matches any number of lines (for output that depends on the machine,
+ * such as its list of network interfaces).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export type Mask = readonly [pattern: RegExp, replacement: string];
+
+/** What varies between runs, in the words the scripts use for it. */
+export const MASKS: readonly Mask[] = [
+  [/\b(\d{1,3}(?:\.\d{1,3}){3}):\d+\b/g, '$1:PORT'],
+  [/\[([0-9a-fA-F:.]+)\]:\d+\b/g, '[$1]:PORT'],
+  [/\b(ports?) \d+/g, '$1 PORT'],
+  [/\b(pid|PID) \d+/g, '$1 PID'],
+  [/\bfd \d+/g, 'fd FD'],
+  [/socket:\[\d+\]/g, 'socket:[INODE]'],
+  [/\binode \d+/g, 'inode INODE'],
+  [/\b\d+(?:\.\d+)? ?(ms|µs|s)\b/g, 'N $1'],
+  [/\brange \d+[–-]\d+/g, 'range LOW–HIGH'],
+];
+
+export function mask(text: string, extra: readonly Mask[] = []): string {
+  return [...MASKS, ...extra].reduce((masked, [pattern, replacement]) => masked.replace(pattern, replacement), text);
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a script as a learner would (`npx tsx scripts/NAME.ts ARGS`), with this Node and the tsx
+ * loader, bounded by `timeoutMs`. Never throws for a non-zero exit: the exit code is the result.
+ */
+export function runScript(script: string, args: readonly string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  const file = script.includes('/') ? script : `scripts/${script}.ts`;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file, ...args],
+      { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 10_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
+      },
+    );
+  });
+}
+
+export interface NotesSample {
+  /** The arguments after `npx tsx scripts/NAME.ts`. */
+  args: string[];
+  /** The output lines shown under the command. */
+  lines: string[];
+}
+
+/** Finds the sample marked `<!-- transcript: NAME -->` in NOTES.md. */
+export async function notesSample(name: string): Promise<NotesSample> {
+  const notes = await readFile(new URL('NOTES.md', `file://${ROOT}`), 'utf8');
+  const marker = `<!-- transcript: ${name} -->`;
+  const at = notes.indexOf(marker);
+  assert.notEqual(at, -1, `NOTES.md has no sample marked ${marker}`);
+  const block = /```console\n([\s\S]*?)\n```/.exec(notes.slice(at + marker.length));
+  assert.ok(block, `the sample after ${marker} is not a \`\`\`console block`);
+  const [command, ...lines] = block[1].split('\n');
+  const prefix = `$ npx tsx scripts/${name}.ts`;
+  assert.ok(command.startsWith(prefix), `the sample for ${name} must start with "${prefix}", not "${command}"`);
+  const args = command.slice(prefix.length).trim().split(/\s+/).filter(Boolean);
+  return { args, lines };
+}
+
+/** True when `actual` fits `expected`, where an expected line "…" stands for any number of lines. */
+function linesMatch(expected: readonly string[], actual: readonly string[]): boolean {
+  if (expected.length === 0) return actual.length === 0;
+  const [first, ...rest] = expected;
+  if (first.trim() === '…') {
+    for (let skip = 0; skip <= actual.length; skip++) if (linesMatch(rest, actual.slice(skip))) return true;
+    return false;
+  }
+  return actual.length > 0 && actual[0] === first && linesMatch(rest, actual.slice(1));
+}
+
+/**
+ * Runs the command shown in NOTES.md for `name` and asserts that its masked output is the
+ * masked sample. `extraMasks` cover what only this script varies (a measured rate, say).
+ */
+export async function assertOutputMatchesNotes(name: string, extraMasks: readonly Mask[] = []): Promise<void> {
+  const sample = await notesSample(name);
+  const run = await runScript(name, sample.args);
+  assert.equal(run.code, 0, `${name} ${sample.args.join(' ')} exited ${run.code}; stderr: ${run.stderr}`);
+  const actual = mask(run.stdout, extraMasks).trimEnd().split('\n');
+  const expected = mask(sample.lines.join('\n'), extraMasks).split('\n');
+  if (!linesMatch(expected, actual)) {
+    // No fit: show the whole difference, the wildcard lines left in place for the reader.
+    assert.deepEqual(actual, expected, `the output of ${name} no longer matches its sample in NOTES.md`);
+  }
+}
+
+/** Asserts the contract for bad input: exit code 2 and exactly one `error:` line on stderr. */
+export async function assertRejects(name: string, args: readonly string[], mentioning: RegExp): Promise<void> {
+  const run = await runScript(name, args);
+  assert.equal(run.code, 2, `${args.join(' ')} should exit 2, exited ${run.code}`);
+  assert.equal(run.stdout, '', 'nothing on stdout for bad input');
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
+  assert.match(lines[0], /^error: /);
+  assert.match(lines[0], mentioning);
+}
