@@ -30,9 +30,9 @@ export interface ToolResult {
 }
 
 /** Runs a tool to completion, bounded by `timeoutMs`; a non-zero exit is returned, not thrown. */
-export function runTool(file: string, args: readonly string[], timeoutMs = 5000): Promise<ToolResult> {
+export function runTool(file: string, args: readonly string[], timeoutMs = 5000, cwd?: string): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, cwd }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       if (error && typeof error.code === 'string') return reject(error); // ENOENT and the like: it never ran
       resolve({ stdout, stderr, code });

@@ -1,0 +1,193 @@
+/**
+ * @title accept() gives every client a socket of its own
+ * @concept The server flow is socket → bind → listen → accept, and every accept returns a new connected socket on the listener's port while the listening socket itself never carries a byte.
+ * @notes #22-accept-gives-every-client-its-own-socket-03-accept
+ * @run npx tsx scripts/03-accept.ts
+ * @resource https://nodejs.org/api/net.html#event-connection
+ * @resource https://man7.org/linux/man-pages/man2/accept.2.html
+ * @knobs CLIENTS (how many clients connect; default 3)
+ *
+ * The listener and every client live in this process, so the descriptors they get come from one
+ * table. Clients connect one after another; each says hello and hears its own words echoed back.
+ * `--serve` keeps the same server up as an echo server for real clients (nc, socat, ...).
+ */
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { hasProcNet, readTable } from './lib/proc-net.ts';
+import { onceWithin } from './lib/wait.ts';
+
+const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_CLIENTS = 3;
+export const MAX_CLIENTS = 1000;
+const STEP_TIMEOUT_MS = 2000;
+
+/**
+ * The descriptor behind a Node socket or server. Node keeps it on the internal handle; it is the
+ * number the kernel handed out (07-socket-descriptor finds the same number through /proc).
+ */
+function descriptorOf(socketOrServer: Socket | Server): number | null {
+  const handle = (socketOrServer as unknown as { _handle?: { fd?: number } })._handle;
+  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : null;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface AcceptedClient {
+  /** The client's own socket, as the client sees it. */
+  client: Endpoint & { fd: number | null };
+  /** The socket accept() returned on the server's side. */
+  accepted: { fd: number | null; local: Endpoint; remote: Endpoint; bytesRead: number };
+  said: string;
+  heardBack: string;
+}
+
+export interface AcceptObservations {
+  listener: { fd: number | null; local: Endpoint };
+  clients: AcceptedClient[];
+  /** Rows of /proc/net/tcp on the listener's port, seen while every connection was open. */
+  kernel: { listening: number; serverEnds: number; serverEndPorts: number[] } | null;
+}
+
+/** Echoes whatever a client sends on the socket accept() made for it. */
+function echo(socket: Socket): void {
+  socket.on('data', (chunk) => socket.write(chunk));
+  socket.on('end', () => socket.end());
+  socket.on('error', () => socket.destroy());
+}
+
+/** Listens, lets `clients` clients connect one at a time, and records what each accept() returned. */
+export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
+  // socket(), bind() and listen() happen inside this one call: Node does all three for us.
+  const server = createServer();
+  const clients: Socket[] = [];
+  try {
+    server.listen(0, DEFAULT_HOST);
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
+    const { address, port } = server.address() as AddressInfo;
+
+    const seen: AcceptedClient[] = [];
+    for (let i = 1; i <= clientCount; i++) {
+      const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
+      const client = createConnection({ host: DEFAULT_HOST, port });
+      clients.push(client);
+      const [serverSide] = (await accepted) as [Socket];
+      echo(serverSide);
+      await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
+
+      const said = `hello from client ${i}`;
+      client.setEncoding('utf8').write(said);
+      const [heardBack] = (await onceWithin(client, 'data', STEP_TIMEOUT_MS, `client ${i}'s echo`)) as [string];
+      seen.push({
+        client: { address: client.localAddress!, port: client.localPort!, fd: descriptorOf(client) },
+        accepted: {
+          fd: descriptorOf(serverSide),
+          local: { address: serverSide.localAddress!, port: serverSide.localPort! },
+          remote: { address: serverSide.remoteAddress!, port: serverSide.remotePort! },
+          bytesRead: serverSide.bytesRead,
+        },
+        said,
+        heardBack,
+      });
+    }
+
+    const rows = hasProcNet ? (await readTable('tcp')).filter((row) => row.localPort === port) : null;
+    return {
+      listener: { fd: descriptorOf(server), local: { address, port } },
+      clients: seen,
+      kernel: rows && {
+        listening: rows.filter((row) => row.state === 'LISTEN').length,
+        serverEnds: rows.filter((row) => row.state === 'ESTABLISHED').length,
+        serverEndPorts: rows.map((row) => row.localPort),
+      },
+    };
+  } finally {
+    for (const client of clients) client.destroy();
+    // The clients' destroy() above ends every accepted socket too, so close() has nothing left to wait for.
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
+const fdText = (fd: number | null) => (fd === null ? 'fd unknown on this OS' : `fd ${fd}`);
+
+export function renderAccept(seen: AcceptObservations): Line[] {
+  const lines: Line[] = [['server', `socket() + bind() + listen() on ${at(seen.listener.local)}, ${fdText(seen.listener.fd)}`]];
+  seen.clients.forEach((entry, index) => {
+    const name = `client ${index + 1}`;
+    lines.push(
+      [name, `connect() from ${at(entry.client)}, ${fdText(entry.client.fd)}`],
+      ['server', `accept() -> a new socket, ${fdText(entry.accepted.fd)}: ${at(entry.accepted.local)} <-> ${at(entry.accepted.remote)}`],
+      [name, `sent "${entry.said}", heard "${entry.heardBack}" on its own connection`],
+    );
+  });
+  if (seen.kernel) {
+    lines.push(['kernel', `${seen.kernel.listening} LISTEN row and ${seen.kernel.serverEnds} ESTABLISHED rows share local port ${seen.listener.local.port}`]);
+  } else {
+    lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);
+  }
+  const bytes = seen.clients.reduce((sum, entry) => sum + entry.accepted.bytesRead, 0);
+  lines.push(['server', `${bytes} bytes arrived, all on accepted sockets; the listener only hands out connections`]);
+  return lines;
+}
+
+/** `--serve`: the same server for real clients, echoing each one on its own accepted socket. */
+async function serveEcho(values: FlagValues): Promise<void> {
+  const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
+  const port = values.port === undefined ? 0 : portFlag(values);
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    console.log(`server: accept() -> a new socket, ${fdText(descriptorOf(socket))}, for ${peer}`);
+    open.add(socket);
+    socket.on('close', () => {
+      open.delete(socket);
+      console.log(`server: ${peer} closed`);
+    });
+    echo(socket);
+  });
+  server.listen(port, host);
+  await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
+  const bound = server.address() as AddressInfo;
+  console.log(`listening on ${bound.address}:${bound.port} (${fdText(descriptorOf(server))}); try: nc ${bound.address} ${bound.port}`);
+  await untilSignal(async () => {
+    // close() waits for open connections to end; a server shutting down ends them itself.
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+}
+
+/** The demo: --host and --port belong to --serve, so saying them without it is a mistake worth reporting. */
+function demoFromFlags(values: FlagValues): Promise<AcceptObservations> {
+  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+  return observeAccept(integerFlag(values, 'clients', 1, MAX_CLIENTS));
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/03-accept.ts [--clients N] [--json]
+       npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
+
+Runs the server flow socket -> bind -> listen -> accept and connects N clients (default
+${DEFAULT_CLIENTS}, at most ${MAX_CLIENTS}) one after another. Every accept() returns a new socket with
+its own descriptor, on the listener's port; every byte travels on those, none on the listener.
+
+  --clients N   how many clients connect
+  --serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)
+  --host H      address to listen on with --serve (default ${DEFAULT_HOST})
+  --port P      port to listen on with --serve (default 0: the kernel picks one)
+  --json        print the observations as one JSON document
+  --help        show this text`,
+    flags: {
+      clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
+    demo: demoFromFlags,
+    render: renderAccept,
+    serve: serveEcho,
+  });
+}

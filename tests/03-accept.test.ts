@@ -1,0 +1,148 @@
+/**
+ * Exercise: accept() and the server flow. Knob:
+ *   CLIENTS  how many clients connect (default 3)
+ * Predict, then run (CLIENTS=5 npm run exercise -- 03):
+ *   - How many descriptors will the server hold at the end? How many local ports?
+ *   - Which descriptor does the kernel deliver the clients' bytes on?
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { observeAccept, type AcceptObservations } from '../scripts/03-accept.ts';
+import { runTool } from '../scripts/lib/tools.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { ROOT, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+
+const CLIENTS = knob('CLIENTS', 3, 1, 200);
+const seen = await observeAccept(CLIENTS);
+const listenerPort = seen.listener.local.port;
+
+test(`every one of the ${CLIENTS} clients is accepted, each on a socket of its own`, () => {
+  assert.equal(seen.clients.length, CLIENTS);
+  const peers = new Set(seen.clients.map((entry) => entry.accepted.remote.port));
+  assert.equal(peers.size, CLIENTS, 'every accepted socket faces a different client port');
+});
+
+test("accepted sockets keep the listener's local port; the client's port tells them apart", () => {
+  for (const entry of seen.clients) {
+    assert.deepEqual(entry.accepted.local, seen.listener.local);
+    assert.deepEqual(entry.accepted.remote, { address: entry.client.address, port: entry.client.port });
+  }
+});
+
+test('each accept() returns a new descriptor, never the listener\'s', { skip: linuxOnly }, () => {
+  const accepted = seen.clients.map((entry) => entry.accepted.fd);
+  const clientFds = seen.clients.map((entry) => entry.client.fd);
+  const all = [seen.listener.fd, ...accepted, ...clientFds];
+  assert.ok(all.every((fd) => typeof fd === 'number' && fd >= 0), `descriptors: ${all}`);
+  assert.equal(new Set(all).size, 1 + 2 * CLIENTS, 'listener, accepted and client sockets: one number each, from one table');
+});
+
+test('every client hears exactly its own words back: the bytes travel on its own connection', () => {
+  for (const entry of seen.clients) {
+    assert.equal(entry.heardBack, entry.said);
+    assert.equal(entry.accepted.bytesRead, Buffer.byteLength(entry.said));
+  }
+});
+
+test(`the kernel lists one LISTEN row and ${CLIENTS} ESTABLISHED rows on the listener's port`, { skip: linuxOnly }, () => {
+  assert.equal(seen.kernel?.listening, 1);
+  assert.equal(seen.kernel?.serverEnds, CLIENTS);
+  assert.ok(seen.kernel?.serverEndPorts.every((port) => port === listenerPort));
+});
+
+/**
+ * The main thread's syscalls on the listening descriptor, from the socket() call that created it.
+ * Earlier sockets may have used the same number before it was freed, so the trace starts there.
+ */
+function listenerSyscalls(trace: string, listenerFd: number): string[] {
+  const calls = trace.split('\n').map((line) => {
+    const [thread, ...rest] = line.split(' ');
+    return { thread, call: rest.join(' ').trim() };
+  });
+  const isListen = (call: string) => call.startsWith(`listen(${listenerFd},`);
+  const mainThread = calls.find(({ call }) => isListen(call))?.thread;
+  assert.ok(mainThread, `strace saw no listen(${listenerFd}, ...)`);
+  const ours = calls.filter(({ thread }) => thread === mainThread).map(({ call }) => call);
+  const listen = ours.findIndex(isListen);
+  const created = ours.findLastIndex((call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`));
+  assert.ok(created >= 0, `strace saw no socket() that returned ${listenerFd}`);
+  return ours.slice(created).filter((call) => call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`));
+}
+
+test('strace shows socket → bind → listen, then one accept4() per client, and no read() on the listener', { skip: linuxOnly }, async (t) => {
+  const strace = await toolOrSkip(t, 'strace');
+  if (!strace) return;
+  const folder = await mkdtemp(join(tmpdir(), 'accept-trace-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  const traceFile = join(folder, 'trace');
+  const traced = await runTool(
+    strace,
+    ['-f', '-qq', '-o', traceFile, '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, '--import', 'tsx', 'scripts/03-accept.ts', '--json', '--clients', String(CLIENTS)],
+    15_000,
+    ROOT,
+  );
+  assert.equal(traced.code, 0, traced.stderr);
+  const observed = JSON.parse(traced.stdout) as AcceptObservations;
+  const listenerFd = observed.listener.fd!;
+  const acceptedFds = observed.clients.map((entry) => entry.accepted.fd!);
+
+  const calls = listenerSyscalls(await readFile(traceFile, 'utf8'), listenerFd);
+  assert.match(calls[0], /^socket\(AF_INET, SOCK_STREAM/);
+  assert.match(calls[1], new RegExp(`^bind\\(${listenerFd}, .*sin_port=htons\\(0\\)`), 'bind() asks for port 0: the kernel picks');
+  assert.match(calls[2], new RegExp(`^listen\\(${listenerFd}, \\d+\\)`));
+  const accepts = calls.slice(3).filter((call) => call.startsWith('accept'));
+  assert.deepEqual(
+    accepts.map((call) => Number(/= (\d+)$/.exec(call)?.[1])),
+    acceptedFds,
+    'each accept4() on the listener returned the descriptor the script reported',
+  );
+  assert.equal(calls.filter((call) => call.startsWith('read(')).length, 0, 'no byte was ever read from the listening socket');
+});
+
+test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('03-accept'));
+
+test('--serve echoes a real client on its own accepted socket and exits 0 on SIGTERM', async (t) => {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/03-accept.ts', '--serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => server.kill('SIGKILL'));
+  server.stdout.setEncoding('utf8');
+  let output = '';
+  const listening = new Promise<string>((resolve) =>
+    server.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const match = /listening on (\S+):(\d+)/.exec(output);
+      if (match) resolve(match[2]);
+    }),
+  );
+  const port = Number(await Promise.race([listening, onceWithin(server, 'exit', 5000, '"listening on" from --serve')]));
+
+  const client = createConnection({ host: '127.0.0.1', port });
+  t.after(() => client.destroy());
+  client.setEncoding('utf8').end('ping');
+  const [echoed] = await onceWithin(client, 'data', 2000, 'the echo');
+  assert.equal(echoed, 'ping');
+
+  server.kill('SIGTERM');
+  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  assert.equal(code, 0);
+  assert.match(output, /server: accept\(\) -> a new socket, fd \d+, for 127\.0\.0\.1:\d+/);
+});
+
+test('bad input is one error line and exit code 2', async () => {
+  await assertRejects('03-accept', ['--clients', '0'], /--clients must be between 1 and 1000/);
+  await assertRejects('03-accept', ['--clients', 'many'], /--clients must be a whole number/);
+  await assertRejects('03-accept', ['--serve', '--port', '65536'], /--port must be between 0 and 65535/);
+  await assertRejects('03-accept', ['--port', '8080'], /--host and --port go with --serve/);
+});
+
+test('--help explains the flags and exits 0', async () => {
+  const run = await runScript('03-accept', ['--help']);
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /--clients N/);
+});
