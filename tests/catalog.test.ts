@@ -3,25 +3,15 @@
  * NOTES.md section that links both and shows a checked sample, and a row in README.md.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from './lib/transcript.ts';
+import { listEntries, ROOT } from '../scripts/lib/catalog.ts';
 
 const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
-const scripts = readdirSync(join(ROOT, 'scripts'))
-  .filter((name) => /^\d\d-[a-z0-9-]+\.ts$/.test(name))
-  .sort();
+const entries = listEntries();
 const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-
-/** The tags of a script's leading JSDoc block: { title: ['...'], resource: ['...', '...'] }. */
-function headerTags(source: string): Record<string, string[]> {
-  const header = /^\/\*\*([\s\S]*?)\*\//.exec(source);
-  const tags: Record<string, string[]> = {};
-  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? []) (tags[tag] ??= []).push(value.trim());
-  return tags;
-}
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (letters of any script kept). */
 function anchorOf(heading: string): string {
@@ -39,25 +29,21 @@ function notesSections(): Array<{ anchor: string; body: string }> {
 }
 
 test('there is at least one numbered script, and no two share a number', () => {
-  assert.ok(scripts.length > 0);
-  const numbers = scripts.map((name) => name.slice(0, 2));
-  assert.deepEqual(numbers, [...new Set(numbers)], `duplicate numbers among ${scripts.join(', ')}`);
+  assert.ok(entries.length > 0);
+  const numbers = entries.map((entry) => entry.number);
+  assert.deepEqual(numbers, [...new Set(numbers)], `duplicate numbers among ${entries.map((entry) => entry.base).join(', ')}`);
 });
 
-for (const file of scripts) {
-  const base = file.replace(/\.ts$/, '');
-  const source = readFileSync(join(ROOT, 'scripts', file), 'utf8');
-  const tags = headerTags(source);
-  const testFile = `tests/${base}.test.ts`;
+for (const { base, script, test: testFile, tags } of entries) {
 
   test(`${base}: the header has ${REQUIRED_TAGS.map((tag) => `@${tag}`).join(', ')}`, () => {
-    for (const tag of REQUIRED_TAGS) assert.ok(tags[tag]?.[0], `scripts/${file} has no @${tag}`);
+    for (const tag of REQUIRED_TAGS) assert.ok(tags[tag]?.[0], `${script} has no @${tag}`);
   });
 
   test(`${base}: @run names this very file`, () => {
     const run = tags.run?.[0] ?? '';
     assert.match(run, new RegExp(`^npx tsx scripts/${base}\\.ts\\b`), `@run is "${run}"`);
-    assert.ok(existsSync(join(ROOT, 'scripts', file)));
+    assert.ok(existsSync(join(ROOT, script)));
   });
 
   test(`${base}: has a test file, and lists @knobs when its tests read any`, () => {
@@ -71,7 +57,7 @@ for (const file of scripts) {
     const anchor = (tags.notes?.[0] ?? '').replace(/^#/, '');
     const section = notesSections().find((candidate) => candidate.anchor === anchor);
     assert.ok(section, `NOTES.md has no heading with the anchor #${anchor}`);
-    assert.ok(section.body.includes(`](scripts/${file})`), `the section does not link scripts/${file}`);
+    assert.ok(section.body.includes(`](${script})`), `the section does not link ${script}`);
     assert.ok(section.body.includes(`](${testFile})`), `the section does not link ${testFile}`);
     assert.ok(section.body.includes(`<!-- transcript: ${base} -->`), 'the section shows no checked sample');
   });
@@ -79,6 +65,6 @@ for (const file of scripts) {
   test(`${base}: README.md has a row for it`, () => {
     const row = readme.split('\n').find((line) => line.startsWith(`| ${base.slice(0, 2)} `));
     assert.ok(row, `README.md has no table row starting "| ${base.slice(0, 2)} "`);
-    assert.ok(row.includes(`scripts/${file}`), `the row does not name scripts/${file}`);
+    assert.ok(row.includes(script), `the row does not name ${script}`);
   });
 }

@@ -1,0 +1,59 @@
+/**
+ * The collection's table of contents: the numbered scripts and the tags of their headers.
+ * Used by the tour (`npm start`), the exercise runner and the catalog test.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from './cli.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Entry {
+  /** "03" */
+  number: string;
+  /** "03-accept" */
+  base: string;
+  /** "scripts/03-accept.ts" */
+  script: string;
+  /** "tests/03-accept.test.ts" */
+  test: string;
+  /** Every header tag with its values, in order: { title: ['...'], resource: ['...', '...'] }. */
+  tags: Record<string, string[]>;
+}
+
+/** The tags of a source file's leading JSDoc block. */
+export function headerTags(source: string): Record<string, string[]> {
+  const header = /^\/\*\*([\s\S]*?)\*\//.exec(source);
+  const tags: Record<string, string[]> = {};
+  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? []) (tags[tag] ??= []).push(value.trim());
+  return tags;
+}
+
+/** Every scripts/NN-slug.ts, in reading order. */
+export function listEntries(): Entry[] {
+  return readdirSync(new URL('../', import.meta.url))
+    .filter((name) => /^\d\d-[a-z0-9-]+\.ts$/.test(name))
+    .sort()
+    .map((name) => {
+      const base = name.replace(/\.ts$/, '');
+      return {
+        number: base.slice(0, 2),
+        base,
+        script: `scripts/${name}`,
+        test: `tests/${base}.test.ts`,
+        tags: headerTags(readFileSync(new URL(`../${name}`, import.meta.url), 'utf8')),
+      };
+    });
+}
+
+/** The entries a learner named ("3", "03", "03-accept"), or all of them; an unknown name is a UsageError. */
+export function selectEntries(names: readonly string[]): Entry[] {
+  const entries = listEntries();
+  if (names.length === 0) return entries;
+  return names.map((name) => {
+    const wanted = /^\d+$/.test(name) ? name.padStart(2, '0') : name;
+    const entry = entries.find((candidate) => candidate.number === wanted || candidate.base === wanted);
+    if (!entry) throw new UsageError(`no script "${name}"; there are ${entries.map((candidate) => candidate.number).join(', ')}`);
+    return entry;
+  });
+}
