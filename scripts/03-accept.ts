@@ -124,7 +124,8 @@ export function renderAccept(seen: AcceptObservations): Line[] {
     );
   });
   if (seen.kernel) {
-    lines.push(['kernel', `${seen.kernel.listening} LISTEN row and ${seen.kernel.serverEnds} ESTABLISHED rows share local port ${seen.listener.local.port}`]);
+    const { listening, serverEnds } = seen.kernel;
+    lines.push(['kernel', `${listening} LISTEN row and ${serverEnds} ESTABLISHED row${serverEnds === 1 ? '' : 's'} share local port ${seen.listener.local.port}`]);
   } else {
     lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);
   }

@@ -2,8 +2,11 @@
  * The learner's entry points: `npm start` (the tour) and `npm run exercise -- NN`.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { runScript } from './lib/transcript.ts';
+import { promisify } from 'node:util';
+import { listEntries } from '../scripts/lib/catalog.ts';
+import { ROOT, runScript } from './lib/transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
 const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
@@ -35,4 +38,16 @@ test('an exercise needs exactly one concept', async () => {
   const run = await runScript('scripts/lib/exercise.ts', []);
   assert.equal(run.code, 2);
   assert.equal(run.stderr, 'error: name one concept, e.g. npm run exercise -- 04\n');
+});
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+const stripsTypes = major > 22 || (major === 22 && minor >= 18);
+
+test('every script runs as it is on plain Node (type stripping, no loader)', { skip: stripsTypes ? false : `Node ${process.versions.node} cannot strip types; 22.18 and later can` }, async () => {
+  await Promise.all(
+    listEntries().map(async (entry) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [entry.script, '--help'], { cwd: ROOT, timeout: 10_000 });
+      assert.match(stdout, /^Usage: /, `${entry.script} --help under plain node`);
+    }),
+  );
 });
