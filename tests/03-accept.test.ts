@@ -6,7 +6,6 @@
  *   - Which descriptor does the kernel deliver the clients' bytes on?
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { observeAccept, type AcceptObservations } from '../scripts/03-accept.ts'
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
+import { startServing } from './lib/serve.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { ROOT, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
 
@@ -109,18 +109,12 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('03-accept'));
 
 test('--serve echoes a real client on its own accepted socket and exits 0 on SIGTERM', async (t) => {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/03-accept.ts', '--serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => server.kill('SIGKILL'));
-  server.stdout.setEncoding('utf8');
   let output = '';
-  const listening = new Promise<string>((resolve) =>
-    server.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      const match = /listening on (\S+):(\d+)/.exec(output);
-      if (match) resolve(match[2]);
-    }),
-  );
-  const port = Number(await Promise.race([listening, onceWithin(server, 'exit', 5000, '"listening on" from --serve')]));
+  const { server, found: port } = await startServing(t, '03-accept', (stdout) => {
+    output = stdout;
+    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+    return match ? Number(match[1]) : undefined;
+  });
 
   const client = createConnection({ host: '127.0.0.1', port });
   t.after(() => client.destroy());
@@ -128,18 +122,20 @@ test('--serve echoes a real client on its own accepted socket and exits 0 on SIG
   const [echoed] = await onceWithin(client, 'data', 2000, 'the echo');
   assert.equal(echoed, 'ping');
 
+  const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
   server.kill('SIGTERM');
-  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  const [code] = await exited;
   assert.equal(code, 0);
   assert.match(output, /server: accept\(\) -> a new socket, fd \d+, for 127\.0\.0\.1:\d+/);
 });
 
-test('bad input is one error line and exit code 2', async () => {
-  await assertRejects('03-accept', ['--clients', '0'], /--clients must be between 1 and 1000/);
-  await assertRejects('03-accept', ['--clients', 'many'], /--clients must be a whole number/);
-  await assertRejects('03-accept', ['--serve', '--port', '65536'], /--port must be between 0 and 65535/);
-  await assertRejects('03-accept', ['--port', '8080'], /--host and --port go with --serve/);
-});
+test('bad input is one error line and exit code 2', () =>
+  Promise.all([
+    assertRejects('03-accept', ['--clients', '0'], /--clients must be between 1 and 1000/),
+    assertRejects('03-accept', ['--clients', 'many'], /--clients must be a whole number/),
+    assertRejects('03-accept', ['--serve', '--port', '65536'], /--port must be between 0 and 65535/),
+    assertRejects('03-accept', ['--port', '8080'], /--host and --port go with --serve/),
+  ]));
 
 test('--help explains the flags and exits 0', async () => {
   const run = await runScript('03-accept', ['--help']);
