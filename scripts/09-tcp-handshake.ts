@@ -1,0 +1,324 @@
+/**
+ * @title The 3-way handshake and a connection's states
+ * @concept The kernel, not the server process, runs a TCP connection's life: it answers the SYN and reaches ESTABLISHED before accept(), and after a half-close it walks both ends through FIN_WAIT2/CLOSE_WAIT to TIME_WAIT on the side that closed first.
+ * @notes #41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake
+ * @run npx tsx scripts/09-tcp-handshake.ts --capture
+ * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
+ * @resource https://www.rfc-editor.org/rfc/rfc9293#section-3.3.2
+ * @resource https://nodejs.org/api/net.html#socketenddata-encoding-callback
+ * @resource https://www.tcpdump.org/manpages/tcpdump.1.html
+ *
+ * Two acts. First, a listener whose process is stopped (04's stalled listener): a queued client
+ * is ESTABLISHED on both ends though nobody called accept(), and a client beyond the queue sits
+ * in SYN_SENT. Second, one connection's whole life with a server that does accept: handshake,
+ * data, the client's half-close (end()), the server's close, and the TIME_WAIT left behind.
+ * Each stage reads both ends' states from /proc/net/tcp and, where installed, from ss.
+ * With --capture, tcpdump prints the second act's packets on lo.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './04-listen-backlog.ts';
+import { isMain, runScript, type Line } from './lib/cli.ts';
+import { hasProcNet, readTable } from './lib/proc-net.ts';
+import { findTool, runTool } from './lib/tools.ts';
+import { onceWithin, until, within } from './lib/wait.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 2000;
+/** Handshake (3), data and its ACK (2), the client's FIN and its ACK (2), the server's FIN and its ACK (2). */
+export const EXPECTED_PACKETS = 9;
+const GREETING = 'hello';
+
+// ---------------------------------------------------------------------------------------------
+// Reading both ends' states
+// ---------------------------------------------------------------------------------------------
+
+/** The state of each end of one connection; null when that end has no socket left. */
+export interface EndStates {
+  client: string | null;
+  server: string | null;
+}
+
+export interface Stage {
+  /** Who acted just before this reading, and what they did. */
+  actor: 'client' | 'server';
+  step: string;
+  proc: EndStates;
+  /** The same two sockets through ss (sock_diag); null without ss. */
+  ss: EndStates | null;
+  /** Seconds left on the TIME_WAIT timer, as ss reports it. */
+  timeWaitLeftS?: number;
+}
+
+/** ss spells states its own way (ESTAB, FIN-WAIT-2); this is /proc's spelling (ESTABLISHED, FIN_WAIT2). */
+function procSpelling(ssState: string): string {
+  if (ssState === 'ESTAB') return 'ESTABLISHED';
+  return ssState.replace(/-(\d)$/, '$1').replace(/-/g, '_');
+}
+
+const portOf = (endpoint: string) => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+
+async function readStage(actor: Stage['actor'], step: string, ss: string | undefined, serverPort: number, clientPort: number): Promise<Stage> {
+  const rows = await readTable('tcp');
+  const stateOf = (local: number, remote: number) => rows.find((row) => row.localPort === local && row.remotePort === remote)?.state ?? null;
+  const stage: Stage = { actor, step, proc: { client: stateOf(clientPort, serverPort), server: stateOf(serverPort, clientPort) }, ss: null };
+  if (!ss) return stage;
+
+  const { stdout } = await runTool(ss, ['-tanoH', `( sport = :${serverPort} or dport = :${serverPort} )`]);
+  const ssRows = stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 5)
+    .map(([state, , , local, remote, ...rest]) => ({ state: procSpelling(state), local: portOf(local), remote: portOf(remote), more: rest.join(' ') }));
+  const ssRow = (local: number, remote: number) => ssRows.find((row) => row.local === local && row.remote === remote);
+  stage.ss = { client: ssRow(clientPort, serverPort)?.state ?? null, server: ssRow(serverPort, clientPort)?.state ?? null };
+  const timeWait = /timer:\(timewait,(\d+)sec/.exec(ssRow(clientPort, serverPort)?.more ?? '');
+  if (timeWait) stage.timeWaitLeftS = Number(timeWait[1]);
+  return stage;
+}
+
+/** Waits until /proc/net/tcp shows the client's end in `client` state and the server's end in `server` (null: gone). */
+async function awaitStates(serverPort: number, clientPort: number, wanted: EndStates): Promise<void> {
+  await until(
+    async () => {
+      const { proc } = await readStage('client', '', undefined, serverPort, clientPort);
+      return proc.client === wanted.client && proc.server === wanted.server ? true : undefined;
+    },
+    STEP_TIMEOUT_MS,
+    `the client's end to be ${wanted.client} and the server's end ${wanted.server ?? 'gone'}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcpdump as a witness of the packets
+// ---------------------------------------------------------------------------------------------
+
+export interface Packet {
+  /** Milliseconds since the first captured packet. */
+  atMs: number;
+  from: 'client' | 'server';
+  /** tcpdump's flag letters: S (SYN), . (ACK), P (push), F (FIN), R (RST). */
+  flags: string;
+  length: number;
+}
+
+export type Capture = { status: 'captured'; filter: string; packets: Packet[] } | { status: 'unavailable'; reason: string };
+
+interface RunningCapture {
+  filter: string;
+  /** Waits for the expected packet count (tcpdump -c exits by itself), or stops tcpdump after a bound. */
+  finish(clientPort: number): Promise<Capture>;
+  /** Stops tcpdump if it still runs (when the demo failed half-way); waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `tcpdump -i lo` for one port and resolves once it prints "listening on lo", so no
+ * packet of the demo can go by unseen. Resolves with the reason when tcpdump is missing or not allowed.
+ */
+async function startCapture(port: number): Promise<RunningCapture | { status: 'unavailable'; reason: string }> {
+  const tcpdump = await findTool('tcpdump');
+  if (!tcpdump) return { status: 'unavailable', reason: 'tcpdump is not installed (apt-get install tcpdump)' };
+  const filter = `tcp port ${port}`;
+  // -nn: numbers, not names; -tt: epoch timestamps; -l and --immediate-mode: each packet at once; -c: stop after the expected count.
+  const child = spawn(tcpdump, ['-i', 'lo', '-nn', '-tt', '-l', '--immediate-mode', '-c', String(EXPECTED_PACKETS), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  const stdoutLines: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => stdoutLines.push(line));
+  const stderrLines: string[] = [];
+  const listening = new Promise<boolean>((resolve) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderrLines.push(line);
+      if (line.startsWith('listening on lo')) resolve(true);
+    });
+    void exited.then(() => resolve(false));
+    child.once('error', () => resolve(false));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await within(exited, STEP_TIMEOUT_MS, 'tcpdump to exit after SIGINT');
+  };
+  const ready = await within(listening, STEP_TIMEOUT_MS, 'tcpdump to print "listening on lo"').catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  if (!ready) {
+    const reason = stderrLines.find((line) => !line.includes('verbose output suppressed')) ?? 'tcpdump exited';
+    return { status: 'unavailable', reason: `tcpdump cannot capture here: ${reason}` };
+  }
+  return {
+    filter,
+    async finish(clientPort: number): Promise<Capture> {
+      // Fewer packets than expected: stop it after the bound and show what it saw; the test compares the sequence.
+      await within(exited, STEP_TIMEOUT_MS, `tcpdump to see ${EXPECTED_PACKETS} packets`).catch(stop);
+      return { status: 'captured', filter, packets: parsePackets(stdoutLines, clientPort) };
+    },
+    stop,
+  };
+}
+
+/** Reads tcpdump lines such as `1700000000.123456 IP 127.0.0.1.45064 > 127.0.0.1.45999: Flags [S.], ... length 0`. */
+export function parsePackets(lines: readonly string[], clientPort: number): Packet[] {
+  const packets: Packet[] = [];
+  let firstAt: number | undefined;
+  for (const line of lines) {
+    const match = /^(\d+\.\d+) IP \S+\.(\d+) > \S+: Flags \[([^\]]*)\].*length (\d+)/.exec(line);
+    if (!match) continue;
+    const at = Number(match[1]) * 1000;
+    firstAt ??= at;
+    packets.push({ atMs: at - firstAt, from: Number(match[2]) === clientPort ? 'client' : 'server', flags: match[3], length: Number(match[4]) });
+  }
+  return packets;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------------
+
+export interface HandshakeObservations {
+  /** Act one: a listener (backlog 1) whose process is stopped. */
+  stalled: { port: number; backlog: number; queued: Stage; unanswered: Stage };
+  /** Act two: one connection's life, with a server in this process that accepts. */
+  life: { serverPort: number; clientPort: number; stages: Stage[]; serverRead: string };
+  ssPresent: boolean;
+  capture: Capture | null;
+}
+
+/** Act one: states the kernel reaches on its own while the server process cannot run. */
+async function observeStalled(ss: string | undefined): Promise<HandshakeObservations['stalled']> {
+  const listener = await startStalledListener({ backlog: 1 });
+  const clients: TrackedClient[] = [];
+  try {
+    clients.push(...(await fillAcceptQueue(listener)));
+    const beyondQueue = startClient(listener.port);
+    clients.push(beyondQueue);
+    // Node calls connect() on the next tick; only then does the socket have its local port (read it no sooner: Node caches it).
+    await new Promise((resolve) => setImmediate(resolve));
+    return {
+      port: listener.port,
+      backlog: listener.backlog,
+      queued: await readStage('client', "#1 connect() resolved, though the server's process never called accept()", ss, listener.port, clients[0].socket.localPort!),
+      unanswered: await readStage('client', `#${clients.length} connect() called while the accept queue is full: its SYN goes unanswered`, ss, listener.port, beyondQueue.socket.localPort!),
+    };
+  } finally {
+    for (const client of clients) client.socket.destroy();
+    await listener.stop();
+  }
+}
+
+/** Act two: one connection from handshake to TIME_WAIT; every stage waits for the kernel to get there. */
+async function observeLife(ss: string | undefined, capture: boolean): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
+  // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
+  const server = createServer({ allowHalfOpen: true });
+  server.listen({ host: HOST, port: 0 });
+  let client: Socket | undefined;
+  let serverSide: Socket | undefined;
+  let tcpdump: Awaited<ReturnType<typeof startCapture>> | null = null;
+  try {
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
+    const serverPort = (server.address() as AddressInfo).port;
+    tcpdump = capture ? await startCapture(serverPort) : null;
+
+    const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'accept()');
+    client = createConnection({ host: HOST, port: serverPort, allowHalfOpen: true });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the handshake');
+    serverSide = (await accepted)[0] as Socket;
+    const clientPort = client.localPort!;
+    const stages: Stage[] = [await readStage('client', "connect() resolved, and the server's accept() returned a socket", ss, serverPort, clientPort)];
+
+    // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides on a later packet.
+    const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
+    client.write(GREETING);
+    const serverRead = String((await heard)[0]);
+    await until(async () => ((await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0 ? true : undefined), STEP_TIMEOUT_MS, 'the greeting to be acknowledged');
+
+    // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly after a delayed-ACK timer).
+    const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
+    client.end();
+    await serverSawEnd;
+    await awaitStates(serverPort, clientPort, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
+    stages.push(await readStage('client', 'end(): a FIN, half-closing; the server reads end-of-file and does not close yet', ss, serverPort, clientPort));
+
+    // The server closes too: its FIN, the client's last ACK. The side that closed first keeps TIME_WAIT.
+    const clientClosed = onceWithin(client, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
+    const serverClosed = onceWithin(serverSide, 'close', STEP_TIMEOUT_MS, 'the server socket to close');
+    serverSide.end();
+    await Promise.all([clientClosed, serverClosed]);
+    await awaitStates(serverPort, clientPort, { client: 'TIME_WAIT', server: null });
+    stages.push(await readStage('server', 'end(): its own FIN; the client acknowledges it and both programs close their sockets', ss, serverPort, clientPort));
+
+    const captured = tcpdump && 'finish' in tcpdump ? await tcpdump.finish(clientPort) : tcpdump;
+    return { life: { serverPort, clientPort, stages, serverRead }, capture: captured };
+  } finally {
+    client?.destroy();
+    serverSide?.destroy();
+    server.close();
+    if (tcpdump && 'stop' in tcpdump) await tcpdump.stop();
+  }
+}
+
+export async function observeHandshake({ capture = false } = {}): Promise<HandshakeObservations> {
+  if (!hasProcNet) throw new Error("this lesson reads connection states from /proc/net/tcp, which is Linux only");
+  const ss = await findTool('ss');
+  const stalled = await observeStalled(ss);
+  const { life, capture: captured } = await observeLife(ss, capture);
+  return { stalled, life, ssPresent: ss !== undefined, capture: captured };
+}
+
+function stateLine(stage: Stage): string {
+  const end = (state: string | null) => state ?? 'none (no socket)';
+  const agreement = stage.ss === null ? '' : stage.ss.client === stage.proc.client && stage.ss.server === stage.proc.server ? '; ss agrees' : `; ss says client ${end(stage.ss.client)}, server ${end(stage.ss.server)}`;
+  return `client's end ${end(stage.proc.client)}, server's end ${end(stage.proc.server)}${agreement}`;
+}
+
+const FLAG_NAMES: Readonly<Record<string, string>> = { S: 'SYN', 'S.': 'SYN-ACK', '.': 'ACK', 'P.': 'data', 'F.': 'FIN', 'FP.': 'FIN with data', 'R': 'RST', 'R.': 'RST' };
+
+export function renderHandshake(seen: HandshakeObservations): Line[] {
+  const { stalled, life } = seen;
+  const lines: Line[] = [['server', `listens on ${HOST}:${stalled.port} with backlog ${stalled.backlog}; its process is stopped (SIGSTOP), so no accept()`]];
+  for (const stage of [stalled.queued, stalled.unanswered]) lines.push([stage.actor, stage.step], ['kernel', stateLine(stage)]);
+  lines.push(['server', `listens on ${HOST}:${life.serverPort} and accepts; the client connects from ${HOST}:${life.clientPort}`]);
+  for (const [i, stage] of life.stages.entries()) {
+    lines.push([stage.actor, stage.step], ['kernel', stateLine(stage)]);
+    if (i === 0) lines.push(['client', `wrote "${GREETING}"; the server read "${life.serverRead}" and its kernel acknowledged it`]);
+  }
+  const last = life.stages.at(-1)!;
+  if (last.timeWaitLeftS !== undefined) lines.push(['ss', `the client's TIME_WAIT timer: ${last.timeWaitLeftS} s left (it outlives this program)`]);
+  if (!seen.ssPresent) lines.push(['ss', 'not installed (apt-get install iproute2): /proc/net/tcp only']);
+  if (seen.capture === null) {
+    lines.push(['wire', 'run with --capture to see the packets (tcpdump, needs permission to capture)']);
+  } else if (seen.capture.status === 'unavailable') {
+    lines.push(['wire', `${seen.capture.reason}; state view only`]);
+  } else {
+    lines.push(['wire', `tcpdump -i lo "${seen.capture.filter}": ${seen.capture.packets.length} packets`]);
+    for (const packet of seen.capture.packets) {
+      const arrow = packet.from === 'client' ? 'client -> server' : 'server -> client';
+      const name = FLAG_NAMES[packet.flags] ?? packet.flags;
+      const what = packet.length > 0 ? `${name}, ${packet.length} bytes` : name;
+      lines.push(['wire', `${arrow} ${`[${packet.flags}]`.padEnd(5)} ${what.padEnd(15)} at +${packet.atMs.toFixed(3)} ms`]);
+    }
+  }
+  return lines;
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/09-tcp-handshake.ts [--capture] [--json]
+
+Follows TCP connections on ${HOST} through their states, read from /proc/net/tcp (and ss where
+installed): SYN_SENT and ESTABLISHED-before-accept() at a listener whose process is stopped,
+then one connection's life: handshake, data, the client's half-close (FIN_WAIT2 / CLOSE_WAIT)
+and the TIME_WAIT left on the side that closed first. Linux only.
+
+  --capture   also print the second connection's packets, captured with tcpdump on lo
+  --json      print the observations as one JSON document
+  --help      show this text`,
+    flags: { capture: { type: 'boolean' } },
+    demo: (values) => observeHandshake({ capture: values.capture === true }),
+    render: renderHandshake,
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Exercise: what listen(backlog) bounds. Knobs (predict, then run):
+ *   BACKLOG  the listen() backlog (default 3). How many clients finish the handshake while the
+ *            server is frozen: BACKLOG, or one more? What does ss print as Send-Q?
+ *   EXTRA    clients beyond the accept queue (default 2, at most BACKLOG + 1). Do they get
+ *            ECONNREFUSED, or do they wait? For how long after the server resumes?
+ * Run: BACKLOG=5 EXTRA=3 npm run exercise -- 04
+ */
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import {
+  fillAcceptQueue,
+  listenerRow,
+  observeListenBacklog,
+  ssListener,
+  startClient,
+  startStalledListener,
+} from '../scripts/04-listen-backlog.ts';
+import { readSysctl, readTable } from '../scripts/lib/proc-net.ts';
+import { onceWithin, until } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transcript.ts';
+
+const BACKLOG = knob('BACKLOG', 3, 1, 64);
+const EXTRA = knob('EXTRA', 2, 0, 65);
+if (EXTRA > BACKLOG + 1) throw new Error(`knob EXTRA=${EXTRA} must be at most BACKLOG + 1 = ${BACKLOG + 1}: a bigger burst overflows the queue again after the resume`);
+const QUEUE_CAPACITY = BACKLOG + 1;
+/** The client's first SYN retransmission comes 1 s after connect(); the second 2 s after that. */
+const INITIAL_SYN_RTO_MS = 1000;
+const SECOND_RETRANSMIT_MS = 3000;
+/** net.js: `this._handle.listen(backlog || 511)`. */
+const NODE_DEFAULT_BACKLOG = 511;
+
+const seen = linuxOnly ? undefined : await observeListenBacklog({ backlog: BACKLOG, extra: EXTRA });
+const clients = seen?.clients ?? [];
+const queued = clients.slice(0, QUEUE_CAPACITY);
+const waiting = clients.slice(QUEUE_CAPACITY);
+
+test(`exactly BACKLOG + 1 = ${QUEUE_CAPACITY} clients finish the handshake before anyone calls accept()`, { skip: linuxOnly }, () => {
+  assert.equal(clients.length, QUEUE_CAPACITY + EXTRA);
+  assert.deepEqual(
+    clients.map((fate) => fate.connectedBeforeAccept),
+    [...Array(QUEUE_CAPACITY).fill(true), ...Array(EXTRA).fill(false)],
+    'the first BACKLOG + 1 connect() calls resolve, the others do not',
+  );
+});
+
+test('both ends of each queued connection are ESTABLISHED in /proc/net/tcp, though accept() never ran', { skip: linuxOnly }, () => {
+  for (const fate of queued) assert.deepEqual([fate.clientState, fate.serverEndState], ['ESTABLISHED', 'ESTABLISHED'], `client #${fate.number}`);
+});
+
+test(`the other ${EXTRA} clients stay in SYN_SENT with no server end, and none gets ECONNREFUSED`, { skip: linuxOnly }, () => {
+  for (const fate of waiting) assert.deepEqual([fate.clientState, fate.serverEndState], ['SYN_SENT', null], `client #${fate.number}`);
+  assert.deepEqual(clients.map((fate) => fate.errorCode).filter(Boolean), [], 'no client saw an error');
+});
+
+test("the listening row's rx_queue is the accept queue's length, BACKLOG + 1", { skip: linuxOnly }, () => {
+  assert.equal(seen!.acceptQueueLength, QUEUE_CAPACITY);
+});
+
+test('TcpExt.ListenOverflows grows by at least one per dropped SYN (namespace-wide)', { skip: linuxOnly }, () => {
+  assert.ok(seen!.listenOverflowsDelta >= EXTRA, `grew by ${seen!.listenOverflowsDelta}, expected at least ${EXTRA}`);
+});
+
+test('after the resume, accept() takes the queue first, in connect order, then every waiting client', { skip: linuxOnly }, () => {
+  assert.deepEqual(queued.map((fate) => fate.acceptedAs), queued.map((fate) => fate.number), 'the accept queue is first in, first out');
+  assert.deepEqual(waiting.map((fate) => fate.acceptedAs! > QUEUE_CAPACITY), waiting.map(() => true), 'waiting clients come after the queue');
+});
+
+test('a waiting client gets in when its SYN is retransmitted, about 1 s after connect(), not sooner', { skip: linuxOnly || (EXTRA === 0 ? 'EXTRA=0: no client waits' : false) }, () => {
+  for (const fate of waiting) {
+    const after = fate.connectedAfterMs!;
+    assert.ok(after >= INITIAL_SYN_RTO_MS * 0.95 && after < SECOND_RETRANSMIT_MS, `client #${fate.number} connected after ${after} ms`);
+  }
+  for (const fate of queued) assert.ok(fate.connectedAfterMs! < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
+});
+
+test('ss agrees: Recv-Q is the queue, Send-Q is the backlog, and the listener counted every dropped SYN', { skip: linuxOnly }, async (t) => {
+  const ss = await toolOrSkip(t, 'ss');
+  if (!ss) return;
+  // The demo's own view, taken while its server was stopped.
+  assert.deepEqual(seen!.ss, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: EXTRA });
+
+  // And a fresh stalled listener, watched from outside while it is stalled.
+  const listener = await startStalledListener({ backlog: BACKLOG });
+  const queuedClients = await fillAcceptQueue(listener).catch(async (error) => {
+    await listener.stop();
+    throw error;
+  });
+  const extraClient = startClient(listener.port);
+  t.after(async () => {
+    for (const client of [...queuedClients, extraClient]) client.socket.destroy();
+    await listener.stop();
+  });
+  const dropped = await until(async () => {
+    const view = await ssListener(ss, listener.port);
+    return view && view.drops >= 1 ? view : undefined;
+  }, INITIAL_SYN_RTO_MS / 2, 'ss to show the dropped SYN');
+  assert.deepEqual(dropped, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: 1 });
+  assert.equal((await listenerRow(listener.port))?.rxQueue, QUEUE_CAPACITY, '/proc/net/tcp agrees with ss');
+  const extraRow = (await readTable('tcp')).find((row) => row.localPort === extraClient.socket.localPort);
+  assert.equal(extraRow?.state, 'SYN_SENT');
+});
+
+test("a backlog above net.core.somaxconn is capped to it, one below is kept, and Node turns 0 into its default 511", { skip: linuxOnly }, async (t) => {
+  const ss = await toolOrSkip(t, 'ss');
+  if (!ss) return;
+  const somaxconn = Number(await readSysctl('net/core/somaxconn'));
+  assert.deepEqual(seen!.cap, { asked: somaxconn + 1, sendQ: somaxconn });
+  for (const [asked, kept] of [
+    [somaxconn + 1000, somaxconn],
+    [BACKLOG, BACKLOG],
+    [0, NODE_DEFAULT_BACKLOG],
+  ]) {
+    const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: asked });
+    t.after(() => server.close());
+    await onceWithin(server, 'listening', 2000, 'the listener');
+    assert.equal((await ssListener(ss, (server.address() as AddressInfo).port))?.sendQ, kept, `listen() with backlog ${asked}`);
+  }
+});
+
+/** Other traffic may add to the namespace-wide counter; somaxconn is this machine's setting (4096 since Linux 5.4, 128 before). */
+const MACHINE_MASKS: Mask[] = [
+  [/ListenOverflows \+\d+/g, 'ListenOverflows +N'],
+  [/backlog \d+ > somaxconn \d+: ss shows Send-Q \d+/g, 'backlog SOMAXCONN+1 > somaxconn SOMAXCONN: ss shows Send-Q SOMAXCONN'],
+  [/somaxconn \d+,/g, 'somaxconn SOMAXCONN,'],
+];
+
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('04-listen-backlog', MACHINE_MASKS));
+
+test('a negative backlog is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--backlog=-1'], /--backlog must be between 1 and/));
+test('more extra clients than the queue holds is refused', () => assertRejects('04-listen-backlog', ['--backlog', '2', '--extra', '4'], /--extra must be at most backlog \+ 1 = 3/));
+test('a backlog that is not a number is refused', () => assertRejects('04-listen-backlog', ['--backlog', 'many'], /whole number/));
+test('an unknown flag is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--clients', '3'], /Unknown option '--clients'/));

@@ -1,0 +1,77 @@
+/**
+ * Exercise: a TCP connection's life, as the kernel tracks it. No knobs here; predict, then run:
+ *   - Which state is a client in while nobody answers its SYN? Does the server have a socket for it?
+ *   - Before the server calls accept(), is the connection ESTABLISHED? On which ends?
+ *   - After the client's end() but before the server's, which state is each end in?
+ *   - When both have closed, which side keeps a socket, in which state, and for how long?
+ *   - How many packets does one short connection take, from SYN to the last ACK?
+ * Run: npm run exercise -- 09   (the packet test needs tcpdump and permission to capture on lo)
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { EXPECTED_PACKETS, observeHandshake, type Packet } from '../scripts/09-tcp-handshake.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+
+/** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
+const TIME_WAIT_S = 60;
+
+const seen = linuxOnly ? undefined : await observeHandshake({ capture: true });
+const [afterAccept, halfClosed, closed] = seen?.life.stages ?? [];
+
+test('a client whose SYN goes unanswered waits in SYN_SENT, and the server has no socket for it', { skip: linuxOnly }, () => {
+  assert.deepEqual(seen!.stalled.unanswered.proc, { client: 'SYN_SENT', server: null });
+});
+
+test('both ends are ESTABLISHED before accept() is ever called: the kernel did the handshake', { skip: linuxOnly }, () => {
+  assert.deepEqual(seen!.stalled.queued.proc, { client: 'ESTABLISHED', server: 'ESTABLISHED' });
+});
+
+test('after the handshake and accept() both ends are ESTABLISHED and data flows', { skip: linuxOnly }, () => {
+  assert.deepEqual(afterAccept.proc, { client: 'ESTABLISHED', server: 'ESTABLISHED' });
+  assert.equal(seen!.life.serverRead, 'hello');
+});
+
+test("after the client's end() (half-close) the client waits in FIN_WAIT2 and the server in CLOSE_WAIT", { skip: linuxOnly }, () => {
+  assert.deepEqual(halfClosed.proc, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
+});
+
+test("the side that closed first is left in TIME_WAIT while the other side's socket is gone", { skip: linuxOnly }, () => {
+  assert.deepEqual(closed.proc, { client: 'TIME_WAIT', server: null });
+});
+
+test('ss sees the same states, and the TIME_WAIT timer starts near 60 s', { skip: linuxOnly }, async (t) => {
+  if (!(await toolOrSkip(t, 'ss'))) return;
+  for (const stage of [seen!.stalled.queued, seen!.stalled.unanswered, ...seen!.life.stages]) assert.deepEqual(stage.ss, stage.proc, stage.step);
+  const left = closed.timeWaitLeftS!;
+  assert.ok(left <= TIME_WAIT_S && left >= TIME_WAIT_S - 5, `${left} s left on the TIME_WAIT timer`);
+});
+
+/** The captured packets, or a skip (a failure under REQUIRE_TOOLS=1) when tcpdump is missing or may not capture. */
+async function packetsOrSkip(t: TestContext): Promise<Packet[] | undefined> {
+  if (!(await toolOrSkip(t, 'tcpdump'))) return undefined;
+  const capture = seen!.capture!;
+  if (capture.status === 'captured') return capture.packets;
+  assert.notEqual(process.env.REQUIRE_TOOLS, '1', `${capture.reason}, and REQUIRE_TOOLS=1 says it must work`);
+  t.skip(capture.reason);
+  return undefined;
+}
+
+test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each side', { skip: linuxOnly }, async (t) => {
+  const packets = await packetsOrSkip(t);
+  if (!packets) return;
+  assert.deepEqual(
+    packets.map((packet) => `${packet.from} ${packet.flags}`),
+    ['client S', 'server S.', 'client .', 'client P.', 'server .', 'client F.', 'server .', 'server F.', 'client .'],
+  );
+  assert.equal(packets.length, EXPECTED_PACKETS);
+  assert.deepEqual(packets.map((packet) => packet.length), [0, 0, 0, 'hello'.length, 0, 0, 0, 0, 0], 'only the data segment carries bytes');
+});
+
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, async (t) => {
+  if (!(await packetsOrSkip(t))) return; // the sample shows the captured packets
+  await assertOutputMatchesNotes('09-tcp-handshake');
+});
+
+test('an unknown flag is one error line and exit code 2', () => assertRejects('09-tcp-handshake', ['--port', '80'], /Unknown option '--port'/));
+test('--capture takes no value', () => assertRejects('09-tcp-handshake', ['--capture=yes'], /--capture/));
