@@ -1,0 +1,232 @@
+/**
+ * @title A socket is a file descriptor
+ * @concept Every socket a process opens is a small number in that process's descriptor table, the same table its ordinary files use, and the number leads to the socket's inode and its row in /proc/net/tcp.
+ * @notes #31-a-socket-is-a-file-descriptor-07-socket-descriptor
+ * @run npx tsx scripts/07-socket-descriptor.ts
+ * @resource https://man7.org/linux/man-pages/man5/proc_pid_fd.5.html
+ * @resource https://man7.org/linux/man-pages/man2/open.2.html
+ * @resource https://man7.org/linux/man-pages/man2/accept.2.html
+ * @knobs FILES
+ *
+ * A listener, a client and the socket accept() returns all live in this one process. Each is
+ * found twice: as a row of /proc/net/tcp (which carries the socket's inode) and as an entry of
+ * /proc/self/fd (which links a descriptor number to "socket:[inode]"). The inode ties the two.
+ * An ordinary file opened in between takes its number from the same table, and a number freed
+ * by closing that file is the one the next socket gets.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { integerFlag, isMain, runScript, type Line } from './lib/cli.ts';
+import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { onceWithin } from './lib/wait.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 2000;
+const MAX_FILES = 100;
+
+/** One open descriptor: its number and what the kernel says it points at ("socket:[123]", "/etc/hosts", "pipe:[9]"). */
+export interface Descriptor {
+  fd: number;
+  target: string;
+}
+
+/**
+ * Reads a process's descriptor table from /proc/PID/fd, lowest number first. Listing the folder
+ * opens a descriptor of its own, which is closed again by the time we read the links; that one
+ * (and any other that closes while we read) is left out. Throws EACCES for a process this user
+ * may not inspect.
+ */
+export function readDescriptorTable(pid: number | 'self' = 'self'): Descriptor[] {
+  const folder = `/proc/${pid}/fd`;
+  const table: Descriptor[] = [];
+  for (const name of readdirSync(folder)) {
+    try {
+      table.push({ fd: Number(name), target: readlinkSync(`${folder}/${name}`) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return table.sort((a, b) => a.fd - b.fd);
+}
+
+/** The inode in a descriptor target "socket:[123]", or undefined for anything that is not a socket. */
+export function socketInodeOf(target: string): number | undefined {
+  const match = /^socket:\[(\d+)\]$/.exec(target);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The descriptor of this process that holds the socket with this inode. */
+export function descriptorOfInode(inode: number): Descriptor | undefined {
+  return readDescriptorTable().find((entry) => socketInodeOf(entry.target) === inode);
+}
+
+/** The number the next open(), socket() or accept() will get: the lowest one not in use. */
+export function lowestFreeDescriptor(): number {
+  const used = new Set(readDescriptorTable().map((entry) => entry.fd));
+  let fd = 0;
+  while (used.has(fd)) fd++;
+  return fd;
+}
+
+export interface SocketDescriptor {
+  role: 'listener' | 'client' | 'accepted socket' | 'second client';
+  /** The socket's row in /proc/net/tcp. */
+  state: string;
+  local: string;
+  remote: string;
+  inode: number;
+  /** The descriptor in /proc/self/fd that links to socket:[inode]. */
+  fd: number;
+  target: string;
+  /** What fstat(fd) says the descriptor is. */
+  isSocket: boolean;
+}
+
+export interface DescriptorObservations {
+  pid: number;
+  sockets: SocketDescriptor[];
+  /** Ordinary files opened one after another: the lowest free number just before each open(), and what open() returned. */
+  files: Array<{ path: string; lowestFreeBefore: number; fd: number; isFile: boolean }>;
+  reuse: {
+    /** The first file's number, the lowest free number once it is closed, and the number the next socket got. */
+    freedFd: number;
+    lowestFreeAfterClose: number;
+    nextSocketFd: number;
+  };
+}
+
+const endpoint = (address: string, port: number) => `${address}:${port}`;
+
+/** Finds one socket twice: by its row in /proc/net/tcp, then by the descriptor linking to its inode. */
+async function locate(role: SocketDescriptor['role'], matches: (row: SocketRow) => boolean): Promise<SocketDescriptor> {
+  const row = (await readTable('tcp')).find(matches);
+  if (!row) throw new Error(`no row in /proc/net/tcp for the ${role}`);
+  const descriptor = descriptorOfInode(row.inode);
+  if (!descriptor) throw new Error(`no descriptor in /proc/self/fd links to socket:[${row.inode}] (the ${role})`);
+  return {
+    role,
+    state: row.state,
+    local: endpoint(row.localAddress, row.localPort),
+    remote: endpoint(row.remoteAddress, row.remotePort),
+    inode: row.inode,
+    fd: descriptor.fd,
+    target: descriptor.target,
+    isSocket: fstatSync(descriptor.fd).isSocket(),
+  };
+}
+
+/** Connects a client to the listener and waits until both ends exist: the client's and the accepted one. */
+async function connectPair(server: Server, port: number): Promise<{ client: Socket; accepted: Socket }> {
+  const client = createConnection({ host: HOST, port });
+  try {
+    const [[accepted]] = (await Promise.all([
+      onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the listener to accept'),
+      onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the client to connect'),
+    ])) as [[Socket], unknown[]];
+    return { client, accepted };
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+}
+
+/** Opens a listener, a connection and a file in this process, and reads their descriptors from /proc/self/fd. */
+export async function observeDescriptors(fileCount = 1): Promise<DescriptorObservations> {
+  if (!hasProcNet) throw new Error('this lesson reads /proc/self/fd and /proc/net/tcp, which only Linux has');
+  const server = createServer();
+  const open: Socket[] = [];
+  const openFiles: number[] = [];
+  const files: DescriptorObservations['files'] = [];
+  try {
+    server.listen(0, HOST);
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the listener');
+    const port = (server.address() as { port: number }).port;
+    const listener = await locate('listener', (row) => row.state === 'LISTEN' && row.localPort === port);
+
+    const first = await connectPair(server, port);
+    open.push(first.client, first.accepted);
+    const clientPort = first.client.localPort!;
+    const client = await locate('client', (row) => row.localPort === clientPort && row.remotePort === port);
+    const accepted = await locate('accepted socket', (row) => row.localPort === port && row.remotePort === clientPort);
+
+    // Ordinary files: each open() follows a fresh read of the table, with nothing else running in between.
+    const path = fileURLToPath(import.meta.url);
+    for (let i = 0; i < fileCount; i++) {
+      const lowestFreeBefore = lowestFreeDescriptor();
+      const fd = openSync(path, 'r');
+      openFiles.push(fd);
+      files.push({ path, lowestFreeBefore, fd, isFile: fstatSync(fd).isFile() });
+    }
+
+    // Close the first file, and the next socket this process makes gets that number back.
+    const freedFd = openFiles.shift()!;
+    closeSync(freedFd);
+    const lowestFreeAfterClose = lowestFreeDescriptor();
+    const second = await connectPair(server, port);
+    open.push(second.client, second.accepted);
+    const secondPort = second.client.localPort!;
+    const secondClient = await locate('second client', (row) => row.localPort === secondPort && row.remotePort === port);
+
+    return {
+      pid: process.pid,
+      sockets: [listener, client, accepted, secondClient],
+      files,
+      reuse: { freedFd, lowestFreeAfterClose, nextSocketFd: secondClient.fd },
+    };
+  } finally {
+    for (const socket of open) socket.destroy();
+    for (const fd of openFiles) closeSync(fd);
+    server.close();
+  }
+}
+
+export function renderDescriptors(seen: DescriptorObservations): Line[] {
+  const lines: Line[] = [['process', `pid ${seen.pid}; its descriptor table is /proc/self/fd`]];
+  for (const socket of seen.sockets) {
+    const peer = socket.state === 'LISTEN' ? '' : ` -> ${socket.remote}`;
+    lines.push(
+      ['kernel', `/proc/net/tcp: ${socket.state} ${socket.local}${peer}, inode ${socket.inode} (the ${socket.role})`],
+      ['process', `fd ${socket.fd} -> ${socket.target}; fstat says ${socket.isSocket ? 'socket' : 'not a socket'}`],
+    );
+  }
+  const [listener, , accepted] = seen.sockets;
+  lines.push([
+    'process',
+    accepted.fd === listener.fd
+      ? `accept() returned the listener's own fd ${listener.fd}`
+      : `accept() returned a new descriptor: fd ${accepted.fd}, not the listener's fd ${listener.fd}`,
+  ]);
+  for (const file of seen.files) {
+    const rule = file.fd === file.lowestFreeBefore ? 'the lowest free number' : `not the lowest free number, fd ${file.lowestFreeBefore}`;
+    lines.push(['process', `open() of this script's own file: fd ${file.fd}, ${rule}; fstat says ${file.isFile ? 'regular file' : 'not a regular file'}`]);
+  }
+  const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen.reuse;
+  lines.push(['process', `close(fd ${freedFd}): the lowest free number is now fd ${lowestFreeAfterClose}`]);
+  lines.push([
+    'process',
+    nextSocketFd === freedFd
+      ? `the next socket, a second client, got fd ${nextSocketFd} back: files and sockets share one table`
+      : `the next socket, a second client, got fd ${nextSocketFd}, not the freed fd ${freedFd}`,
+  ]);
+  return lines;
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/07-socket-descriptor.ts [--files N] [--json]
+
+Opens a listener on ${HOST}, connects a client to it and accepts, all in this process, then
+finds each socket twice: by its row in /proc/net/tcp and by its descriptor in /proc/self/fd,
+tied together by the socket's inode. Then opens ordinary files and closes the first of them, to show that
+files and sockets take their numbers from the same table, lowest free number first. Linux only.
+
+  --files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
+  --json     print the observations as one JSON document
+  --help     show this text`,
+    flags: { files: { type: 'string', default: '1' } },
+    demo: (values) => observeDescriptors(integerFlag(values, 'files', 1, MAX_FILES)),
+    render: renderDescriptors,
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Exercise: a socket is a file descriptor.
+ * Knobs (predict, then run):
+ *   FILES=1  ordinary files opened one after another once the connection is up (1..50).
+ *            Which numbers do they get? The first one is closed again: which number does the
+ *            next socket get, and why not the number of the last file?
+ * Run: FILES=4 npm run exercise -- 07
+ */
+import assert from 'node:assert/strict';
+import { openSync, readSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { descriptorOfInode, observeDescriptors, readDescriptorTable, socketInodeOf } from '../scripts/07-socket-descriptor.ts';
+import { readTable } from '../scripts/lib/proc-net.ts';
+import { runTool } from '../scripts/lib/tools.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+
+const FILES = knob('FILES', 1, 1, 50);
+
+const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
+
+test('the listener, the client and the accepted socket each hold a descriptor that links to socket:[inode]', { skip: linuxOnly }, () => {
+  for (const socket of seen!.sockets) {
+    assert.equal(socket.target, `socket:[${socket.inode}]`, `the ${socket.role}'s descriptor names its inode`);
+    assert.equal(socketInodeOf(socket.target), socket.inode);
+    assert.ok(socket.isSocket, `fstat(fd ${socket.fd}) says socket for the ${socket.role}`);
+  }
+});
+
+test('four sockets, four descriptor numbers, four inodes', { skip: linuxOnly }, () => {
+  const sockets = seen!.sockets;
+  assert.equal(new Set(sockets.map((socket) => socket.fd)).size, sockets.length);
+  assert.equal(new Set(sockets.map((socket) => socket.inode)).size, sockets.length);
+});
+
+test('accept() returns a new descriptor, not the listener\'s', { skip: linuxOnly }, () => {
+  const [listener, client, accepted] = seen!.sockets;
+  assert.notEqual(accepted.fd, listener.fd);
+  assert.notEqual(accepted.fd, client.fd);
+  assert.equal(listener.state, 'LISTEN');
+  assert.equal(accepted.state, 'ESTABLISHED');
+  assert.equal(accepted.local, listener.local, 'the accepted socket has the listener\'s address and port, yet is another socket');
+});
+
+test(`each of ${FILES} ordinary file(s) takes the lowest free number of the same table`, { skip: linuxOnly }, () => {
+  const files = seen!.files;
+  assert.equal(files.length, FILES);
+  for (const file of files) {
+    assert.equal(file.fd, file.lowestFreeBefore);
+    assert.ok(file.isFile, 'fstat says regular file');
+  }
+  const socketFds = new Set(seen!.sockets.slice(0, 3).map((socket) => socket.fd));
+  assert.ok(files.every((file) => !socketFds.has(file.fd)), 'a file never gets a number a socket still holds');
+});
+
+test('close() frees the number, and the next socket reuses it', { skip: linuxOnly }, () => {
+  const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen!.reuse;
+  assert.equal(freedFd, seen!.files[0].fd, 'the first file was the one closed');
+  assert.equal(lowestFreeAfterClose, freedFd, 'the freed number is the lowest free one');
+  assert.equal(nextSocketFd, freedFd, 'the second client socket took it');
+  if (FILES > 1) assert.ok(nextSocketFd < seen!.files[FILES - 1].fd, 'the lowest free number, not the next after the last one used');
+});
+
+test('after the demo, none of its sockets or files is left in this process\'s table', { skip: linuxOnly }, () => {
+  const inodes = new Set(seen!.sockets.map((socket) => socket.inode));
+  const left = readDescriptorTable().filter((entry) => inodes.has(socketInodeOf(entry.target) ?? -1) || entry.target === seen!.files[0].path);
+  assert.deepEqual(left, []);
+});
+
+test('a second witness: ss reports the same fd and inode for a listener, and Node\'s own handle agrees', { skip: linuxOnly }, async (t) => {
+  const ss = await toolOrSkip(t, 'ss');
+  if (!ss) return;
+  const server = createServer().listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await onceWithin(server, 'listening', 2000, 'the listener');
+  const port = (server.address() as { port: number }).port;
+  const row = (await readTable('tcp')).find((candidate) => candidate.state === 'LISTEN' && candidate.localPort === port);
+  assert.ok(row, 'the listener has a row in /proc/net/tcp');
+  const descriptor = descriptorOfInode(row.inode);
+  assert.ok(descriptor, `a descriptor links to socket:[${row.inode}]`);
+
+  const { stdout } = await runTool(ss, ['-Hltnpe', `sport = :${port}`]);
+  assert.match(stdout, new RegExp(`pid=${process.pid},fd=${descriptor.fd}\\)`), `ss: ${stdout}`);
+  assert.match(stdout, new RegExp(`\\bino:${row.inode}\\b`), `ss: ${stdout}`);
+  // Node keeps the number on an undocumented field (Linux and macOS); it agrees with the kernel's table.
+  assert.equal((server as unknown as { _handle: { fd: number } })._handle.fd, descriptor.fd);
+});
+
+test('"everything is a file" has limits: a socket cannot be reopened by its /proc path (ENXIO) and has no file position (ESPIPE)', { skip: linuxOnly }, async (t) => {
+  const server = createServer().listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await onceWithin(server, 'listening', 2000, 'the listener');
+  const port = (server.address() as { port: number }).port;
+  const row = (await readTable('tcp')).find((candidate) => candidate.state === 'LISTEN' && candidate.localPort === port);
+  const descriptor = descriptorOfInode(row!.inode)!;
+  assert.throws(() => openSync(`/proc/self/fd/${descriptor.fd}`, 'r'), { code: 'ENXIO' });
+  assert.throws(() => readSync(descriptor.fd, Buffer.alloc(1), 0, 1, 0), { code: 'ESPIPE' }, 'a read at a file offset (pread)');
+});
+
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('07-socket-descriptor'));
+
+test('--files out of range is one error line and exit code 2', () => assertRejects('07-socket-descriptor', ['--files', '0'], /--files must be between 1 and 100/));
+
+test('an unknown flag is one error line and exit code 2', () => assertRejects('07-socket-descriptor', ['--port', '80'], /Unknown option '--port'/));

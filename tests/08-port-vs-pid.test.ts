@@ -1,0 +1,181 @@
+/**
+ * Exercise: port versus PID, and who holds a port.
+ * Knobs (predict, then run):
+ *   SHARERS=1  helper processes the child hands its first listener to (0..8). How many PIDs
+ *              does that one port show? How many sockets, how many inodes?
+ * Run: SHARERS=3 npm run exercise -- 08
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { test } from 'node:test';
+import { HIDDEN_OWNER, lookupPort, observePortVsPid, renderLookup, startPortHolderChild, type ListenSpec, type PortHolder } from '../scripts/08-port-vs-pid.ts';
+import { readTables, readSysctl } from '../scripts/lib/proc-net.ts';
+import { runTool } from '../scripts/lib/tools.ts';
+import { within } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { assertOutputMatchesNotes, assertRejects, ROOT, runScript } from './lib/transcript.ts';
+
+const SHARERS = knob('SHARERS', 1, 0, 8);
+
+const pidsOf = (holders: readonly PortHolder[]) => holders.flatMap((holder) => holder.pids.map(({ pid }) => pid)).sort((a, b) => a - b);
+
+test('one child holds three ports; all three lead to its PID, which is neither our PID nor a port', { skip: linuxOnly }, async () => {
+  const seen = await observePortVsPid(SHARERS);
+  assert.equal(seen.ports.length, 3);
+  for (const holders of seen.alone) {
+    assert.equal(holders.length, 1, 'one socket on each port');
+    assert.deepEqual(pidsOf(holders), [seen.childPid]);
+  }
+  assert.deepEqual(seen.alone.map((holders) => holders[0].protocol), ['tcp', 'tcp', 'udp']);
+  assert.notEqual(seen.childPid, seen.ourPid);
+  assert.ok(!seen.ports.some(({ port }) => port === seen.childPid || port === seen.ourPid));
+
+  // The shared port: still one socket and one inode, now with SHARERS + 1 processes.
+  assert.equal(seen.helperPids.length, SHARERS);
+  assert.equal(seen.shared.length, 1, 'sharing a listener makes no new socket');
+  assert.equal(seen.shared[0].inode, seen.alone[0][0].inode);
+  assert.deepEqual(pidsOf(seen.shared), [seen.childPid, ...seen.helperPids].sort((a, b) => a - b));
+
+  assert.deepEqual(seen.afterExit, [[], [], []], 'once the processes are gone, so are their sockets');
+});
+
+/** The PIDs an outside tool names for a port: ss prints pid=N, lsof -F prints lines pN. */
+function pidsIn(output: string, pattern: RegExp): number[] {
+  return [...new Set([...output.matchAll(pattern)].map((match) => Number(match[1])))].sort((a, b) => a - b);
+}
+
+test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, one port with two PIDs', { skip: linuxOnly }, async (t) => {
+  const ss = await toolOrSkip(t, 'ss');
+  const lsof = await toolOrSkip(t, 'lsof');
+  if (!ss || !lsof) return;
+  const hasIPv6 = Object.values(networkInterfaces()).some((entries) => entries?.some((entry) => entry.internal && entry.address === '::1'));
+  const specs: ListenSpec[] = [
+    { protocol: 'tcp', host: '127.0.0.1' },
+    { protocol: 'udp', host: '127.0.0.1' },
+    ...(hasIPv6 ? [{ protocol: 'tcp', host: '::1' }, { protocol: 'udp', host: '::1' }] as const : []),
+  ];
+  if (!hasIPv6) t.diagnostic('no ::1 on loopback: IPv6 cases left out');
+  const child = await startPortHolderChild(specs);
+  t.after(() => child.stop());
+  const helpers = await child.share(1);
+
+  // Each witness is asked about the same protocol and family, so a socket of another kind that
+  // happens to have the same port number cannot blur the comparison.
+  for (const { protocol, host, port } of child.ports) {
+    const family = host.includes(':') ? '6' : '4';
+    const table = `${protocol}${family === '6' ? '6' : ''}` as const;
+    const answer = lookupPort(port, [table]);
+    const ours = pidsOf(answer);
+    const expected = protocol === 'tcp' && family === '4' ? [child.pid, ...helpers].sort((a, b) => a - b) : [child.pid];
+    assert.deepEqual(ours, expected, `08 for ${table} port ${port}`);
+    assert.deepEqual(answer.filter((holder) => holder.owner === 'process').map((holder) => holder.localAddress), [host]);
+
+    const bySs = await runTool(ss, [`-Hnap${protocol === 'tcp' ? 't' : 'u'}${family}`, `sport = :${port}`]);
+    assert.deepEqual(pidsIn(bySs.stdout, /pid=(\d+)/g), ours, `ss for ${table} port ${port}:\n${bySs.stdout}`);
+    const byLsof = await runTool(lsof, ['-nP', `-i${family}${protocol.toUpperCase()}:${port}`, '-Fp']);
+    assert.deepEqual(pidsIn(byLsof.stdout, /^p(\d+)$/gm), ours, `lsof for ${table} port ${port}:\n${byLsof.stdout}`);
+  }
+});
+
+test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, async () => {
+  // A port outside the ephemeral range (which no test here uses), and in no table right now.
+  const [low] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  const inUse = new Set((await readTables(['tcp', 'tcp6', 'udp', 'udp6'])).map((row) => row.localPort));
+  let port = low - 1;
+  while (inUse.has(port)) port--;
+  const run = await runScript('08-port-vs-pid', ['--port', String(port)]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stdout.trim(), renderLookup(port, []).map(([role, text]) => `${role}: ${text}`).join('\n'));
+  const json = await runScript('08-port-vs-pid', ['--port', String(port), '--json']);
+  assert.equal(json.code, 1);
+  assert.deepEqual(JSON.parse(json.stdout), []);
+});
+
+test('--port --json prints an array of {protocol, localAddress, localPort, state, inode, pids, owner}', { skip: linuxOnly }, async (t) => {
+  const child = await startPortHolderChild([{ protocol: 'tcp', host: '127.0.0.1' }]);
+  t.after(() => child.stop());
+  const { port } = child.ports[0];
+  const run = await runScript('08-port-vs-pid', ['--port', String(port), '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  // Other programs' old connections may linger on this port number in TIME_WAIT, held by no process.
+  const answer = (JSON.parse(run.stdout) as PortHolder[]).filter((holder) => holder.owner !== 'kernel');
+  assert.equal(answer.length, 1);
+  assert.deepEqual(Object.keys(answer[0]), ['protocol', 'localAddress', 'localPort', 'state', 'inode', 'pids', 'owner']);
+  const ss = await toolOrSkip(t, 'ss');
+  if (!ss) return;
+  const bySs = (await runTool(ss, ['-Hltnp', `sport = :${port}`])).stdout;
+  const command = new RegExp(`\\("([^"]+)",pid=${child.pid},`).exec(bySs)?.[1];
+  assert.deepEqual(answer[0].pids, [{ pid: child.pid, command }], `the PID, and the command name ss gives it: ${bySs}`);
+  assert.equal(answer[0].state, 'LISTEN');
+  assert.equal(answer[0].owner, 'process');
+});
+
+/**
+ * The lookup runs in a child that loads the script as root, then drops to user nobody with
+ * process.setgid/setuid; the port is held by this (root) process, whose /proc/PID/fd nobody
+ * may not read.
+ */
+const AS_NOBODY = `
+const port = Number(process.argv[1]);
+import(${JSON.stringify(`${ROOT}scripts/08-port-vs-pid.ts`)}).then((lookup) => {
+  process.setgid('nogroup');
+  process.setuid('nobody');
+  const holders = lookup.lookupPort(port);
+  process.send({ uid: process.getuid(), holders, lines: lookup.renderLookup(port, holders) });
+});
+`;
+
+test("as another user, a root-owned socket is listed with its owner hidden, not a crash", { skip: linuxOnly }, async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root, to switch a child to user nobody');
+  const server = createServer().listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await within(once(server, 'listening'), 2000, 'the listener');
+  const port = (server.address() as { port: number }).port;
+
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', AS_NOBODY, String(port)], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  t.after(() => child.kill());
+  const [message] = (await within(once(child, 'message'), 10_000, 'the lookup run as nobody')) as [{ uid: number; holders: PortHolder[]; lines: Array<[string, string]> }];
+  assert.equal(message.uid, 65534, 'the lookup ran as nobody');
+  const listener = message.holders.findIndex((holder) => holder.protocol === 'tcp' && holder.state === 'LISTEN');
+  assert.notEqual(listener, -1, 'the listener is listed');
+  assert.equal(message.holders[listener].owner, 'hidden');
+  assert.deepEqual(message.holders[listener].pids, []);
+  const [, text] = message.lines[1 + listener]; // after the "port P: N sockets" line
+  assert.ok(text.endsWith(HIDDEN_OWNER), `what nobody reads on screen: ${text}`);
+});
+
+test('the lookup benchmark runs against ss and lsof and prints a complete table (timings are not judged here)', { skip: linuxOnly }, async (t) => {
+  if (!(await toolOrSkip(t, 'ss')) || !(await toolOrSkip(t, 'lsof'))) return;
+  const sockets = 20;
+  const repeats = 2;
+  const run = await runScript('bench/lookup.ts', ['--sockets', String(sockets), '--repeats', String(repeats)], { timeoutMs: 60_000 });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trimEnd().split('\n');
+  const opened = 1 + 2 * Math.ceil((sockets - 1) / 2); // a listener, then connections: two sockets each
+  assert.match(lines[0], new RegExp(`^bench: ${opened} extra sockets open in 1 holder process`));
+  assert.match(lines[1], new RegExp(`^bench: ${repeats} round`));
+  const time = String.raw`\d+\.\d\d ms`;
+  const contenders = ['08 lookupPort()', 'node --import tsx 08-port-vs-pid.ts', 'ss -Hltnp', 'lsof -nP -i'];
+  contenders.forEach((name, i) => {
+    const row = lines[3 + i];
+    assert.ok(row.startsWith(name), `row "${row}" should start with "${name}"`);
+    assert.match(row, new RegExp(`${time} +${time} +${time}$`), 'median, min and max');
+  });
+  assert.match(lines[7], /^verdict: 08's lookup takes \d+\.\d\dx the time of lsof/);
+  assert.match(lines[8], /^verdict: 08's lookup takes \d+\.\d\dx the time of ss/);
+  assert.equal(lines.length, 9);
+});
+
+// A command name is the process's main-thread name, which a program may change: Node 26 calls its main thread "node-MainThread".
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
+  assertOutputMatchesNotes('08-port-vs-pid', [[/\bpid PID \([^)]+\)/g, 'pid PID (COMMAND)']]));
+
+test('--port out of range is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--port', '70000'], /--port must be between 1 and 65535/));
+
+test('--sharers with --port is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--port', '80', '--sharers', '2'], /--sharers belongs to the demo/));
+
+test('an unknown flag is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--pid', '1'], /Unknown option '--pid'/));
