@@ -1,0 +1,410 @@
+/**
+ * @title UDP: fire and forget
+ * @concept UDP sends datagrams with no connection: each send is one message of a limited size, a send to nobody is not an error, and a full receiver drops what it cannot hold.
+ * @notes #42-udp-fire-and-forget-10-udp-fire-and-forget
+ * @run npx tsx scripts/10-udp-fire-and-forget.ts
+ * @resource https://nodejs.org/api/dgram.html
+ * @resource https://man7.org/linux/man-pages/man7/udp.7.html
+ * @knobs DATAGRAMS (datagrams of different sizes sent back to back), FLOOD (datagrams sent to a frozen receiver), PAYLOAD (bytes in each of them), RCVBUF (the frozen receiver's SO_RCVBUF request)
+ *
+ * Four experiments, each on loopback: datagrams keep their boundaries; the largest payload per
+ * address family and one byte more; a send to a port nobody holds, from an unconnected and from a
+ * connected socket; and a flood into a receiver frozen with SIGSTOP, with every lost datagram
+ * found in the kernel's per-socket drop counter.
+ */
+import { createSocket, type Socket, type SocketType } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { isMain, integerFlag, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { startNodeChild, type NodeChild } from './lib/child.ts';
+import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
+import { onceWithin, until, within } from './lib/wait.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 2000;
+/** Explicit ports for "nobody holds it" are drawn from below the kernel's ephemeral range, where port-0 binds never land. */
+const UNHELD_PORT_FLOOR = 10_000;
+/** The boundary receiver asks for a large buffer, so that a back-to-back burst is not itself a flood. */
+const ROOMY_RCVBUF = 4 * 1024 * 1024;
+/** Sends from the unconnected socket to the port nobody holds. */
+const UNCONNECTED_SENDS = 3;
+
+export const DEFAULTS = { datagrams: 5, flood: 2000, payload: 200, rcvbuf: 4096 } as const;
+
+/** The biggest UDP payload: a 16-bit length field minus the 8-byte UDP header, and for IPv4 also its 20-byte header. */
+export const LARGEST_PAYLOAD = { udp4: 0xffff - 20 - 8, udp6: 0xffff - 8 } as const;
+
+/** Sizes for the boundary burst: an empty datagram first, then sizes spread evenly on a log scale up to the IPv4 maximum. */
+export function datagramSizes(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? 0 : Math.round(LARGEST_PAYLOAD.udp4 ** (i / (count - 1)))));
+}
+
+/** Binds a UDP socket and waits until it is bound. */
+export async function boundSocket(type: SocketType, host: string, options: { recvBufferSize?: number; port?: number } = {}): Promise<Socket> {
+  const socket = createSocket({ type, recvBufferSize: options.recvBufferSize });
+  let rejectBind: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (rejectBind = reject));
+  socket.once('error', rejectBind);
+  socket.bind(options.port ?? 0, host);
+  try {
+    await Promise.race([onceWithin(socket, 'listening', STEP_TIMEOUT_MS, `${type} socket to bind`), failed]);
+  } catch (error) {
+    socket.close();
+    throw error;
+  } finally {
+    socket.off('error', rejectBind); // bound: a later 'error' is the caller's business
+  }
+  return socket;
+}
+
+/** Sends one datagram and resolves with the send's error code, or null when the kernel took it. */
+export function sendDatagram(socket: Socket, payload: Buffer, port?: number, host?: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const done = (error: Error | null) => resolve(error ? ((error as NodeJS.ErrnoException).code ?? error.message) : null);
+    if (port === undefined) socket.send(payload, done);
+    else socket.send(payload, port, host, done);
+  });
+}
+
+const closeSocket = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()));
+
+/**
+ * A UDP port that no socket in this network namespace holds right now (neither udp nor udp6),
+ * picked at random below the ephemeral range. Another process could still bind it a moment later;
+ * the connected socket's ECONNREFUSED below is the witness that nobody did.
+ */
+export async function findUnheldPort(tables: readonly Table[]): Promise<number> {
+  const held = new Set((await readTables(tables)).map((row) => row.localPort));
+  const [ephemeralLow] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  const ceiling = Math.max(UNHELD_PORT_FLOOR + 1, ephemeralLow);
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = UNHELD_PORT_FLOOR + Math.floor(Math.random() * (ceiling - UNHELD_PORT_FLOOR));
+    if (!held.has(port)) return port;
+  }
+  throw new Error(`found no unheld port from ${UNHELD_PORT_FLOOR} to ${ceiling - 1}`);
+}
+
+/** The kernel's row for a bound UDP socket (state, queue, drops), found by its local port. */
+async function udpRow(port: number) {
+  const row = (await readTable('udp')).find((candidate) => candidate.localPort === port);
+  if (!row) throw new Error(`no row for UDP port ${port} in /proc/net/udp`);
+  return row;
+}
+
+// --- 1. Boundaries: every send is one datagram --------------------------------------------
+
+export interface Boundaries {
+  sent: number[];
+  received: number[];
+}
+
+/** Sends datagrams of the given sizes back to back and records the size of every message that arrives. */
+export async function sendBurst(sizes: readonly number[]): Promise<Boundaries> {
+  const receiver = await boundSocket('udp4', HOST, { recvBufferSize: ROOMY_RCVBUF });
+  const sender = await boundSocket('udp4', HOST);
+  try {
+    const received: number[] = [];
+    const allArrived = new Promise<void>((resolve) => {
+      receiver.on('message', (message: Buffer) => {
+        received.push(message.length);
+        if (received.length === sizes.length) resolve();
+      });
+    });
+    const port = receiver.address().port;
+    const errors = await Promise.all(sizes.map((size, i) => sendDatagram(sender, Buffer.alloc(size, i), port, HOST)));
+    if (errors.some(Boolean)) throw new Error(`a send failed: ${errors.join(', ')}`);
+    await within(allArrived, STEP_TIMEOUT_MS, `${sizes.length} datagrams to arrive (${received.length} did)`);
+    return { sent: [...sizes], received };
+  } finally {
+    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
+  }
+}
+
+// --- 2. The size limit ------------------------------------------------------------------------
+
+export interface SizeLimit {
+  type: SocketType;
+  host: string;
+  largest: number;
+  /** The size of the datagram that arrived when the largest one was sent. */
+  largestArrivedAs: number;
+  /** The error code for one byte more. */
+  oneMoreError: string | null;
+}
+
+/** Sends the largest payload and one byte more over one address family; null when that loopback address is missing. */
+export async function probeSizeLimit(type: SocketType): Promise<SizeLimit | null> {
+  const host = type === 'udp4' ? HOST : '::1';
+  const largest = LARGEST_PAYLOAD[type];
+  let receiver: Socket;
+  try {
+    receiver = await boundSocket(type, host, { recvBufferSize: ROOMY_RCVBUF });
+  } catch (error) {
+    if (['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
+    throw error;
+  }
+  const sender = await boundSocket(type, host);
+  try {
+    const arrived = onceWithin(receiver, 'message', STEP_TIMEOUT_MS, `the ${largest}-byte datagram over ${type}`);
+    const port = receiver.address().port;
+    const largestError = await sendDatagram(sender, Buffer.alloc(largest), port, host);
+    if (largestError) throw new Error(`the ${largest}-byte send over ${type} failed with ${largestError}`);
+    const [message] = (await arrived) as [Buffer];
+    const oneMoreError = await sendDatagram(sender, Buffer.alloc(largest + 1), port, host);
+    return { type, host, largest, largestArrivedAs: message.length, oneMoreError };
+  } finally {
+    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
+  }
+}
+
+// --- 3. Sending to a port nobody holds --------------------------------------------------------
+
+export interface NobodyThere {
+  port: number;
+  unconnected: { sends: number; sendErrors: string[]; errorEvents: string[]; state: string | null };
+  connected: { sendError: string | null; laterError: { code: string; syscall: string }; state: string | null };
+  /** Namespace-wide counter deltas: datagrams to no socket, ICMP port-unreachable sent. */
+  counters: { noPorts: number; icmpUnreachables: number } | null;
+}
+
+/**
+ * Sends to a closed port twice over: from an unconnected socket (no error, ever) and from a
+ * connected one, which hears the ICMP port-unreachable as ECONNREFUSED on its next receive.
+ */
+export async function sendToNobody(): Promise<NobodyThere> {
+  const before = hasProcNet ? await readCounters() : null;
+  const port = await findUnheldPort(['udp', 'udp6']);
+  const unconnected = await boundSocket('udp4', HOST);
+  const connected = createSocket('udp4');
+  const errorEvents: string[] = [];
+  unconnected.on('error', (error: NodeJS.ErrnoException) => errorEvents.push(error.code ?? error.message));
+  try {
+    const sendErrors: string[] = [];
+    for (let i = 0; i < UNCONNECTED_SENDS; i++) {
+      const error = await sendDatagram(unconnected, Buffer.from(`hello ${i}`), port, HOST);
+      if (error) sendErrors.push(error);
+    }
+    const unconnectedState = hasProcNet ? (await udpRow(unconnected.address().port)).state : null;
+
+    connected.connect(port, HOST);
+    await onceWithin(connected, 'connect', STEP_TIMEOUT_MS, 'the UDP connect (a local step: no packet is sent)');
+    const connectedState = hasProcNet ? (await udpRow(connected.address().port)).state : null;
+    // The refusal comes back later as an ICMP message; the socket reports it on its next operation.
+    const refused = onceWithin(connected, 'error', STEP_TIMEOUT_MS, `ECONNREFUSED from port ${port} (did another process bind it meanwhile?)`);
+    const sendError = await sendDatagram(connected, Buffer.from('hello?'));
+    const [laterError] = (await refused) as [NodeJS.ErrnoException];
+
+    // The ICMP for this datagram comes after the refusal above: if the unconnected socket were told, it would be by now.
+    const lastError = await sendDatagram(unconnected, Buffer.from('still there?'), port, HOST);
+    if (lastError) sendErrors.push(lastError);
+    const after = before ? await readCounters() : null;
+    return {
+      port,
+      unconnected: { sends: UNCONNECTED_SENDS + 1, sendErrors, errorEvents, state: unconnectedState },
+      connected: { sendError, laterError: { code: laterError.code ?? '', syscall: laterError.syscall ?? '' }, state: connectedState },
+      counters:
+        before && after
+          ? { noPorts: after['Udp.NoPorts'] - before['Udp.NoPorts'], icmpUnreachables: after['Icmp.OutDestUnreachs'] - before['Icmp.OutDestUnreachs'] }
+          : null,
+    };
+  } finally {
+    await Promise.all([closeSocket(unconnected), closeSocket(connected)]);
+  }
+}
+
+// --- 4. A flood into a frozen receiver -------------------------------------------------------
+
+/** The receiver, in its own process so that SIGSTOP can freeze it: it counts datagrams and remembers their sequence numbers. */
+const FROZEN_RECEIVER_SOURCE = (rcvbuf: number) => `
+const dgram = require('node:dgram');
+const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: ${rcvbuf} });
+const sequence = [];
+socket.on('message', (message) => sequence.push(message.readUInt32BE(0)));
+socket.bind(0, ${JSON.stringify(HOST)}, () =>
+  process.send({ port: socket.address().port, rcvbuf: socket.getRecvBufferSize() }));
+process.on('message', () => process.send({
+  received: sequence.length,
+  inOrder: sequence.every((number, i) => i === 0 || number > sequence[i - 1]),
+}));
+`;
+
+export interface Flood {
+  sent: number;
+  payload: number;
+  /** The buffer the kernel granted (it doubles the request to cover its bookkeeping). */
+  rcvbuf: number;
+  received: number;
+  /** The drops column of the receiver's row in /proc/net/udp. */
+  dropped: number;
+  /** Namespace-wide Udp RcvbufErrors delta: at least `dropped`, more if other sockets overflowed meanwhile. */
+  rcvbufErrors: number;
+  inOrder: boolean;
+}
+
+/** The state letter of a process, from /proc/PID/stat ("T" when stopped). */
+async function processState(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** Freezes a child with SIGSTOP and waits until the kernel reports it stopped. */
+export async function freeze(child: NodeChild): Promise<void> {
+  process.kill(child.pid, 'SIGSTOP');
+  await until(async () => ((await processState(child.pid)) === 'T' ? true : undefined), STEP_TIMEOUT_MS, `pid ${child.pid} to stop`);
+}
+
+/** Floods a receiver that cannot read, then lets it read, and accounts for every datagram. */
+export async function floodFrozenReceiver(count: number, payload: number, rcvbuf: number): Promise<Flood> {
+  const receiver = await startNodeChild(FROZEN_RECEIVER_SOURCE(rcvbuf));
+  const sender = await boundSocket('udp4', HOST);
+  try {
+    const bound = await receiver.next<{ port: number; rcvbuf: number }>(STEP_TIMEOUT_MS, 'the receiver to bind');
+    const before = await readCounters();
+    await freeze(receiver);
+
+    const errors = await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const datagram = Buffer.alloc(payload);
+        datagram.writeUInt32BE(i, 0);
+        return sendDatagram(sender, datagram, bound.port, HOST);
+      }),
+    );
+    if (errors.some(Boolean)) throw new Error(`a flood send failed: ${errors.find(Boolean)}`);
+
+    // Thaw the receiver and wait until it has read everything the kernel queued for it.
+    process.kill(receiver.pid, 'SIGCONT');
+    await until(async () => ((await udpRow(bound.port)).rxQueue === 0 ? true : undefined), STEP_TIMEOUT_MS, 'the receiver to drain its queue');
+    receiver.send('count');
+    const { received, inOrder } = await receiver.next<{ received: number; inOrder: boolean }>(STEP_TIMEOUT_MS, "the receiver's count");
+    const dropped = (await udpRow(bound.port)).drops ?? 0;
+    const after = await readCounters();
+    return { sent: count, payload, rcvbuf: bound.rcvbuf, received, dropped, rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'], inOrder };
+  } finally {
+    await closeSocket(sender);
+    await receiver.stop();
+  }
+}
+
+// --- The demo ---------------------------------------------------------------------------------
+
+export interface UdpOptions {
+  datagrams: number;
+  flood: number;
+  payload: number;
+  rcvbuf: number;
+}
+
+export interface UdpObservations {
+  boundaries: Boundaries;
+  limits: Array<SizeLimit | { type: SocketType; missing: true }>;
+  nobody: NobodyThere;
+  /** null off Linux: the drops column lives in /proc/net/udp. */
+  flood: Flood | null;
+}
+
+export async function observeUdp(options: UdpOptions = DEFAULTS): Promise<UdpObservations> {
+  const boundaries = await sendBurst(datagramSizes(options.datagrams));
+  const limits: UdpObservations['limits'] = [];
+  for (const type of ['udp4', 'udp6'] as const) limits.push((await probeSizeLimit(type)) ?? { type, missing: true });
+  const nobody = await sendToNobody();
+  const flood = hasProcNet ? await floodFrozenReceiver(options.flood, options.payload, options.rcvbuf) : null;
+  return { boundaries, limits, nobody, flood };
+}
+
+const errorText = (code: string | null) => code ?? 'no error';
+
+export function renderUdp(seen: UdpObservations): Line[] {
+  const { boundaries, nobody, flood } = seen;
+  const lines: Line[] = [
+    ['sender', `${boundaries.sent.length} sends, back to back, of ${boundaries.sent.join(', ')} bytes`],
+    ['receiver', `${boundaries.received.length} messages of ${boundaries.received.join(', ')} bytes: one message per send, the empty one included`],
+  ];
+  for (const limit of seen.limits) {
+    if ('missing' in limit) {
+      lines.push(['sender', `${limit.type}: no loopback address for this family here; skipped`]);
+      continue;
+    }
+    lines.push(
+      ['sender', `${limit.type} to ${limit.host}: ${limit.largest} bytes accepted, arrived as ${limit.largestArrivedAs}; ${limit.largest + 1} bytes: ${errorText(limit.oneMoreError)}`],
+    );
+  }
+  const unconnectedTrouble = [...nobody.unconnected.sendErrors, ...nobody.unconnected.errorEvents];
+  lines.push(
+    ['sender', `unconnected socket${nobody.unconnected.state ? ` (state ${nobody.unconnected.state})` : ''}: ${nobody.unconnected.sends} sends to port ${nobody.port}, which nobody holds: ${unconnectedTrouble.length === 0 ? 'no error, not then, not later' : unconnectedTrouble.join(', ')}`],
+    ['sender', `connected socket${nobody.connected.state ? ` (state ${nobody.connected.state})` : ''}: the send itself: ${errorText(nobody.connected.sendError)}; then ${nobody.connected.laterError.code} from ${nobody.connected.laterError.syscall}()`],
+  );
+  if (nobody.counters) {
+    lines.push(['kernel', `Udp NoPorts +${nobody.counters.noPorts >= nobody.unconnected.sends + 1 ? `${nobody.unconnected.sends + 1} or more` : nobody.counters.noPorts}, one ICMP port unreachable per datagram (Icmp OutDestUnreachs +${nobody.counters.icmpUnreachables >= nobody.unconnected.sends + 1 ? `${nobody.unconnected.sends + 1} or more` : nobody.counters.icmpUnreachables})`]);
+  }
+  if (!flood) {
+    lines.push(['kernel', 'the flood needs the drops column of /proc/net/udp, which is Linux only; skipped']);
+    return lines;
+  }
+  const unexplained = flood.sent - flood.received - flood.dropped;
+  lines.push(
+    ['receiver', `frozen with SIGSTOP, receive buffer ${flood.rcvbuf} bytes`],
+    ['sender', `${flood.sent} datagrams of ${flood.payload} bytes, every send accepted`],
+    ['receiver', `thawed with SIGCONT: received ${flood.received}`],
+    ['kernel', `the receiver's row in /proc/net/udp: drops ${flood.dropped}`],
+    ['udp', `sent ${flood.sent} = received ${flood.received} + dropped ${flood.dropped}; unexplained: ${unexplained}`],
+    ['udp', flood.inOrder ? `the datagrams that arrived came in sending order (loopback has one path; UDP itself promises no order)` : 'the datagrams that arrived came out of sending order'],
+  );
+  return lines;
+}
+
+/** A UDP echo server for real clients (`nc -u 127.0.0.1 PORT`): every datagram goes straight back to its sender. */
+export async function startUdpEcho(host: string, port: number): Promise<Socket> {
+  const type: SocketType = host.includes(':') ? 'udp6' : 'udp4';
+  const socket = await boundSocket(type, host, { port });
+  socket.on('message', (message: Buffer, from) => socket.send(message, from.port, from.address));
+  return socket;
+}
+
+function optionsFrom(values: FlagValues): UdpOptions {
+  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+  const options = {
+    datagrams: integerFlag(values, 'datagrams', 1, 64),
+    flood: integerFlag(values, 'flood', 1, 100_000),
+    payload: integerFlag(values, 'payload', 4, LARGEST_PAYLOAD.udp4),
+    rcvbuf: integerFlag(values, 'rcvbuf', 1, 64 * 1024 * 1024),
+  };
+  if (options.payload * options.flood > 512 * 1024 * 1024) throw new UsageError('--flood times --payload must stay under 512 MiB');
+  return options;
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/10-udp-fire-and-forget.ts [--datagrams N] [--flood N] [--payload BYTES] [--rcvbuf BYTES] [--json]
+       npx tsx scripts/10-udp-fire-and-forget.ts --serve [--host ${HOST}] [--port 0]
+
+Sends UDP datagrams on loopback: a burst of different sizes (each arrives as its own message),
+the largest payload over IPv4 and IPv6 and one byte more, sends to a port nobody holds from an
+unconnected and a connected socket, and a flood into a receiver frozen with SIGSTOP whose losses
+the kernel counts per socket.
+
+  --datagrams N    datagrams in the burst (default ${DEFAULTS.datagrams})
+  --flood N        datagrams sent to the frozen receiver (default ${DEFAULTS.flood})
+  --payload BYTES  bytes in each flood datagram, at least 4 (default ${DEFAULTS.payload})
+  --rcvbuf BYTES   the frozen receiver's SO_RCVBUF request (default ${DEFAULTS.rcvbuf})
+  --serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
+  --host, --port   where --serve binds
+  --json           print the observations as one JSON document
+  --help           show this text`,
+    flags: {
+      datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
+      flood: { type: 'string', default: String(DEFAULTS.flood) },
+      payload: { type: 'string', default: String(DEFAULTS.payload) },
+      rcvbuf: { type: 'string', default: String(DEFAULTS.rcvbuf) },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
+    demo: (values) => observeUdp(optionsFrom(values)),
+    render: renderUdp,
+    async serve(values) {
+      const socket = await startUdpEcho(String(values.host ?? HOST), values.port === undefined ? 0 : portFlag(values));
+      const { address, port } = socket.address();
+      process.stdout.write(`listening on ${address.includes(':') ? `[${address}]` : address}:${port}\n`);
+      await untilSignal(() => closeSocket(socket));
+    },
+  });
+}

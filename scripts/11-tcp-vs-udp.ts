@@ -1,0 +1,568 @@
+/**
+ * @title TCP against UDP, measured
+ * @concept On the same work, TCP delivers every byte in order where UDP drops, sends a stream where UDP sends messages, costs more header bytes and packets, and pays mostly for its handshake.
+ * @notes #43-tcp-against-udp-measured-11-tcp-vs-udp
+ * @run npx tsx scripts/11-tcp-vs-udp.ts
+ * @resource https://nodejs.org/api/net.html
+ * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
+ * @knobs FLOOD, PAYLOAD (the burst of 10, now over TCP), DATAGRAMS (writes of 10's sizes), ROUND_TRIPS, RUNS, BULK_MIB (the speed measurements)
+ *
+ * Four comparisons on loopback: reliability (10's flood into a frozen receiver, over TCP),
+ * boundaries (10's burst of sizes, as TCP writes), overhead (packets and header bytes of one short
+ * exchange, from a tcpdump capture when tcpdump is installed) and speed (round trips per second
+ * and bulk throughput, medians over repeated runs).
+ */
+import { createHash } from 'node:crypto';
+import type { Socket as DatagramSocket } from 'node:dgram';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { isMain, integerFlag, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { startNodeChild } from './lib/child.ts';
+import { hasProcNet, readTable } from './lib/proc-net.ts';
+import { findTool } from './lib/tools.ts';
+import { onceWithin, until, within } from './lib/wait.ts';
+import { boundSocket, datagramSizes, DEFAULTS as UDP_DEFAULTS, freeze, sendDatagram, startUdpEcho } from './10-udp-fire-and-forget.ts';
+import { captureExchange, type Capture } from './lib/pcap.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 5000;
+/** The size of every request and reply in the round-trip measurements (the bench gives sockperf the same size). */
+export const MESSAGE_BYTES = 64;
+const BULK_CHUNK = 1024 * 1024;
+
+export const DEFAULTS = { flood: UDP_DEFAULTS.flood, payload: UDP_DEFAULTS.payload, datagrams: UDP_DEFAULTS.datagrams, roundTrips: 100, runs: 5, bulkMib: 4 } as const;
+
+// --- The servers: a UDP echo, a TCP echo, a TCP sink ------------------------------------------
+
+export interface Servers {
+  udpEcho: number;
+  tcpEcho: number;
+  tcpSink: number;
+  close(): Promise<void>;
+}
+
+/** A TCP server that sends back whatever it receives. */
+function tcpEchoServer(): Server {
+  return createServer({ noDelay: true }, (socket) => {
+    // Written straight back rather than through pipe(): a stream pipeline adds its own turns per chunk.
+    socket.on('data', (chunk: Buffer) => socket.write(chunk));
+    socket.on('end', () => socket.end());
+  });
+}
+
+/** A TCP server that swallows everything and, when the client has finished, answers with the byte count. */
+function tcpSinkServer(): Server {
+  return createServer((socket) => {
+    let bytes = 0;
+    socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    socket.on('end', () => socket.end(`${bytes}\n`));
+  });
+}
+
+async function listenOn(server: Server, host: string, port: number): Promise<number> {
+  server.listen(port, host);
+  await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `a TCP server on ${host}`);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the server has no port');
+  return address.port;
+}
+
+/** Starts the three servers; `echoPort` names the echo port for both UDP and TCP (separate port spaces), 0 lets the kernel choose. */
+export async function startServers(host = HOST, echoPort = 0): Promise<Servers> {
+  const udp: DatagramSocket = await startUdpEcho(host, echoPort);
+  const echo = tcpEchoServer();
+  const sink = tcpSinkServer();
+  const tcpEcho = await listenOn(echo, host, echoPort);
+  const tcpSink = await listenOn(sink, host, 0);
+  const open = new Set<Socket>();
+  for (const server of [echo, sink]) server.on('connection', (socket: Socket) => open.add(socket).size && socket.on('close', () => open.delete(socket)));
+  return {
+    udpEcho: udp.address().port,
+    tcpEcho,
+    tcpSink,
+    async close() {
+      for (const socket of open) socket.destroy();
+      await Promise.all([
+        new Promise((resolve) => udp.close(() => resolve(undefined))),
+        new Promise((resolve) => echo.close(resolve)),
+        new Promise((resolve) => sink.close(resolve)),
+      ]);
+    },
+  };
+}
+
+// --- 1. Reliability: 10's flood, over TCP ----------------------------------------------------
+
+/** The TCP receiver, frozen like 10's: it checks the byte stream's hash and the records' sequence numbers. */
+const TCP_RECEIVER_SOURCE = (payload: number) => `
+const net = require('node:net');
+const crypto = require('node:crypto');
+const server = net.createServer((socket) => {
+  const chunks = [];
+  socket.on('data', (chunk) => chunks.push(chunk));
+  socket.on('end', () => {
+    const stream = Buffer.concat(chunks);
+    let inOrder = stream.length % ${payload} === 0;
+    for (let offset = 0, i = 0; inOrder && offset < stream.length; offset += ${payload}, i++) inOrder = stream.readUInt32BE(offset) === i;
+    process.send({ bytes: stream.length, sha256: crypto.createHash('sha256').update(stream).digest('hex'), inOrder });
+    socket.end();
+    server.close();
+  });
+});
+server.listen(0, ${JSON.stringify(HOST)}, () => process.send({ port: server.address().port }));
+`;
+
+export interface Reliability {
+  records: number;
+  payload: number;
+  bytes: number;
+  /** Where the bytes were while the receiver was frozen; together they are all of them. */
+  whileFrozen: { receiverKernel: number; senderKernel: number; senderProcess: number } | null;
+  received: number;
+  sameBytes: boolean;
+  inOrder: boolean;
+}
+
+/** Sends the flood of 10 over TCP to a receiver frozen with SIGSTOP, then thaws it and compares what arrived. */
+export async function floodOverTcp(records: number, payload: number): Promise<Reliability> {
+  const receiver = await startNodeChild(TCP_RECEIVER_SOURCE(payload));
+  let client: Socket | undefined;
+  try {
+    const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');
+    client = createConnection({ host: HOST, port });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the receiver');
+    await freeze(receiver);
+
+    const stream = Buffer.alloc(records * payload);
+    for (let i = 0; i < records; i++) stream.writeUInt32BE(i, i * payload);
+    // One write per record, as 10 sent one datagram per record.
+    for (let i = 0; i < records; i++) client.write(stream.subarray(i * payload, (i + 1) * payload));
+
+    let whileFrozen: Reliability['whileFrozen'] = null;
+    if (hasProcNet) {
+      // Every byte is in one of three places. Wait until the kernel's figures stop moving (the
+      // window is closed and the send buffer is full, or everything has left the process).
+      // Node counts a partly written chunk as still its own, so the process's share is what the kernel does not hold.
+      const sender = client;
+      let previous = '';
+      whileFrozen = await until(
+        async () => {
+          const rows = await readTable('tcp');
+          const receiverRow = rows.find((row) => row.localPort === port && row.remotePort === sender.localPort);
+          const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
+          if (!receiverRow || !senderRow) return undefined;
+          const inKernels = receiverRow.rxQueue + senderRow.txQueue;
+          const settled = inKernels === stream.length || (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
+          previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
+          if (!settled) return undefined;
+          return { receiverKernel: receiverRow.rxQueue, senderKernel: senderRow.txQueue, senderProcess: stream.length - inKernels };
+        },
+        STEP_TIMEOUT_MS,
+        'the frozen connection to settle',
+        20,
+      );
+    }
+
+    process.kill(receiver.pid, 'SIGCONT');
+    client.end();
+    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(STEP_TIMEOUT_MS, "the receiver's report");
+    return {
+      records,
+      payload,
+      bytes: stream.length,
+      whileFrozen,
+      received: report.bytes,
+      sameBytes: report.sha256 === createHash('sha256').update(stream).digest('hex'),
+      inOrder: report.inOrder,
+    };
+  } finally {
+    client?.destroy();
+    await receiver.stop();
+  }
+}
+
+// --- 2. Boundaries: 10's sizes, as TCP writes ------------------------------------------------
+
+export interface StreamBoundaries {
+  writes: number[];
+  reads: number[];
+  sameBytes: boolean;
+}
+
+/** Writes 10's sizes one write each, and records how the receiver's reads cut the stream. */
+export async function writeSizesOverTcp(sizes: readonly number[]): Promise<StreamBoundaries> {
+  const server = createServer();
+  const port = await listenOn(server, HOST, 0);
+  const client = createConnection({ host: HOST, port });
+  try {
+    const [accepted] = (await within(
+      Promise.all([onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'), onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect')]),
+      STEP_TIMEOUT_MS,
+      'the connection',
+    )).map(([first]) => first) as [Socket];
+    const reads: number[] = [];
+    const chunks: Buffer[] = [];
+    accepted.on('data', (chunk: Buffer) => {
+      reads.push(chunk.length);
+      chunks.push(chunk);
+    });
+    const ended = onceWithin(accepted, 'end', STEP_TIMEOUT_MS, 'the end of the stream');
+    const sent = sizes.map((size, i) => Buffer.alloc(size, i));
+    for (const buffer of sent) client.write(buffer);
+    client.end();
+    await ended;
+    accepted.destroy();
+    return { writes: [...sizes], reads, sameBytes: Buffer.concat(chunks).equals(Buffer.concat(sent)) };
+  } finally {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+// --- 3. Overhead: one short exchange, packet by packet ----------------------------------------
+
+export interface Overhead {
+  /** "capture" when counted by tcpdump, "protocol" when derived from the specifications. */
+  source: 'capture' | 'protocol';
+  udp: Capture;
+  tcp: Capture;
+}
+
+/** One request and its reply over UDP. */
+async function udpExchange(port: number): Promise<void> {
+  const socket = await boundSocket('udp4', HOST);
+  try {
+    const reply = onceWithin(socket, 'message', STEP_TIMEOUT_MS, 'the UDP reply');
+    await sendDatagram(socket, Buffer.alloc(MESSAGE_BYTES), port, HOST);
+    await reply;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Connect, one request and its reply, close: the whole life of a short TCP conversation. */
+async function tcpExchange(port: number): Promise<void> {
+  const socket = createConnection({ host: HOST, port });
+  await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
+  await requestReply(socket, Buffer.alloc(MESSAGE_BYTES));
+  socket.end();
+  await onceWithin(socket, 'close', STEP_TIMEOUT_MS, 'the TCP teardown');
+}
+
+/** The exchange as the protocols describe it, for machines without tcpdump. */
+const PROTOCOL_VIEW: Overhead = {
+  source: 'protocol',
+  udp: { packets: ['request', 'reply'], ipHeaderBytes: 2 * 20, transportHeaderBytes: 2 * 8, transportHeaderSizes: [8], payloadBytes: 2 * MESSAGE_BYTES },
+  tcp: {
+    packets: ['SYN', 'SYN-ACK', 'ACK', 'request', 'reply', 'ACK', 'FIN', 'ACK', 'FIN', 'ACK'],
+    ipHeaderBytes: 10 * 20,
+    transportHeaderBytes: 10 * 20, // options (timestamps, MSS, window scale) come on top
+    transportHeaderSizes: [20],
+    payloadBytes: 2 * MESSAGE_BYTES,
+  },
+};
+
+export async function measureOverhead(servers: Servers): Promise<Overhead> {
+  const tcpdump = hasProcNet ? await findTool('tcpdump') : undefined;
+  if (!tcpdump) {
+    await udpExchange(servers.udpEcho);
+    await tcpExchange(servers.tcpEcho);
+    return PROTOCOL_VIEW;
+  }
+  const captured = await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, async () => {
+    await udpExchange(servers.udpEcho);
+    await tcpExchange(servers.tcpEcho);
+  });
+  return { source: 'capture', ...captured };
+}
+
+// --- 4. Speed -----------------------------------------------------------------------------------
+
+/** Writes a request and resolves when a reply of the same length has come back. */
+function requestReply(socket: Socket, request: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending = request.length;
+    const onData = (chunk: Buffer) => {
+      pending -= chunk.length;
+      if (pending > 0) return;
+      socket.off('data', onData).off('error', reject);
+      resolve();
+    };
+    socket.on('data', onData).once('error', reject);
+    socket.write(request);
+  });
+}
+
+/** How long a whole run of round trips may take before it counts as stuck. */
+const runTimeoutMs = (count: number) => STEP_TIMEOUT_MS + count;
+
+/** Round trips per second: UDP, one request datagram and its echo at a time. */
+export async function udpRoundTrips(port: number, count: number, host = HOST): Promise<number> {
+  const socket = await boundSocket('udp4', host);
+  try {
+    socket.connect(port, host);
+    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the UDP connect');
+    const request = Buffer.alloc(MESSAGE_BYTES);
+    const start = performance.now();
+    // One deadline for the whole run: a timer per round trip would cost more than the round trip.
+    await within(
+      (async () => {
+        for (let i = 0; i < count; i++) {
+          const reply = once(socket, 'message');
+          socket.send(request);
+          await reply;
+        }
+      })(),
+      runTimeoutMs(count),
+      `${count} UDP replies (a lost datagram is not resent)`,
+    );
+    return (count / (performance.now() - start)) * 1000;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Round trips per second over one TCP connection kept open for all of them. */
+export async function tcpRoundTrips(port: number, count: number, host = HOST): Promise<number> {
+  const socket = createConnection({ host, port, noDelay: true });
+  try {
+    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
+    const request = Buffer.alloc(MESSAGE_BYTES);
+    const start = performance.now();
+    await within(
+      (async () => {
+        for (let i = 0; i < count; i++) await requestReply(socket, request);
+      })(),
+      runTimeoutMs(count),
+      `${count} TCP replies`,
+    );
+    return (count / (performance.now() - start)) * 1000;
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Round trips per second when every request opens (and closes) its own TCP connection. */
+export async function tcpConnectEachRoundTrips(port: number, count: number, host = HOST): Promise<number> {
+  const request = Buffer.alloc(MESSAGE_BYTES);
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const socket = createConnection({ host, port, noDelay: true });
+    try {
+      await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, `TCP connect ${i + 1}`);
+      await within(requestReply(socket, request), STEP_TIMEOUT_MS, `TCP reply ${i + 1}`);
+      socket.end();
+      await onceWithin(socket, 'close', STEP_TIMEOUT_MS, `TCP close ${i + 1}`);
+    } finally {
+      socket.destroy();
+    }
+  }
+  return (count / (performance.now() - start)) * 1000;
+}
+
+/** Bulk throughput in MB/s: `bytes` written into one connection as fast as flow control allows, until the sink confirms. */
+export async function tcpBulk(port: number, bytes: number, host = HOST): Promise<number> {
+  const socket = createConnection({ host, port });
+  try {
+    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
+    const chunk = Buffer.alloc(BULK_CHUNK, 0x61);
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (text: string) => (answer += text));
+    const start = performance.now();
+    for (let written = 0; written < bytes; written += chunk.length) {
+      if (!socket.write(written + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - written))) {
+        await onceWithin(socket, 'drain', STEP_TIMEOUT_MS, 'the receiver to take more (drain)');
+      }
+    }
+    socket.end();
+    await onceWithin(socket, 'close', STEP_TIMEOUT_MS * 4, 'the sink to confirm the byte count');
+    const elapsed = performance.now() - start;
+    if (Number(answer.trim()) !== bytes) throw new Error(`the sink counted ${answer.trim()} bytes, not ${bytes}`);
+    return bytes / 1e6 / (elapsed / 1000);
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** A promise for the next `event`; a thin `events.once` kept local so the loop above stays readable. */
+function once(emitter: DatagramSocket, event: string): Promise<unknown> {
+  return new Promise((resolve) => emitter.once(event, resolve));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export interface SpeedOptions {
+  roundTrips: number;
+  runs: number;
+  bulkMib: number;
+}
+
+export interface Speed {
+  options: SpeedOptions;
+  /** Each measurement's runs, and their median. */
+  udp: { runs: number[]; median: number };
+  tcpKept: { runs: number[]; median: number };
+  tcpConnectEach: { runs: number[]; median: number };
+  bulkMBps: { runs: number[]; median: number };
+}
+
+/** Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of them alike. */
+export async function measureSpeed(ports: { udpEcho: number; tcpEcho: number; tcpSink: number }, options: SpeedOptions, host = HOST): Promise<Speed> {
+  const udp: number[] = [];
+  const tcpKept: number[] = [];
+  const tcpConnectEach: number[] = [];
+  const bulk: number[] = [];
+  // A first short round warms up the code paths (JIT) and is not counted.
+  await udpRoundTrips(ports.udpEcho, 20, host);
+  await tcpRoundTrips(ports.tcpEcho, 20, host);
+  for (let run = 0; run < options.runs; run++) {
+    udp.push(await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
+    tcpKept.push(await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    tcpConnectEach.push(await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    bulk.push(await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
+  }
+  const summary = (runs: number[]) => ({ runs, median: median(runs) });
+  return { options, udp: summary(udp), tcpKept: summary(tcpKept), tcpConnectEach: summary(tcpConnectEach), bulkMBps: summary(bulk) };
+}
+
+// --- The demo -----------------------------------------------------------------------------------
+
+export interface TcpVsUdpOptions extends SpeedOptions {
+  flood: number;
+  payload: number;
+  datagrams: number;
+}
+
+export interface TcpVsUdpObservations {
+  reliability: Reliability;
+  boundaries: StreamBoundaries;
+  overhead: Overhead;
+  speed: Speed;
+}
+
+export async function observeTcpVsUdp(options: TcpVsUdpOptions = DEFAULTS): Promise<TcpVsUdpObservations> {
+  const reliability = await floodOverTcp(options.flood, options.payload);
+  const boundaries = await writeSizesOverTcp(datagramSizes(options.datagrams));
+  const servers = await startServers();
+  try {
+    const overhead = await measureOverhead(servers);
+    const speed = await measureSpeed(servers, options);
+    return { reliability, boundaries, overhead, speed };
+  } finally {
+    await servers.close();
+  }
+}
+
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function overheadLine(name: string, capture: Capture): string {
+  const headers = capture.ipHeaderBytes + capture.transportHeaderBytes;
+  return `${name}: ${capture.packets.length} packets (${capture.packets.join(', ')}); ${name} headers of ${capture.transportHeaderSizes.join(' or ')} bytes; header bytes ${headers} (IP ${capture.ipHeaderBytes} + ${name} ${capture.transportHeaderBytes}) for ${capture.payloadBytes} bytes of payload`;
+}
+
+/** The lesson, stated from the numbers: which costs more, TCP per message or TCP per connection? */
+export function speedLesson(speed: Speed): string[] {
+  const perMessage = speed.udp.median / speed.tcpKept.median;
+  const perConnection = speed.tcpKept.median / speed.tcpConnectEach.median;
+  const lessons = [
+    `UDP makes ${perMessage.toFixed(1)}x the round trips of TCP on a kept connection; a new connection per request divides TCP's by ${perConnection.toFixed(1)}`,
+  ];
+  lessons.push(
+    perConnection > perMessage
+      ? 'so on loopback TCP pays mostly for its handshake and teardown, not per message: keep connections open'
+      : 'so here TCP pays more per message than for its handshake',
+  );
+  return lessons;
+}
+
+export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
+  const { reliability, boundaries, overhead, speed } = seen;
+  const lines: Line[] = [['tcp', `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver frozen with SIGSTOP`]];
+  if (reliability.whileFrozen) {
+    const { receiverKernel, senderKernel, senderProcess } = reliability.whileFrozen;
+    lines.push(['kernel', `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; nothing dropped`]);
+  }
+  lines.push(
+    ['tcp', `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`],
+    ['tcp', `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`],
+    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : 'from the protocols (tcpdump not installed)'}:`],
+    ['overhead', overheadLine('UDP', overhead.udp)],
+    ['overhead', overheadLine('TCP', overhead.tcp)],
+    ['speed', `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes each (client and server in this process):`],
+    ['speed', `UDP request/reply                ${thousands(speed.udp.median).padStart(8)} round trips/s`],
+    ['speed', `TCP, one kept connection         ${thousands(speed.tcpKept.median).padStart(8)} round trips/s`],
+    ['speed', `TCP, a new connection each time  ${thousands(speed.tcpConnectEach.median).padStart(8)} round trips/s`],
+    ['speed', `TCP bulk, ${speed.options.bulkMib} MiB per run           ${thousands(speed.bulkMBps.median).padStart(8)} MB/s`],
+    ...speedLesson(speed).map((lesson): Line => ['lesson', lesson]),
+  );
+  return lines;
+}
+
+/** The speed flags, shared with the cost benchmark (bench/cost.ts). */
+export function speedOptionsFrom(values: FlagValues): SpeedOptions {
+  return {
+    roundTrips: integerFlag(values, 'round-trips', 1, 1_000_000),
+    runs: integerFlag(values, 'runs', 1, 101),
+    bulkMib: integerFlag(values, 'bulk-mib', 1, 4096),
+  };
+}
+
+function optionsFrom(values: FlagValues): TcpVsUdpOptions {
+  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+  return {
+    flood: integerFlag(values, 'flood', 1, 100_000),
+    payload: integerFlag(values, 'payload', 4, 65_536),
+    datagrams: integerFlag(values, 'datagrams', 1, 64),
+    ...speedOptionsFrom(values),
+  };
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
+                                        [--round-trips N] [--runs N] [--bulk-mib MIB] [--json]
+       npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
+
+Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
+sizes as TCP writes, the packets and header bytes of one short exchange (from tcpdump when it is
+installed), and round trips per second (UDP, TCP on one connection, TCP with a connection per
+request) with bulk TCP throughput, as medians of repeated runs. For client and server in separate
+processes, and the C tools sockperf and iperf3 beside them: npm run bench.
+
+  --flood N          records in the burst (default ${DEFAULTS.flood})
+  --payload BYTES    bytes per record (default ${DEFAULTS.payload})
+  --datagrams N      writes of 10's sizes (default ${DEFAULTS.datagrams})
+  --round-trips N    round trips per run and kind (default ${DEFAULTS.roundTrips})
+  --runs N           runs per measurement; the median is shown (default ${DEFAULTS.runs})
+  --bulk-mib MIB     bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
+  --serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
+  --host, --port     where --serve binds; --port is the echo port for both UDP and TCP
+  --json             print the observations as one JSON document
+  --help             show this text`,
+    flags: {
+      flood: { type: 'string', default: String(DEFAULTS.flood) },
+      payload: { type: 'string', default: String(DEFAULTS.payload) },
+      datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
+      'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
+      runs: { type: 'string', default: String(DEFAULTS.runs) },
+      'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
+    demo: (values) => observeTcpVsUdp(optionsFrom(values)),
+    render: renderTcpVsUdp,
+    async serve(values) {
+      const host = String(values.host ?? HOST);
+      const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
+      const shown = host.includes(':') ? `[${host}]` : host;
+      process.stdout.write(
+        [`listening on ${shown}:${servers.udpEcho} (udp echo)`, `listening on ${shown}:${servers.tcpEcho} (tcp echo)`, `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`].join('\n') + '\n',
+      );
+      await untilSignal(() => servers.close());
+    },
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Exercise: UDP, fire and forget. Knobs:
+ *   DATAGRAMS  datagrams in the back-to-back burst, an empty one first (default 5)
+ *   FLOOD      datagrams sent to a receiver frozen with SIGSTOP (default 2000)
+ *   PAYLOAD    bytes in each flood datagram (default 200)
+ *   RCVBUF     the frozen receiver's SO_RCVBUF request in bytes (default 4096)
+ * Predict, then run (FLOOD=50 RCVBUF=65536 npm run exercise -- 10):
+ *   - How many messages does the receiver get for DATAGRAMS sends, and of which sizes?
+ *   - How big a buffer does the kernel grant for RCVBUF? How many flood datagrams can it hold at most?
+ *   - Where does every datagram that did not arrive show up?
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { test } from 'node:test';
+import { datagramSizes, observeUdp } from '../scripts/10-udp-fire-and-forget.ts';
+import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly } from './lib/tools.ts';
+import { startServing } from './lib/serve.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+
+const DATAGRAMS = knob('DATAGRAMS', 5, 1, 64);
+const FLOOD = knob('FLOOD', 2000, 1, 100_000);
+const PAYLOAD = knob('PAYLOAD', 200, 4, 65507);
+const RCVBUF = knob('RCVBUF', 4096, 1, 64 * 1024 * 1024);
+
+const seen = await observeUdp({ datagrams: DATAGRAMS, flood: FLOOD, payload: PAYLOAD, rcvbuf: RCVBUF });
+
+/** IP's total-length field is 16 bits; IPv4 counts its own 20-byte header in it, IPv6 does not. UDP's header is 8 bytes. */
+const UDP_HEADER = 8;
+const IPV4_HEADER = 20;
+const expectedLargest = { udp4: 0xffff - IPV4_HEADER - UDP_HEADER, udp6: 0xffff - UDP_HEADER };
+
+test(`${DATAGRAMS} sends arrive as ${DATAGRAMS} messages of exactly the sizes sent, the empty one too`, () => {
+  const sizes = datagramSizes(DATAGRAMS);
+  assert.equal(sizes[0], 0, 'the burst starts with an empty datagram');
+  assert.deepEqual(seen.boundaries.sent, sizes);
+  assert.deepEqual(seen.boundaries.received, sizes, 'no two datagrams merged, none split');
+});
+
+for (const type of ['udp4', 'udp6'] as const) {
+  test(`${type}: ${expectedLargest[type]} bytes of payload are accepted and arrive whole; one byte more is EMSGSIZE`, (t) => {
+    const limit = seen.limits.find((entry) => entry.type === type)!;
+    if ('missing' in limit) return t.skip(`no ${type} loopback address on this machine`);
+    assert.equal(limit.largest, expectedLargest[type]);
+    assert.equal(limit.largestArrivedAs, expectedLargest[type]);
+    assert.equal(limit.oneMoreError, 'EMSGSIZE');
+  });
+}
+
+test('an unconnected socket sends to a port nobody holds and never hears an error', () => {
+  const { unconnected } = seen.nobody;
+  assert.deepEqual(unconnected.sendErrors, [], 'every send callback reported success');
+  assert.deepEqual(unconnected.errorEvents, [], "no 'error' event, even after the ICMP replies had come back");
+});
+
+test('a connected UDP socket to the same port hears ECONNREFUSED afterwards, not from the send itself', () => {
+  const { connected } = seen.nobody;
+  assert.equal(connected.sendError, null, 'the send only hands the datagram to the kernel');
+  assert.equal(connected.laterError.code, 'ECONNREFUSED');
+  assert.equal(connected.laterError.syscall, 'recvmsg', 'it comes with the next receive, from the ICMP port-unreachable');
+});
+
+test('UDP connect() only records the peer: /proc/net/udp shows CLOSE unconnected, ESTABLISHED connected', { skip: linuxOnly }, () => {
+  assert.equal(seen.nobody.unconnected.state, 'CLOSE');
+  assert.equal(seen.nobody.connected.state, 'ESTABLISHED');
+});
+
+test('the kernel counted every datagram to nobody and answered each with ICMP port unreachable', { skip: linuxOnly }, () => {
+  const toNobody = seen.nobody.unconnected.sends + 1; // plus the connected socket's one
+  // Namespace-wide counters: other traffic can only add to them.
+  assert.ok(seen.nobody.counters!.noPorts >= toNobody, `Udp NoPorts +${seen.nobody.counters!.noPorts}, expected at least ${toNobody}`);
+  assert.ok(seen.nobody.counters!.icmpUnreachables >= toNobody);
+});
+
+test(`flood of ${FLOOD}: sent = received + dropped, every loss in the receiver's own drop counter`, { skip: linuxOnly }, () => {
+  const flood = seen.flood!;
+  assert.equal(flood.sent, FLOOD);
+  assert.equal(flood.received + flood.dropped, FLOOD, `received ${flood.received} + dropped ${flood.dropped}`);
+  assert.ok(flood.rcvbufErrors >= flood.dropped, 'the namespace-wide Udp RcvbufErrors rose at least as much');
+});
+
+test(`the kernel doubles the SO_RCVBUF request of ${RCVBUF}, capped by net.core.rmem_max`, { skip: linuxOnly }, async (t) => {
+  const granted = 2 * Math.min(RCVBUF, Number(await readSysctl('net/core/rmem_max')));
+  // Below a floor of a few KiB the kernel raises the request instead (SOCK_MIN_RCVBUF).
+  if (RCVBUF < 4096) return t.skip('a request this small is raised to the kernel minimum');
+  assert.equal(seen.flood!.rcvbuf, granted);
+});
+
+test('a frozen receiver holds at most its buffer: received <= rcvbuf / payload + 1, and the rest is dropped', { skip: linuxOnly }, () => {
+  const flood = seen.flood!;
+  // Each datagram is charged more than its payload (its skb), and the kernel admits one beyond a full buffer.
+  const roomFor = Math.floor(flood.rcvbuf / PAYLOAD) + 1;
+  assert.ok(flood.received >= 1, 'the first datagram always fits');
+  assert.ok(flood.received <= roomFor, `received ${flood.received}, room for at most ${roomFor}`);
+  if (FLOOD > roomFor) assert.ok(flood.dropped >= FLOOD - roomFor, 'what did not fit was dropped, not delayed');
+});
+
+test('the output matches the sample in NOTES.md', () =>
+  assertOutputMatchesNotes('10-udp-fire-and-forget', [[/\b(received|dropped|drops) \d+/g, '$1 N']]));
+
+test('--serve echoes a real datagram back to its sender and exits 0 on SIGTERM', async (t) => {
+  const { server, found: port } = await startServing(t, '10-udp-fire-and-forget', (output) => {
+    const match = /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output);
+    return match ? Number(match[1]) : undefined;
+  });
+
+  const client = createSocket('udp4');
+  t.after(() => client.close());
+  client.send('ping', port, '127.0.0.1');
+  const [echoed] = (await onceWithin(client, 'message', 2000, 'the echo')) as [Buffer];
+  assert.equal(echoed.toString(), 'ping');
+
+  server.kill('SIGTERM');
+  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  assert.equal(code, 0);
+});
+
+test('bad input is one error line and exit code 2', async () => {
+  await assertRejects('10-udp-fire-and-forget', ['--payload', '3'], /--payload must be between 4 and 65507/);
+  await assertRejects('10-udp-fire-and-forget', ['--flood', 'lots'], /--flood must be a whole number/);
+  await assertRejects('10-udp-fire-and-forget', ['--port', '9'], /--host and --port go with --serve/);
+  await assertRejects('10-udp-fire-and-forget', ['--datagram', '3'], /Unknown option '--datagram'/);
+});

@@ -1,0 +1,126 @@
+/**
+ * Exercise: TCP against UDP. Knobs:
+ *   FLOOD, PAYLOAD  the burst of 10 (records of PAYLOAD bytes), now over TCP (defaults 2000, 200)
+ *   DATAGRAMS       10's sizes, now as TCP writes (default 5)
+ *   ROUND_TRIPS, RUNS, BULK_MIB  the speed measurements (defaults 100, 5, 4)
+ * Predict, then run (FLOOD=20000 PAYLOAD=1000 npm run exercise -- 11):
+ *   - How many of the FLOOD records arrive over TCP, where UDP lost most of them?
+ *   - How many packets does one request and reply cost over UDP? Over TCP, connection included?
+ *   - Which is slower: TCP per message, or TCP per new connection?
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { createConnection } from 'node:net';
+import { test } from 'node:test';
+import { observeTcpVsUdp } from '../scripts/11-tcp-vs-udp.ts';
+import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { startServing } from './lib/serve.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+
+const FLOOD = knob('FLOOD', 2000, 1, 100_000);
+const PAYLOAD = knob('PAYLOAD', 200, 4, 65_536);
+const DATAGRAMS = knob('DATAGRAMS', 5, 1, 64);
+const ROUND_TRIPS = knob('ROUND_TRIPS', 100, 1, 1_000_000);
+const RUNS = knob('RUNS', 5, 1, 101);
+const BULK_MIB = knob('BULK_MIB', 4, 1, 4096);
+
+const seen = await observeTcpVsUdp({ flood: FLOOD, payload: PAYLOAD, datagrams: DATAGRAMS, roundTrips: ROUND_TRIPS, runs: RUNS, bulkMib: BULK_MIB });
+
+test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TCP, byte for byte and in order`, () => {
+  const { reliability } = seen;
+  assert.equal(reliability.bytes, FLOOD * PAYLOAD);
+  assert.equal(reliability.received, FLOOD * PAYLOAD, 'every byte arrived');
+  assert.ok(reliability.sameBytes, 'the SHA-256 of what arrived is that of what was sent');
+  assert.ok(reliability.inOrder, 'record i is at offset i * PAYLOAD');
+});
+
+test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was dropped', { skip: linuxOnly }, () => {
+  const { receiverKernel, senderKernel, senderProcess } = seen.reliability.whileFrozen!;
+  assert.equal(receiverKernel + senderKernel + senderProcess, FLOOD * PAYLOAD);
+  assert.ok(receiverKernel > 0, "the frozen receiver's kernel took bytes until its window closed");
+  assert.ok(senderProcess >= 0, 'the kernels never hold more than was written');
+});
+
+test(`TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the same bytes, and the empty write sends nothing`, () => {
+  const { writes, reads, sameBytes } = seen.boundaries;
+  const sizes = datagramSizes(DATAGRAMS);
+  assert.deepEqual(writes, sizes);
+  assert.equal(reads.reduce((sum, size) => sum + size, 0), sizes.reduce((sum, size) => sum + size, 0));
+  assert.ok(sameBytes);
+  assert.ok(reads.every((size) => size > 0), 'a read never returns an empty piece while the stream is open');
+});
+
+test('tcpdump: one UDP exchange is 2 packets with 8-byte headers; the TCP one adds a handshake, ACKs and a teardown', { skip: linuxOnly }, async (t) => {
+  if (!(await toolOrSkip(t, 'tcpdump'))) return;
+  const { source, udp, tcp } = seen.overhead;
+  assert.equal(source, 'capture');
+  assert.deepEqual(udp.packets, ['request', 'reply']);
+  assert.deepEqual(udp.transportHeaderSizes, [8]);
+  assert.equal(udp.payloadBytes, tcp.payloadBytes, 'the same payload both ways');
+  assert.deepEqual(tcp.packets.slice(0, 3), ['SYN', 'SYN-ACK', 'ACK'], 'the three-way handshake comes first');
+  assert.ok(tcp.packets.some((label) => label.startsWith('request')) && tcp.packets.some((label) => label.startsWith('reply')));
+  assert.equal(tcp.packets.filter((label) => label.includes('FIN')).length, 2, 'each side closes its direction');
+  assert.ok(tcp.transportHeaderSizes[0] >= 20, 'a TCP header is at least 20 bytes');
+  assert.ok(tcp.ipHeaderBytes + tcp.transportHeaderBytes > 4 * (udp.ipHeaderBytes + udp.transportHeaderBytes));
+});
+
+test(`the speed table is complete: ${RUNS} runs of each measurement and their medians`, () => {
+  const { speed } = seen;
+  for (const entry of [speed.udp, speed.tcpKept, speed.tcpConnectEach, speed.bulkMBps]) {
+    assert.equal(entry.runs.length, RUNS);
+    assert.ok(entry.runs.every((value) => Number.isFinite(value) && value > 0));
+    assert.ok(entry.median >= Math.min(...entry.runs) && entry.median <= Math.max(...entry.runs));
+  }
+});
+
+test('the output matches the sample in NOTES.md', () =>
+  assertOutputMatchesNotes('11-tcp-vs-udp', [
+    [/\b\d+ (bytes in the receiver's buffer|held by the sender's kernel|still in the sending process)/g, 'N $1'],
+    [/arrived as \d+ reads of [\d, ]+ bytes/g, 'arrived as N reads of … bytes'],
+    [/TCP: \d+ packets \([^)]*\); TCP headers of [\d or]+ bytes; header bytes \d+ \(IP \d+ \+ TCP \d+\)/g, 'TCP: N packets (…); TCP headers of … bytes; header bytes N (IP N + TCP N)'],
+    [/ +[\d,]+ (round trips\/s|MB\/s)/g, ' N $1'],
+    [/\b\d+\.\d(?=x|\b)/g, 'N.N'],
+    // Which cost dominates is read from the numbers of that run, so the conclusion is masked too.
+    [/^lesson: +so .*$/gm, 'lesson: so …'],
+  ]));
+
+test('--serve runs a UDP echo, a TCP echo and a TCP sink for real clients, and exits 0 on SIGTERM', async (t) => {
+  const { server, found: ports } = await startServing(t, '11-tcp-vs-udp', (output) => {
+    const listening = [...output.matchAll(/^listening on 127\.0\.0\.1:(\d+) \((udp echo|tcp echo|tcp sink)/gm)];
+    return listening.length === 3 ? Object.fromEntries(listening.map((match) => [match[2], Number(match[1])])) : undefined;
+  });
+
+  const udp = createSocket('udp4');
+  t.after(() => udp.close());
+  udp.send('ping', ports['udp echo'], '127.0.0.1');
+  const [echoed] = (await onceWithin(udp, 'message', 2000, 'the UDP echo')) as [Buffer];
+  assert.equal(echoed.toString(), 'ping');
+
+  const tcp = createConnection({ host: '127.0.0.1', port: ports['tcp echo'] });
+  t.after(() => tcp.destroy());
+  tcp.setEncoding('utf8').write('pong');
+  const [reply] = await onceWithin(tcp, 'data', 2000, 'the TCP echo');
+  assert.equal(reply, 'pong');
+
+  const sink = createConnection({ host: '127.0.0.1', port: ports['tcp sink'] });
+  t.after(() => sink.destroy());
+  sink.setEncoding('utf8').end('x'.repeat(1000));
+  const [count] = await onceWithin(sink, 'data', 2000, "the sink's byte count");
+  assert.equal(count, '1000\n');
+
+  tcp.destroy();
+  server.kill('SIGTERM');
+  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  assert.equal(code, 0);
+});
+
+test('bad input is one error line and exit code 2', async () => {
+  await assertRejects('11-tcp-vs-udp', ['--runs', '0'], /--runs must be between 1 and 101/);
+  await assertRejects('11-tcp-vs-udp', ['--round-trips', 'fast'], /--round-trips must be a whole number/);
+  await assertRejects('11-tcp-vs-udp', ['--port', '9'], /--host and --port go with --serve/);
+  await assertRejects('11-tcp-vs-udp', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/);
+  await assertRejects('11-tcp-vs-udp', ['--rounds', '3'], /Unknown option '--rounds'/);
+});
