@@ -1,0 +1,110 @@
+/**
+ * Exercise: connect() from the client's side. Knobs (predict, then run):
+ *   ROUNDS=3                request/response round trips on one connection. Does the client's
+ *                           port change between rounds? Does the server accept more than once?
+ *   CONNECT_TIMEOUT_MS=300  the client's own connect timer against an unanswered SYN. With 1500
+ *                           the kernel retransmits the SYN once (at 1 s) before the timer fires:
+ *                           does the outcome change? Is the answer ever ECONNREFUSED?
+ * Run: npm run exercise -- 05    or    CONNECT_TIMEOUT_MS=1500 npm run exercise -- 05
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ROUNDS, MAX_CONNECT_TIMEOUT_MS, MAX_ROUNDS, MIN_CONNECT_TIMEOUT_MS, observeConnect, synGiveUpSeconds } from '../scripts/05-connect.ts';
+import { knob } from './lib/knobs.ts';
+import { ssSocket } from './lib/ss.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+
+const ROUNDS = knob('ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS);
+const CONNECT_TIMEOUT_MS = knob('CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, MIN_CONNECT_TIMEOUT_MS, MAX_CONNECT_TIMEOUT_MS);
+
+/** How far libuv's cached loop clock may trail performance.now() when the connect timer is set. */
+const LOOP_CLOCK_LAG_MS = 5;
+
+/** What `ss -tno` says about the waiting client, read while it sits in SYN_SENT. */
+let synSentInfo: string | undefined;
+const seen = await observeConnect({
+  rounds: ROUNDS,
+  connectTimeoutMs: CONNECT_TIMEOUT_MS,
+  whileSynSent: async (clientPort) => void (synSentInfo = await ssSocket('-tnoH', 'syn-sent', clientPort)),
+});
+
+test('connect() without bind() gets a source port from ip_local_port_range', { skip: linuxOnly }, () => {
+  const [low, high] = seen.ephemeralRange!;
+  const { port } = seen.ephemeral.local;
+  assert.ok(port >= low && port <= high, `port ${port} is outside ${low}-${high}`);
+  assert.equal(seen.ephemeral.local.address, '127.0.0.1', 'the kernel picked the source address too: the one on the route to 127.0.0.1');
+});
+
+test('a socket bound first connects from exactly the address and port it was bound to, even outside the ephemeral range', { skip: linuxOnly }, () => {
+  assert.deepEqual(seen.boundFirst.local, seen.boundFirst.requested);
+  assert.equal(seen.boundFirst.inRange, false);
+});
+
+test(`${ROUNDS} request/response round trips travel on one connection, each reply answering its request`, () => {
+  assert.equal(seen.rounds.length, ROUNDS);
+  seen.rounds.forEach((round, i) => {
+    assert.equal(round.sent, `ping ${i + 1}`);
+    assert.equal(round.serverRead, round.sent, 'the server read exactly the line the client wrote');
+    assert.equal(round.reply, `pong ${i + 1}`);
+    assert.equal(round.clientPort, seen.ephemeral.local.port, 'same client port every round: one connection');
+  });
+});
+
+test('with nothing listening (port 0), connect() fails with ECONNREFUSED at once, well before the connect timer', () => {
+  assert.equal(seen.refused.code, 'ECONNREFUSED');
+  assert.ok(seen.refused.afterMs < CONNECT_TIMEOUT_MS, `refused after ${seen.refused.afterMs} ms`);
+});
+
+test('the refusal is the kernel answering the SYN with RST (Tcp.OutRsts rises)', { skip: linuxOnly }, () => {
+  // A namespace-wide counter: other traffic may add to it, never take away.
+  assert.ok(seen.refused.outRstsDelta! >= 1, `Tcp.OutRsts rose by ${seen.refused.outRstsDelta}`);
+});
+
+test('connect() completes without the server calling accept(): backlog + 1 clients connect to a stopped server', { skip: linuxOnly }, () => {
+  const { listener } = seen.unanswered!;
+  assert.equal(listener.queued, listener.backlog + 1, "each got 'connect' while the server's process was stopped");
+});
+
+test('a SYN to a full accept queue is dropped: the client waits in SYN_SENT with no error, no refusal', { skip: linuxOnly }, () => {
+  const unanswered = seen.unanswered!;
+  assert.equal(unanswered.stateWhileWaiting, 'SYN_SENT');
+  assert.deepEqual(unanswered.eventsBeforeTimer, [], 'neither connect nor error came before our timer');
+  assert.ok(unanswered.listenOverflowsDelta >= 1, `TcpExt.ListenOverflows rose by ${unanswered.listenOverflowsDelta}`);
+});
+
+test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() removes the SYN_SENT socket`, { skip: linuxOnly }, () => {
+  const unanswered = seen.unanswered!;
+  assert.equal(unanswered.timeoutMs, CONNECT_TIMEOUT_MS);
+  // A timer counts from libuv's loop clock, which is read once per loop turn, so it can start a
+  // few milliseconds before the script's performance.now(): the timer never fires early by its own clock.
+  assert.ok(unanswered.timerFiredAfterMs >= CONNECT_TIMEOUT_MS - LOOP_CLOCK_LAG_MS, `fired after ${unanswered.timerFiredAfterMs} ms`);
+  assert.ok(unanswered.rowGoneAfterDestroy);
+});
+
+test("while the client waits, the kernel's SYN retransmission timer is running (ss -tno)", { skip: linuxOnly }, async (t) => {
+  if (!(await toolOrSkip(t, 'ss'))) return;
+  // ss prints the timer as timer:(on,<time left>,<retransmissions so far>); "on" is the retransmission timer.
+  const timer = /timer:\(on,([\d.]+)(ms|sec|min),(\d+)\)/.exec(synSentInfo ?? '');
+  assert.ok(timer, `no retransmission timer in ss -tno for the SYN_SENT client:\n${synSentInfo}`);
+  const leftMs = Number(timer[1]) * { ms: 1, sec: 1000, min: 60_000 }[timer[2] as 'ms' | 'sec' | 'min'];
+  assert.ok(leftMs <= 1000, `${leftMs} ms left; the first SYN retransmission comes at most 1 s after the SYN`);
+});
+
+test("the kernel's own limit: how long SYN retries take, per tcp(7) and ip-sysctl", () => {
+  assert.equal(synGiveUpSeconds(6, 0), 127, 'tcp(7): the default 6 retries take about 127 s');
+  assert.equal(synGiveUpSeconds(6, 4), 131, 'Linux 6.5+: waits of 1,1,1,1,1 s, then 2,4,...,64 s');
+  assert.equal(synGiveUpSeconds(1, 0), 1 + 2, 'one retry: wait 1 s, retransmit, wait 2 s, ETIMEDOUT');
+  assert.equal(synGiveUpSeconds(8, 0), 127 + 120 + 120, 'waits stop doubling at the maximum RTO, 120 s');
+});
+
+test('the output matches the sample in NOTES.md', () =>
+  // The sysctl values belong to the machine; the give-up time that follows from them is masked as a duration.
+  assertOutputMatchesNotes('05-connect', [[/(tcp_syn_retries|tcp_syn_linear_timeouts) = \d+/g, '$1 = N']]));
+
+test('--rounds 0 is refused with one error line and exit code 2', () => assertRejects('05-connect', ['--rounds', '0'], /--rounds must be between 1/));
+
+test('a connect timeout below the minimum is refused', () =>
+  assertRejects('05-connect', ['--connect-timeout-ms', String(MIN_CONNECT_TIMEOUT_MS - 1)], /--connect-timeout-ms must be between/));
+
+test('an unknown flag is one error line and exit code 2', () => assertRejects('05-connect', ['--timeout', '3'], /Unknown option '--timeout'/));
