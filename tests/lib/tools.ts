@@ -18,6 +18,7 @@ const PACKAGE_OF: Record<string, string> = {
   iperf3: 'iperf3',
   socat: 'socat',
   nc: 'netcat-openbsd',
+  setpriv: 'util-linux',
 };
 
 /** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */

@@ -1,0 +1,483 @@
+/**
+ * @title bind() gives a socket its address
+ * @concept bind() claims an (IP address, port) pair for a socket: port 0 asks the kernel for an ephemeral port, a pair a live socket holds is refused, the address must be this machine's, low ports need a privilege, and the address decides who can connect.
+ * @notes #21-bind-gives-a-socket-its-address-02-bind
+ * @run npx tsx scripts/02-bind.ts
+ * @resource https://nodejs.org/api/net.html#serverlistenoptions-callback
+ * @resource https://nodejs.org/api/dgram.html#socketbindport-address-callback
+ * @resource https://man7.org/linux/man-pages/man2/bind.2.html
+ * @resource https://man7.org/linux/man-pages/man7/ip.7.html
+ * @resource https://man7.org/linux/man-pages/man7/ipv6.7.html
+ * @resource https://docs.kernel.org/networking/ip-sysctl.html
+ * @knobs LOW_PORT (tests: the port a uid-0 process without CAP_NET_BIND_SERVICE tries; default one below ip_unprivileged_port_start)
+ *
+ * Node has no bind() of its own for TCP: server.listen() makes the bind() and the listen()
+ * system calls one after the other. For UDP, dgram's socket.bind() is a bind() and nothing else.
+ * So each step below binds TCP with listen() and UDP with bind(), and reads the kernel's answer:
+ * a port, or an error code.
+ */
+import { createSocket, type Socket as UdpSocket, type SocketType } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { createConnection, createServer, isIP, type AddressInfo, type ListenOptions, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { startNodeChild } from './lib/child.ts';
+import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
+import { until, within } from './lib/wait.ts';
+
+const HOST = '127.0.0.1';
+const STEP_TIMEOUT_MS = 2000;
+/** How many ports to try before giving up on finding a free one (each try is one bind). */
+const FREE_PORT_TRIES = 20;
+/** The conventional uid of "nobody", the unprivileged user a root process can become. */
+const UNPRIVILEGED_UID = 65534;
+/** Bit 10 of the capability sets: CAP_NET_BIND_SERVICE (include/uapi/linux/capability.h). */
+const CAP_NET_BIND_SERVICE = 10n;
+/** Documentation addresses (RFC 5737): never assigned on the Internet, so normally not on this machine. */
+const ABSENT_ADDRESS_CANDIDATES = ['203.0.113.7', '198.51.100.7', '203.0.113.77', '198.51.100.77'];
+/** Loopback addresses only: every address we dial lives on this machine. */
+const DIAL_TARGETS_V4 = ['127.0.0.1', '127.0.0.2'];
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** What bind() answered: the address the socket now has, or the error code (EADDRINUSE, EACCES, ...). */
+export type BindResult = ({ ok: true } & Endpoint) | { ok: false; code: string; syscall: string };
+
+type Closer = () => Promise<void>;
+
+/** TCP: listen() binds and listens; resolves with the listening server or rejects with the kernel's error. */
+function listenOn(options: ListenOptions, server: Server = createServer()): Promise<Server> {
+  const listening = new Promise<Server>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+  return within(listening, STEP_TIMEOUT_MS, `listen on ${options.host} port ${options.port}`);
+}
+
+/** UDP: bind() only; resolves with the bound socket or rejects with the kernel's error (the socket closed). */
+function bindUdp(type: SocketType, port: number, address: string): Promise<UdpSocket> {
+  const socket = createSocket(type);
+  const bound = new Promise<UdpSocket>((resolve, reject) => {
+    socket.once('error', (error) => socket.close(() => reject(error)));
+    socket.bind(port, address, () => resolve(socket));
+  });
+  return within(bound, STEP_TIMEOUT_MS, `bind on ${address} port ${port}`);
+}
+
+const closeServer = (server: Server): Closer => () => new Promise((resolve) => server.close(() => resolve()));
+const closeUdp = (socket: UdpSocket): Closer => () => new Promise((resolve) => socket.close(() => resolve()));
+
+/** Runs one bind; a bound socket stays open (its closer goes on `open`), a refusal becomes data. */
+async function attempt(open: Closer[], bind: () => Promise<Server | UdpSocket>): Promise<BindResult> {
+  try {
+    const socket = await bind();
+    open.push('listening' in socket ? closeServer(socket) : closeUdp(socket));
+    const { address, port } = socket.address() as AddressInfo;
+    return { ok: true, address, port };
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (!code || !syscall) throw error; // not the kernel's answer (a timeout): let it surface
+    return { ok: false, code, syscall };
+  }
+}
+
+async function closeAll(open: Closer[]): Promise<void> {
+  await Promise.all(open.splice(0).map((close) => close()));
+}
+
+export interface EphemeralObservations {
+  /** net.ipv4.ip_local_port_range: the ports the kernel hands out for port 0. */
+  range: [low: number, high: number];
+  tcp: BindResult;
+  udp: BindResult;
+  /** The kernel's rows for both sockets: the TCP one LISTENs, the UDP one is only bound. */
+  rows: Array<{ table: Table; local: Endpoint; remote: Endpoint; state: string }> | null;
+}
+
+/** Port 0: the kernel chooses a free port from its ephemeral range. */
+async function observeEphemeral(): Promise<EphemeralObservations> {
+  const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  const open: Closer[] = [];
+  try {
+    const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
+    const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
+    const ours = (table: Table, result: BindResult) => async () =>
+      (await readTable(table)).filter((row) => result.ok && row.localAddress === result.address && row.localPort === result.port);
+    const rows = hasProcNet
+      ? [...(await ours('tcp', tcp)()), ...(await ours('udp', udp)())].map((row) => ({
+          table: row.table,
+          local: { address: row.localAddress, port: row.localPort },
+          remote: { address: row.remoteAddress, port: row.remotePort },
+          state: row.state,
+        }))
+      : null;
+    return { range: [low, high], tcp, udp, rows };
+  } finally {
+    await closeAll(open);
+  }
+}
+
+export interface ConflictObservations {
+  /** The port a live TCP listener (the blocker) holds on 127.0.0.1 throughout. */
+  port: number;
+  tcpSameAddress: BindResult;
+  tcpWildcard: BindResult;
+  tcpOtherAddress: BindResult;
+  udpSamePort: BindResult;
+  udpSamePortAgain: BindResult;
+}
+
+/**
+ * EADDRINUSE: a blocker holds 127.0.0.1:PORT while other sockets try the same port. The port is
+ * the kernel's choice for the blocker, so the two binds that should succeed (another address,
+ * UDP) could meet a stranger's socket on that number: then we pick another port and try again.
+ */
+async function observeConflicts(): Promise<ConflictObservations> {
+  const open: Closer[] = [];
+  try {
+    for (let round = 1; ; round++) {
+      const blocker = await listenOn({ host: HOST, port: 0 });
+      open.push(closeServer(blocker));
+      const { port } = blocker.address() as AddressInfo;
+      const tcpOtherAddress = await attempt(open, () => listenOn({ host: '127.0.0.2', port }));
+      const udpSamePort = await attempt(open, () => bindUdp('udp4', port, HOST));
+      if ((!tcpOtherAddress.ok || !udpSamePort.ok) && round < FREE_PORT_TRIES) {
+        await closeAll(open);
+        continue;
+      }
+      return {
+        port,
+        tcpSameAddress: await attempt(open, () => listenOn({ host: HOST, port })),
+        tcpWildcard: await attempt(open, () => listenOn({ host: '0.0.0.0', port })),
+        tcpOtherAddress,
+        udpSamePort,
+        udpSamePortAgain: await attempt(open, () => bindUdp('udp4', port, HOST)),
+      };
+    }
+  } finally {
+    await closeAll(open);
+  }
+}
+
+export interface AbsentAddressObservations {
+  /** A documentation address that no interface of this machine carries. */
+  address: string;
+  /** net.ipv4.ip_nonlocal_bind: when 1, the kernel lets a socket bind an address it does not have. */
+  nonlocalBind: boolean;
+  tcp: BindResult;
+  udp: BindResult;
+}
+
+function assignedAddresses(): Set<string> {
+  return new Set(Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address)));
+}
+
+/** EADDRNOTAVAIL: an address this machine does not have. Binding sends no packet. */
+async function observeAbsentAddress(): Promise<AbsentAddressObservations> {
+  const assigned = assignedAddresses();
+  const address = ABSENT_ADDRESS_CANDIDATES.find((candidate) => !assigned.has(candidate));
+  if (!address) throw new Error(`every candidate address is assigned here: ${ABSENT_ADDRESS_CANDIDATES.join(', ')}`);
+  const open: Closer[] = [];
+  try {
+    return {
+      address,
+      nonlocalBind: (await readSysctl('net/ipv4/ip_nonlocal_bind')) === '1',
+      tcp: await attempt(open, () => listenOn({ host: address, port: 0 })),
+      udp: await attempt(open, () => bindUdp('udp4', 0, address)),
+    };
+  } finally {
+    await closeAll(open);
+  }
+}
+
+export interface PrivilegedObservations {
+  /** net.ipv4.ip_unprivileged_port_start: ports below it need CAP_NET_BIND_SERVICE. */
+  unprivilegedPortStart: number;
+  /** This process: its uid, whether it holds the capability, and what binding a low port gave. */
+  self: { uid: number; holdsNetBindService: boolean; port: number; result: BindResult } | null;
+  /** A child that gave up root (setuid to nobody) trying the same port; null when we are not root. */
+  unprivileged: { uid: number; holdsNetBindService: boolean; result: BindResult } | null;
+}
+
+/** True when the effective capability set in a /proc/PID/status text has CAP_NET_BIND_SERVICE. */
+export function hasNetBindService(statusText: string): boolean {
+  const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(statusText)?.[1] ?? '0';
+  return ((BigInt(`0x${effective}`) >> CAP_NET_BIND_SERVICE) & 1n) === 1n;
+}
+
+/** The child's side, run with `node -e`: become nobody, then try to bind the port it is sent. */
+const UNPRIVILEGED_SOURCE = `
+const net = require('node:net');
+const fs = require('node:fs');
+process.setgroups([]);
+process.setgid(${UNPRIVILEGED_UID});
+process.setuid(${UNPRIVILEGED_UID});
+const status = fs.readFileSync('/proc/self/status', 'utf8');
+process.once('message', ({ port, host }) => {
+  const server = net.createServer();
+  const report = (result) => process.send({ uid: process.getuid(), status, result });
+  server.once('error', (error) => report({ ok: false, code: error.code, syscall: error.syscall }));
+  server.listen(port, host, () => {
+    const { address } = server.address();
+    server.close(() => report({ ok: true, address, port }));
+  });
+});
+process.send('ready');
+`;
+
+/** EACCES: ports under ip_unprivileged_port_start, for a process without CAP_NET_BIND_SERVICE. */
+async function observePrivileged(): Promise<PrivilegedObservations> {
+  const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
+  if (unprivilegedPortStart <= 1) return { unprivilegedPortStart, self: null, unprivileged: null };
+
+  const uid = process.getuid!();
+  const holdsNetBindService = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
+  // Walk down from the highest privileged port until one is free (or the answer is not EADDRINUSE).
+  let self: NonNullable<PrivilegedObservations['self']> | undefined;
+  for (let port = unprivilegedPortStart - 1; port >= Math.max(1, unprivilegedPortStart - FREE_PORT_TRIES); port--) {
+    const open: Closer[] = [];
+    const result = await attempt(open, () => listenOn({ host: HOST, port }));
+    await closeAll(open); // never keep a low port
+    self = { uid, holdsNetBindService, port, result };
+    if (result.ok || result.code !== 'EADDRINUSE') break;
+  }
+
+  if (uid !== 0 || !self) return { unprivilegedPortStart, self: self ?? null, unprivileged: null };
+  const child = await startNodeChild(UNPRIVILEGED_SOURCE);
+  try {
+    await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
+    child.send({ port: self.port, host: HOST });
+    const answer = await child.next<{ uid: number; status: string; result: BindResult }>(STEP_TIMEOUT_MS, "the unprivileged child's bind");
+    return {
+      unprivilegedPortStart,
+      self,
+      unprivileged: { uid: answer.uid, holdsNetBindService: hasNetBindService(answer.status), result: answer.result },
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+export interface DialOutcome {
+  target: string;
+  /** accepted: this listener took the connection; refused: the kernel answered with a reset; other: some other socket took it. */
+  outcome: 'accepted' | 'refused' | 'other';
+  /** The address dialled, as the accepted socket names its own end (IPv4 on an IPv6 socket reads ::ffff:a.b.c.d). */
+  arrivedAt?: string;
+  code?: string;
+}
+
+export interface ReachObservations {
+  /** False when this machine has no ::1 (IPv6 disabled): then only IPv4 is shown. */
+  ipv6: boolean;
+  listeners: Array<{ host: string; ipv6Only: boolean; port: number; dials: DialOutcome[] }>;
+}
+
+/** Dials `target`:`port` once and says whether our listener (and not some other socket) accepted it. */
+async function dial(accepted: Map<number, string>, target: string, port: number): Promise<DialOutcome> {
+  const client = createConnection({ host: target, port });
+  try {
+    await within(
+      new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject)),
+      STEP_TIMEOUT_MS,
+      `a connection to ${target} port ${port}`,
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    return { target, outcome: 'refused', code };
+  }
+  try {
+    const arrivedAt = await until(() => accepted.get(client.localPort!), STEP_TIMEOUT_MS, `the listener to accept the dial to ${target}`);
+    return { target, outcome: 'accepted', arrivedAt };
+  } catch {
+    return { target, outcome: 'other' }; // connected, yet not to our listener
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Who can connect: one listener per bind address, each dialled on every loopback address. */
+async function observeReach(): Promise<ReachObservations> {
+  const ipv6 = assignedAddresses().has('::1');
+  const binds = [
+    { host: '127.0.0.1', ipv6Only: false },
+    // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up only while we dial.
+    { host: '0.0.0.0', ipv6Only: false },
+    ...(ipv6
+      ? [
+          { host: '::1', ipv6Only: false },
+          { host: '::', ipv6Only: false },
+          { host: '::', ipv6Only: true },
+        ]
+      : []),
+  ];
+  const targets = ipv6 ? [...DIAL_TARGETS_V4, '::1'] : DIAL_TARGETS_V4;
+  const listeners: ReachObservations['listeners'] = [];
+  for (const { host, ipv6Only } of binds) {
+    // The client's port -> the address the connection arrived at, as this listener's socket names it.
+    const accepted = new Map<number, string>();
+    const server = createServer((socket) => {
+      accepted.set(socket.remotePort!, socket.localAddress!);
+      socket.destroy();
+    });
+    await listenOn({ host, port: 0, ipv6Only }, server);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dials: DialOutcome[] = [];
+      for (const target of targets) dials.push(await dial(accepted, target, port));
+      listeners.push({ host, ipv6Only, port, dials });
+    } finally {
+      await closeServer(server)();
+    }
+  }
+  return { ipv6, listeners };
+}
+
+export interface BindObservations {
+  ephemeral: EphemeralObservations;
+  conflicts: ConflictObservations;
+  absentAddress: AbsentAddressObservations;
+  privileged: PrivilegedObservations;
+  reach: ReachObservations;
+}
+
+/** Binds sockets every way the lesson needs and records the kernel's answer to each. */
+export async function observeBind(): Promise<BindObservations> {
+  return {
+    ephemeral: await observeEphemeral(),
+    conflicts: await observeConflicts(),
+    absentAddress: await observeAbsentAddress(),
+    privileged: await observePrivileged(),
+    reach: await observeReach(),
+  };
+}
+
+const at = ({ address, port }: Endpoint) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+const answer = (result: BindResult) => (result.ok ? `bound ${at(result)}` : result.code);
+const inRange = (result: BindResult, [low, high]: [number, number]) => result.ok && result.port >= low && result.port <= high;
+
+export function renderBind(seen: BindObservations): Line[] {
+  const { ephemeral, conflicts, absentAddress, privileged, reach } = seen;
+  const [low, high] = ephemeral.range;
+  const lines: Line[] = [
+    ['node', "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() is bind() alone"],
+    ['kernel', `ephemeral range ${low}–${high} (net.ipv4.ip_local_port_range)`],
+    ['tcp', `listen(port 0, ${HOST}) -> ${answer(ephemeral.tcp)}, ${inRange(ephemeral.tcp, ephemeral.range) ? 'inside' : 'OUTSIDE'} the range`],
+    ['udp', `bind(port 0, ${HOST}) -> ${answer(ephemeral.udp)}, ${inRange(ephemeral.udp, ephemeral.range) ? 'inside' : 'OUTSIDE'} the range`],
+  ];
+  for (const row of ephemeral.rows ?? []) {
+    const meaning = row.state === 'LISTEN' ? 'bound and listening' : 'bound, no peer: a UDP socket never listens';
+    lines.push(['kernel', `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${at(row.local)} -> ${at(row.remote)} (${meaning})`]);
+  }
+  if (!ephemeral.rows) lines.push(['kernel', 'the /proc/net view is Linux only; skipped here']);
+
+  const port = conflicts.port;
+  lines.push(
+    ['blocker', `a live TCP listener holds ${HOST}:${port}`],
+    ['tcp', `listen(port ${port}, ${HOST}) -> ${answer(conflicts.tcpSameAddress)} (the same address and port)`],
+    ['tcp', `listen(port ${port}, 0.0.0.0) -> ${answer(conflicts.tcpWildcard)} (the wildcard covers ${HOST} too)`],
+    ['tcp', `listen(port ${port}, 127.0.0.2) -> ${answer(conflicts.tcpOtherAddress)} (another address: the pair differs)`],
+    ['udp', `bind(port ${port}, ${HOST}) -> ${answer(conflicts.udpSamePort)} (UDP ports are not TCP ports)`],
+    ['udp', `bind(port ${port}, ${HOST}) again -> ${answer(conflicts.udpSamePortAgain)} (now a UDP socket holds it)`],
+  );
+
+  const absent = absentAddress.address;
+  lines.push(
+    ['machine', `no interface has ${absent}; net.ipv4.ip_nonlocal_bind = ${absentAddress.nonlocalBind ? 1 : 0}`],
+    ['tcp', `listen(port 0, ${absent}) -> ${answer(absentAddress.tcp)}`],
+    ['udp', `bind(port 0, ${absent}) -> ${answer(absentAddress.udp)}`],
+  );
+  if (!absentAddress.tcp.ok && absentAddress.tcp.syscall === 'listen') {
+    lines.push(['node', `reports the TCP error as "listen ${absentAddress.tcp.code}"; the kernel's refusal came from bind()`]);
+  }
+
+  lines.push(...renderPrivileged(privileged));
+
+  for (const listener of reach.listeners) {
+    const family = listener.host.includes(':') ? (listener.ipv6Only ? ', IPv6 only' : listener.host === '::' ? ', IPv4 too' : '') : '';
+    const dials = listener.dials.map(({ target, outcome, arrivedAt }) => {
+      const mapped = arrivedAt?.startsWith('::ffff:') ? ` at ${arrivedAt}` : '';
+      return `${target} ${outcome}${mapped}`;
+    });
+    lines.push(['reach', `bound to ${at({ address: listener.host, port: listener.port })}${family}: ${dials.join(', ')}`]);
+  }
+  if (!reach.ipv6) lines.push(['reach', 'this machine has no ::1 (IPv6 is off); the IPv6 listeners are skipped']);
+  return lines;
+}
+
+function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: PrivilegedObservations): Line[] {
+  if (!self) return [['kernel', `net.ipv4.ip_unprivileged_port_start = ${unprivilegedPortStart}: no port is privileged here`]];
+  const lines: Line[] = [['kernel', `ports below ${unprivilegedPortStart} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start)`]];
+  const who = (uid: number, holds: boolean) => `uid ${uid}, ${holds ? 'holds' : 'lacks'} CAP_NET_BIND_SERVICE`;
+  lines.push(['process', `${who(self.uid, self.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(self.result)}`]);
+  if (unprivileged) {
+    lines.push(['nobody', `${who(unprivileged.uid, unprivileged.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(unprivileged.result)}`]);
+    lines.push(['process', 'root may bind it because root holds the capability; setuid() to nobody dropped it']);
+  } else {
+    lines.push(['process', `not root, so this run cannot show the other side: run it as root to see a privileged bind`]);
+  }
+  return lines;
+}
+
+/** --host must be an IP literal: a name such as localhost may resolve to ::1 or to 127.0.0.1. */
+function hostFlag(values: FlagValues): string {
+  const host = typeof values.host === 'string' ? values.host : HOST;
+  if (isIP(host) === 0) throw new UsageError(`--host must be an IP address such as 127.0.0.1 or ::1, got "${host}"`);
+  return host;
+}
+
+/** --serve: bind where the user says, print every connection's two ends, until SIGINT or SIGTERM. */
+async function serve(values: FlagValues): Promise<void> {
+  const host = hostFlag(values);
+  const port = values.port === undefined ? 0 : portFlag(values);
+  // Clients that keep their end open (nc does) would hold server.close() back: drop them on the signal.
+  const clients = new Set<Socket>();
+  const server = createServer((socket) => {
+    const local = { address: socket.localAddress!, port: socket.localPort! };
+    const remote = { address: socket.remoteAddress!, port: socket.remotePort! };
+    process.stdout.write(`server: connection to ${at(local)} from ${at(remote)}\n`);
+    clients.add(socket.once('close', () => clients.delete(socket)));
+    socket.end(`you reached ${at(local)}\n`);
+  });
+  await listenOn({ host, port }, server);
+  process.stdout.write(`listening on ${at(server.address() as AddressInfo)}\n`);
+  await untilSignal(() => {
+    for (const client of clients) client.destroy();
+    return closeServer(server)();
+  });
+}
+
+if (isMain(import.meta.url)) {
+  await runScript({
+    usage: `
+Usage: npx tsx scripts/02-bind.ts [--json]
+       npx tsx scripts/02-bind.ts --serve [--host IP] [--port N]
+
+Binds sockets and shows the kernel's answer each time: port 0 gets an ephemeral port,
+a port a live socket holds gives EADDRINUSE, an address this machine lacks gives
+EADDRNOTAVAIL, a low port needs CAP_NET_BIND_SERVICE (else EACCES), and the address a
+listener binds decides which loopback addresses reach it (127.0.0.1, 127.0.0.2, ::1).
+As root it also runs a child as uid ${UNPRIVILEGED_UID} (nobody) to show the unprivileged side.
+
+  --serve     listen on --host and --port and print each connection until Ctrl-C;
+              try --host 0.0.0.0, then nc 127.0.0.2 PORT; start a second copy on the same port
+  --host IP   the address to bind with --serve (default ${HOST})
+  --port N    the port to bind with --serve (default 0: the kernel picks)
+  --json      print the observations as one JSON document
+  --help      show this text`,
+    flags: { host: { type: 'string' }, port: { type: 'string' } },
+    demo: async (values) => {
+      if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+      return observeBind();
+    },
+    render: renderBind,
+    serve,
+  });
+}

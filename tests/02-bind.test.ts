@@ -1,0 +1,242 @@
+/**
+ * Exercise: bind() gives a socket its address. Predict, then run:
+ *   - Which numbers can port 0 give you? (cat /proc/sys/net/ipv4/ip_local_port_range)
+ *   - A listener holds 127.0.0.1:P. Can another socket bind 0.0.0.0:P? 127.0.0.2:P? UDP P?
+ *   - Who can connect to a listener bound to 127.0.0.1, to 0.0.0.0, to ::1, to :: ?
+ *   - Is it the uid or a capability that lets a process bind a port below 1024?
+ *
+ * Knob:
+ *   LOW_PORT   the port a root process stripped of CAP_NET_BIND_SERVICE tries to bind
+ *              (default: one below net.ipv4.ip_unprivileged_port_start). Predict for
+ *              LOW_PORT=80, then for a port at or above the start, e.g. LOW_PORT=20000.
+ *
+ * Run: npm run exercise -- 02
+ *      LOW_PORT=20000 node --import tsx --test tests/02-bind.test.ts
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { test } from 'node:test';
+import { hasNetBindService, observeBind, type BindResult } from '../scripts/02-bind.ts';
+import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { runTool } from '../scripts/lib/tools.ts';
+import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { knob } from './lib/knobs.ts';
+import { startServing } from './lib/serve.ts';
+import { assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+
+const WAIT_MS = 5000;
+const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
+const LOW_PORT = knob('LOW_PORT', Math.max(1, unprivilegedPortStart - 1), 1, 65535);
+const isRoot = process.getuid?.() === 0;
+
+const seen = await observeBind();
+
+/** The code of a refused bind, or "bound". */
+const verdict = (result: BindResult) => (result.ok ? 'bound' : result.code);
+
+test('port 0 lets the kernel pick a port inside ip_local_port_range, for TCP and for UDP', async () => {
+  const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  assert.deepEqual(seen.ephemeral.range, [low, high]);
+  for (const result of [seen.ephemeral.tcp, seen.ephemeral.udp]) {
+    assert.ok(result.ok, `port 0 should bind, got ${verdict(result)}`);
+    assert.ok(result.port >= low && result.port <= high, `port ${result.port} is outside ${low}-${high}`);
+  }
+});
+
+test('the kernel lists the TCP socket as LISTEN and the UDP socket as merely bound, with no peer', { skip: linuxOnly }, () => {
+  const { tcp, udp } = seen.ephemeral;
+  assert.ok(tcp.ok && udp.ok);
+  const rows = seen.ephemeral.rows!;
+  const tcpRow = rows.find((row) => row.table === 'tcp');
+  const udpRow = rows.find((row) => row.table === 'udp');
+  assert.deepEqual(tcpRow?.local, { address: tcp.address, port: tcp.port });
+  assert.equal(tcpRow?.state, 'LISTEN', "Node's listen() made the listen() call as well as the bind()");
+  assert.deepEqual(udpRow?.local, { address: udp.address, port: udp.port });
+  assert.equal(udpRow?.state, 'CLOSE', 'a bound UDP socket has no connection state');
+  assert.deepEqual(udpRow?.remote, { address: '0.0.0.0', port: 0 }, 'bind() sets only the local end');
+});
+
+test('a pair a live socket holds is refused with EADDRINUSE, and so is the wildcard that covers it', () => {
+  const { tcpSameAddress, tcpWildcard, udpSamePortAgain } = seen.conflicts;
+  assert.equal(verdict(tcpSameAddress), 'EADDRINUSE');
+  assert.equal(verdict(tcpWildcard), 'EADDRINUSE', '0.0.0.0 includes 127.0.0.1, where the blocker is');
+  assert.equal(verdict(udpSamePortAgain), 'EADDRINUSE', 'UDP refuses a second bind of a held pair just as TCP does');
+});
+
+test('the same port number binds on another address, and in UDP: a bind claims (protocol, address, port)', () => {
+  const { port, tcpOtherAddress, udpSamePort } = seen.conflicts;
+  assert.deepEqual(tcpOtherAddress, { ok: true, address: '127.0.0.2', port });
+  assert.deepEqual(udpSamePort, { ok: true, address: '127.0.0.1', port });
+});
+
+test('Node reports a refused TCP bind as a listen error; for UDP it says bind', () => {
+  const { tcpSameAddress, udpSamePortAgain } = seen.conflicts;
+  assert.ok(!tcpSameAddress.ok && !udpSamePortAgain.ok);
+  assert.equal(tcpSameAddress.syscall, 'listen');
+  assert.equal(udpSamePortAgain.syscall, 'bind');
+});
+
+test('an address no interface has is refused with EADDRNOTAVAIL, unless ip_nonlocal_bind allows it', async () => {
+  const { address, nonlocalBind, tcp, udp } = seen.absentAddress;
+  const onThisMachine = Object.values(networkInterfaces()).flat().some((entry) => entry?.address === address);
+  assert.equal(onThisMachine, false, `${address} must not be one of this machine's addresses`);
+  assert.equal(nonlocalBind, (await readSysctl('net/ipv4/ip_nonlocal_bind')) === '1');
+  const expected = nonlocalBind ? 'bound' : 'EADDRNOTAVAIL';
+  assert.equal(verdict(tcp), expected);
+  assert.equal(verdict(udp), expected);
+});
+
+test('a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE: without it, EACCES', { skip: linuxOnly }, async () => {
+  const { self, unprivileged } = seen.privileged;
+  assert.equal(seen.privileged.unprivilegedPortStart, unprivilegedPortStart);
+  if (unprivilegedPortStart <= 1) {
+    assert.equal(self, null, 'no port is privileged, so there is nothing to show');
+    return;
+  }
+  assert.ok(self && self.port < unprivilegedPortStart, 'the script tried a privileged port');
+  const holds = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
+  assert.equal(self.holdsNetBindService, holds);
+  assert.equal(verdict(self.result), holds ? 'bound' : 'EACCES');
+  if (!isRoot) {
+    assert.equal(unprivileged, null, 'only root can become another user to show the other side');
+    return;
+  }
+  assert.ok(unprivileged, 'as root the script shows an unprivileged child too');
+  assert.equal(unprivileged.uid, 65534);
+  assert.equal(unprivileged.holdsNetBindService, false, 'setuid() away from root empties the capability sets');
+  assert.equal(verdict(unprivileged.result), 'EACCES');
+});
+
+test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides, not the uid (port ${LOW_PORT})`, { skip: linuxOnly }, async (t) => {
+  if (!isRoot) return t.skip('needs root: only root can start a process as uid 0 with a capability removed');
+  const setpriv = await toolOrSkip(t, 'setpriv');
+  if (!setpriv) return;
+  const source = `
+    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
+    const report = (result) => console.log(JSON.stringify({ uid: process.getuid(), status, result }));
+    const server = require('node:net').createServer();
+    server.once('error', (error) => report({ ok: false, code: error.code }));
+    server.listen(${LOW_PORT}, '127.0.0.1', () => server.close(() => report({ ok: true })));`;
+  const run = await runTool(setpriv, ['--bounding-set=-net_bind_service', process.execPath, '-e', source]);
+  assert.equal(run.code, 0, run.stderr);
+  const child = JSON.parse(run.stdout) as { uid: number; status: string; result: BindResult };
+  assert.equal(child.uid, 0);
+  assert.equal(hasNetBindService(child.status), false);
+  if (LOW_PORT < unprivilegedPortStart) assert.equal(verdict(child.result), 'EACCES');
+  else assert.notEqual(verdict(child.result), 'EACCES', `port ${LOW_PORT} is not privileged (the start is ${unprivilegedPortStart})`);
+});
+
+/** Which destinations reach a listener: the rule the kernel follows when it looks up a listener. */
+function reaches(host: string, ipv6Only: boolean, target: string): boolean {
+  if (host === '0.0.0.0') return isIPv4(target);
+  if (host === '::') return ipv6Only ? isIPv6(target) : true;
+  return host === target;
+}
+
+test('the bind address decides who can connect: a specific address, every IPv4 address, IPv6, or both', () => {
+  const hosts = seen.reach.listeners.map((listener) => `${listener.host}${listener.ipv6Only ? ' v6only' : ''}`);
+  assert.deepEqual(hosts, seen.reach.ipv6 ? ['127.0.0.1', '0.0.0.0', '::1', '::', ':: v6only'] : ['127.0.0.1', '0.0.0.0']);
+  for (const { host, ipv6Only, dials } of seen.reach.listeners) {
+    for (const { target, outcome, code } of dials) {
+      const expected = reaches(host, ipv6Only, target) ? 'accepted' : 'refused';
+      assert.equal(outcome, expected, `a listener on ${host}${ipv6Only ? ' (IPv6 only)' : ''} dialled at ${target}`);
+      if (outcome === 'refused') assert.equal(code, 'ECONNREFUSED');
+    }
+  }
+});
+
+test('an IPv6 listener on :: takes IPv4 connections as IPv4-mapped addresses (::ffff:a.b.c.d)', (t) => {
+  if (!seen.reach.ipv6) return t.skip('this machine has no ::1');
+  const dualStack = seen.reach.listeners.find((listener) => listener.host === '::' && !listener.ipv6Only)!;
+  for (const dial of dualStack.dials) {
+    assert.equal(dial.arrivedAt, isIPv4(dial.target) ? `::ffff:${dial.target}` : dial.target);
+  }
+});
+
+test("Node's listen() makes two system calls, bind() then listen(); a refused bind never reaches listen(); connect() with localAddress binds first", { skip: linuxOnly }, async (t) => {
+  const strace = await toolOrSkip(t, 'strace');
+  if (!strace) return;
+  // One listener on port 0, a second listener on its port (refused), a UDP bind, then a client with a chosen local address.
+  const source = `
+    const net = require('node:net');
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      net.createServer().once('error', (error) => {
+        const udp = require('node:dgram').createSocket('udp4');
+        udp.bind(0, '127.0.0.1', () => {
+          const client = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' }, () => {
+            console.log(JSON.stringify({ port, code: error.code, syscall: error.syscall }));
+            client.destroy();
+            udp.close();
+            server.close();
+          });
+        });
+      }).listen(port, '127.0.0.1');
+    });`;
+  const run = await runTool(strace, ['-f', '-qq', '-e', 'trace=bind,listen,connect', process.execPath, '-e', source]);
+  assert.equal(run.code, 0, run.stderr);
+  const reported = JSON.parse(run.stdout) as { port: number; code: string; syscall: string };
+  const calls = [
+    ...run.stderr.matchAll(
+      /(bind|listen|connect)\((\d+), (?:\{sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([\d.]+)"\)\}, \d+|\d+)\)\s+= (-?\d+)(?: (\w+))?/g,
+    ),
+  ].map(([, call, fd, port, address, result, errno]) => `${call} fd ${fd}${port === undefined ? '' : ` ${address}:${port}`} = ${errno ?? result}`);
+  // The descriptor numbers are whatever Node had free; rename them in order of appearance.
+  const fds = new Map<string, string>();
+  const named = calls.map((call) => call.replace(/fd (\d+)/, (_, fd: string) => `fd ${fds.get(fd) ?? fds.set(fd, `#${fds.size + 1}`).get(fd)}`));
+  assert.deepEqual(named, [
+    'bind fd #1 127.0.0.1:0 = 0',
+    'listen fd #1 = 0',
+    `bind fd #2 127.0.0.1:${reported.port} = EADDRINUSE`,
+    // libuv keeps the bind error and hands it back at listen time, without calling listen().
+    'bind fd #2 127.0.0.1:0 = 0',
+    // The UDP socket above never listens. A client asked for a local address binds it (port 0), then connects.
+    'bind fd #3 127.0.0.2:0 = 0',
+    `connect fd #3 127.0.0.1:${reported.port} = EINPROGRESS`,
+  ]);
+  assert.equal(reported.code, 'EADDRINUSE');
+  assert.equal(reported.syscall, 'listen', 'Node names the listen() it never made');
+});
+
+test('--serve listens where told, shows each connection as its two ends, and exits 0 on SIGTERM', async (t) => {
+  const { server, found } = await startServing(t, '02-bind', (output) => /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output)?.[1]);
+  const connectionLine = new Promise<RegExpExecArray>((resolve) => {
+    let output = '';
+    server.stdout!.on('data', (chunk: string) => {
+      output += chunk;
+      const line = /^server: connection to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:(\d+)$/m.exec(output);
+      if (line) resolve(line);
+    });
+  });
+  const client = createConnection({ host: '127.0.0.1', port: Number(found) });
+  t.after(() => client.destroy());
+  await onceWithin(client, 'connect', WAIT_MS, 'the connection to --serve');
+  const [, from] = await within(connectionLine, WAIT_MS, 'the line that shows the connection');
+  assert.equal(Number(from), client.localPort);
+  const exited = onceWithin(server, 'exit', WAIT_MS, '--serve to exit after SIGTERM');
+  server.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0);
+});
+
+test('a second process cannot bind a port a live socket holds: --serve on it exits 1 with EADDRINUSE', async (t) => {
+  const blocker = createServer().listen(0, '127.0.0.1');
+  t.after(() => blocker.close());
+  await onceWithin(blocker, 'listening', WAIT_MS, 'the blocker to listen');
+  const { port } = blocker.address() as AddressInfo;
+  const run = await runScript('02-bind', ['--serve', '--port', String(port)]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stderr, `error: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+});
+
+test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('02-bind'));
+
+test('a port above 65535 is one error line and exit code 2', () => assertRejects('02-bind', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/));
+test('a port that is not a number is one error line and exit code 2', () => assertRejects('02-bind', ['--serve', '--port', 'abc'], /--port must be a whole number/));
+test('a host name instead of an IP address is refused: localhost may mean ::1 or 127.0.0.1', () =>
+  assertRejects('02-bind', ['--serve', '--host', 'localhost'], /--host must be an IP address/));
+test('--port without --serve is one error line and exit code 2', () => assertRejects('02-bind', ['--port', '8080'], /--host and --port go with --serve/));
+test('an unknown flag is one error line and exit code 2', () => assertRejects('02-bind', ['--backlog', '5'], /Unknown option '--backlog'/));
