@@ -12,7 +12,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { isMain, runScript, type Line } from './lib/cli.ts';
+import { defineScript, isMain, runScript, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin } from './lib/wait.ts';
@@ -137,18 +137,19 @@ export function renderSocket(seen: SocketObservations): Line[] {
   return lines;
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/01-socket.ts [--json]
 
 Opens one TCP connection between this process and a server in a child process, on ${HOST},
 and shows both ends: each end's IP address and port, each process's PID, and the kernel's
 rows for the connection. Lists this machine's addresses per interface.
 
-  --json   print the observations as one JSON document
-  --help   show this text`,
-    demo: observeSocket,
-    render: renderSocket,
-  });
-}
+--json   print the observations as one JSON document
+--help   show this text`,
+  demo: observeSocket,
+  render: renderSocket,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

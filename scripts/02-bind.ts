@@ -20,7 +20,7 @@ import { createSocket, type Socket as UdpSocket, type SocketType } from 'node:dg
 import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, isIP, type AddressInfo, type ListenOptions, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
 import { until, within } from './lib/wait.ts';
@@ -454,11 +454,11 @@ async function serve(values: FlagValues): Promise<void> {
   });
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/02-bind.ts [--json]
-       npx tsx scripts/02-bind.ts --serve [--host IP] [--port N]
+     npx tsx scripts/02-bind.ts --serve [--host IP] [--port N]
 
 Binds sockets and shows the kernel's answer each time: port 0 gets an ephemeral port,
 a port a live socket holds gives EADDRINUSE, an address this machine lacks gives
@@ -466,18 +466,19 @@ EADDRNOTAVAIL, a low port needs CAP_NET_BIND_SERVICE (else EACCES), and the addr
 listener binds decides which loopback addresses reach it (127.0.0.1, 127.0.0.2, ::1).
 As root it also runs a child as uid ${UNPRIVILEGED_UID} (nobody) to show the unprivileged side.
 
-  --serve     listen on --host and --port and print each connection until Ctrl-C;
-              try --host 0.0.0.0, then nc 127.0.0.2 PORT; start a second copy on the same port
-  --host IP   the address to bind with --serve (default ${HOST})
-  --port N    the port to bind with --serve (default 0: the kernel picks)
-  --json      print the observations as one JSON document
-  --help      show this text`,
-    flags: { host: { type: 'string' }, port: { type: 'string' } },
-    demo: async (values) => {
-      if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
-      return observeBind();
-    },
-    render: renderBind,
-    serve,
-  });
-}
+--serve     listen on --host and --port and print each connection until Ctrl-C;
+            try --host 0.0.0.0, then nc 127.0.0.2 PORT; start a second copy on the same port
+--host IP   the address to bind with --serve (default ${HOST})
+--port N    the port to bind with --serve (default 0: the kernel picks)
+--json      print the observations as one JSON document
+--help      show this text`,
+  flags: { host: { type: 'string' }, port: { type: 'string' } },
+  demo: async (values) => {
+    if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+    return observeBind();
+  },
+  render: renderBind,
+  serve,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

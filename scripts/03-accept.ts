@@ -12,7 +12,7 @@
  * `--serve` keeps the same server up as an echo server for real clients (nc, socat, ...).
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { onceWithin } from './lib/wait.ts';
 
@@ -166,29 +166,30 @@ function demoFromFlags(values: FlagValues): Promise<AcceptObservations> {
   return observeAccept(integerFlag(values, 'clients', 1, MAX_CLIENTS));
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/03-accept.ts [--clients N] [--json]
-       npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
+     npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
 
 Runs the server flow socket -> bind -> listen -> accept and connects N clients (default
 ${DEFAULT_CLIENTS}, at most ${MAX_CLIENTS}) one after another. Every accept() returns a new socket with
 its own descriptor, on the listener's port; every byte travels on those, none on the listener.
 
-  --clients N   how many clients connect
-  --serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)
-  --host H      address to listen on with --serve (default ${DEFAULT_HOST})
-  --port P      port to listen on with --serve (default 0: the kernel picks one)
-  --json        print the observations as one JSON document
-  --help        show this text`,
-    flags: {
-      clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
-      host: { type: 'string' },
-      port: { type: 'string' },
-    },
-    demo: demoFromFlags,
-    render: renderAccept,
-    serve: serveEcho,
-  });
-}
+--clients N   how many clients connect
+--serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)
+--host H      address to listen on with --serve (default ${DEFAULT_HOST})
+--port P      port to listen on with --serve (default 0: the kernel picks one)
+--json        print the observations as one JSON document
+--help        show this text`,
+  flags: {
+    clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
+    host: { type: 'string' },
+    port: { type: 'string' },
+  },
+  demo: demoFromFlags,
+  render: renderAccept,
+  serve: serveEcho,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -19,7 +19,7 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, type SocketRow } from './lib/proc-net.ts';
 import { findTool, runTool } from './lib/tools.ts';
@@ -351,9 +351,9 @@ export function backlogFlags(values: FlagValues): { backlog: number; extra: numb
   return { backlog, extra };
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/04-listen-backlog.ts [--backlog N] [--extra N] [--json]
 
 Starts a listener with listen(backlog) in a child process and stops that process (SIGSTOP), so
@@ -363,15 +363,16 @@ SYN_SENT. Then resumes the server (SIGCONT) and waits for the waiting clients' S
 retransmission timer (about 1 s). Also shows that a backlog above net.core.somaxconn is capped.
 Linux only.
 
-  --backlog N   the listen() backlog, 1 to ${MAX_BACKLOG} (default ${DEFAULT_BACKLOG})
-  --extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})
-  --json        print the observations as one JSON document
-  --help        show this text`,
-    flags: {
-      backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },
-      extra: { type: 'string', default: String(DEFAULT_EXTRA) },
-    },
-    demo: (values) => observeListenBacklog(backlogFlags(values)),
-    render: renderListenBacklog,
-  });
-}
+--backlog N   the listen() backlog, 1 to ${MAX_BACKLOG} (default ${DEFAULT_BACKLOG})
+--extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})
+--json        print the observations as one JSON document
+--help        show this text`,
+  flags: {
+    backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },
+    extra: { type: 'string', default: String(DEFAULT_EXTRA) },
+  },
+  demo: (values) => observeListenBacklog(backlogFlags(values)),
+  render: renderListenBacklog,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

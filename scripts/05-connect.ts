@@ -14,7 +14,7 @@
 import { createConnection, createServer, type AddressInfo, type NetConnectOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
 import { hasProcNet, readCounters, readSysctl, readTable } from './lib/proc-net.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import { fillAcceptQueue, startStalledListener } from './04-listen-backlog.ts';
@@ -339,9 +339,9 @@ function connectFlags(values: FlagValues): ConnectOptions {
   };
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/05-connect.ts [--rounds N] [--connect-timeout-ms MS] [--json]
 
 The client's flow, socket → connect → write/read, on ${HOST}: where connect() takes its source
@@ -349,16 +349,17 @@ port from (with and without bind() first), ROUNDS request/response round trips o
 connection, connect() refused at once when nothing listens, and connect() to a listener whose
 accept queue is full, where the SYN goes unanswered until our connect timer gives up.
 
-  --rounds N               request/response round trips (1-${MAX_ROUNDS}, default ${DEFAULT_ROUNDS})
-  --connect-timeout-ms MS  how long the client waits for an unanswered SYN
-                           (${MIN_CONNECT_TIMEOUT_MS}-${MAX_CONNECT_TIMEOUT_MS}, default ${DEFAULT_CONNECT_TIMEOUT_MS})
-  --json                   print the observations as one JSON document
-  --help                   show this text`,
-    flags: {
-      rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
-      'connect-timeout-ms': { type: 'string', default: String(DEFAULT_CONNECT_TIMEOUT_MS) },
-    },
-    demo: (values) => observeConnect(connectFlags(values)),
-    render: renderConnect,
-  });
-}
+--rounds N               request/response round trips (1-${MAX_ROUNDS}, default ${DEFAULT_ROUNDS})
+--connect-timeout-ms MS  how long the client waits for an unanswered SYN
+                         (${MIN_CONNECT_TIMEOUT_MS}-${MAX_CONNECT_TIMEOUT_MS}, default ${DEFAULT_CONNECT_TIMEOUT_MS})
+--json                   print the observations as one JSON document
+--help                   show this text`,
+  flags: {
+    rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
+    'connect-timeout-ms': { type: 'string', default: String(DEFAULT_CONNECT_TIMEOUT_MS) },
+  },
+  demo: (values) => observeConnect(connectFlags(values)),
+  render: renderConnect,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -12,7 +12,7 @@
  * fresh connection, so one step's leftovers never blur the next one's picture.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
-import { integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 
@@ -406,25 +406,26 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
   ];
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/06-read-write.ts [--messages N] [--large-bytes N] [--json]
 
 Shows that TCP is a byte stream, on ${HOST}: several writes arrive as one read, one large write
 arrives as many reads, and only a length-prefix framer gets the messages back; then half-close
 with end(), and what reads and writes report once the peer has reset or closed.
 
-  --messages N      small writes made while the reader is paused (1-${MAX_MESSAGES}, default ${DEFAULT_MESSAGES})
-  --large-bytes N   size of the one large write (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
-  --json            print the observations as one JSON document
-  --help            show this text`,
-    flags: { messages: { type: 'string', default: String(DEFAULT_MESSAGES) }, 'large-bytes': { type: 'string', default: String(DEFAULT_LARGE_BYTES) } },
-    demo: (values: FlagValues) =>
-      observeByteStream({
-        messages: integerFlag(values, 'messages', 1, MAX_MESSAGES),
-        largeBytes: integerFlag(values, 'large-bytes', READ_SIZE_BYTES + 1, MAX_LARGE_BYTES),
-      }),
-    render: renderByteStream,
-  });
-}
+--messages N      small writes made while the reader is paused (1-${MAX_MESSAGES}, default ${DEFAULT_MESSAGES})
+--large-bytes N   size of the one large write (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
+--json            print the observations as one JSON document
+--help            show this text`,
+  flags: { messages: { type: 'string', default: String(DEFAULT_MESSAGES) }, 'large-bytes': { type: 'string', default: String(DEFAULT_LARGE_BYTES) } },
+  demo: (values: FlagValues) =>
+    observeByteStream({
+      messages: integerFlag(values, 'messages', 1, MAX_MESSAGES),
+      largeBytes: integerFlag(values, 'large-bytes', READ_SIZE_BYTES + 1, MAX_LARGE_BYTES),
+    }),
+  render: renderByteStream,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -17,7 +17,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { integerFlag, isMain, runScript, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type Line } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin } from './lib/wait.ts';
 
@@ -212,9 +212,9 @@ export function renderDescriptors(seen: DescriptorObservations): Line[] {
   return lines;
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/07-socket-descriptor.ts [--files N] [--json]
 
 Opens a listener on ${HOST}, connects a client to it and accepts, all in this process, then
@@ -222,11 +222,12 @@ finds each socket twice: by its row in /proc/net/tcp and by its descriptor in /p
 tied together by the socket's inode. Then opens ordinary files and closes the first of them, to show that
 files and sockets take their numbers from the same table, lowest free number first. Linux only.
 
-  --files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
-  --json     print the observations as one JSON document
-  --help     show this text`,
-    flags: { files: { type: 'string', default: '1' } },
-    demo: (values) => observeDescriptors(integerFlag(values, 'files', 1, MAX_FILES)),
-    render: renderDescriptors,
-  });
-}
+--files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
+--json     print the observations as one JSON document
+--help     show this text`,
+  flags: { files: { type: 'string', default: '1' } },
+  demo: (values) => observeDescriptors(integerFlag(values, 'files', 1, MAX_FILES)),
+  render: renderDescriptors,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -18,7 +18,7 @@
  * finds the descriptors that link to "socket:[inode]".
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { integerFlag, isMain, runScript, UsageError, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, UsageError, type Line } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
 import { until } from './lib/wait.ts';
@@ -319,12 +319,11 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
 /** With --port the observations are the lookup's answer itself, so that --json prints exactly that array. */
 type Observations = PortVsPidObservations | PortHolder[];
 
-if (isMain(import.meta.url)) {
-  let askedPort = 0;
-  await runScript<Observations>({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript<Observations>({
+  usage: `
 Usage: npx tsx scripts/08-port-vs-pid.ts [--sharers N] [--json]
-       npx tsx scripts/08-port-vs-pid.ts --port P [--json]
+     npx tsx scripts/08-port-vs-pid.ts --port P [--json]
 
 Without --port: a demo. A child process listens on two TCP ports and binds one UDP port on
 ${HOST}; all three lead to the child's PID. Then the child hands its first listener to N
@@ -335,21 +334,22 @@ whose local port is P, with its local address, state, inode, and the PID and com
 each process holding it. Exit code 1 when nobody holds the port. Linux only; run as root to
 see other users' processes.
 
-  --port P      look up port P (1 to 65535)
-  --sharers N   demo: processes that share the first listener (default 1)
-  --json        print one JSON document: with --port, an array of
-                {protocol, localAddress, localPort, state, inode, pids: [{pid, command}], owner}
-  --help        show this text`,
-    flags: { port: { type: 'string' }, sharers: { type: 'string', default: '1' } },
-    async demo(values): Promise<Observations> {
-      if (values.port === undefined) return observePortVsPid(integerFlag(values, 'sharers', 0, MAX_SHARERS));
-      askedPort = integerFlag(values, 'port', 1, 65535);
-      if (values.sharers !== '1') throw new UsageError('--sharers belongs to the demo, not to --port');
-      if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
-      const holders = lookupPort(askedPort);
-      if (holders.length === 0) process.exitCode = 1; // like lsof: nothing found is exit code 1
-      return holders;
-    },
-    render: (seen) => (Array.isArray(seen) ? renderLookup(askedPort, seen) : renderPortVsPid(seen)),
-  });
-}
+--port P      look up port P (1 to 65535)
+--sharers N   demo: processes that share the first listener (default 1)
+--json        print one JSON document: with --port, an array of
+              {protocol, localAddress, localPort, state, inode, pids: [{pid, command}], owner}
+--help        show this text`,
+  flags: { port: { type: 'string' }, sharers: { type: 'string', default: '1' } },
+  async demo(values): Promise<Observations> {
+    if (values.port === undefined) return observePortVsPid(integerFlag(values, 'sharers', 0, MAX_SHARERS));
+    const port = integerFlag(values, 'port', 1, 65535);
+    if (values.sharers !== '1') throw new UsageError('--sharers belongs to the demo, not to --port');
+    if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
+    return lookupPort(port);
+  },
+  render: (seen, values) => (Array.isArray(seen) ? renderLookup(Number(values.port), seen) : renderPortVsPid(seen)),
+  // Like lsof: a lookup that finds nobody exits 1.
+  exitCode: (seen) => (Array.isArray(seen) && seen.length === 0 ? 1 : 0),
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -14,7 +14,7 @@
  */
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import { isMain, integerFlag, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
@@ -371,40 +371,41 @@ function optionsFrom(values: FlagValues): UdpOptions {
   return options;
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/10-udp-fire-and-forget.ts [--datagrams N] [--flood N] [--payload BYTES] [--rcvbuf BYTES] [--json]
-       npx tsx scripts/10-udp-fire-and-forget.ts --serve [--host ${HOST}] [--port 0]
+     npx tsx scripts/10-udp-fire-and-forget.ts --serve [--host ${HOST}] [--port 0]
 
 Sends UDP datagrams on loopback: a burst of different sizes (each arrives as its own message),
 the largest payload over IPv4 and IPv6 and one byte more, sends to a port nobody holds from an
 unconnected and a connected socket, and a flood into a receiver frozen with SIGSTOP whose losses
 the kernel counts per socket.
 
-  --datagrams N    datagrams in the burst (default ${DEFAULTS.datagrams})
-  --flood N        datagrams sent to the frozen receiver (default ${DEFAULTS.flood})
-  --payload BYTES  bytes in each flood datagram, at least 4 (default ${DEFAULTS.payload})
-  --rcvbuf BYTES   the frozen receiver's SO_RCVBUF request (default ${DEFAULTS.rcvbuf})
-  --serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
-  --host, --port   where --serve binds
-  --json           print the observations as one JSON document
-  --help           show this text`,
-    flags: {
-      datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
-      flood: { type: 'string', default: String(DEFAULTS.flood) },
-      payload: { type: 'string', default: String(DEFAULTS.payload) },
-      rcvbuf: { type: 'string', default: String(DEFAULTS.rcvbuf) },
-      host: { type: 'string' },
-      port: { type: 'string' },
-    },
-    demo: (values) => observeUdp(optionsFrom(values)),
-    render: renderUdp,
-    async serve(values) {
-      const socket = await startUdpEcho(String(values.host ?? HOST), values.port === undefined ? 0 : portFlag(values));
-      const { address, port } = socket.address();
-      process.stdout.write(`listening on ${address.includes(':') ? `[${address}]` : address}:${port}\n`);
-      await untilSignal(() => closeSocket(socket));
-    },
-  });
-}
+--datagrams N    datagrams in the burst (default ${DEFAULTS.datagrams})
+--flood N        datagrams sent to the frozen receiver (default ${DEFAULTS.flood})
+--payload BYTES  bytes in each flood datagram, at least 4 (default ${DEFAULTS.payload})
+--rcvbuf BYTES   the frozen receiver's SO_RCVBUF request (default ${DEFAULTS.rcvbuf})
+--serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
+--host, --port   where --serve binds
+--json           print the observations as one JSON document
+--help           show this text`,
+  flags: {
+    datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
+    flood: { type: 'string', default: String(DEFAULTS.flood) },
+    payload: { type: 'string', default: String(DEFAULTS.payload) },
+    rcvbuf: { type: 'string', default: String(DEFAULTS.rcvbuf) },
+    host: { type: 'string' },
+    port: { type: 'string' },
+  },
+  demo: (values) => observeUdp(optionsFrom(values)),
+  render: renderUdp,
+  async serve(values) {
+    const socket = await startUdpEcho(String(values.host ?? HOST), values.port === undefined ? 0 : portFlag(values));
+    const { address, port } = socket.address();
+    process.stdout.write(`listening on ${address.includes(':') ? `[${address}]` : address}:${port}\n`);
+    await untilSignal(() => closeSocket(socket));
+  },
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

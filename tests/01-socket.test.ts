@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { observeSocket } from '../scripts/01-socket.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
 import { linuxOnly } from './lib/tools.ts';
 
 const seen = await observeSocket();
@@ -47,3 +47,10 @@ test('the loopback interface carries 127.0.0.1', () => {
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('01-socket'));
 
 test('an unknown flag is one error line and exit code 2', () => assertRejects('01-socket', ['--clients', '3'], /Unknown option '--clients'/));
+
+test('as a real process, bad input reaches the shell as exit code 2 with one line on stderr', async () => {
+  const run = await runScript('01-socket', ['--clients', '3']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, /^error: Unknown option '--clients'[^\n]*\n$/);
+});

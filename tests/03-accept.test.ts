@@ -129,13 +129,14 @@ test('--serve echoes a real client on its own accepted socket and exits 0 on SIG
   assert.match(output, /server: accept\(\) -> a new socket, fd \d+, for 127\.0\.0\.1:\d+/);
 });
 
-test('bad input is one error line and exit code 2', () =>
-  Promise.all([
+test('bad input is one error line and exit code 2', async () => {
+  await Promise.all([
     assertRejects('03-accept', ['--clients', '0'], /--clients must be between 1 and 1000/),
     assertRejects('03-accept', ['--clients', 'many'], /--clients must be a whole number/),
     assertRejects('03-accept', ['--serve', '--port', '65536'], /--port must be between 0 and 65535/),
     assertRejects('03-accept', ['--port', '8080'], /--host and --port go with --serve/),
-  ]));
+  ]);
+});
 
 test('--help explains the flags and exits 0', async () => {
   const run = await runScript('03-accept', ['--help']);

@@ -67,39 +67,60 @@ export interface ScriptDefinition<Observations> {
   /** Runs the demonstration and returns what was observed, as plain data. */
   demo(values: FlagValues): Promise<Observations>;
   /** Turns the observations into role-prefixed lines for a reader. */
-  render(observations: Observations): readonly Line[];
+  render(observations: Observations, values: FlagValues): readonly Line[];
+  /** The exit code the observations call for (a lookup that found nothing, say); 0 when absent. */
+  exitCode?(observations: Observations): number;
   /** When present and --serve is given, serves real clients instead of running the demo. */
   serve?(values: FlagValues): Promise<void>;
 }
 
+/** Names a script's command line as a value, so tests can run it in-process with `runScript`. */
+export function defineScript<Observations>(definition: ScriptDefinition<Observations>): ScriptDefinition<Observations> {
+  return definition;
+}
+
+/** Where a run writes: the process's own streams, or a test's buffers. */
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processOutput: Output = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
 /**
  * The entry point of every script: parse flags, run the demo (or serve), print a timeline or
  * one JSON document. Usage errors exit 2 with one line; anything unexpected exits 1 with one line.
+ * Returns the exit code, and sets it on the process when writing to the process's own streams.
  */
-export async function runScript<Observations>(definition: ScriptDefinition<Observations>, argv = process.argv.slice(2)): Promise<void> {
+export async function runScript<Observations>(definition: ScriptDefinition<Observations>, argv = process.argv.slice(2), output = processOutput): Promise<number> {
   const flags: Record<string, FlagSpec> = {
     help: { type: 'boolean', short: 'h' },
     json: { type: 'boolean' },
     ...(definition.serve ? { serve: { type: 'boolean' } } : {}),
     ...definition.flags,
   };
+  let code = 0;
   try {
     const values = parseFlags(argv, flags);
     if (values.help) {
-      process.stdout.write(`${definition.usage.trim()}\n`);
-      return;
-    }
-    if (values.serve && definition.serve) {
+      output.stdout(`${definition.usage.trim()}\n`);
+    } else if (values.serve && definition.serve) {
       await definition.serve(values);
-      return;
+    } else {
+      const observations = await definition.demo(values);
+      const text = values.json ? JSON.stringify(observations, null, 2) : renderTimeline(definition.render(observations, values));
+      output.stdout(`${text}\n`);
+      code = definition.exitCode?.(observations) ?? 0;
     }
-    const observations = await definition.demo(values);
-    const output = values.json ? JSON.stringify(observations, null, 2) : renderTimeline(definition.render(observations));
-    process.stdout.write(`${output}\n`);
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    output.stderr(`error: ${(error as Error).message ?? String(error)}\n`);
+    code = error instanceof UsageError ? 2 : 1;
   }
+  if (output === processOutput) process.exitCode = code;
+  return code;
 }
 
 /**

@@ -20,6 +20,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
+import { within } from '../../scripts/lib/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -117,13 +119,22 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
   }
 }
 
-/** Asserts the contract for bad input: exit code 2 and exactly one `error:` line on stderr. */
+/**
+ * Asserts the contract for bad input: exit code 2, nothing on stdout, exactly one `error:` line on
+ * stderr. The script's command line runs in-process (its exported `cli`), which checks the same
+ * code path as a real run without paying a process start per case; tests/01-socket.test.ts checks
+ * once, with a real process, that the code reaches the shell.
+ */
 export async function assertRejects(name: string, args: readonly string[], mentioning: RegExp): Promise<void> {
-  const run = await runScript(name, args);
-  assert.equal(run.code, 2, `${args.join(' ')} should exit 2, exited ${run.code}`);
-  assert.equal(run.stdout, '', 'nothing on stdout for bad input');
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
+  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
+  let stdout = '';
+  let stderr = '';
+  const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
+  const code = await within(runCommandLine(cli, [...args], output), 10_000, `${name} ${args.join(' ')} to reject its input`);
+  assert.equal(code, 2, `${args.join(' ')} should exit 2, exited ${code}; stderr: ${stderr}`);
+  assert.equal(stdout, '', 'nothing on stdout for bad input');
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
   assert.match(lines[0], /^error: /);
   assert.match(lines[0], mentioning);
 }
