@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { listEntries } from '../scripts/lib/catalog.ts';
+import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
+import { nextSteps } from '../scripts/lib/exercise.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
@@ -32,6 +33,15 @@ test('an exercise runs that concept\'s tests, then points to its notes and knobs
   assert.match(run.stdout, /every one of the 2 clients is accepted/, 'the knob reached the tests');
   assert.match(run.stdout, /^Read: NOTES\.md#22-accept-gives-every-client-its-own-socket-03-accept/m);
   assert.match(run.stdout, /^ {2}CLIENTS /m);
+});
+
+test('after an exercise: the notes to read, the demo to run, and the knobs to turn, or the word that there are none', () => {
+  const [socket, accept] = selectEntries(['01', '03']);
+  assert.match(nextSteps(socket), /^Read: NOTES\.md#11-one-connection-two-ends-01-socket +\(What a socket is/m);
+  assert.match(nextSteps(socket), /^Run the demo: npx tsx scripts\/01-socket\.ts$/m);
+  assert.match(nextSteps(socket), /^This concept has no knobs/m);
+  assert.match(nextSteps(accept), /^Knobs to try/m);
+  assert.match(nextSteps(accept), /^ {2}e\.g\. CLIENTS=5 npm run exercise -- 03$/m);
 });
 
 test('an exercise needs exactly one concept', async () => {

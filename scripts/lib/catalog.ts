@@ -17,6 +17,12 @@ export interface Entry {
   script: string;
   /** "tests/03-accept.test.ts" */
   test: string;
+  /** The header's @title, @notes anchor ("#22-…") and @run command ('' where missing: the catalog test catches that). */
+  title: string;
+  notes: string;
+  run: string;
+  /** The @knobs lines, none for a concept without knobs. */
+  knobs: string[];
   /** Every header tag with its values, in order: { title: ['...'], resource: ['...', '...'] }. */
   tags: Record<string, string[]>;
 }
@@ -36,12 +42,18 @@ export function listEntries(): Entry[] {
     .sort()
     .map((name) => {
       const base = name.replace(/\.ts$/, '');
+      const tags = headerTags(readFileSync(new URL(`../${name}`, import.meta.url), 'utf8'));
+      const first = (tag: string) => tags[tag]?.[0] ?? '';
       return {
         number: base.slice(0, 2),
         base,
         script: `scripts/${name}`,
         test: `tests/${base}.test.ts`,
-        tags: headerTags(readFileSync(new URL(`../${name}`, import.meta.url), 'utf8')),
+        title: first('title'),
+        notes: first('notes'),
+        run: first('run'),
+        knobs: tags.knobs ?? [],
+        tags,
       };
     });
 }

@@ -123,6 +123,16 @@ export async function runScript<Observations>(definition: ScriptDefinition<Obser
   return code;
 }
 
+/** Runs a command's main function and sets the exit code it returns; errors become one `error:` line (exit 2 for bad input, 1 otherwise). */
+export async function runMain(main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
+
 /**
  * Keeps a server up for real clients until SIGINT or SIGTERM, then runs `close` and returns,
  * so the script exits 0 on its own once every handle is closed.
