@@ -15,15 +15,13 @@
  * Each stage reads both ends' states from /proc/net/tcp and, where installed, from ss.
  * With --capture, tcpdump prints the second act's packets on lo.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './04-listen-backlog.ts';
-import { isMain, runScript, type Line } from './lib/cli.ts';
+import { defineScript, isMain, runScript, type Line } from './lib/cli.ts';
+import { capturePackets, CaptureUnavailable, tcpFlagLetters } from './lib/pcap.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool, runTool } from './lib/tools.ts';
-import { onceWithin, until, within } from './lib/wait.ts';
+import { onceWithin, until } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
@@ -102,76 +100,34 @@ export interface Packet {
   from: 'client' | 'server';
   /** tcpdump's flag letters: S (SYN), . (ACK), P (push), F (FIN), R (RST). */
   flags: string;
+  /** Payload bytes, as tcpdump's "length". */
   length: number;
 }
 
 export type Capture = { status: 'captured'; filter: string; packets: Packet[] } | { status: 'unavailable'; reason: string };
 
-interface RunningCapture {
-  filter: string;
-  /** Waits for the expected packet count (tcpdump -c exits by itself), or stops tcpdump after a bound. */
-  finish(clientPort: number): Promise<Capture>;
-  /** Stops tcpdump if it still runs (when the demo failed half-way); waits until it has exited. */
-  stop(): Promise<void>;
-}
-
 /**
- * Starts `tcpdump -i lo` for one port and resolves once it prints "listening on lo", so no
- * packet of the demo can go by unseen. Resolves with the reason when tcpdump is missing or not allowed.
+ * Runs `life` while tcpdump captures `tcp port PORT` on lo (lib/pcap.ts proves the capture is
+ * live before `life` starts and complete after it ends). Without tcpdump, or without permission
+ * to capture, `life` runs all the same and the capture says why it is missing.
  */
-async function startCapture(port: number): Promise<RunningCapture | { status: 'unavailable'; reason: string }> {
+async function captureLife<T extends { clientPort: number }>(port: number, life: () => Promise<T>): Promise<{ result: T; capture: Capture }> {
   const tcpdump = await findTool('tcpdump');
-  if (!tcpdump) return { status: 'unavailable', reason: 'tcpdump is not installed (apt-get install tcpdump)' };
+  if (!tcpdump) return { result: await life(), capture: { status: 'unavailable', reason: 'tcpdump is not installed (apt-get install tcpdump)' } };
   const filter = `tcp port ${port}`;
-  // -nn: numbers, not names; -tt: epoch timestamps; -l and --immediate-mode: each packet at once; -c: stop after the expected count.
-  const child = spawn(tcpdump, ['-i', 'lo', '-nn', '-tt', '-l', '--immediate-mode', '-c', String(EXPECTED_PACKETS), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
-  const stdoutLines: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => stdoutLines.push(line));
-  const stderrLines: string[] = [];
-  const listening = new Promise<boolean>((resolve) => {
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      stderrLines.push(line);
-      if (line.startsWith('listening on lo')) resolve(true);
-    });
-    void exited.then(() => resolve(false));
-    child.once('error', () => resolve(false));
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    await within(exited, STEP_TIMEOUT_MS, 'tcpdump to exit after SIGINT');
-  };
-  const ready = await within(listening, STEP_TIMEOUT_MS, 'tcpdump to print "listening on lo"').catch(async (error) => {
-    await stop();
-    throw error;
-  });
-  if (!ready) {
-    const reason = stderrLines.find((line) => !line.includes('verbose output suppressed')) ?? 'tcpdump exited';
-    return { status: 'unavailable', reason: `tcpdump cannot capture here: ${reason}` };
+  try {
+    const { result, packets } = await capturePackets(tcpdump, filter, life);
+    const seen = packets.map((packet): Packet => ({
+      atMs: packet.atMs,
+      from: packet.sourcePort === result.clientPort ? 'client' : 'server',
+      flags: tcpFlagLetters(packet.tcpFlags),
+      length: packet.payload,
+    }));
+    return { result, capture: { status: 'captured', filter, packets: seen } };
+  } catch (error) {
+    if (!(error instanceof CaptureUnavailable)) throw error;
+    return { result: await life(), capture: { status: 'unavailable', reason: `tcpdump cannot capture here: ${error.message}` } };
   }
-  return {
-    filter,
-    async finish(clientPort: number): Promise<Capture> {
-      // Fewer packets than expected: stop it after the bound and show what it saw; the test compares the sequence.
-      await within(exited, STEP_TIMEOUT_MS, `tcpdump to see ${EXPECTED_PACKETS} packets`).catch(stop);
-      return { status: 'captured', filter, packets: parsePackets(stdoutLines, clientPort) };
-    },
-    stop,
-  };
-}
-
-/** Reads tcpdump lines such as `1700000000.123456 IP 127.0.0.1.45064 > 127.0.0.1.45999: Flags [S.], ... length 0`. */
-export function parsePackets(lines: readonly string[], clientPort: number): Packet[] {
-  const packets: Packet[] = [];
-  let firstAt: number | undefined;
-  for (const line of lines) {
-    const match = /^(\d+\.\d+) IP \S+\.(\d+) > \S+: Flags \[([^\]]*)\].*length (\d+)/.exec(line);
-    if (!match) continue;
-    const at = Number(match[1]) * 1000;
-    firstAt ??= at;
-    packets.push({ atMs: at - firstAt, from: Number(match[2]) === clientPort ? 'client' : 'server', flags: match[3], length: Number(match[4]) });
-  }
-  return packets;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,19 +165,11 @@ async function observeStalled(ss: string | undefined): Promise<HandshakeObservat
   }
 }
 
-/** Act two: one connection from handshake to TIME_WAIT; every stage waits for the kernel to get there. */
-async function observeLife(ss: string | undefined, capture: boolean): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
-  // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
-  const server = createServer({ allowHalfOpen: true });
-  server.listen({ host: HOST, port: 0 });
+/** One connection from handshake to TIME_WAIT, to `server`; every stage waits for the kernel to get there. */
+async function connectionLife(server: Server, serverPort: number, ss: string | undefined): Promise<HandshakeObservations['life']> {
   let client: Socket | undefined;
   let serverSide: Socket | undefined;
-  let tcpdump: Awaited<ReturnType<typeof startCapture>> | null = null;
   try {
-    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
-    const serverPort = (server.address() as AddressInfo).port;
-    tcpdump = capture ? await startCapture(serverPort) : null;
-
     const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'accept()');
     client = createConnection({ host: HOST, port: serverPort, allowHalfOpen: true });
     await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the handshake');
@@ -250,15 +198,30 @@ async function observeLife(ss: string | undefined, capture: boolean): Promise<{ 
     await awaitStates(serverPort, clientPort, { client: 'TIME_WAIT', server: null });
     stages.push(await readStage('server', 'end(): its own FIN; the client acknowledges it and both programs close their sockets', ss, serverPort, clientPort));
 
-    const captured = tcpdump && 'finish' in tcpdump ? await tcpdump.finish(clientPort) : tcpdump;
-    return { life: { serverPort, clientPort, stages, serverRead }, capture: captured };
+    return { serverPort, clientPort, stages, serverRead };
   } finally {
     client?.destroy();
     serverSide?.destroy();
-    server.close();
-    if (tcpdump && 'stop' in tcpdump) await tcpdump.stop();
   }
 }
+
+/** Act two: one connection's life with a server that accepts, captured with tcpdump when asked. */
+async function observeLife(ss: string | undefined, capture: boolean): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
+  // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
+  const server = createServer({ allowHalfOpen: true });
+  server.listen({ host: HOST, port: 0 });
+  try {
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
+    const serverPort = (server.address() as AddressInfo).port;
+    const life = () => connectionLife(server, serverPort, ss);
+    if (!capture) return { life: await life(), capture: null };
+    const { result, capture: captured } = await captureLife(serverPort, life);
+    return { life: result, capture: captured };
+  } finally {
+    server.close();
+  }
+}
+
 
 export async function observeHandshake({ capture = false } = {}): Promise<HandshakeObservations> {
   if (!hasProcNet) throw new Error("this lesson reads connection states from /proc/net/tcp, which is Linux only");
@@ -304,9 +267,9 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
   return lines;
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/09-tcp-handshake.ts [--capture] [--json]
 
 Follows TCP connections on ${HOST} through their states, read from /proc/net/tcp (and ss where
@@ -314,11 +277,12 @@ installed): SYN_SENT and ESTABLISHED-before-accept() at a listener whose process
 then one connection's life: handshake, data, the client's half-close (FIN_WAIT2 / CLOSE_WAIT)
 and the TIME_WAIT left on the side that closed first. Linux only.
 
-  --capture   also print the second connection's packets, captured with tcpdump on lo
-  --json      print the observations as one JSON document
-  --help      show this text`,
-    flags: { capture: { type: 'boolean' } },
-    demo: (values) => observeHandshake({ capture: values.capture === true }),
-    render: renderHandshake,
-  });
-}
+--capture   also print the second connection's packets, captured with tcpdump on lo
+--json      print the observations as one JSON document
+--help      show this text`,
+  flags: { capture: { type: 'boolean' } },
+  demo: (values) => observeHandshake({ capture: values.capture === true }),
+  render: renderHandshake,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);
