@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
+import { defineScript, runScript as runCommandLine } from '../scripts/lib/cli.ts';
+import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { nextSteps } from '../scripts/lib/exercise.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
@@ -60,4 +62,30 @@ test('every script runs as it is on plain Node (type stripping, no loader)', { s
       assert.match(stdout, /^Usage: /, `${entry.script} --help under plain node`);
     }),
   );
+});
+
+test('a concept can be named by its number, with or without the zero, or by its file name', () => {
+  assert.deepEqual(
+    selectEntries(['3', '03', '03-accept']).map((entry) => entry.script),
+    ['scripts/03-accept.ts', 'scripts/03-accept.ts', 'scripts/03-accept.ts'],
+  );
+});
+
+test('an unexpected failure is one error line and exit code 1, bad input exit code 2', async () => {
+  let stderr = '';
+  const output = { stdout: () => assert.fail('nothing on stdout'), stderr: (text: string) => (stderr += text) };
+  const failing = defineScript({ usage: 'Usage: x', demo: () => Promise.reject(new Error('the kernel said no')), render: () => [] });
+  assert.equal(await runCommandLine(failing, [], output), 1);
+  assert.equal(stderr, 'error: the kernel said no\n');
+  stderr = '';
+  assert.equal(await runCommandLine(failing, ['--no-such-flag'], output), 2);
+  assert.match(stderr, /^error: Unknown option '--no-such-flag'[^\n]*\n$/);
+});
+
+test('outside tools: a missing one is undefined, a failing one returns its exit code, one that cannot start rejects', async () => {
+  assert.equal(await findTool('no-such-tool-anywhere'), undefined);
+  const shell = await findTool('sh');
+  assert.ok(shell, 'sh is on every Linux machine');
+  assert.deepEqual(await runTool(shell, ['-c', 'echo out; echo err >&2; exit 3']), { stdout: 'out\n', stderr: 'err\n', code: 3 });
+  await assert.rejects(runTool('/no/such/file', []), { code: 'ENOENT' });
 });

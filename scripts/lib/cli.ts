@@ -116,7 +116,7 @@ export async function runScript<Observations>(definition: ScriptDefinition<Obser
       code = definition.exitCode?.(observations) ?? 0;
     }
   } catch (error) {
-    output.stderr(`error: ${(error as Error).message ?? String(error)}\n`);
+    output.stderr(`error: ${(error as Error).message}\n`);
     code = error instanceof UsageError ? 2 : 1;
   }
   if (output === processOutput) process.exitCode = code;
