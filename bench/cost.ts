@@ -1,15 +1,18 @@
 /**
  * The cost benchmark: 11's measurements with the servers in a separate process, next to the C tools
  * sockperf (UDP and TCP ping-pong) and iperf3 (TCP throughput) on loopback, as ratios: how much of
- * the cost is the protocol and how much the runtime.
+ * the cost is the protocol and how much the runtime. Like is compared with like: round trips per
+ * second are completed round trips over elapsed time with one request of MESSAGE_BYTES in flight on
+ * both sides, and iperf3 moves as many bytes per run (-n), in writes as large (-l), as many times as ours.
  *
  * Run: npm run bench   (npm run bench -- --help for the knobs)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
-import { measureSpeed, MESSAGE_BYTES, speedOptionsFrom, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
+import { BULK_CHUNK, measureSpeed, median, MESSAGE_BYTES, speedOptionsFrom, tcpRoundTrips, udpRoundTrips, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
 import { integerFlag, isMain, runScript, type FlagValues, type Line } from '../scripts/lib/cli.ts';
 import { readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
@@ -21,20 +24,35 @@ const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5000;
 /** A tool server that loses the race for its port gets this many more tries on other ports. */
 const PORT_ATTEMPTS = 3;
+/** The unit of the CPU times in /proc/PID/stat (USER_HZ): 100 per second on every Linux Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
-export const DEFAULTS = { roundTrips: 1000, runs: 5, bulkMib: 64, seconds: 2 } as const;
+export const DEFAULTS = { roundTrips: 1000, runs: 5, bulkMib: 256, warmUpRounds: 4, seconds: 2 } as const;
 
 export interface BenchOptions extends SpeedOptions {
-  /** How long each C tool measures. */
+  /** How long sockperf measures (whole seconds; it pauses 2 s more after its warm-up). */
   seconds: number;
+}
+
+/** CPU time spent per round trip by each end, in µs, all threads counted. */
+export interface Cpu {
+  client: number;
+  server: number;
+}
+
+/** Every run of one measurement and their median; for round trips, also the CPU they cost. */
+export interface Runs {
+  runs: number[];
+  median: number;
+  cpu?: Cpu;
 }
 
 export interface Row {
   measurement: string;
   unit: string;
-  ours: number;
-  /** The C tool's figure and the command that produced it; null when the tool is not installed. */
-  tool: { name: string; value: number; command: string } | null;
+  ours: Runs;
+  /** The C tool's figures and the command that produced them; null when the tool is not installed. */
+  tool: ({ name: string; command: string } & Runs) | null;
 }
 
 export interface BenchResult {
@@ -79,7 +97,7 @@ async function startOurServers(running: ChildProcess[]): Promise<{ udpEcho: numb
  * Starts a C tool's server on a port nobody holds. The port is free when chosen but another process
  * may take it first; the server then exits at once, and we try again on another port.
  */
-async function startToolServer(tool: string, argsFor: (port: number) => string[], protocol: 'udp' | 'tcp', running: ChildProcess[]): Promise<number> {
+async function startToolServer(tool: string, argsFor: (port: number) => string[], protocol: 'udp' | 'tcp', running: ChildProcess[]): Promise<{ port: number; pid: number }> {
   const tables: Table[] = protocol === 'udp' ? ['udp', 'udp6'] : ['tcp', 'tcp6'];
   const failures: string[] = [];
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
@@ -97,33 +115,73 @@ async function startToolServer(tool: string, argsFor: (port: number) => string[]
       START_TIMEOUT_MS,
       `${tool} to bind port ${port}`,
     );
-    if (await bound) return port;
+    if (await bound) return { port, pid: child.pid! };
     failures.push(`port ${port}: ${diagnostics.trim().split('\n').pop() ?? `exit ${child.exitCode}`}`);
   }
   throw new Error(`${tool} could not start a server (${failures.join('; ')})`);
 }
 
-/** sockperf ping-pong: round trips per second, from its "[Valid Duration]" line (warm-up excluded). */
-async function sockperfRoundTrips(sockperf: string, protocol: 'udp' | 'tcp', seconds: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
-  const tcp = protocol === 'tcp' ? ['--tcp'] : [];
-  const port = await startToolServer(sockperf, (candidate) => ['server', '-i', HOST, '-p', String(candidate), ...tcp], protocol, running);
-  ports.push(port);
-  const args = ['ping-pong', '-i', HOST, '-p', String(port), '-t', String(seconds), '-m', String(MESSAGE_BYTES), ...tcp];
-  const result = await runTool(sockperf, args, (seconds + 10) * 1000);
-  const match = /\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; ReceivedMessages=(\d+)/.exec(result.stdout + result.stderr);
-  if (result.code !== 0 || !match) throw new Error(`sockperf ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop()}`);
-  return { name: 'sockperf', value: Number(match[2]) / Number(match[1]), command: `sockperf ${args.join(' ')}` };
+/** CPU time used so far by every thread of process `pid`, in µs, from the scheduler's own account (ns). */
+async function cpuMicrosOf(pid: number): Promise<number> {
+  const threads = await readdir(`/proc/${pid}/task`);
+  const times = await Promise.all(threads.map((thread) => readFile(`/proc/${pid}/task/${thread}/schedstat`, 'utf8')));
+  return times.reduce((sum, text) => sum + Number(text.split(' ')[0]), 0) / 1000;
 }
 
-/** iperf3: TCP throughput in MB/s as the receiver counted it. */
-async function iperf3Throughput(iperf3: string, seconds: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
-  const port = await startToolServer(iperf3, (candidate) => ['-s', '-B', HOST, '-p', String(candidate), '-1'], 'tcp', running);
+/** CPU time, in µs, of this process's children that have ended and been reaped (cutime + cstime). */
+async function reapedChildrenCpuMicros(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  // Fields after the command name, which may hold spaces: state is field 3, cutime and cstime are 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+
+/** Our CPU per round trip: this process is the client, `serverPid` the server, over `count` more round trips. */
+async function ourCpu(roundTrips: (count: number) => Promise<number>, serverPid: number, count: number): Promise<Cpu> {
+  const serverBefore = await cpuMicrosOf(serverPid);
+  const clientBefore = process.cpuUsage();
+  await roundTrips(count);
+  const client = process.cpuUsage(clientBefore);
+  const server = (await cpuMicrosOf(serverPid)) - serverBefore;
+  return { client: (client.user + client.system) / count, server: server / count };
+}
+
+/**
+ * sockperf ping-pong: round trips per second, computed as ours is (completed round trips over elapsed
+ * time, one in flight) from its "[Valid Duration]" line, which leaves out its warm-up and cool-down.
+ * Its own summary prints a latency that is half the round trip; the ratio does not use it.
+ */
+async function sockperfRoundTrips(sockperf: string, protocol: 'udp' | 'tcp', seconds: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
+  const tcp = protocol === 'tcp' ? ['--tcp'] : [];
+  const server = await startToolServer(sockperf, (candidate) => ['server', '-i', HOST, '-p', String(candidate), ...tcp], protocol, running);
+  ports.push(server.port);
+  const args = ['ping-pong', '-i', HOST, '-p', String(server.port), '-t', String(seconds), '-m', String(MESSAGE_BYTES), ...tcp];
+  const [serverBefore, clientBefore] = [await cpuMicrosOf(server.pid), await reapedChildrenCpuMicros()];
+  const result = await runTool(sockperf, args, (seconds + 10) * 1000);
+  const [serverCpu, clientCpu] = [(await cpuMicrosOf(server.pid)) - serverBefore, (await reapedChildrenCpuMicros()) - clientBefore];
+  const output = result.stdout + result.stderr;
+  const valid = /\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; ReceivedMessages=(\d+)/.exec(output);
+  const total = /\[Total Run\] .*ReceivedMessages=(\d+)/.exec(output);
+  if (result.code !== 0 || !valid || !total) throw new Error(`sockperf ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop()}`);
+  const perSecond = Number(valid[2]) / Number(valid[1]);
+  // The CPU covers the whole run (warm-up included, and the client's start and summary), so it is divided by all its round trips.
+  const cpu = { client: clientCpu / Number(total[1]), server: serverCpu / Number(total[1]) };
+  return { name: 'sockperf', runs: [perSecond], median: perSecond, cpu, command: `sockperf ${args.join(' ')}` };
+}
+
+/** iperf3: TCP throughput in MB/s as its receiver counted it, over `runs` transfers of `bytes` each, written as ours are. */
+async function iperf3Throughput(iperf3: string, bytes: number, runs: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
+  const { port } = await startToolServer(iperf3, (candidate) => ['-s', '-B', HOST, '-p', String(candidate)], 'tcp', running);
   ports.push(port);
-  const args = ['-c', HOST, '-p', String(port), '-t', String(seconds), '-J'];
-  const result = await runTool(iperf3, args, (seconds + 10) * 1000);
-  if (result.code !== 0) throw new Error(`iperf3 ${args.join(' ')} failed (exit ${result.code}): ${result.stdout.slice(0, 200)}`);
-  const report = JSON.parse(result.stdout) as { end: { sum_received: { bits_per_second: number } } };
-  return { name: 'iperf3', value: report.end.sum_received.bits_per_second / 8 / 1e6, command: `iperf3 ${args.join(' ')}` };
+  const args = ['-c', HOST, '-p', String(port), '-n', String(bytes), '-l', String(BULK_CHUNK), '-J'];
+  const throughputs: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const result = await runTool(iperf3, args, START_TIMEOUT_MS + Math.ceil(bytes / 1e5));
+    if (result.code !== 0) throw new Error(`iperf3 ${args.join(' ')} failed (exit ${result.code}): ${result.stdout.slice(0, 200)}`);
+    const report = JSON.parse(result.stdout) as { end: { sum_received: { bits_per_second: number } } };
+    throughputs.push(report.end.sum_received.bits_per_second / 8 / 1e6);
+  }
+  return { name: 'iperf3', runs: throughputs, median: median(throughputs), command: `iperf3 ${args.join(' ')}` };
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
@@ -133,15 +191,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const servers = await startOurServers(running);
     ports.push(servers.udpEcho, servers.tcpEcho, servers.tcpSink);
     const ours = await measureSpeed(servers, options);
+    // The CPU both ends spend, over as many more round trips as were timed.
+    const cpuCount = options.roundTrips * options.runs;
+    const udpCpu = await ourCpu((count) => udpRoundTrips(servers.udpEcho, count, HOST), running[0].pid!, cpuCount);
+    const tcpCpu = await ourCpu((count) => tcpRoundTrips(servers.tcpEcho, count, HOST), running[0].pid!, cpuCount);
     await stopProcess(running[0]);
 
     const sockperf = await findTool('sockperf');
     const iperf3 = await findTool('iperf3');
     const rows: Row[] = [
-      { measurement: 'UDP round trips', unit: '/s', ours: ours.udp.median, tool: sockperf ? await sockperfRoundTrips(sockperf, 'udp', options.seconds, running, ports) : null },
-      { measurement: 'TCP round trips, kept connection', unit: '/s', ours: ours.tcpKept.median, tool: sockperf ? await sockperfRoundTrips(sockperf, 'tcp', options.seconds, running, ports) : null },
-      { measurement: 'TCP round trips, new connection each', unit: '/s', ours: ours.tcpConnectEach.median, tool: null },
-      { measurement: 'TCP bulk throughput', unit: 'MB/s', ours: ours.bulkMBps.median, tool: iperf3 ? await iperf3Throughput(iperf3, options.seconds, running, ports) : null },
+      { measurement: 'UDP round trips', unit: '/s', ours: { ...ours.udp, cpu: udpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'udp', options.seconds, running, ports) : null },
+      { measurement: 'TCP round trips, kept connection', unit: '/s', ours: { ...ours.tcpKept, cpu: tcpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'tcp', options.seconds, running, ports) : null },
+      { measurement: 'TCP round trips, new connection each', unit: '/s', ours: ours.tcpConnectEach, tool: null },
+      { measurement: 'TCP bulk throughput', unit: 'MB/s', ours: ours.bulkMBps, tool: iperf3 ? await iperf3Throughput(iperf3, options.bulkMib * 1024 * 1024, options.runs, running, ports) : null },
     ];
     return { options, rows, ports };
   } finally {
@@ -150,43 +212,61 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 }
 
 const figure = (value: number) => Math.round(value).toLocaleString('en-US');
+/** A median with the spread of the runs behind it, e.g. "21,530 (19,870–22,410)". */
+const withSpread = ({ runs, median }: Runs) => (runs.length > 1 ? `${figure(median)} (${figure(Math.min(...runs))}–${figure(Math.max(...runs))})` : figure(median));
+const micros = (value: number) => value.toFixed(1);
+const WIDTH = { measurement: 38, figures: 26 };
 
 export function renderBench(result: BenchResult): Line[] {
   const { options } = result;
   const lines: Line[] = [
-    ['bench', `ours: Node ${process.version}, servers in another process, medians of ${options.runs} runs (${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes, ${options.bulkMib} MiB bulk)`],
-    ['bench', `${'measurement'.padEnd(38)} ${'ours'.padStart(10)} ${'C tool'.padStart(10)}  ours/tool`],
+    ['bench', `ours: Node ${process.version}, servers in another process; ${options.runs} runs each of ${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes and of ${options.bulkMib} MiB bulk`],
+    ['bench', `round trips/s on both sides = completed round trips / elapsed time, one ${MESSAGE_BYTES}-byte request in flight; iperf3 moves ${options.bulkMib} MiB per run in ${BULK_CHUNK / 1024} KiB writes, ${options.runs} runs, as ours`],
+    ['bench', `${'measurement'.padEnd(WIDTH.measurement)} ${'ours: median (min–max)'.padStart(WIDTH.figures)} ${'C tool'.padStart(WIDTH.figures)}  ours/tool`],
   ];
   for (const row of result.rows) {
-    const tool = row.tool ? `${figure(row.tool.value).padStart(10)}  ${(row.ours / row.tool.value).toFixed(2)} (${row.tool.name})` : `${'-'.padStart(10)}  no C tool ${row.measurement.includes('new connection') ? 'measures this' : 'installed'}`;
-    lines.push(['bench', `${`${row.measurement} ${row.unit}`.padEnd(38)} ${figure(row.ours).padStart(10)} ${tool}`]);
+    const tool = row.tool
+      ? `${withSpread(row.tool).padStart(WIDTH.figures)}  ${(row.ours.median / row.tool.median).toFixed(2)} (${row.tool.name})`
+      : `${'-'.padStart(WIDTH.figures)}  no C tool ${row.measurement.includes('new connection') ? 'measures this' : 'installed'}`;
+    lines.push(['bench', `${`${row.measurement} ${row.unit}`.padEnd(WIDTH.measurement)} ${withSpread(row.ours).padStart(WIDTH.figures)} ${tool}`]);
   }
+  const withCpu = result.rows.filter((row) => row.ours.cpu);
+  if (withCpu.length > 0) lines.push(['bench', "CPU per round trip in µs, client + server = both ends, of the round trip's time (1 s / rate):"]);
+  const cpuOf = (name: string, { cpu, median }: Runs) => `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ${micros(1e6 / median)}`;
+  for (const row of withCpu) lines.push(['bench', `${row.measurement.padEnd(WIDTH.measurement)} ${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`]);
   for (const row of result.rows) if (row.tool) lines.push(['command', row.tool.command]);
   return lines;
 }
 
 function optionsFrom(values: FlagValues): BenchOptions {
-  return { ...speedOptionsFrom(values), seconds: integerFlag(values, 'seconds', 1, 10) };
+  return { ...speedOptionsFrom(values), warmUpRounds: integerFlag(values, 'warm-up-rounds', 0, 100), seconds: integerFlag(values, 'seconds', 1, 10) };
 }
 
 if (isMain(import.meta.url)) {
   await runScript({
     usage: `
-Usage: npm run bench -- [--round-trips N] [--runs N] [--bulk-mib MIB] [--seconds S] [--json]
+Usage: npm run bench -- [--round-trips N] [--runs N] [--bulk-mib MIB] [--warm-up-rounds N] [--seconds S] [--json]
 
 Runs 11's speed measurements against its servers in a separate process, then sockperf ping-pong
 (UDP and TCP) and iperf3 (TCP) on ${HOST} where installed, and prints ours against theirs.
+Round trips per second are counted alike on both sides: completed round trips over elapsed time,
+one request of ${MESSAGE_BYTES} bytes in flight. iperf3 moves --bulk-mib per run, --runs times, in
+writes of ${BULK_CHUNK / 1024} KiB, as ours does.
 
-  --round-trips N  round trips per run and kind (default ${DEFAULTS.roundTrips})
-  --runs N         runs per measurement; the median is used (default ${DEFAULTS.runs})
-  --bulk-mib MIB   bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
-  --seconds S      how long each C tool measures (default ${DEFAULTS.seconds})
-  --json           print the results as one JSON document
-  --help           show this text`,
+  --round-trips N     round trips per run and kind (default ${DEFAULTS.roundTrips})
+  --runs N            runs per measurement; the median is used (default ${DEFAULTS.runs})
+  --bulk-mib MIB      bytes per bulk run, ours and iperf3's, in MiB (default ${DEFAULTS.bulkMib})
+  --warm-up-rounds N  rounds of ours run first and not counted, while V8 compiles both ends
+                      (default ${DEFAULTS.warmUpRounds}; sockperf likewise leaves out its first 400 ms)
+  --seconds S         how long each sockperf run measures, in whole seconds (default ${DEFAULTS.seconds});
+                      sockperf adds a 2 s pause after its warm-up, whatever S is
+  --json              print the results as one JSON document
+  --help              show this text`,
     flags: {
       'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
       runs: { type: 'string', default: String(DEFAULTS.runs) },
       'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
+      'warm-up-rounds': { type: 'string', default: String(DEFAULTS.warmUpRounds) },
       seconds: { type: 'string', default: String(DEFAULTS.seconds) },
     },
     demo: (values) => runBench(optionsFrom(values)),

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { isMain, integerFlag, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool } from './lib/tools.ts';
@@ -27,7 +27,8 @@ const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 5000;
 /** The size of every request and reply in the round-trip measurements (the bench gives sockperf the same size). */
 export const MESSAGE_BYTES = 64;
-const BULK_CHUNK = 1024 * 1024;
+/** The size of each write in the bulk measurement (the bench gives iperf3 the same). */
+export const BULK_CHUNK = 1024 * 1024;
 
 export const DEFAULTS = { flood: UDP_DEFAULTS.flood, payload: UDP_DEFAULTS.payload, datagrams: UDP_DEFAULTS.datagrams, roundTrips: 100, runs: 5, bulkMib: 4 } as const;
 
@@ -295,27 +296,46 @@ function requestReply(socket: Socket, request: Buffer): Promise<void> {
 /** How long a whole run of round trips may take before it counts as stuck. */
 const runTimeoutMs = (count: number) => STEP_TIMEOUT_MS + count;
 
+/**
+ * `count` round trips with one request in flight, as sockperf ping-pong does: the handler of each
+ * reply sends the next request itself. Nothing is made per round trip (no promise, timer, listener
+ * or buffer: each would cost a fair part of a loopback round trip); one deadline covers the run.
+ * Resolves with completed round trips per second, the figure sockperf's run gives too.
+ */
+function pingPong(socket: DatagramSocket | Socket, count: number, sendRequest: () => void, onReply: (handler: () => void) => void, what: string): Promise<number> {
+  const run = new Promise<number>((resolve, reject) => {
+    socket.once('error', reject);
+    let left = count;
+    const start = performance.now();
+    onReply(() => {
+      if (--left > 0) return sendRequest();
+      resolve((count / (performance.now() - start)) * 1000);
+    });
+    sendRequest();
+  });
+  return within(run, runTimeoutMs(count), what);
+}
+
+/** Calls `handler` each time a whole reply of MESSAGE_BYTES has arrived: TCP may cut it into pieces. */
+function onTcpReply(socket: Socket, handler: () => void): void {
+  let pending = MESSAGE_BYTES;
+  socket.on('data', (chunk: Buffer) => {
+    pending -= chunk.length;
+    if (pending > 0) return;
+    pending = MESSAGE_BYTES;
+    handler();
+  });
+}
+
 /** Round trips per second: UDP, one request datagram and its echo at a time. */
 export async function udpRoundTrips(port: number, count: number, host = HOST): Promise<number> {
   const socket = await boundSocket('udp4', host);
   try {
+    // Connected: send() needs no address (no lookup per datagram), and only the echo's replies arrive.
     socket.connect(port, host);
     await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the UDP connect');
     const request = Buffer.alloc(MESSAGE_BYTES);
-    const start = performance.now();
-    // One deadline for the whole run: a timer per round trip would cost more than the round trip.
-    await within(
-      (async () => {
-        for (let i = 0; i < count; i++) {
-          const reply = once(socket, 'message');
-          socket.send(request);
-          await reply;
-        }
-      })(),
-      runTimeoutMs(count),
-      `${count} UDP replies (a lost datagram is not resent)`,
-    );
-    return (count / (performance.now() - start)) * 1000;
+    return await pingPong(socket, count, () => socket.send(request), (handler) => socket.on('message', handler), `${count} UDP replies (a lost datagram is not resent)`);
   } finally {
     socket.close();
   }
@@ -327,15 +347,7 @@ export async function tcpRoundTrips(port: number, count: number, host = HOST): P
   try {
     await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
     const request = Buffer.alloc(MESSAGE_BYTES);
-    const start = performance.now();
-    await within(
-      (async () => {
-        for (let i = 0; i < count; i++) await requestReply(socket, request);
-      })(),
-      runTimeoutMs(count),
-      `${count} TCP replies`,
-    );
-    return (count / (performance.now() - start)) * 1000;
+    return await pingPong(socket, count, () => socket.write(request), (handler) => onTcpReply(socket, handler), `${count} TCP replies`);
   } finally {
     socket.destroy();
   }
@@ -383,11 +395,6 @@ export async function tcpBulk(port: number, bytes: number, host = HOST): Promise
   }
 }
 
-/** A promise for the next `event`; a thin `events.once` kept local so the loop above stays readable. */
-function once(emitter: DatagramSocket, event: string): Promise<unknown> {
-  return new Promise((resolve) => emitter.once(event, resolve));
-}
-
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -398,6 +405,8 @@ export interface SpeedOptions {
   roundTrips: number;
   runs: number;
   bulkMib: number;
+  /** Rounds of every measurement run first and not counted (default 1); see measureSpeed. */
+  warmUpRounds?: number;
 }
 
 export interface Speed {
@@ -409,20 +418,26 @@ export interface Speed {
   bulkMBps: { runs: number[]; median: number };
 }
 
-/** Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of them alike. */
+/**
+ * Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of
+ * them alike. The first `warmUpRounds` rounds are not counted: V8 compiles a function's optimized
+ * code only after some thousand calls, in the client and in the server, so early rounds measure
+ * the compiler as much as the sockets (sockperf, compiled ahead of time, still leaves out its first
+ * 400 ms).
+ */
 export async function measureSpeed(ports: { udpEcho: number; tcpEcho: number; tcpSink: number }, options: SpeedOptions, host = HOST): Promise<Speed> {
   const udp: number[] = [];
   const tcpKept: number[] = [];
   const tcpConnectEach: number[] = [];
   const bulk: number[] = [];
-  // A first short round warms up the code paths (JIT) and is not counted.
-  await udpRoundTrips(ports.udpEcho, 20, host);
-  await tcpRoundTrips(ports.tcpEcho, 20, host);
-  for (let run = 0; run < options.runs; run++) {
-    udp.push(await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
-    tcpKept.push(await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    tcpConnectEach.push(await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    bulk.push(await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
+  const warmUpRounds = options.warmUpRounds ?? 1;
+  for (let round = 0; round < warmUpRounds + options.runs; round++) {
+    const counted = round >= warmUpRounds;
+    const keep = (runs: number[], value: number) => counted && runs.push(value);
+    keep(udp, await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
+    keep(tcpKept, await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    keep(tcpConnectEach, await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    keep(bulk, await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
   }
   const summary = (runs: number[]) => ({ runs, median: median(runs) });
   return { options, udp: summary(udp), tcpKept: summary(tcpKept), tcpConnectEach: summary(tcpConnectEach), bulkMBps: summary(bulk) };
@@ -520,12 +535,12 @@ function optionsFrom(values: FlagValues): TcpVsUdpOptions {
   };
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+/** The command line, exported so tests can run it in-process. */
+export const cli = defineScript({
+  usage: `
 Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
-                                        [--round-trips N] [--runs N] [--bulk-mib MIB] [--json]
-       npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
+                                      [--round-trips N] [--runs N] [--bulk-mib MIB] [--json]
+     npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
 
 Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
 sizes as TCP writes, the packets and header bytes of one short exchange (from tcpdump when it is
@@ -533,36 +548,37 @@ installed), and round trips per second (UDP, TCP on one connection, TCP with a c
 request) with bulk TCP throughput, as medians of repeated runs. For client and server in separate
 processes, and the C tools sockperf and iperf3 beside them: npm run bench.
 
-  --flood N          records in the burst (default ${DEFAULTS.flood})
-  --payload BYTES    bytes per record (default ${DEFAULTS.payload})
-  --datagrams N      writes of 10's sizes (default ${DEFAULTS.datagrams})
-  --round-trips N    round trips per run and kind (default ${DEFAULTS.roundTrips})
-  --runs N           runs per measurement; the median is shown (default ${DEFAULTS.runs})
-  --bulk-mib MIB     bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
-  --serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
-  --host, --port     where --serve binds; --port is the echo port for both UDP and TCP
-  --json             print the observations as one JSON document
-  --help             show this text`,
-    flags: {
-      flood: { type: 'string', default: String(DEFAULTS.flood) },
-      payload: { type: 'string', default: String(DEFAULTS.payload) },
-      datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
-      'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
-      runs: { type: 'string', default: String(DEFAULTS.runs) },
-      'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
-      host: { type: 'string' },
-      port: { type: 'string' },
-    },
-    demo: (values) => observeTcpVsUdp(optionsFrom(values)),
-    render: renderTcpVsUdp,
-    async serve(values) {
-      const host = String(values.host ?? HOST);
-      const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
-      const shown = host.includes(':') ? `[${host}]` : host;
-      process.stdout.write(
-        [`listening on ${shown}:${servers.udpEcho} (udp echo)`, `listening on ${shown}:${servers.tcpEcho} (tcp echo)`, `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`].join('\n') + '\n',
-      );
-      await untilSignal(() => servers.close());
-    },
-  });
-}
+--flood N          records in the burst (default ${DEFAULTS.flood})
+--payload BYTES    bytes per record (default ${DEFAULTS.payload})
+--datagrams N      writes of 10's sizes (default ${DEFAULTS.datagrams})
+--round-trips N    round trips per run and kind (default ${DEFAULTS.roundTrips})
+--runs N           runs per measurement; the median is shown (default ${DEFAULTS.runs})
+--bulk-mib MIB     bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
+--serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
+--host, --port     where --serve binds; --port is the echo port for both UDP and TCP
+--json             print the observations as one JSON document
+--help             show this text`,
+  flags: {
+    flood: { type: 'string', default: String(DEFAULTS.flood) },
+    payload: { type: 'string', default: String(DEFAULTS.payload) },
+    datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
+    'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
+    runs: { type: 'string', default: String(DEFAULTS.runs) },
+    'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
+    host: { type: 'string' },
+    port: { type: 'string' },
+  },
+  demo: (values) => observeTcpVsUdp(optionsFrom(values)),
+  render: renderTcpVsUdp,
+  async serve(values) {
+    const host = String(values.host ?? HOST);
+    const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
+    const shown = host.includes(':') ? `[${host}]` : host;
+    process.stdout.write(
+      [`listening on ${shown}:${servers.udpEcho} (udp echo)`, `listening on ${shown}:${servers.tcpEcho} (tcp echo)`, `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`].join('\n') + '\n',
+    );
+    await untilSignal(() => servers.close());
+  },
+});
+
+if (isMain(import.meta.url)) await runScript(cli);
