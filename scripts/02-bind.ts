@@ -97,7 +97,7 @@ export interface EphemeralObservations {
   tcp: BindResult;
   udp: BindResult;
   /** The kernel's rows for both sockets: the TCP one LISTENs, the UDP one is only bound. */
-  rows: Array<{ table: Table; local: Endpoint; remote: Endpoint; state: string }> | null;
+  rows: Array<{ table: Table; local: Endpoint; remote: Endpoint; state: string }>;
 }
 
 /** Port 0: the kernel chooses a free port from its ephemeral range. */
@@ -107,16 +107,14 @@ async function observeEphemeral(): Promise<EphemeralObservations> {
   try {
     const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
     const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
-    const ours = (table: Table, result: BindResult) => async () =>
+    const ours = async (table: Table, result: BindResult) =>
       (await readTable(table)).filter((row) => result.ok && row.localAddress === result.address && row.localPort === result.port);
-    const rows = hasProcNet
-      ? [...(await ours('tcp', tcp)()), ...(await ours('udp', udp)())].map((row) => ({
-          table: row.table,
-          local: { address: row.localAddress, port: row.localPort },
-          remote: { address: row.remoteAddress, port: row.remotePort },
-          state: row.state,
-        }))
-      : null;
+    const rows = [...(await ours('tcp', tcp)), ...(await ours('udp', udp))].map((row) => ({
+      table: row.table,
+      local: { address: row.localAddress, port: row.localPort },
+      remote: { address: row.remoteAddress, port: row.remotePort },
+      state: row.state,
+    }));
     return { range: [low, high], tcp, udp, rows };
   } finally {
     await closeAll(open);
@@ -141,25 +139,26 @@ export interface ConflictObservations {
 async function observeConflicts(): Promise<ConflictObservations> {
   const open: Closer[] = [];
   try {
-    for (let round = 1; ; round++) {
+    let port: number;
+    let tcpOtherAddress: BindResult;
+    let udpSamePort: BindResult;
+    let round = 1;
+    do {
+      await closeAll(open); // the last round's sockets, when a stranger spoiled it
       const blocker = await listenOn({ host: HOST, port: 0 });
       open.push(closeServer(blocker));
-      const { port } = blocker.address() as AddressInfo;
-      const tcpOtherAddress = await attempt(open, () => listenOn({ host: '127.0.0.2', port }));
-      const udpSamePort = await attempt(open, () => bindUdp('udp4', port, HOST));
-      if ((!tcpOtherAddress.ok || !udpSamePort.ok) && round < FREE_PORT_TRIES) {
-        await closeAll(open);
-        continue;
-      }
-      return {
-        port,
-        tcpSameAddress: await attempt(open, () => listenOn({ host: HOST, port })),
-        tcpWildcard: await attempt(open, () => listenOn({ host: '0.0.0.0', port })),
-        tcpOtherAddress,
-        udpSamePort,
-        udpSamePortAgain: await attempt(open, () => bindUdp('udp4', port, HOST)),
-      };
-    }
+      port = (blocker.address() as AddressInfo).port;
+      tcpOtherAddress = await attempt(open, () => listenOn({ host: '127.0.0.2', port }));
+      udpSamePort = await attempt(open, () => bindUdp('udp4', port, HOST));
+    } while ((!tcpOtherAddress.ok || !udpSamePort.ok) && round++ < FREE_PORT_TRIES);
+    return {
+      port,
+      tcpSameAddress: await attempt(open, () => listenOn({ host: HOST, port })),
+      tcpWildcard: await attempt(open, () => listenOn({ host: '0.0.0.0', port })),
+      tcpOtherAddress,
+      udpSamePort,
+      udpSamePortAgain: await attempt(open, () => bindUdp('udp4', port, HOST)),
+    };
   } finally {
     await closeAll(open);
   }
@@ -175,7 +174,8 @@ export interface AbsentAddressObservations {
 }
 
 function assignedAddresses(): Set<string> {
-  return new Set(Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address)));
+  // Every value is an array; the Dict type of networkInterfaces() merely allows undefined.
+  return new Set(Object.values(networkInterfaces()).flatMap((entries) => entries!.map((entry) => entry.address)));
 }
 
 /** EADDRNOTAVAIL: an address this machine does not have. Binding sends no packet. */
@@ -207,7 +207,8 @@ export interface PrivilegedObservations {
 
 /** True when the effective capability set in a /proc/PID/status text has CAP_NET_BIND_SERVICE. */
 export function hasNetBindService(statusText: string): boolean {
-  const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(statusText)?.[1] ?? '0';
+  // Every Linux prints the CapEff line (the effective set, in hex) in /proc/PID/status.
+  const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(statusText)![1];
   return ((BigInt(`0x${effective}`) >> CAP_NET_BIND_SERVICE) & 1n) === 1n;
 }
 
@@ -231,24 +232,32 @@ process.once('message', ({ port, host }) => {
 process.send('ready');
 `;
 
-/** EACCES: ports under ip_unprivileged_port_start, for a process without CAP_NET_BIND_SERVICE. */
-async function observePrivileged(): Promise<PrivilegedObservations> {
+/** Binds a low port on 127.0.0.1 and lets it go at once: this lesson never keeps one. */
+async function tryLowPort(port: number): Promise<BindResult> {
+  const open: Closer[] = [];
+  const result = await attempt(open, () => listenOn({ host: HOST, port }));
+  await closeAll(open);
+  return result;
+}
+
+/**
+ * EACCES: ports under ip_unprivileged_port_start, for a process without CAP_NET_BIND_SERVICE.
+ * The uid that counts is the effective one: it is what the kernel checks, with the capabilities.
+ */
+export async function observePrivileged(): Promise<PrivilegedObservations> {
   const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
   if (unprivilegedPortStart <= 1) return { unprivilegedPortStart, self: null, unprivileged: null };
 
-  const uid = process.getuid!();
+  const uid = process.geteuid!();
   const holdsNetBindService = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
-  // Walk down from the highest privileged port until one is free (or the answer is not EADDRINUSE).
-  let self: NonNullable<PrivilegedObservations['self']> | undefined;
-  for (let port = unprivilegedPortStart - 1; port >= Math.max(1, unprivilegedPortStart - FREE_PORT_TRIES); port--) {
-    const open: Closer[] = [];
-    const result = await attempt(open, () => listenOn({ host: HOST, port }));
-    await closeAll(open); // never keep a low port
-    self = { uid, holdsNetBindService, port, result };
-    if (result.ok || result.code !== 'EADDRINUSE') break;
-  }
+  // Walk down from the highest privileged port while the answer is EADDRINUSE (another socket has it).
+  const lowestTry = Math.max(1, unprivilegedPortStart - FREE_PORT_TRIES);
+  let port = unprivilegedPortStart - 1;
+  let result = await tryLowPort(port);
+  while (!result.ok && result.code === 'EADDRINUSE' && port > lowestTry) result = await tryLowPort(--port);
+  const self = { uid, holdsNetBindService, port, result };
 
-  if (uid !== 0 || !self) return { unprivilegedPortStart, self: self ?? null, unprivileged: null };
+  if (uid !== 0) return { unprivilegedPortStart, self, unprivileged: null };
   const child = await startNodeChild(UNPRIVILEGED_SOURCE);
   try {
     await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
@@ -310,15 +319,12 @@ async function observeReach(): Promise<ReachObservations> {
     { host: '127.0.0.1', ipv6Only: false },
     // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up only while we dial.
     { host: '0.0.0.0', ipv6Only: false },
-    ...(ipv6
-      ? [
-          { host: '::1', ipv6Only: false },
-          { host: '::', ipv6Only: false },
-          { host: '::', ipv6Only: true },
-        ]
-      : []),
   ];
-  const targets = ipv6 ? [...DIAL_TARGETS_V4, '::1'] : DIAL_TARGETS_V4;
+  const targets = [...DIAL_TARGETS_V4];
+  if (ipv6) {
+    binds.push({ host: '::1', ipv6Only: false }, { host: '::', ipv6Only: false }, { host: '::', ipv6Only: true });
+    targets.push('::1');
+  }
   const listeners: ReachObservations['listeners'] = [];
   for (const { host, ipv6Only } of binds) {
     // The client's port -> the address the connection arrived at, as this listener's socket names it.
@@ -350,6 +356,8 @@ export interface BindObservations {
 
 /** Binds sockets every way the lesson needs and records the kernel's answer to each. */
 export async function observeBind(): Promise<BindObservations> {
+  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
+  if (!hasProcNet) throw new Error('this lesson reads /proc/sys and /proc/net, which only Linux has');
   return {
     ephemeral: await observeEphemeral(),
     conflicts: await observeConflicts(),
@@ -359,9 +367,15 @@ export async function observeBind(): Promise<BindObservations> {
   };
 }
 
-const at = ({ address, port }: Endpoint) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
-const answer = (result: BindResult) => (result.ok ? `bound ${at(result)}` : result.code);
-const inRange = (result: BindResult, [low, high]: [number, number]) => result.ok && result.port >= low && result.port <= high;
+/** An address and port as they are written: 127.0.0.1:8080, with brackets for IPv6: [::1]:8080. */
+export const formatEndpoint = ({ address, port }: Endpoint) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+const answer = (result: BindResult) => (result.ok ? `bound ${formatEndpoint(result)}` : result.code);
+
+/** "listen(port 0, 127.0.0.1) -> bound 127.0.0.1:PORT, inside the range": what port 0 gave, against the ephemeral range. */
+function ephemeralText(call: string, result: BindResult, [low, high]: [number, number]): string {
+  const inside = result.ok && result.port >= low && result.port <= high;
+  return `${call}(port 0, ${HOST}) -> ${answer(result)}, ${inside ? 'inside' : 'OUTSIDE'} the range`;
+}
 
 export function renderBind(seen: BindObservations): Line[] {
   const { ephemeral, conflicts, absentAddress, privileged, reach } = seen;
@@ -369,14 +383,13 @@ export function renderBind(seen: BindObservations): Line[] {
   const lines: Line[] = [
     ['node', "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() is bind() alone"],
     ['kernel', `ephemeral range ${low}–${high} (net.ipv4.ip_local_port_range)`],
-    ['tcp', `listen(port 0, ${HOST}) -> ${answer(ephemeral.tcp)}, ${inRange(ephemeral.tcp, ephemeral.range) ? 'inside' : 'OUTSIDE'} the range`],
-    ['udp', `bind(port 0, ${HOST}) -> ${answer(ephemeral.udp)}, ${inRange(ephemeral.udp, ephemeral.range) ? 'inside' : 'OUTSIDE'} the range`],
+    ['tcp', ephemeralText('listen', ephemeral.tcp, ephemeral.range)],
+    ['udp', ephemeralText('bind', ephemeral.udp, ephemeral.range)],
   ];
-  for (const row of ephemeral.rows ?? []) {
+  for (const row of ephemeral.rows) {
     const meaning = row.state === 'LISTEN' ? 'bound and listening' : 'bound, no peer: a UDP socket never listens';
-    lines.push(['kernel', `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${at(row.local)} -> ${at(row.remote)} (${meaning})`]);
+    lines.push(['kernel', `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${formatEndpoint(row.local)} -> ${formatEndpoint(row.remote)} (${meaning})`]);
   }
-  if (!ephemeral.rows) lines.push(['kernel', 'the /proc/net view is Linux only; skipped here']);
 
   const port = conflicts.port;
   lines.push(
@@ -390,7 +403,7 @@ export function renderBind(seen: BindObservations): Line[] {
 
   const absent = absentAddress.address;
   lines.push(
-    ['machine', `no interface has ${absent}; net.ipv4.ip_nonlocal_bind = ${absentAddress.nonlocalBind ? 1 : 0}`],
+    ['machine', `no interface has ${absent}; net.ipv4.ip_nonlocal_bind = ${Number(absentAddress.nonlocalBind)}`],
     ['tcp', `listen(port 0, ${absent}) -> ${answer(absentAddress.tcp)}`],
     ['udp', `bind(port 0, ${absent}) -> ${answer(absentAddress.udp)}`],
   );
@@ -406,13 +419,14 @@ export function renderBind(seen: BindObservations): Line[] {
       const mapped = arrivedAt?.startsWith('::ffff:') ? ` at ${arrivedAt}` : '';
       return `${target} ${outcome}${mapped}`;
     });
-    lines.push(['reach', `bound to ${at({ address: listener.host, port: listener.port })}${family}: ${dials.join(', ')}`]);
+    lines.push(['reach', `bound to ${formatEndpoint({ address: listener.host, port: listener.port })}${family}: ${dials.join(', ')}`]);
   }
+  /* c8 ignore next -- for a machine without IPv6; CI has ::1 */
   if (!reach.ipv6) lines.push(['reach', 'this machine has no ::1 (IPv6 is off); the IPv6 listeners are skipped']);
   return lines;
 }
 
-function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: PrivilegedObservations): Line[] {
+export function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: PrivilegedObservations): Line[] {
   if (!self) return [['kernel', `net.ipv4.ip_unprivileged_port_start = ${unprivilegedPortStart}: no port is privileged here`]];
   const lines: Line[] = [['kernel', `ports below ${unprivilegedPortStart} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start)`]];
   const who = (uid: number, holds: boolean) => `uid ${uid}, ${holds ? 'holds' : 'lacks'} CAP_NET_BIND_SERVICE`;
@@ -442,12 +456,12 @@ async function serve(values: FlagValues): Promise<void> {
   const server = createServer((socket) => {
     const local = { address: socket.localAddress!, port: socket.localPort! };
     const remote = { address: socket.remoteAddress!, port: socket.remotePort! };
-    process.stdout.write(`server: connection to ${at(local)} from ${at(remote)}\n`);
+    process.stdout.write(`server: connection to ${formatEndpoint(local)} from ${formatEndpoint(remote)}\n`);
     clients.add(socket.once('close', () => clients.delete(socket)));
-    socket.end(`you reached ${at(local)}\n`);
+    socket.end(`you reached ${formatEndpoint(local)}\n`);
   });
   await listenOn({ host, port }, server);
-  process.stdout.write(`listening on ${at(server.address() as AddressInfo)}\n`);
+  process.stdout.write(`listening on ${formatEndpoint(server.address() as AddressInfo)}\n`);
   await untilSignal(() => {
     for (const client of clients) client.destroy();
     return closeServer(server)();

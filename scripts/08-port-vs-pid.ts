@@ -17,11 +17,12 @@
  * /proc/net/{tcp,tcp6,udp,udp6} give each socket's inode, and a scan of every /proc/PID/fd
  * finds the descriptors that link to "socket:[inode]".
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { defineScript, integerFlag, isMain, runScript, UsageError, type Line } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
 import { until } from './lib/wait.ts';
+import { formatEndpoint } from './02-bind.ts';
 import { readDescriptorTable, socketInodeOf } from './07-socket-descriptor.ts';
 
 const HOST = '127.0.0.1';
@@ -56,15 +57,12 @@ export interface PortHolder {
 
 // ---- Step 1: the kernel's socket tables, rows whose local port is the one asked about ----
 
+/** True when this kernel has the table: one booted without IPv6 has no tcp6 or udp6. */
+const tableExists = (table: Table) => existsSync(`/proc/net/${table}`);
+
 /** Reads one table and keeps the rows with this local port; only rows that mention the port in hex get parsed. */
 function rowsWithLocalPort(table: Table, port: number): SocketRow[] {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/net/${table}`, 'latin1');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []; // IPv6 disabled
-    throw error;
-  }
+  const text = readFileSync(`/proc/net/${table}`, 'latin1');
   // Each endpoint is printed as ADDRESS:PORT with the port in four hex digits, e.g. ":1F90 " for 8080.
   const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
   const lines = text.split('\n');
@@ -132,7 +130,9 @@ const PROTOCOL_ORDER = new Map(TABLES.map((table, i) => [table, i]));
  * and UDP, IPv4 and IPv6), and the processes behind each.
  */
 export function lookupPort(port: number, tables: readonly Table[] = TABLES): PortHolder[] {
-  const rows = tables.flatMap((table) => rowsWithLocalPort(table, port));
+  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
+  if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
+  const rows = tables.filter(tableExists).flatMap((table) => rowsWithLocalPort(table, port));
   if (rows.length === 0) return [];
   const { holders, hiddenProcesses } = processesHoldingInodes(new Set(rows.map((row) => row.inode).filter((inode) => inode !== 0)));
   return rows
@@ -236,7 +236,6 @@ export interface PortVsPidObservations {
 }
 
 export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservations> {
-  if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
   const child = await startPortHolderChild([
     { protocol: 'tcp', host: HOST },
     { protocol: 'tcp', host: HOST },
@@ -246,13 +245,11 @@ export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservatio
   // may linger in TIME_WAIT on the same port number, held by the kernel alone.
   const heldByProcesses = ({ protocol, port }: ListenSpec & { port: number }) =>
     lookupPort(port, [protocol]).filter((holder) => holder.owner !== 'kernel');
-  let stopped = false;
   try {
     const alone = child.ports.map(heldByProcesses);
     const helperPids = await child.share(sharers);
     const shared = heldByProcesses(child.ports[0]);
     await child.stop();
-    stopped = true;
     // The child is gone at once; its helpers notice their closed IPC channel a moment later.
     const afterExit = await until(
       () => {
@@ -264,31 +261,28 @@ export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservatio
     );
     return { ourPid: process.pid, childPid: child.pid, ports: child.ports, alone, helperPids, shared, afterExit };
   } finally {
-    if (!stopped) await child.stop();
+    await child.stop(); // a second stop() of a child that has exited returns at once
   }
 }
 
 // ---- Rendering ----
 
-const at = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+const specText = ({ host, port }: ListenSpec & { port: number }) => formatEndpoint({ address: host, port });
 
 function ownersText(holder: PortHolder): string {
   if (holder.owner === 'process') return holder.pids.map(({ pid, command }) => `pid ${pid} (${command})`).join(', ');
-  if (holder.owner === 'hidden') return process.getuid?.() === 0 ? HIDDEN_FROM_ROOT : HIDDEN_OWNER;
+  // The kernel checks the effective uid (and capabilities) when a process reads another's descriptors.
+  if (holder.owner === 'hidden') return process.geteuid!() === 0 ? HIDDEN_FROM_ROOT : HIDDEN_OWNER;
   if (holder.owner === 'kernel') return 'no process: the kernel keeps this socket without a descriptor';
   return 'no process found (closed during the lookup, or held in another PID namespace)';
 }
 
 function holderLine(holder: PortHolder): Line {
-  return [holder.protocol, `${at(holder.localAddress, holder.localPort)} ${holder.state}, inode ${holder.inode}: ${ownersText(holder)}`];
-}
-
-function nobodyLine(port: number): Line {
-  return ['port', `port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)`];
+  return [holder.protocol, `${formatEndpoint({ address: holder.localAddress, port: holder.localPort })} ${holder.state}, inode ${holder.inode}: ${ownersText(holder)}`];
 }
 
 export function renderLookup(port: number, holders: readonly PortHolder[]): Line[] {
-  if (holders.length === 0) return [nobodyLine(port)];
+  if (holders.length === 0) return [['port', `port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)`]];
   return [['port', `port ${port}: ${holders.length} socket${holders.length === 1 ? '' : 's'}`], ...holders.map(holderLine)];
 }
 
@@ -296,9 +290,9 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
   const [first, second, third] = seen.ports;
   const lines: Line[] = [
     ['parent', `pid ${seen.ourPid} (this process)`],
-    ['child', `pid ${seen.childPid} listens on ${at(first.host, first.port)} and ${at(second.host, second.port)} (tcp), and binds ${at(third.host, third.port)} (udp)`],
+    ['child', `pid ${seen.childPid} listens on ${specText(first)} and ${specText(second)} (tcp), and binds ${specText(third)} (udp)`],
   ];
-  seen.alone.forEach((holders, i) => lines.push(...holders.map(holderLine), ...(holders.length === 0 ? [nobodyLine(seen.ports[i].port)] : [])));
+  lines.push(...seen.alone.flat().map(holderLine));
   const isOurPid = seen.childPid === seen.ourPid;
   const isAPort = seen.ports.some(({ port }) => port === seen.childPid);
   lines.push([
@@ -310,7 +304,7 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
   const sharedPids = seen.shared.flatMap((holder) => holder.pids).length;
   lines.push(['port', `port ${first.port}: one socket, one inode, ${sharedPids} PID${sharedPids === 1 ? '' : 's'}`]);
   lines.push(['child', 'the child and its helpers exited']);
-  seen.afterExit.forEach((holders, i) => lines.push(...(holders.length === 0 ? [nobodyLine(seen.ports[i].port)] : holders.map(holderLine))));
+  seen.afterExit.forEach((holders, i) => lines.push(...renderLookup(seen.ports[i].port, holders)));
   return lines;
 }
 
@@ -344,7 +338,6 @@ see other users' processes.
     if (values.port === undefined) return observePortVsPid(integerFlag(values, 'sharers', 0, MAX_SHARERS));
     const port = integerFlag(values, 'port', 1, 65535);
     if (values.sharers !== '1') throw new UsageError('--sharers belongs to the demo, not to --port');
-    if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
     return lookupPort(port);
   },
   render: (seen, values) => (Array.isArray(seen) ? renderLookup(Number(values.port), seen) : renderPortVsPid(seen)),

@@ -18,13 +18,14 @@ import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { hasNetBindService, observeBind, type BindResult } from '../scripts/02-bind.ts';
+import { hasNetBindService, observeBind, observePrivileged, renderPrivileged, type BindResult } from '../scripts/02-bind.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knob } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const WAIT_MS = 5000;
@@ -49,7 +50,7 @@ test('port 0 lets the kernel pick a port inside ip_local_port_range, for TCP and
 test('the kernel lists the TCP socket as LISTEN and the UDP socket as merely bound, with no peer', { skip: linuxOnly }, () => {
   const { tcp, udp } = seen.ephemeral;
   assert.ok(tcp.ok && udp.ok);
-  const rows = seen.ephemeral.rows!;
+  const rows = seen.ephemeral.rows;
   const tcpRow = rows.find((row) => row.table === 'tcp');
   const udpRow = rows.find((row) => row.table === 'udp');
   assert.deepEqual(tcpRow?.local, { address: tcp.address, port: tcp.port });
@@ -105,9 +106,24 @@ test('a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE: withou
     return;
   }
   assert.ok(unprivileged, 'as root the script shows an unprivileged child too');
-  assert.equal(unprivileged.uid, 65534);
+  assert.equal(unprivileged.uid, NOBODY_UID);
   assert.equal(unprivileged.holdsNetBindService, false, 'setuid() away from root empties the capability sets');
   assert.equal(verdict(unprivileged.result), 'EACCES');
+});
+
+test('run without root, the script is refused the low port itself and says it cannot show the other side', { skip: linuxOnly }, async (t) => {
+  if (!isRoot) return t.skip('this run is not root: the test above already checks what it saw');
+  if (unprivilegedPortStart <= 1) return t.skip(`no port is privileged here (ip_unprivileged_port_start = ${unprivilegedPortStart})`);
+  const privileged = await withEffectiveUid(NOBODY_UID, observePrivileged);
+  const { self, unprivileged } = privileged;
+  assert.ok(self, 'a privileged port was tried');
+  assert.equal(self.uid, NOBODY_UID, 'the effective uid is the one reported');
+  assert.equal(self.holdsNetBindService, false, 'leaving uid 0 empties the effective capability set');
+  assert.equal(verdict(self.result), 'EACCES');
+  assert.equal(self.port, unprivilegedPortStart - 1, 'EACCES comes before any port-in-use check, so the first try is the answer');
+  assert.equal(unprivileged, null, 'only root can start a child as another user');
+  const [, text] = renderPrivileged(privileged).at(-1)!;
+  assert.match(text, /^not root, so this run cannot show the other side/);
 });
 
 test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides, not the uid (port ${LOW_PORT})`, { skip: linuxOnly }, async (t) => {
@@ -222,13 +238,14 @@ test('--serve listens where told, shows each connection as its two ends, and exi
   assert.equal(code, 0);
 });
 
-test('a second process cannot bind a port a live socket holds: --serve on it exits 1 with EADDRINUSE', async (t) => {
+test('--serve on a port a live socket holds fails at once: one line, listen EADDRINUSE, exit code 1', async (t) => {
   const blocker = createServer().listen(0, '127.0.0.1');
   t.after(() => blocker.close());
   await onceWithin(blocker, 'listening', WAIT_MS, 'the blocker to listen');
   const { port } = blocker.address() as AddressInfo;
-  const run = await runScript('02-bind', ['--serve', '--port', String(port)]);
+  const run = await runInProcess('02-bind', ['--serve', '--port', String(port)]);
   assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stdout, '', 'it never got to "listening on"');
   assert.equal(run.stderr, `error: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
 });
 

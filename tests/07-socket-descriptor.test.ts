@@ -1,7 +1,7 @@
 /**
  * Exercise: a socket is a file descriptor.
  * Knobs (predict, then run):
- *   FILES=1  ordinary files opened one after another once the connection is up (1..50).
+ *   FILES=2  ordinary files opened one after another once the connection is up (1..50).
  *            Which numbers do they get? The first one is closed again: which number does the
  *            next socket get, and why not the number of the last file?
  * Run: FILES=4 npm run exercise -- 07
@@ -18,7 +18,7 @@ import { knob } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
-const FILES = knob('FILES', 1, 1, 50);
+const FILES = knob('FILES', 2, 1, 50);
 
 const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
 

@@ -120,17 +120,27 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
 }
 
 /**
+ * Runs a script's command line (its exported `cli`) in this process with `args`, its output
+ * caught in buffers: the same code path as a real run, without paying a process start.
+ * Bounded by 10 s; `what` names the run in the timeout message.
+ */
+export async function runInProcess(name: string, args: readonly string[], what = `${name} ${args.join(' ')}`): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
+  let stdout = '';
+  let stderr = '';
+  const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
+  const code = await within(runCommandLine(cli, [...args], output), 10_000, what);
+  return { code, stdout, stderr };
+}
+
+/**
  * Asserts the contract for bad input: exit code 2, nothing on stdout, exactly one `error:` line on
  * stderr. The script's command line runs in-process (its exported `cli`), which checks the same
  * code path as a real run without paying a process start per case; tests/01-socket.test.ts checks
  * once, with a real process, that the code reaches the shell.
  */
 export async function assertRejects(name: string, args: readonly string[], mentioning: RegExp): Promise<void> {
-  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
-  let stdout = '';
-  let stderr = '';
-  const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
-  const code = await within(runCommandLine(cli, [...args], output), 10_000, `${name} ${args.join(' ')} to reject its input`);
+  const { code, stdout, stderr } = await runInProcess(name, args, `${name} ${args.join(' ')} to reject its input`);
   assert.equal(code, 2, `${args.join(' ')} should exit 2, exited ${code}; stderr: ${stderr}`);
   assert.equal(stdout, '', 'nothing on stdout for bad input');
   const lines = stderr.trimEnd().split('\n');
