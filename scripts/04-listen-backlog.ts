@@ -17,13 +17,12 @@
  * accept" (a SYN nobody answers, a connection the server never accepted).
  */
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, type SocketRow } from './lib/proc-net.ts';
 import { findTool, runTool } from './lib/tools.ts';
-import { onceWithin, until } from './lib/wait.ts';
+import { onceWithin, untilTrue } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 export const DEFAULT_BACKLOG = 3;
@@ -36,10 +35,10 @@ const INITIAL_SYN_RTO_MS = 1000;
 const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 
 // ---------------------------------------------------------------------------------------------
-// A listener that cannot accept (exported for 05, 09 and 11)
+// A listener that cannot accept (exported for 05 and 09)
 // ---------------------------------------------------------------------------------------------
 
-/** The server, run with `node -e` in a child: listen with the given backlog, report every accept. */
+/** The server, run with `node -e` in a child: listen with the given backlog (or say why it cannot), report every accept. */
 function stalledServerSource(host: string, backlog: number): string {
   return `
 const net = require('node:net');
@@ -47,6 +46,7 @@ const server = net.createServer((socket) => {
   socket.on('error', () => {}); // a client may reset; the lesson is the accept, not the close
   process.send({ accepted: socket.remotePort });
 });
+server.on('error', (error) => process.send({ failed: error.code }));
 server.listen({ host: ${JSON.stringify(host)}, port: 0, backlog: ${backlog} }, () => process.send({ listening: server.address().port }));
 `;
 }
@@ -66,13 +66,6 @@ export interface StalledListener {
   stop(): Promise<void>;
 }
 
-/** The state letter of /proc/PID/stat: R running, S sleeping, T stopped, ... */
-async function processState(pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name in parentheses may hold spaces; the state follows the last ')'.
-  return stat.charAt(stat.lastIndexOf(')') + 2);
-}
-
 /**
  * Starts a TCP listener on `host` (127.0.0.1 by default), port 0, with listen(`backlog`), in a
  * child process that is then frozen with SIGSTOP: the kernel still completes handshakes into its
@@ -80,12 +73,14 @@ async function processState(pid: number): Promise<string> {
  * stopped (state T in /proc/PID/stat). Linux only. Always call `stop()` (in a finally or t.after).
  */
 export async function startStalledListener({ backlog, host = HOST }: { backlog: number; host?: string }): Promise<StalledListener> {
-  if (!hasProcNet) throw new Error('a stalled listener is confirmed through /proc, which is Linux only');
+  /* c8 ignore next: off Linux there is no /proc to see the stop or the queue; say so in one line */
+  if (!hasProcNet) throw new Error('this lesson freezes a listener and reads its queue through /proc, which is Linux only');
   const child = await startNodeChild(stalledServerSource(host, backlog));
   try {
-    const { listening: port } = await child.next<{ listening: number }>(STEP_TIMEOUT_MS, 'the stalled server to listen');
-    child.process.kill('SIGSTOP');
-    await until(async () => ((await processState(child.pid)) === 'T' ? true : undefined), STEP_TIMEOUT_MS, 'the server to stop (SIGSTOP)');
+    const ready = await child.next<{ listening: number } | { failed: string }>(STEP_TIMEOUT_MS, 'the stalled server to listen');
+    if ('failed' in ready) throw new Error(`the stalled server cannot listen on ${host}: ${ready.failed}`);
+    const port = ready.listening;
+    await child.freeze();
     return {
       host,
       port,
@@ -94,10 +89,7 @@ export async function startStalledListener({ backlog, host = HOST }: { backlog: 
       async nextAccepted(ms: number): Promise<number> {
         return (await child.next<{ accepted: number }>(ms, 'the server to accept a connection')).accepted;
       },
-      async resume(): Promise<void> {
-        child.process.kill('SIGCONT');
-        await until(async () => ((await processState(child.pid)) !== 'T' ? true : undefined), STEP_TIMEOUT_MS, 'the server to resume (SIGCONT)');
-      },
+      resume: () => child.thaw(),
       stop: () => child.stop(),
     };
   } catch (error) {
@@ -113,7 +105,7 @@ export async function listenerRow(port: number, host = HOST): Promise<SocketRow 
 
 /** Waits until the accept queue of the listener on `port` holds exactly `length` connections. */
 export async function awaitAcceptQueue(port: number, length: number, host = HOST): Promise<void> {
-  await until(async () => ((await listenerRow(port, host))?.rxQueue === length ? true : undefined), STEP_TIMEOUT_MS, `the accept queue to hold ${length}`);
+  await untilTrue(async () => (await listenerRow(port, host))?.rxQueue === length, STEP_TIMEOUT_MS, `the accept queue to hold ${length}`);
 }
 
 /** A client connection with what happened to it, for the demos to report. */
@@ -140,7 +132,7 @@ export function startClient(port: number, host = HOST): TrackedClient {
  * to this listener is dropped and that client stays in SYN_SENT until the server accepts.
  * The caller destroys the returned sockets.
  */
-export async function fillAcceptQueue(listener: StalledListener): Promise<TrackedClient[]> {
+export async function fillAcceptQueue(listener: Pick<StalledListener, 'host' | 'port' | 'backlog'>): Promise<TrackedClient[]> {
   const clients: TrackedClient[] = [];
   try {
     for (let queued = 1; queued <= listener.backlog + 1; queued++) {
@@ -169,14 +161,13 @@ export interface SsListener {
   drops: number;
 }
 
-/** Asks `ss -ltnm` about the listener on `port`; undefined when no such listener shows. */
-export async function ssListener(ss: string, port: number): Promise<SsListener | undefined> {
+/** Asks `ss -ltnm` about the listener on `port`; an error when ss shows none. */
+export async function ssListener(ss: string, port: number): Promise<SsListener> {
   const { stdout, code } = await runTool(ss, ['-ltnmH', `sport = :${port}`]);
-  if (code !== 0) throw new Error(`ss exited ${code}`);
-  const [state, recvQ, sendQ] = stdout.trim().split(/\s+/);
-  if (state !== 'LISTEN') return undefined;
-  const drops = /skmem:\(.*\bd(\d+)\)/.exec(stdout);
-  return { recvQ: Number(recvQ), sendQ: Number(sendQ), drops: drops ? Number(drops[1]) : 0 };
+  // The listener's row, then its memory line: "LISTEN 4 3 127.0.0.1:PORT 0.0.0.0:*\n\tskmem:(r0,...,bl0,d2)".
+  const row = /^LISTEN\s+(\d+)\s+(\d+)\s[\s\S]*?skmem:\([^)]*\bd(\d+)\)/.exec(stdout);
+  if (!row) throw new Error(`ss shows no listener on port ${port} (ss exit code ${code})`);
+  return { recvQ: Number(row[1]), sendQ: Number(row[2]), drops: Number(row[3]) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,10 +183,16 @@ export interface ClientFate {
   serverEndState: string | null;
   /** True if connect() had resolved before the server ever called accept(). */
   connectedBeforeAccept: boolean;
-  connectedAfterMs: number | null;
+  connectedAfterMs: number;
   /** Position in the server's accept order, 1-based. */
-  acceptedAs: number | null;
+  acceptedAs: number;
   errorCode: string | null;
+}
+
+/** What ss (sock_diag) adds: the stalled listener seen from outside, and a listen() above somaxconn. */
+export interface SsViews {
+  stalled: SsListener;
+  cap: { asked: number; sendQ: number };
 }
 
 export interface BacklogObservations {
@@ -208,12 +205,10 @@ export interface BacklogObservations {
   clients: ClientFate[];
   /** Namespace-wide; other traffic can only add to it. */
   listenOverflowsDelta: number;
-  /** ss's view of the stalled listener, null without ss. */
-  ss: SsListener | null;
   /** How long the server stayed stopped after the last client called connect(). */
   stoppedForMs: number;
-  /** listen() with a backlog above somaxconn, as ss reports it; null without ss. */
-  cap: { asked: number; sendQ: number } | null;
+  /** Taken while the server was stopped; null without ss. */
+  ss: SsViews | null;
 }
 
 /** Opens a listener with `backlog` in this process and returns ss's Send-Q for it: the limit the kernel kept. */
@@ -222,32 +217,29 @@ async function cappedBacklog(ss: string, backlog: number): Promise<number> {
   server.listen({ host: HOST, port: 0, backlog });
   try {
     await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the capped listener');
-    const seen = await ssListener(ss, (server.address() as AddressInfo).port);
-    if (!seen) throw new Error('ss does not show the capped listener');
-    return seen.sendQ;
+    return (await ssListener(ss, (server.address() as AddressInfo).port)).sendQ;
   } finally {
     server.close();
   }
 }
 
 export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = DEFAULT_EXTRA } = {}): Promise<BacklogObservations> {
-  if (!hasProcNet) throw new Error('this lesson reads the accept queue from /proc/net/tcp, which is Linux only');
-  const sysctl = {
-    somaxconn: Number(await readSysctl('net/core/somaxconn')),
-    syncookies: Number(await readSysctl('net/ipv4/tcp_syncookies')),
-    abortOnOverflow: Number(await readSysctl('net/ipv4/tcp_abort_on_overflow')),
-  };
-  const ss = await findTool('ss');
   const listener = await startStalledListener({ backlog });
   const clients: TrackedClient[] = [];
   try {
+    const sysctl = {
+      somaxconn: Number(await readSysctl('net/core/somaxconn')),
+      syncookies: Number(await readSysctl('net/ipv4/tcp_syncookies')),
+      abortOnOverflow: Number(await readSysctl('net/ipv4/tcp_abort_on_overflow')),
+    };
+    const ss = await findTool('ss');
     const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
     clients.push(...(await fillAcceptQueue(listener)));
     for (let dropped = 1; dropped <= extra; dropped++) {
       clients.push(startClient(listener.port));
       // No event marks a dropped SYN; the namespace-wide counter does (other traffic can only end this wait early).
-      await until(
-        async () => ((await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore >= dropped ? true : undefined),
+      await untilTrue(
+        async () => (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore >= dropped,
         INITIAL_SYN_RTO_MS / 2,
         `the kernel to count dropped SYN number ${dropped}`,
       );
@@ -257,7 +249,11 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
     // The kernel's view while nobody has called accept().
     const rows = (await readTable('tcp')).filter((row) => row.localPort === listener.port || row.remotePort === listener.port);
     const listenOverflowsDelta = (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore;
-    const ssView = ss ? ((await ssListener(ss, listener.port)) ?? null) : null;
+    // The same moment seen from outside (ss reads sock_diag), and a second listener asking for more than somaxconn.
+    const capAsked = sysctl.somaxconn + 1;
+    const ssViews = ss
+      ? { stalled: await ssListener(ss, listener.port), cap: { asked: capAsked, sendQ: await cappedBacklog(ss, capAsked) } }
+      : null;
     const connectedBeforeAccept = clients.map((client) => client.connectedAfterMs !== undefined);
     const stoppedForMs = performance.now() - lastConnectAt;
 
@@ -273,25 +269,25 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
       extra,
       sysctl,
       server: { pid: listener.pid, host: HOST, port },
-      acceptQueueLength: rows.find((row) => row.state === 'LISTEN')?.rxQueue ?? 0,
+      // The stopped server's child is alive, so its LISTEN row is there; every client has a row (ESTABLISHED or SYN_SENT).
+      acceptQueueLength: rows.find((row) => row.state === 'LISTEN')!.rxQueue,
       clients: clients.map((client, i) => {
         const clientPort = client.socket.localPort!;
-        const acceptedAs = acceptOrder.indexOf(clientPort);
         return {
           number: i + 1,
           port: clientPort,
-          clientState: rows.find((row) => row.localPort === clientPort && row.remotePort === port)?.state ?? 'none',
+          clientState: rows.find((row) => row.localPort === clientPort && row.remotePort === port)!.state,
           serverEndState: rows.find((row) => row.localPort === port && row.remotePort === clientPort)?.state ?? null,
           connectedBeforeAccept: connectedBeforeAccept[i],
-          connectedAfterMs: client.connectedAfterMs ?? null,
-          acceptedAs: acceptedAs < 0 ? null : acceptedAs + 1,
+          // Every client connected and was accepted by now: the waits above fail otherwise.
+          connectedAfterMs: client.connectedAfterMs!,
+          acceptedAs: acceptOrder.indexOf(clientPort) + 1,
           errorCode: client.errorCode ?? null,
         };
       }),
       listenOverflowsDelta,
-      ss: ssView,
       stoppedForMs,
-      cap: ss ? { asked: sysctl.somaxconn + 1, sendQ: await cappedBacklog(ss, sysctl.somaxconn + 1) } : null,
+      ss: ssViews,
     };
   } finally {
     for (const client of clients) client.socket.destroy();
@@ -299,7 +295,7 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
   }
 }
 
-const ms = (value: number | null) => `${Math.round(value ?? 0)} ms`;
+const ms = (value: number) => `${Math.round(value)} ms`;
 const list = (fates: ClientFate[]) => fates.map((fate) => `#${fate.number}`).join(', ');
 
 export function renderListenBacklog(seen: BacklogObservations): Line[] {
@@ -322,22 +318,21 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   lines.push(['kernel', `TcpExt.ListenOverflows +${seen.listenOverflowsDelta} (namespace-wide; this demo adds one per dropped SYN: ${seen.extra})`]);
   lines.push(
     seen.ss
-      ? ['ss', `LISTEN Recv-Q ${seen.ss.recvQ} (queued) Send-Q ${seen.ss.sendQ} (the backlog), ${seen.ss.drops} SYNs dropped by this listener`]
+      ? ['ss', `LISTEN Recv-Q ${seen.ss.stalled.recvQ} (queued) Send-Q ${seen.ss.stalled.sendQ} (the backlog), ${seen.ss.stalled.drops} SYNs dropped by this listener`]
       : ['ss', 'not installed (apt-get install iproute2): no Send-Q or per-listener drop view'],
   );
-  const firstAccepted = seen.clients.filter((fate) => fate.acceptedAs !== null && fate.acceptedAs <= queued.length).sort((a, b) => a.acceptedAs! - b.acceptedAs!);
+  const firstAccepted = seen.clients.filter((fate) => fate.acceptedAs <= queued.length).sort((a, b) => a.acceptedAs - b.acceptedAs);
   const inConnectOrder = firstAccepted.every((fate, i) => fate.number === i + 1);
   lines.push(['server', `resumed (SIGCONT) after ${ms(seen.stoppedForMs)}; accept() took ${list(firstAccepted)} first${inConnectOrder ? ', in connect order' : ''}`]);
   if (waiting.length > 0) {
     lines.push(['kernel', `${list(waiting)} wait for their SYN retransmission timer (initial RTO ${INITIAL_SYN_RTO_MS / 1000} s)`]);
     for (const fate of waiting) lines.push(['client', `#${fate.number} connect() resolved after ${ms(fate.connectedAfterMs)}: the retransmitted SYN found room`]);
   }
-  const accepted = seen.clients.filter((fate) => fate.acceptedAs !== null).length;
-  const refused = seen.clients.filter((fate) => fate.errorCode !== null).length;
-  lines.push(['server', `accepted ${accepted} of ${seen.clients.length} clients; ${refused === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${refused} saw an error`}`]);
+  const failed = seen.clients.filter((fate) => fate.errorCode !== null).length;
+  lines.push(['server', `accepted all ${seen.clients.length} clients; ${failed === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${failed} saw an error`}`]);
   lines.push(
-    seen.cap
-      ? ['kernel', `listen() with backlog ${seen.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ${seen.cap.sendQ}, the kernel capped it`]
+    seen.ss
+      ? ['kernel', `listen() with backlog ${seen.ss.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ${seen.ss.cap.sendQ}, the kernel capped it`]
       : ['kernel', 'the somaxconn cap is visible only through ss (sock_diag); skipped'],
   );
   return lines;

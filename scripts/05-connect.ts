@@ -116,7 +116,7 @@ export function synGiveUpSeconds(synRetries: number, linearTimeouts: number, rto
 }
 
 /** A sysctl as a number, or `fallback` on a kernel that does not have it. */
-async function sysctlNumber(path: string, fallback: number): Promise<number> {
+export async function sysctlNumber(path: string, fallback: number): Promise<number> {
   try {
     return Number(await readSysctl(path));
   } catch {
@@ -168,7 +168,7 @@ async function exchange(client: Socket, rounds: number, serverReads: string[]): 
 }
 
 /** Connects from a port below the ephemeral range, trying the next lower one while a port is taken. */
-async function connectBoundFirst(port: number, belowPort: number): Promise<{ socket: Socket; requested: Endpoint }> {
+export async function connectBoundFirst(port: number, belowPort: number): Promise<{ socket: Socket; requested: Endpoint }> {
   for (let localPort = belowPort - 1; localPort >= belowPort - BIND_ATTEMPTS; localPort--) {
     try {
       const socket = await connected({ host: HOST, port, localAddress: HOST, localPort }, `a connection bound to ${HOST}:${localPort}`);
@@ -188,7 +188,7 @@ async function connectRefused(): Promise<RefusedObservations> {
   try {
     const [error] = (await onceWithin(socket, 'error', STEP_TIMEOUT_MS, 'the refusal')) as [NodeJS.ErrnoException];
     const afterMs = elapsedSince(start);
-    return { code: error.code ?? String(error), afterMs, outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null };
+    return { code: error.code!, afterMs, outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null };
   } finally {
     socket.destroy();
   }

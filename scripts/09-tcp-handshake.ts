@@ -19,9 +19,9 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './04-listen-backlog.ts';
 import { defineScript, isMain, runScript, type Line } from './lib/cli.ts';
 import { capturePackets, CaptureUnavailable, tcpFlagLetters } from './lib/pcap.ts';
-import { hasProcNet, readTable } from './lib/proc-net.ts';
+import { readTable } from './lib/proc-net.ts';
 import { findTool, runTool } from './lib/tools.ts';
-import { onceWithin, until } from './lib/wait.ts';
+import { onceWithin, untilTrue } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
@@ -58,6 +58,19 @@ function procSpelling(ssState: string): string {
 
 const portOf = (endpoint: string) => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
 
+/** One socket as `ss -tano` prints it; `timers` holds the rest of its line (timer:(...)). */
+interface SsEnd {
+  state: string | null;
+  local: number;
+  remote: number;
+  timers: string;
+}
+
+/** The end of the connection at local port `local`, or one with state null: that end has no socket. */
+function ssEnd(rows: SsEnd[], local: number, remote: number): SsEnd {
+  return rows.find((row) => row.local === local && row.remote === remote) ?? { state: null, local, remote, timers: '' };
+}
+
 async function readStage(actor: Stage['actor'], step: string, ss: string | undefined, serverPort: number, clientPort: number): Promise<Stage> {
   const rows = await readTable('tcp');
   const stateOf = (local: number, remote: number) => rows.find((row) => row.localPort === local && row.remotePort === remote)?.state ?? null;
@@ -70,20 +83,20 @@ async function readStage(actor: Stage['actor'], step: string, ss: string | undef
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 5)
-    .map(([state, , , local, remote, ...rest]) => ({ state: procSpelling(state), local: portOf(local), remote: portOf(remote), more: rest.join(' ') }));
-  const ssRow = (local: number, remote: number) => ssRows.find((row) => row.local === local && row.remote === remote);
-  stage.ss = { client: ssRow(clientPort, serverPort)?.state ?? null, server: ssRow(serverPort, clientPort)?.state ?? null };
-  const timeWait = /timer:\(timewait,(\d+)sec/.exec(ssRow(clientPort, serverPort)?.more ?? '');
+    .map(([state, , , local, remote, ...rest]): SsEnd => ({ state: procSpelling(state), local: portOf(local), remote: portOf(remote), timers: rest.join(' ') }));
+  const client = ssEnd(ssRows, clientPort, serverPort);
+  stage.ss = { client: client.state, server: ssEnd(ssRows, serverPort, clientPort).state };
+  const timeWait = /timer:\(timewait,(\d+)sec/.exec(client.timers);
   if (timeWait) stage.timeWaitLeftS = Number(timeWait[1]);
   return stage;
 }
 
 /** Waits until /proc/net/tcp shows the client's end in `client` state and the server's end in `server` (null: gone). */
 async function awaitStates(serverPort: number, clientPort: number, wanted: EndStates): Promise<void> {
-  await until(
+  await untilTrue(
     async () => {
       const { proc } = await readStage('client', '', undefined, serverPort, clientPort);
-      return proc.client === wanted.client && proc.server === wanted.server ? true : undefined;
+      return proc.client === wanted.client && proc.server === wanted.server;
     },
     STEP_TIMEOUT_MS,
     `the client's end to be ${wanted.client} and the server's end ${wanted.server ?? 'gone'}`,
@@ -181,7 +194,7 @@ async function connectionLife(server: Server, serverPort: number, ss: string | u
     const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
     client.write(GREETING);
     const serverRead = String((await heard)[0]);
-    await until(async () => ((await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0 ? true : undefined), STEP_TIMEOUT_MS, 'the greeting to be acknowledged');
+    await untilTrue(async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0, STEP_TIMEOUT_MS, 'the greeting to be acknowledged');
 
     // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly after a delayed-ACK timer).
     const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
@@ -222,9 +235,8 @@ async function observeLife(ss: string | undefined, capture: boolean): Promise<{ 
   }
 }
 
-
+/** Linux only: act one's stalled listener says so in one line anywhere else. */
 export async function observeHandshake({ capture = false } = {}): Promise<HandshakeObservations> {
-  if (!hasProcNet) throw new Error("this lesson reads connection states from /proc/net/tcp, which is Linux only");
   const ss = await findTool('ss');
   const stalled = await observeStalled(ss);
   const { life, capture: captured } = await observeLife(ss, capture);

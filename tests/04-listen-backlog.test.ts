@@ -11,14 +11,14 @@ import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
   fillAcceptQueue,
-  listenerRow,
   observeListenBacklog,
+  renderListenBacklog,
   ssListener,
-  startClient,
   startStalledListener,
+  type BacklogObservations,
 } from '../scripts/04-listen-backlog.ts';
-import { readSysctl, readTable } from '../scripts/lib/proc-net.ts';
-import { onceWithin, until } from '../scripts/lib/wait.ts';
+import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transcript.ts';
@@ -66,49 +66,29 @@ test('TcpExt.ListenOverflows grows by at least one per dropped SYN (namespace-wi
 
 test('after the resume, accept() takes the queue first, in connect order, then every waiting client', { skip: linuxOnly }, () => {
   assert.deepEqual(queued.map((fate) => fate.acceptedAs), queued.map((fate) => fate.number), 'the accept queue is first in, first out');
-  assert.deepEqual(waiting.map((fate) => fate.acceptedAs! > QUEUE_CAPACITY), waiting.map(() => true), 'waiting clients come after the queue');
+  assert.deepEqual(waiting.map((fate) => fate.acceptedAs > QUEUE_CAPACITY), waiting.map(() => true), 'waiting clients come after the queue');
 });
 
 test('a waiting client gets in when its SYN is retransmitted, about 1 s after connect(), not sooner', { skip: linuxOnly || (EXTRA === 0 ? 'EXTRA=0: no client waits' : false) }, () => {
   for (const fate of waiting) {
-    const after = fate.connectedAfterMs!;
+    const after = fate.connectedAfterMs;
     assert.ok(after >= INITIAL_SYN_RTO_MS * 0.95 && after < SECOND_RETRANSMIT_MS, `client #${fate.number} connected after ${after} ms`);
   }
-  for (const fate of queued) assert.ok(fate.connectedAfterMs! < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
+  for (const fate of queued) assert.ok(fate.connectedAfterMs < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
 });
 
 test('ss agrees: Recv-Q is the queue, Send-Q is the backlog, and the listener counted every dropped SYN', { skip: linuxOnly }, async (t) => {
-  const ss = await toolOrSkip(t, 'ss');
-  if (!ss) return;
-  // The demo's own view, taken while its server was stopped.
-  assert.deepEqual(seen!.ss, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: EXTRA });
-
-  // And a fresh stalled listener, watched from outside while it is stalled.
-  const listener = await startStalledListener({ backlog: BACKLOG });
-  const queuedClients = await fillAcceptQueue(listener).catch(async (error) => {
-    await listener.stop();
-    throw error;
-  });
-  const extraClient = startClient(listener.port);
-  t.after(async () => {
-    for (const client of [...queuedClients, extraClient]) client.socket.destroy();
-    await listener.stop();
-  });
-  const dropped = await until(async () => {
-    const view = await ssListener(ss, listener.port);
-    return view && view.drops >= 1 ? view : undefined;
-  }, INITIAL_SYN_RTO_MS / 2, 'ss to show the dropped SYN');
-  assert.deepEqual(dropped, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: 1 });
-  assert.equal((await listenerRow(listener.port))?.rxQueue, QUEUE_CAPACITY, '/proc/net/tcp agrees with ss');
-  const extraRow = (await readTable('tcp')).find((row) => row.localPort === extraClient.socket.localPort);
-  assert.equal(extraRow?.state, 'SYN_SENT');
+  if (!(await toolOrSkip(t, 'ss'))) return;
+  // ss is an outside process reading sock_diag; the demo asked it while its server was stopped.
+  assert.deepEqual(seen!.ss!.stalled, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: EXTRA });
+  assert.equal(seen!.ss!.stalled.recvQ, seen!.acceptQueueLength, "ss's Recv-Q is /proc/net/tcp's rx_queue");
 });
 
 test("a backlog above net.core.somaxconn is capped to it, one below is kept, and Node turns 0 into its default 511", { skip: linuxOnly }, async (t) => {
   const ss = await toolOrSkip(t, 'ss');
   if (!ss) return;
   const somaxconn = Number(await readSysctl('net/core/somaxconn'));
-  assert.deepEqual(seen!.cap, { asked: somaxconn + 1, sendQ: somaxconn });
+  assert.deepEqual(seen!.ss!.cap, { asked: somaxconn + 1, sendQ: somaxconn });
   for (const [asked, kept] of [
     [somaxconn + 1000, somaxconn],
     [BACKLOG, BACKLOG],
@@ -117,8 +97,56 @@ test("a backlog above net.core.somaxconn is capped to it, one below is kept, and
     const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: asked });
     t.after(() => server.close());
     await onceWithin(server, 'listening', 2000, 'the listener');
-    assert.equal((await ssListener(ss, (server.address() as AddressInfo).port))?.sendQ, kept, `listen() with backlog ${asked}`);
+    assert.equal((await ssListener(ss, (server.address() as AddressInfo).port)).sendQ, kept, `listen() with backlog ${asked}`);
   }
+});
+
+test('close() takes a listener away at once: no TIME_WAIT, ss no longer shows it', { skip: linuxOnly }, async (t) => {
+  const ss = await toolOrSkip(t, 'ss');
+  if (!ss) return;
+  const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: BACKLOG });
+  t.after(() => server.listening && server.close());
+  await onceWithin(server, 'listening', 2000, 'the listener');
+  const { port } = server.address() as AddressInfo;
+  assert.equal((await ssListener(ss, port)).sendQ, BACKLOG, 'ss shows it while it listens');
+  await new Promise((resolve) => server.close(resolve));
+  await assert.rejects(ssListener(ss, port), new RegExp(`ss shows no listener on port ${port}`));
+});
+
+test('listen() on an address this machine does not have fails at once with EADDRNOTAVAIL', { skip: linuxOnly }, async (t) => {
+  if ((await readSysctl('net/ipv4/ip_nonlocal_bind')) !== '0') return t.skip('net.ipv4.ip_nonlocal_bind lets any address be bound here');
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address, and binding to it sends nothing.
+  await assert.rejects(startStalledListener({ backlog: BACKLOG, host: '192.0.2.1' }), /cannot listen on 192\.0\.2\.1: EADDRNOTAVAIL/);
+});
+
+test('filling a queue where nothing listens stops at the first client, refused (ECONNREFUSED), not timed out', { skip: linuxOnly }, async () => {
+  // Port 0: no socket can listen there, so the kernel answers the first SYN with RST.
+  await assert.rejects(fillAcceptQueue({ host: '127.0.0.1', port: 0, backlog: BACKLOG }), { code: 'ECONNREFUSED' });
+});
+
+/** The demo's observations with `change` applied, rendered as text. */
+function renderedWith(change: (copy: BacklogObservations) => void): string {
+  const copy = structuredClone(seen!);
+  change(copy);
+  return renderListenBacklog(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+}
+
+test('the timeline reports what was seen, not what was expected: no ss, an accept out of order, a client error', { skip: linuxOnly }, () => {
+  const withoutSs = renderedWith((copy) => void (copy.ss = null));
+  assert.match(withoutSs, /ss: not installed/);
+  assert.match(withoutSs, /somaxconn cap is visible only through ss \(sock_diag\); skipped/);
+  assert.doesNotMatch(withoutSs, /Recv-Q/, 'no queue figures without ss');
+
+  const queueOrder = queued.map((fate) => `#${fate.number}`);
+  assert.ok(renderedWith(() => {}).includes(`accept() took ${queueOrder.join(', ')} first, in connect order\n`));
+  const swapped = renderedWith((copy) => {
+    [copy.clients[0].acceptedAs, copy.clients[1].acceptedAs] = [copy.clients[1].acceptedAs, copy.clients[0].acceptedAs];
+  });
+  const [first, second, ...rest] = queueOrder;
+  assert.ok(swapped.includes(`accept() took ${[second, first, ...rest].join(', ')} first\n`), 'no "in connect order" when it was not');
+
+  const withError = renderedWith((copy) => void (copy.clients.at(-1)!.errorCode = 'ECONNRESET'));
+  assert.match(withError, /accepted all \d+ clients; 1 saw an error/);
 });
 
 /** Other traffic may add to the namespace-wide counter; somaxconn is this machine's setting (4096 since Linux 5.4, 128 before). */

@@ -8,8 +8,23 @@
  * Run: npm run exercise -- 05    or    CONNECT_TIMEOUT_MS=1500 npm run exercise -- 05
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ROUNDS, MAX_CONNECT_TIMEOUT_MS, MAX_ROUNDS, MIN_CONNECT_TIMEOUT_MS, observeConnect, synGiveUpSeconds } from '../scripts/05-connect.ts';
+import {
+  connectBoundFirst,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_ROUNDS,
+  MAX_CONNECT_TIMEOUT_MS,
+  MAX_ROUNDS,
+  MIN_CONNECT_TIMEOUT_MS,
+  observeConnect,
+  renderConnect,
+  synGiveUpSeconds,
+  sysctlNumber,
+  type ConnectObservations,
+} from '../scripts/05-connect.ts';
+import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
@@ -89,6 +104,53 @@ test("while the client waits, the kernel's SYN retransmission timer is running (
   assert.ok(timer, `no retransmission timer in ss -tno for the SYN_SENT client:\n${synSentInfo}`);
   const leftMs = Number(timer[1]) * { ms: 1, sec: 1000, min: 60_000 }[timer[2] as 'ms' | 'sec' | 'min'];
   assert.ok(leftMs <= 1000, `${leftMs} ms left; the first SYN retransmission comes at most 1 s after the SYN`);
+});
+
+test('bind() before connect() to a port a listener holds fails with EADDRINUSE: the bound-first client moves one port down', async (t) => {
+  const server = createServer().listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  await onceWithin(server, 'listening', 2000, 'the server to listen');
+  const { port } = server.address() as AddressInfo;
+  // Ask for "a port below `port + 1`": the first try is the listener's own port, which bind() refuses.
+  const { socket, requested } = await connectBoundFirst(port, port + 1);
+  t.after(() => socket.destroy());
+  assert.ok(requested.port < port, `connected from ${requested.port}, expected a port below the listener's ${port}`);
+  assert.deepEqual({ address: socket.localAddress, port: socket.localPort }, requested);
+});
+
+test('only a taken port makes it try another: a refusal (ECONNREFUSED) is reported at once', { skip: linuxOnly }, async () => {
+  const [low] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  await assert.rejects(connectBoundFirst(0, low), { code: 'ECONNREFUSED' });
+});
+
+test('a tunable this kernel lacks reads as the default the kernel used before it existed', { skip: linuxOnly }, async () => {
+  assert.equal(await sysctlNumber('net/ipv4/tcp_syn_retries', -1), Number(await readSysctl('net/ipv4/tcp_syn_retries')), 'a tunable that exists is read');
+  assert.equal(await sysctlNumber('net/ipv4/tcp_no_such_tunable', 0), 0, 'one that does not exist gives the fallback');
+});
+
+/** The demo's observations with `change` applied, rendered as text. */
+function renderedWith(change: (copy: ConnectObservations) => void): string {
+  const copy = structuredClone(seen);
+  change(copy);
+  return renderConnect(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+}
+
+test('the timeline reports what was seen: the steps skipped off Linux, an event before the timer, a counter that did not rise, a row left behind', () => {
+  const offLinux = renderedWith((copy) => {
+    copy.ephemeralRange = null;
+    copy.ephemeral.inRange = null;
+    copy.boundFirst.inRange = null;
+    copy.unanswered = null;
+  });
+  assert.match(offLinux, /ip_local_port_range is a Linux view; skipped here/);
+  assert.match(offLinux, /the unanswered-SYN step reads \/proc, which is Linux only; skipped here/);
+  assert.doesNotMatch(offLinux, /ephemeral range|SYN_SENT/);
+
+  if (seen.unanswered === null) return; // off Linux the demo had no such step to alter
+  const oddities = renderedWith((copy) => Object.assign(copy.unanswered!, { eventsBeforeTimer: ['error', 'close'], listenOverflowsDelta: 0, rowGoneAfterDestroy: false }));
+  assert.match(oddities, /TcpExt\.ListenOverflows did not rise/);
+  assert.match(oddities, /with only error, close before it/);
+  assert.match(oddities, /the SYN_SENT row is STILL THERE/);
 });
 
 test("the kernel's own limit: how long SYN retries take, per tcp(7) and ip-sysctl", () => {

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { EXPECTED_PACKETS, observeHandshake, type Packet } from '../scripts/09-tcp-handshake.ts';
+import { EXPECTED_PACKETS, observeHandshake, renderHandshake, type HandshakeObservations, type Packet } from '../scripts/09-tcp-handshake.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
@@ -66,6 +66,34 @@ test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each
   );
   assert.equal(packets.length, EXPECTED_PACKETS);
   assert.deepEqual(packets.map((packet) => packet.length), [0, 0, 0, 'hello'.length, 0, 0, 0, 0, 0], 'only the data segment carries bytes');
+});
+
+/** The demo's observations with `change` applied, rendered as text. */
+function renderedWith(change: (copy: HandshakeObservations) => void): string {
+  const copy = structuredClone(seen!);
+  change(copy);
+  return renderHandshake(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+}
+
+test('the timeline reports what was seen: ss missing or disagreeing, no capture or a failed one, flags without a name', { skip: linuxOnly }, () => {
+  const withoutSs = renderedWith((copy) => {
+    copy.ssPresent = false;
+    for (const stage of [copy.stalled.queued, copy.stalled.unanswered, ...copy.life.stages]) stage.ss = null;
+  });
+  assert.match(withoutSs, /ss: not installed/);
+  assert.doesNotMatch(withoutSs, /ss agrees|ss says/);
+
+  const disagreeing = renderedWith((copy) => void (copy.life.stages[1].ss = { client: 'FIN_WAIT1', server: null }));
+  assert.match(disagreeing, /client's end FIN_WAIT2, server's end CLOSE_WAIT; ss says client FIN_WAIT1, server none \(no socket\)/);
+
+  assert.match(renderedWith((copy) => void (copy.capture = null)), /wire: run with --capture to see the packets/);
+  const refused = renderedWith((copy) => void (copy.capture = { status: 'unavailable', reason: 'tcpdump cannot capture here: no permission' }));
+  assert.match(refused, /wire: tcpdump cannot capture here: no permission; state view only/);
+
+  // An ECN-setup SYN carries SYN, ECE and CWR: tcpdump prints "SEW", which has no short name here.
+  const ecnSyn: Packet = { atMs: 0, from: 'client', flags: 'SEW', length: 0 };
+  const unnamed = renderedWith((copy) => void (copy.capture = { status: 'captured', filter: 'tcp port 1', packets: [ecnSyn] }));
+  assert.match(unnamed, /wire: client -> server \[SEW\] SEW +at \+0\.000 ms/);
 });
 
 test('the output matches the sample in NOTES.md', { skip: linuxOnly }, async (t) => {

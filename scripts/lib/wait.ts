@@ -36,3 +36,8 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** `until` for a yes-or-no question about kernel state: polls until `probe` answers true. */
+export async function untilTrue(probe: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  await until(async () => ((await probe()) ? true : undefined), ms, what);
+}
