@@ -20,7 +20,7 @@ import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
-import { boundSocket, datagramSizes, DEFAULTS as UDP_DEFAULTS, freeze, sendDatagram, startUdpEcho } from './10-udp-fire-and-forget.ts';
+import { boundSocket, datagramSizes, DEFAULTS as UDP_DEFAULTS, sendDatagram, startUdpEcho } from './10-udp-fire-and-forget.ts';
 import { captureExchange, type Capture } from './lib/pcap.ts';
 
 const HOST = '127.0.0.1';
@@ -131,7 +131,7 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
     const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');
     client = createConnection({ host: HOST, port });
     await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the receiver');
-    await freeze(receiver);
+    await receiver.freeze();
 
     const stream = Buffer.alloc(records * payload);
     for (let i = 0; i < records; i++) stream.writeUInt32BE(i, i * payload);
@@ -163,7 +163,7 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
       );
     }
 
-    process.kill(receiver.pid, 'SIGCONT');
+    await receiver.thaw();
     client.end();
     const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(STEP_TIMEOUT_MS, "the receiver's report");
     return {

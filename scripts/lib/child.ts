@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { within } from './wait.ts';
+import { readFile } from 'node:fs/promises';
+import { untilTrue, within } from './wait.ts';
 
 export interface NodeChild {
   readonly process: ChildProcess;
@@ -14,8 +15,19 @@ export interface NodeChild {
   next<T = unknown>(ms: number, what: string): Promise<T>;
   /** Sends a message to the child's `process.on('message')`. */
   send(message: unknown): void;
+  /** Stops the child with SIGSTOP and waits until the kernel reports it stopped (Linux: /proc/PID/stat). */
+  freeze(): Promise<void>;
+  /** Lets a frozen child run again with SIGCONT and waits until it is no longer stopped. */
+  thaw(): Promise<void>;
   /** Ends the child (SIGKILL also wakes a stopped one) and waits until it has exited. */
   stop(): Promise<void>;
+}
+
+/** The state letter of /proc/PID/stat: R running, S sleeping, T stopped, ... */
+async function processState(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name in parentheses may hold spaces; the state follows the last ')'.
+  return stat.charAt(stat.lastIndexOf(')') + 2);
 }
 
 /** Starts `node -e SOURCE` with an IPC channel; `source` is CommonJS, so `require` works there. */
@@ -41,6 +53,14 @@ export async function startNodeChild(source: string, startMs = 5000): Promise<No
     },
     send(message: unknown): void {
       child.send(message as Parameters<ChildProcess['send']>[0]);
+    },
+    async freeze(): Promise<void> {
+      child.kill('SIGSTOP');
+      await untilTrue(async () => (await processState(child.pid!)) === 'T', startMs, `pid ${child.pid} to stop (SIGSTOP)`);
+    },
+    async thaw(): Promise<void> {
+      child.kill('SIGCONT');
+      await untilTrue(async () => (await processState(child.pid!)) !== 'T', startMs, `pid ${child.pid} to resume (SIGCONT)`);
     },
     async stop(): Promise<void> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

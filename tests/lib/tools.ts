@@ -19,6 +19,8 @@ const PACKAGE_OF: Record<string, string> = {
   socat: 'socat',
   nc: 'netcat-openbsd',
   setpriv: 'util-linux',
+  unshare: 'util-linux',
+  ip: 'iproute2',
 };
 
 /** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */
