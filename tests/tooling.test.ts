@@ -30,11 +30,11 @@ test('the tour names the scripts there are when asked for one that is not', asyn
 });
 
 test('an exercise runs that concept\'s tests, then points to its notes and knobs', async () => {
-  const run = await runScript('scripts/lib/exercise.ts', ['3'], { env: { ...NOT_UNDER_A_RUNNER, CLIENTS: '2' }, timeoutMs: 30_000 });
+  const run = await runScript('scripts/lib/exercise.ts', ['7'], { env: { ...NOT_UNDER_A_RUNNER, FILES: '3' }, timeoutMs: 30_000 });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /every one of the 2 clients is accepted/, 'the knob reached the tests');
-  assert.match(run.stdout, /^Read: NOTES\.md#22-accept-gives-every-client-its-own-socket-03-accept/m);
-  assert.match(run.stdout, /^ {2}CLIENTS /m);
+  assert.match(run.stdout, /each of 3 ordinary file\(s\) takes the lowest free number/, 'the knob reached the tests');
+  assert.match(run.stdout, /^Read: NOTES\.md#31-a-socket-is-a-file-descriptor-07-socket-descriptor/m);
+  assert.match(run.stdout, /^ {2}FILES/m);
 });
 
 test('after an exercise: the notes to read, the demo to run, and the knobs to turn, or the word that there are none', () => {

@@ -21,11 +21,16 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
-import { within } from '../../scripts/lib/wait.ts';
+import { until, within } from '../../scripts/lib/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type Mask = readonly [pattern: RegExp, replacement: string];
+
+/** How long a finished run may take to close its handles. */
+const CLOSE_TIMEOUT_MS = 2000;
+/** A demo runs in seconds; a stuck one fails with a message instead of hanging the suite. */
+const RUN_TIMEOUT_MS = 30_000;
 
 /** What varies between runs, in the words the scripts use for it. */
 export const MASKS: readonly Mask[] = [
@@ -103,14 +108,33 @@ function linesMatch(expected: readonly string[], actual: readonly string[]): boo
   return actual.length > 0 && actual[0] === first && linesMatch(rest, actual.slice(1));
 }
 
+/** How many of each kind of libuv handle and request this process holds ("TCPSocketWrap": 2, "Timeout": 1, ...). */
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+/** The resources held now beyond `before`: what a run opened and did not close. */
+function leakedSince(before: Map<string, number>): string[] {
+  return [...activeResources()].filter(([kind, count]) => count > (before.get(kind) ?? 0)).map(([kind, count]) => `${kind} x${count - (before.get(kind) ?? 0)}`);
+}
+
 /**
  * Runs the command shown in NOTES.md for `name` and asserts that its masked output is the
- * masked sample. `extraMasks` cover what only this script varies (a measured rate, say).
+ * masked sample, and that the run closed every socket, timer and child process it opened: what
+ * lets a real run end by itself. The run is in-process (the script's exported `cli`, the same code
+ * path as `npx tsx scripts/NAME.ts`), so the check names any handle left open instead of hanging.
+ * `extraMasks` cover what only this script varies (a measured rate, say).
  */
 export async function assertOutputMatchesNotes(name: string, extraMasks: readonly Mask[] = []): Promise<void> {
   const sample = await notesSample(name);
-  const run = await runScript(name, sample.args);
+  const before = activeResources();
+  const run = await runInProcess(name, sample.args);
   assert.equal(run.code, 0, `${name} ${sample.args.join(' ')} exited ${run.code}; stderr: ${run.stderr}`);
+  // Closing is asynchronous (a socket's handle goes on the next turn of the loop): wait, bounded, for the count to fall back.
+  const leaks = await until(() => (leakedSince(before).length === 0 ? [] : undefined), CLOSE_TIMEOUT_MS, 'nothing').catch(() => leakedSince(before));
+  assert.deepEqual(leaks, [], `${name} left handles open after it finished`);
   const actual = mask(run.stdout, extraMasks).trimEnd().split('\n');
   const expected = mask(sample.lines.join('\n'), extraMasks).split('\n');
   if (!linesMatch(expected, actual)) {
@@ -122,14 +146,14 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
 /**
  * Runs a script's command line (its exported `cli`) in this process with `args`, its output
  * caught in buffers: the same code path as a real run, without paying a process start.
- * Bounded by 10 s; `what` names the run in the timeout message.
+ * Bounded by RUN_TIMEOUT_MS; `what` names the run in the timeout message.
  */
 export async function runInProcess(name: string, args: readonly string[], what = `${name} ${args.join(' ')}`): Promise<{ code: number; stdout: string; stderr: string }> {
   const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
   let stdout = '';
   let stderr = '';
   const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
-  const code = await within(runCommandLine(cli, [...args], output), 10_000, what);
+  const code = await within(runCommandLine(cli, [...args], output), RUN_TIMEOUT_MS, what);
   return { code, stdout, stderr };
 }
 
