@@ -47,6 +47,9 @@ export interface SocketObservations {
   interfaces: Array<{ name: string; family: string; cidr: string; internal: boolean }>;
 }
 
+/** True when the row's local end is address:port. */
+const isAt = (row: SocketRow, address: string, port: number) => row.localAddress === address && row.localPort === port;
+
 function rank(row: SocketRow, serverPort: number): number {
   if (row.state === 'LISTEN') return 0;
   return row.localPort === serverPort ? 1 : 2;
@@ -66,7 +69,8 @@ export async function observeSocket(): Promise<SocketObservations> {
     // Read the kernel's table while the connection is still open on both ends.
     const kernelRows = hasProcNet
       ? (await readTable('tcp'))
-          .filter((row) => row.localPort === listening.port || row.remotePort === listening.port)
+          // Only this connection's sockets: other programs may use the same port numbers on other addresses.
+          .filter((row) => isAt(row, HOST, listening.port) || isAt(row, HOST, client!.localPort!))
           // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the client's.
           .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
           .map((row) => ({

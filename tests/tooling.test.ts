@@ -6,9 +6,10 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
-import { defineScript, runScript as runCommandLine } from '../scripts/lib/cli.ts';
+import { defineScript, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
-import { nextSteps } from '../scripts/lib/exercise.ts';
+import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
+import { tour } from '../scripts/lib/tour.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
@@ -24,9 +25,7 @@ test('the tour runs a chosen script under a heading with its title', async () =>
 });
 
 test('the tour names the scripts there are when asked for one that is not', async () => {
-  const run = await runScript('scripts/lib/tour.ts', ['99']);
-  assert.equal(run.code, 2);
-  assert.match(run.stderr, /^error: no script "99"; there are 01, /);
+  await assert.rejects(tour(['99']), (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message));
 });
 
 test('an exercise runs that concept\'s tests, then points to its notes and knobs', async () => {
@@ -47,9 +46,9 @@ test('after an exercise: the notes to read, the demo to run, and the knobs to tu
 });
 
 test('an exercise needs exactly one concept', async () => {
-  const run = await runScript('scripts/lib/exercise.ts', []);
-  assert.equal(run.code, 2);
-  assert.equal(run.stderr, 'error: name one concept, e.g. npm run exercise -- 04\n');
+  for (const names of [[], ['03', '04']]) {
+    await assert.rejects(exercise(names), (error: Error) => error instanceof UsageError && error.message === 'name one concept, e.g. npm run exercise -- 04');
+  }
 });
 
 const [major, minor] = process.versions.node.split('.').map(Number);

@@ -11,13 +11,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderBench, type BenchResult, type Cpu } from '../bench/cost.ts';
+import { renderBench, type BenchResult, type Cpu } from './cost.ts';
 import { BULK_CHUNK, MESSAGE_BYTES } from '../scripts/11-tcp-vs-udp.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl, readTables } from '../scripts/lib/proc-net.ts';
 import { findTool } from '../scripts/lib/tools.ts';
-import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { runScript } from './lib/transcript.ts';
+import { linuxOnly, toolOrSkip } from '../tests/lib/tools.ts';
+import { runScript } from '../tests/lib/transcript.ts';
 
 const RUNS = 2;
 const BULK_MIB = 1;
