@@ -47,8 +47,12 @@ export interface SocketObservations {
   interfaces: Array<{ name: string; family: string; cidr: string; internal: boolean }>;
 }
 
-/** True when the row's local end is address:port. */
-const isAt = (row: SocketRow, address: string, port: number) => row.localAddress === address && row.localPort === port;
+/** The listener's row, or either end of the one connection between `server` and `client`. */
+function isOurs(row: SocketRow, server: Endpoint, client: Endpoint): boolean {
+  const local = (end: Endpoint) => row.localAddress === end.address && row.localPort === end.port;
+  const remote = (end: Endpoint) => row.remoteAddress === end.address && row.remotePort === end.port;
+  return (local(server) && (row.state === 'LISTEN' || remote(client))) || (local(client) && remote(server));
+}
 
 function rank(row: SocketRow, serverPort: number): number {
   if (row.state === 'LISTEN') return 0;
@@ -69,8 +73,8 @@ export async function observeSocket(): Promise<SocketObservations> {
     // Read the kernel's table while the connection is still open on both ends.
     const kernelRows = hasProcNet
       ? (await readTable('tcp'))
-          // Only this connection's sockets: other programs may use the same port numbers on other addresses.
-          .filter((row) => isAt(row, HOST, listening.port) || isAt(row, HOST, client!.localPort!))
+          // Only this connection's sockets, by their full addresses: other sockets may use the same port numbers.
+          .filter((row) => isOurs(row, { address: HOST, port: listening.port }, { address: client!.localAddress!, port: client!.localPort! }))
           // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the client's.
           .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
           .map((row) => ({

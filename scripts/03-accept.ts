@@ -93,7 +93,7 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
       });
     }
 
-    const rows = hasProcNet ? (await readTable('tcp')).filter((row) => row.localPort === port) : null;
+    const rows = hasProcNet ? (await readTable('tcp')).filter((row) => row.localAddress === address && row.localPort === port) : null;
     return {
       listener: { fd: descriptorOf(server), local: { address, port } },
       clients: seen,

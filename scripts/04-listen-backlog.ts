@@ -247,7 +247,10 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
     const lastConnectAt = performance.now();
 
     // The kernel's view while nobody has called accept().
-    const rows = (await readTable('tcp')).filter((row) => row.localPort === listener.port || row.remotePort === listener.port);
+    // By address and port: another test or program may use the same port number on another address.
+    const rows = (await readTable('tcp')).filter(
+      (row) => (row.localAddress === listener.host && row.localPort === listener.port) || (row.remoteAddress === listener.host && row.remotePort === listener.port),
+    );
     const listenOverflowsDelta = (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore;
     // The same moment seen from outside (ss reads sock_diag), and a second listener asking for more than somaxconn.
     const capAsked = sysctl.somaxconn + 1;

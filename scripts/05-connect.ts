@@ -194,9 +194,9 @@ async function connectRefused(): Promise<RefusedObservations> {
   }
 }
 
-/** The client's row, found by its remote port: the listener's. */
+/** The client's row, found by its remote end: the listener's address and port. */
 async function synSentRow(listenerPort: number) {
-  return (await readTable('tcp')).find((row) => row.remotePort === listenerPort && row.state === 'SYN_SENT');
+  return (await readTable('tcp')).find((row) => row.remoteAddress === HOST && row.remotePort === listenerPort && row.state === 'SYN_SENT');
 }
 
 /**

@@ -143,7 +143,7 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
     server.listen(0, HOST);
     await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the listener');
     const port = (server.address() as { port: number }).port;
-    const listener = await locate('listener', (row) => row.state === 'LISTEN' && row.localPort === port);
+    const listener = await locate('listener', (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port);
 
     const first = await connectPair(server, port, open);
     const clientPort = first.client.localPort!;

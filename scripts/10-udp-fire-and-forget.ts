@@ -86,9 +86,9 @@ export async function findUnheldPort(tables: readonly Table[]): Promise<number> 
   throw new Error(`found no unheld port from ${UNHELD_PORT_FLOOR} to ${ceiling - 1}`);
 }
 
-/** The kernel's row for a bound UDP socket (state, queue, drops), found by its local port. */
+/** The kernel's row for a UDP socket bound to HOST (state, queue, drops), found by its local address and port. */
 async function udpRow(port: number) {
-  const row = (await readTable('udp')).find((candidate) => candidate.localPort === port);
+  const row = (await readTable('udp')).find((candidate) => candidate.localAddress === HOST && candidate.localPort === port);
   if (!row) throw new Error(`no row for UDP port ${port} in /proc/net/udp`);
   return row;
 }
