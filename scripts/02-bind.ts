@@ -292,23 +292,25 @@ export interface ReachObservations {
 async function dial(accepted: Map<number, string>, target: string, port: number): Promise<DialOutcome> {
   const client = createConnection({ host: target, port });
   try {
-    await within(
-      new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject)),
-      STEP_TIMEOUT_MS,
-      `a connection to ${target} port ${port}`,
-    );
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!code) throw error;
-    return { target, outcome: 'refused', code };
-  }
-  try {
-    const arrivedAt = await until(() => accepted.get(client.localPort!), STEP_TIMEOUT_MS, `the listener to accept the dial to ${target}`);
-    return { target, outcome: 'accepted', arrivedAt };
-  } catch {
-    return { target, outcome: 'other' }; // connected, yet not to our listener
+    try {
+      await within(
+        new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject)),
+        STEP_TIMEOUT_MS,
+        `a connection to ${target} port ${port}`,
+      );
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!code) throw error;
+      return { target, outcome: 'refused', code };
+    }
+    try {
+      const arrivedAt = await until(() => accepted.get(client.localPort!), STEP_TIMEOUT_MS, `the listener to accept the dial to ${target}`);
+      return { target, outcome: 'accepted', arrivedAt };
+    } catch {
+      return { target, outcome: 'other' }; // connected, yet not to our listener
+    }
   } finally {
-    client.destroy();
+    client.destroy(); // on every path, a timed-out dial included
   }
 }
 

@@ -47,8 +47,8 @@ export interface AcceptedClient {
 export interface AcceptObservations {
   listener: { fd: number | null; local: Endpoint };
   clients: AcceptedClient[];
-  /** Rows of /proc/net/tcp on the listener's port, seen while every connection was open. */
-  kernel: { listening: number; serverEnds: number; serverEndPorts: number[] } | null;
+  /** Rows of /proc/net/tcp on the listener's port, seen while every connection was open; serverEndPeers: the remote ports of the ESTABLISHED ones. */
+  kernel: { listening: number; serverEnds: number; serverEndPeers: number[] } | null;
 }
 
 /** Echoes whatever a client sends on the socket accept() made for it. */
@@ -60,10 +60,10 @@ function echo(socket: Socket): void {
 
 /** Listens, lets `clients` clients connect one at a time, and records what each accept() returned. */
 export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
-  // socket(), bind() and listen() happen inside this one call: Node does all three for us.
   const server = createServer();
   const clients: Socket[] = [];
   try {
+    // socket(), bind() and listen() happen inside this one call: Node does all three for us.
     server.listen(0, DEFAULT_HOST);
     await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
     const { address, port } = server.address() as AddressInfo;
@@ -100,7 +100,7 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
       kernel: rows && {
         listening: rows.filter((row) => row.state === 'LISTEN').length,
         serverEnds: rows.filter((row) => row.state === 'ESTABLISHED').length,
-        serverEndPorts: rows.map((row) => row.localPort),
+        serverEndPeers: rows.filter((row) => row.state === 'ESTABLISHED').map((row) => row.remotePort),
       },
     };
   } finally {

@@ -99,12 +99,12 @@ export async function startStalledListener({ backlog, host = HOST }: { backlog: 
 }
 
 /** The listening row of `port` in /proc/net/tcp; its rx_queue is the accept queue's length. */
-export async function listenerRow(port: number, host = HOST): Promise<SocketRow | undefined> {
+async function listenerRow(port: number, host = HOST): Promise<SocketRow | undefined> {
   return (await readTable('tcp')).find((row) => row.state === 'LISTEN' && row.localPort === port && row.localAddress === host);
 }
 
 /** Waits until the accept queue of the listener on `port` holds exactly `length` connections. */
-export async function awaitAcceptQueue(port: number, length: number, host = HOST): Promise<void> {
+async function awaitAcceptQueue(port: number, length: number, host = HOST): Promise<void> {
   await untilTrue(async () => (await listenerRow(port, host))?.rxQueue === length, STEP_TIMEOUT_MS, `the accept queue to hold ${length}`);
 }
 
@@ -342,7 +342,7 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
 }
 
 /** The flags, checked: --extra may not exceed backlog + 1 (a bigger burst would overflow again after the resume). */
-export function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
+function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
   const backlog = integerFlag(values, 'backlog', 1, MAX_BACKLOG);
   const extra = integerFlag(values, 'extra', 0, MAX_BACKLOG + 1);
   if (extra > backlog + 1) throw new UsageError(`--extra must be at most backlog + 1 = ${backlog + 1}, got ${extra}`);

@@ -40,6 +40,7 @@ export interface Round {
   sent: string;
   serverRead: string;
   reply: string;
+  /** The client's port as the server saw it on the connection that carried this round. */
   clientPort: number;
   roundTripUs: number;
 }
@@ -139,12 +140,18 @@ async function connected(options: NetConnectOpts, what: string): Promise<Socket>
   }
 }
 
+/** A line the server read, and the client port of the connection it came on. */
+interface ServerRead {
+  line: string;
+  peerPort: number;
+}
+
 /** A server that answers each line "ping N" with "pong N", and notes every line it read. */
-async function startPongServer(serverReads: string[]) {
+async function startPongServer(serverReads: ServerRead[]) {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
     createInterface({ input: socket }).on('line', (line) => {
-      serverReads.push(line);
+      serverReads.push({ line, peerPort: socket.remotePort! });
       socket.write(`${line.replace(/^ping/, 'pong')}\n`);
     });
   });
@@ -154,7 +161,7 @@ async function startPongServer(serverReads: string[]) {
 }
 
 /** ROUNDS request/response exchanges on one connection: write a line, read the reply line. */
-async function exchange(client: Socket, rounds: number, serverReads: string[]): Promise<Round[]> {
+async function exchange(client: Socket, rounds: number, serverReads: ServerRead[]): Promise<Round[]> {
   const replies = createInterface({ input: client })[Symbol.asyncIterator]();
   const result: Round[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -162,7 +169,9 @@ async function exchange(client: Socket, rounds: number, serverReads: string[]): 
     const start = performance.now();
     client.write(`${sent}\n`);
     const reply = await within(replies.next(), STEP_TIMEOUT_MS, `the reply to "${sent}"`);
-    result.push({ sent, serverRead: serverReads[round - 1], reply: String(reply.value), clientPort: client.localPort!, roundTripUs: elapsedSince(start) * 1000 });
+    // The server read this round's line before it wrote the reply the client just read.
+    const { line: serverRead, peerPort } = serverReads[round - 1];
+    result.push({ sent, serverRead, reply: String(reply.value), clientPort: peerPort, roundTripUs: elapsedSince(start) * 1000 });
   }
   return result;
 }
@@ -207,6 +216,7 @@ async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook):
   const listener = await startStalledListener({ backlog: STALLED_BACKLOG });
   const queueFillers: Socket[] = [];
   let client: Socket | undefined;
+  let connectTimer: NodeJS.Timeout | undefined;
   try {
     queueFillers.push(...(await fillAcceptQueue(listener)).map((filler) => filler.socket));
     const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
@@ -217,7 +227,7 @@ async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook):
     for (const event of ['connect', 'error', 'close'] as const) client.once(event, () => eventsBeforeTimer.push(event));
     const connecting = client;
     // The connect timer: the only thing that will end this wait before the kernel's own limit.
-    const timerFired = new Promise<number>((resolve) => setTimeout(() => resolve(elapsedSince(start)), timeoutMs));
+    const timerFired = new Promise<number>((resolve) => (connectTimer = setTimeout(() => resolve(elapsedSince(start)), timeoutMs)));
 
     const row = await until(() => synSentRow(listener.port), STEP_TIMEOUT_MS, 'the client to show up in SYN_SENT');
     await whileSynSent?.(row.localPort);
@@ -245,6 +255,7 @@ async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook):
       kernelGivesUpAfterS: synGiveUpSeconds(synRetries, synLinearTimeouts, rtoMaxMs / 1000),
     };
   } finally {
+    clearTimeout(connectTimer); // still pending if a step above failed
     client?.destroy();
     for (const filler of queueFillers) filler.destroy();
     await listener.stop();
@@ -258,7 +269,7 @@ export async function observeConnect({ rounds = DEFAULT_ROUNDS, connectTimeoutMs
     : null;
   const inRange = (port: number) => (ephemeralRange ? port >= ephemeralRange[0] && port <= ephemeralRange[1] : null);
 
-  const serverReads: string[] = [];
+  const serverReads: ServerRead[] = [];
   const server = await startPongServer(serverReads);
   const clients: Socket[] = [];
   try {

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
+  DEFAULT_BACKLOG,
+  DEFAULT_EXTRA,
   fillAcceptQueue,
+  MAX_BACKLOG,
   observeListenBacklog,
   renderListenBacklog,
   ssListener,
@@ -23,8 +26,8 @@ import { knob } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transcript.ts';
 
-const BACKLOG = knob('BACKLOG', 3, 1, 64);
-const EXTRA = knob('EXTRA', 2, 0, 65);
+const BACKLOG = knob('BACKLOG', DEFAULT_BACKLOG, 1, 64);
+const EXTRA = knob('EXTRA', DEFAULT_EXTRA, 0, 65);
 if (EXTRA > BACKLOG + 1) throw new Error(`knob EXTRA=${EXTRA} must be at most BACKLOG + 1 = ${BACKLOG + 1}: a bigger burst overflows the queue again after the resume`);
 const QUEUE_CAPACITY = BACKLOG + 1;
 /** The client's first SYN retransmission comes 1 s after connect(); the second 2 s after that. */
@@ -158,7 +161,7 @@ const MACHINE_MASKS: Mask[] = [
 
 test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('04-listen-backlog', MACHINE_MASKS));
 
-test('a negative backlog is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--backlog=-1'], /--backlog must be between 1 and/));
+test('a negative backlog is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--backlog=-1'], new RegExp(`--backlog must be between 1 and ${MAX_BACKLOG}`)));
 test('more extra clients than the queue holds is refused', () => assertRejects('04-listen-backlog', ['--backlog', '2', '--extra', '4'], /--extra must be at most backlog \+ 1 = 3/));
 test('a backlog that is not a number is refused', () => assertRejects('04-listen-backlog', ['--backlog', 'many'], /whole number/));
 test('an unknown flag is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--clients', '3'], /Unknown option '--clients'/));

@@ -62,7 +62,7 @@ test(`${ROUNDS} request/response round trips travel on one connection, each repl
     assert.equal(round.sent, `ping ${i + 1}`);
     assert.equal(round.serverRead, round.sent, 'the server read exactly the line the client wrote');
     assert.equal(round.reply, `pong ${i + 1}`);
-    assert.equal(round.clientPort, seen.ephemeral.local.port, 'same client port every round: one connection');
+    assert.equal(round.clientPort, seen.ephemeral.local.port, 'the server saw the same client port every round: one connection');
   });
 });
 
@@ -90,7 +90,6 @@ test('a SYN to a full accept queue is dropped: the client waits in SYN_SENT with
 
 test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() removes the SYN_SENT socket`, { skip: linuxOnly }, () => {
   const unanswered = seen.unanswered!;
-  assert.equal(unanswered.timeoutMs, CONNECT_TIMEOUT_MS);
   // A timer counts from libuv's loop clock, which is read once per loop turn, so it can start a
   // few milliseconds before the script's performance.now(): the timer never fires early by its own clock.
   assert.ok(unanswered.timerFiredAfterMs >= CONNECT_TIMEOUT_MS - LOOP_CLOCK_LAG_MS, `fired after ${unanswered.timerFiredAfterMs} ms`);

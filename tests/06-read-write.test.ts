@@ -82,7 +82,6 @@ test(`one write of ${LARGE_BYTES} bytes arrives as several data chunks of at mos
 
 test('a reader that takes each chunk for one message gets both cases wrong', () => {
   assert.equal(seen.coalesce.naiveMessages, 1, `it sees one message where ${MESSAGES} were sent`);
-  if (MESSAGES > 1) assert.notEqual(seen.coalesce.naiveMessages, MESSAGES);
   assert.ok(seen.split.naiveMessages > 1, 'it sees several messages where one was sent');
 });
 
@@ -125,7 +124,7 @@ test('the framer refuses a length prefix above its limit instead of buffering fo
 });
 
 test('end() sends FIN: the peer sees end, and with allowHalfOpen it still answers', () => {
-  assert.ok(seen.halfClose.serverSawEnd);
+  // The demo itself waits (bounded) for the server's 'end'; it would have failed without it.
   assert.equal(seen.halfClose.clientWritableAfterEnd, false, 'the client gave up its sending side');
   assert.equal(seen.halfClose.clientHeard, 'an answer after your FIN', 'the other direction still carried bytes');
 });

@@ -66,7 +66,7 @@ export function runScript(script: string, args: readonly string[] = [], options:
     execFile(
       process.execPath,
       ['--import', 'tsx', file, ...args],
-      { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
