@@ -17,6 +17,7 @@ import { startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { lookupPort } from '../scripts/08-port-vs-pid.ts';
+import { median } from '../scripts/11-tcp-vs-udp.ts';
 
 const HOST = '127.0.0.1';
 const SOCKETS_PER_HOLDER = 900;
@@ -34,7 +35,11 @@ in this process, 08 as a command, ss -Hltnp 'sport = :PORT' and lsof -nP -i :POR
 const holderSource = (count: number) => `
 const net = require('node:net');
 const kept = [];
-const server = net.createServer((socket) => kept.push(socket));
+let onAccepted = () => {};
+const server = net.createServer((socket) => {
+  kept.push(socket);
+  onAccepted();
+});
 server.listen({ host: ${JSON.stringify(HOST)}, port: 0, backlog: 511 }, async () => {
   const { port } = server.address();
   const pairs = Math.ceil((${count} - 1) / 2);
@@ -48,7 +53,7 @@ server.listen({ host: ${JSON.stringify(HOST)}, port: 0, backlog: 511 }, async ()
     done += batch;
   }
   // Every connection's server end is accepted too before we count.
-  while (kept.length < 2 * pairs) await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => (onAccepted = () => kept.length >= 2 * pairs && resolve())());
   process.send({ sockets: 1 + kept.length });
 });
 `;
@@ -75,24 +80,16 @@ interface Contender {
   ask(): Promise<string>;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 export async function benchLookup(socketCount: number, repeats: number): Promise<string[]> {
   const [ss, lsof] = await Promise.all([findTool('ss'), findTool('lsof')]);
   if (!ss || !lsof) throw new Error('the benchmark needs ss (iproute2) and lsof');
   const server = createServer().listen(0, HOST);
+  let holders: NodeChild[] = [];
   try {
     await onceWithin(server, 'listening', 2000, 'the listener to look up');
-  } catch (error) {
-    server.close();
-    throw error;
-  }
-  const { holders, sockets } = await startHolders(socketCount);
-  try {
+    const started = await startHolders(socketCount);
+    holders = started.holders;
+    const { sockets } = started;
     const port = (server.address() as { port: number }).port;
     const command = async (file: string, args: string[]) => {
       const result = await runTool(file, args, 30_000);

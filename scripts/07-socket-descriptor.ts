@@ -79,8 +79,9 @@ export interface SocketDescriptor {
   /** The descriptor in /proc/self/fd that links to socket:[inode]. */
   fd: number;
   target: string;
-  /** What fstat(fd) says the descriptor is. */
+  /** What fstat(fd) says the descriptor is, and its inode: a second witness beside the link's text. */
   isSocket: boolean;
+  fstatInode: number;
 }
 
 export interface DescriptorObservations {
@@ -104,6 +105,7 @@ async function locate(role: SocketDescriptor['role'], matches: (row: SocketRow) 
   if (!row) throw new Error(`no row in /proc/net/tcp for the ${role}`);
   const descriptor = descriptorOfInode(row.inode);
   if (!descriptor) throw new Error(`no descriptor in /proc/self/fd links to socket:[${row.inode}] (the ${role})`);
+  const stat = fstatSync(descriptor.fd);
   return {
     role,
     state: row.state,
@@ -112,7 +114,8 @@ async function locate(role: SocketDescriptor['role'], matches: (row: SocketRow) 
     inode: row.inode,
     fd: descriptor.fd,
     target: descriptor.target,
-    isSocket: fstatSync(descriptor.fd).isSocket(),
+    isSocket: stat.isSocket(),
+    fstatInode: stat.ino,
   };
 }
 

@@ -25,8 +25,6 @@ import { onceWithin, untilTrue } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
-/** Handshake (3), data and its ACK (2), the client's FIN and its ACK (2), the server's FIN and its ACK (2). */
-export const EXPECTED_PACKETS = 9;
 const GREETING = 'hello';
 
 // ---------------------------------------------------------------------------------------------

@@ -103,7 +103,10 @@ export interface Boundaries {
 /** Sends datagrams of the given sizes back to back and records the size of every message that arrives. */
 export async function sendBurst(sizes: readonly number[]): Promise<Boundaries> {
   const receiver = await boundSocket('udp4', HOST, { recvBufferSize: ROOMY_RCVBUF });
-  const sender = await boundSocket('udp4', HOST);
+  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
+    await closeSocket(receiver);
+    throw error;
+  });
   try {
     const received: number[] = [];
     const allArrived = new Promise<void>((resolve) => {
@@ -146,7 +149,10 @@ export async function probeSizeLimit(type: SocketType): Promise<SizeLimit | null
     if (FAMILY_MISSING.includes((error as NodeJS.ErrnoException).code)) return null;
     throw error;
   }
-  const sender = await boundSocket(type, host);
+  const sender = await boundSocket(type, host).catch(async (error: unknown) => {
+    await closeSocket(receiver);
+    throw error;
+  });
   try {
     const arrived = onceWithin(receiver, 'message', STEP_TIMEOUT_MS, `the ${largest}-byte datagram over ${type}`);
     const port = receiver.address().port;
@@ -240,7 +246,10 @@ export interface Flood {
 /** Floods a receiver that cannot read, then lets it read, and accounts for every datagram. */
 export async function floodFrozenReceiver(count: number, payload: number, rcvbuf: number): Promise<Flood> {
   const receiver = await startNodeChild(FROZEN_RECEIVER_SOURCE(rcvbuf));
-  const sender = await boundSocket('udp4', HOST);
+  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
+    await receiver.stop();
+    throw error;
+  });
   try {
     const bound = await receiver.next<{ port: number; rcvbuf: number }>(STEP_TIMEOUT_MS, 'the receiver to bind');
     const before = await readCounters();

@@ -72,8 +72,17 @@ export async function startServers(host = HOST, echoPort = 0): Promise<Servers> 
   const udp: DatagramSocket = await startUdpEcho(host, echoPort);
   const echo = tcpEchoServer();
   const sink = tcpSinkServer();
-  const tcpEcho = await listenOn(echo, host, echoPort);
-  const tcpSink = await listenOn(sink, host, 0);
+  let tcpEcho: number;
+  let tcpSink: number;
+  try {
+    tcpEcho = await listenOn(echo, host, echoPort);
+    tcpSink = await listenOn(sink, host, 0);
+  } catch (error) {
+    // A TCP port that is taken (--serve --port P) must not leave the UDP echo or the other server open.
+    udp.close();
+    for (const server of [echo, sink]) if (server.listening) server.close();
+    throw error;
+  }
   const open = new Set<Socket>();
   for (const server of [echo, sink]) server.on('connection', (socket: Socket) => open.add(socket).size && socket.on('close', () => open.delete(socket)));
   return {
@@ -116,8 +125,12 @@ export interface Reliability {
   records: number;
   payload: number;
   bytes: number;
-  /** Where the bytes were while the receiver was frozen; together they are all of them. */
-  whileFrozen: { receiverKernel: number; senderKernel: number; senderProcess: number } | null;
+  /**
+   * Where the bytes were while the receiver was frozen: the kernels' queues, and the rest, in the
+   * sending process. `nodeUnsent` is Node's own count of what it has not handed over (a partly
+   * written chunk counts whole), so the process's share is never more than that.
+   */
+  whileFrozen: { receiverKernel: number; senderKernel: number; senderProcess: number; nodeUnsent: number } | null;
   received: number;
   sameBytes: boolean;
   inOrder: boolean;
@@ -155,7 +168,7 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
           const settled = inKernels === stream.length || (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
           previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
           if (!settled) return undefined;
-          return { receiverKernel: receiverRow.rxQueue, senderKernel: senderRow.txQueue, senderProcess: stream.length - inKernels };
+          return { receiverKernel: receiverRow.rxQueue, senderKernel: senderRow.txQueue, senderProcess: stream.length - inKernels, nodeUnsent: sender.writableLength };
         },
         STEP_TIMEOUT_MS,
         'the frozen connection to settle',
@@ -243,10 +256,14 @@ async function udpExchange(port: number): Promise<void> {
 /** Connect, one request and its reply, close: the whole life of a short TCP conversation. */
 async function tcpExchange(port: number): Promise<void> {
   const socket = createConnection({ host: HOST, port });
-  await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
-  await requestReply(socket, Buffer.alloc(MESSAGE_BYTES));
-  socket.end();
-  await onceWithin(socket, 'close', STEP_TIMEOUT_MS, 'the TCP teardown');
+  try {
+    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
+    await within(requestReply(socket, Buffer.alloc(MESSAGE_BYTES)), STEP_TIMEOUT_MS, 'the TCP reply');
+    socket.end();
+    await onceWithin(socket, 'close', STEP_TIMEOUT_MS, 'the TCP teardown');
+  } finally {
+    socket.destroy();
+  }
 }
 
 /** The exchange as the protocols describe it, for machines without tcpdump. */

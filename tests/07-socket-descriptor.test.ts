@@ -24,9 +24,11 @@ const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
 
 test('the listener, the client and the accepted socket each hold a descriptor that links to socket:[inode]', { skip: linuxOnly }, () => {
   for (const socket of seen!.sockets) {
+    // The descriptor was found by its link text, so the text naming the inode is given; fstat() is the independent witness.
     assert.equal(socket.target, `socket:[${socket.inode}]`, `the ${socket.role}'s descriptor names its inode`);
     assert.equal(socketInodeOf(socket.target), socket.inode);
     assert.ok(socket.isSocket, `fstat(fd ${socket.fd}) says socket for the ${socket.role}`);
+    assert.equal(socket.fstatInode, socket.inode, `fstat(fd ${socket.fd}) gives the inode of the ${socket.role}'s row in /proc/net/tcp`);
   }
 });
 

@@ -144,6 +144,7 @@ test('a connection in TIME_WAIT keeps its port, yet no process holds it: inode 0
   server.listen(0, '127.0.0.1');
   await onceWithin(server, 'listening', 2000, 'the listener');
   const client: Socket = createConnection({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+  t.after(() => client.destroy());
   await onceWithin(client, 'connect', 2000, 'the connection');
   const clientPort = client.localPort!;
   // The client closes first, so its end is the one that waits in TIME_WAIT once both FINs are through.

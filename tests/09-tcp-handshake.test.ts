@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { EXPECTED_PACKETS, observeHandshake, renderHandshake, type HandshakeObservations, type Packet } from '../scripts/09-tcp-handshake.ts';
+import { observeHandshake, renderHandshake, type HandshakeObservations, type Packet } from '../scripts/09-tcp-handshake.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
@@ -60,11 +60,11 @@ async function packetsOrSkip(t: TestContext): Promise<Packet[] | undefined> {
 test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each side', { skip: linuxOnly }, async (t) => {
   const packets = await packetsOrSkip(t);
   if (!packets) return;
+  // Handshake (3), data and its ACK (2), the client's FIN and its ACK (2), the server's FIN and its ACK (2).
   assert.deepEqual(
     packets.map((packet) => `${packet.from} ${packet.flags}`),
     ['client S', 'server S.', 'client .', 'client P.', 'server .', 'client F.', 'server .', 'server F.', 'client .'],
   );
-  assert.equal(packets.length, EXPECTED_PACKETS);
   assert.deepEqual(packets.map((packet) => packet.length), [0, 0, 0, 'hello'.length, 0, 0, 0, 0, 0], 'only the data segment carries bytes');
 });
 

@@ -38,10 +38,12 @@ test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TC
 });
 
 test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was dropped', { skip: linuxOnly }, () => {
-  const { receiverKernel, senderKernel, senderProcess } = seen.reliability.whileFrozen!;
+  const { receiverKernel, senderKernel, senderProcess, nodeUnsent } = seen.reliability.whileFrozen!;
+  // senderProcess is the remainder (what the kernels do not hold); Node's own count of unsent bytes is the independent witness.
   assert.equal(receiverKernel + senderKernel + senderProcess, FLOOD * PAYLOAD);
   assert.ok(receiverKernel > 0, "the frozen receiver's kernel took bytes until its window closed");
   assert.ok(senderProcess >= 0, 'the kernels never hold more than was written');
+  assert.ok(senderProcess <= nodeUnsent, `every byte the kernels lack is still queued in Node: ${senderProcess} missing, ${nodeUnsent} unsent`);
 });
 
 test(`TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the same bytes, and the empty write sends nothing`, () => {

@@ -91,7 +91,12 @@ export function tcpFlagLetters(flags: number): string {
 export async function capturePackets<T>(tcpdump: string, filter: string, exchange: () => Promise<T>): Promise<{ result: T; packets: CapturedPacket[] }> {
   const marker = createSocket('udp4');
   marker.bind(0, HOST);
-  await within(once(marker, 'listening'), CAPTURE_TIMEOUT_MS, 'the marker socket to bind');
+  try {
+    await within(once(marker, 'listening'), CAPTURE_TIMEOUT_MS, 'the marker socket to bind');
+  } catch (error) {
+    marker.close();
+    throw error;
+  }
   const markerPort = marker.address().port;
   const wholeFilter = `ip and ((${filter}) or (udp dst port ${markerPort}))`;
   // -U: each packet written out as soon as it is captured; --immediate-mode: libpcap hands it over at once.
@@ -169,9 +174,9 @@ export async function capturePackets<T>(tcpdump: string, filter: string, exchang
     await markUntilSeen(END_MARKER, endSeen, 'the capture to see the end marker');
     return { result, packets };
   } finally {
+    marker.close();
     if (capture.exitCode === null && capture.signalCode === null) capture.kill('SIGTERM');
     await within(exited, CAPTURE_TIMEOUT_MS, 'tcpdump to exit');
-    marker.close();
   }
 }
 
