@@ -2,7 +2,9 @@
  * Exercise: TCP against UDP. Knobs:
  *   FLOOD, PAYLOAD  the burst of 10 (records of PAYLOAD bytes), now over TCP (defaults 2000, 200)
  *   DATAGRAMS       10's sizes, now as TCP writes (default 5)
- *   ROUND_TRIPS, RUNS, BULK_MIB  the speed measurements (defaults 100, 5, 4)
+ *   ROUND_TRIPS, RUNS, BULK_MIB  the speed measurements (defaults 30, 3, 4: the tests only check that the
+ *                   table is complete; the script's own defaults, 100 and 5, give steadier figures, and every
+ *                   connection opened per request leaves a TIME_WAIT row for 60 s)
  * Predict, then run (FLOOD=20000 PAYLOAD=1000 npm run exercise -- 11):
  *   - How many of the FLOOD records arrive over TCP, where UDP lost most of them?
  *   - How many packets does one request and reply cost over UDP? Over TCP, connection included?
@@ -23,8 +25,8 @@ import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 const FLOOD = knob('FLOOD', 2000, 1, 100_000);
 const PAYLOAD = knob('PAYLOAD', 200, 4, 65_536);
 const DATAGRAMS = knob('DATAGRAMS', 5, 1, 64);
-const ROUND_TRIPS = knob('ROUND_TRIPS', 100, 1, 1_000_000);
-const RUNS = knob('RUNS', 5, 1, 101);
+const ROUND_TRIPS = knob('ROUND_TRIPS', 30, 1, 1_000_000);
+const RUNS = knob('RUNS', 3, 1, 101);
 const BULK_MIB = knob('BULK_MIB', 4, 1, 4096);
 
 const seen = await observeTcpVsUdp({ flood: FLOOD, payload: PAYLOAD, datagrams: DATAGRAMS, roundTrips: ROUND_TRIPS, runs: RUNS, bulkMib: BULK_MIB });
