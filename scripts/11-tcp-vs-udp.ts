@@ -21,7 +21,7 @@ import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import { boundSocket, datagramSizes, DEFAULTS as UDP_DEFAULTS, sendDatagram, startUdpEcho } from './10-udp-fire-and-forget.ts';
-import { captureExchange, type Capture } from './lib/pcap.ts';
+import { captureExchange, CaptureUnavailable, type Capture } from './lib/pcap.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 5000;
@@ -237,6 +237,8 @@ export async function writeSizesOverTcp(sizes: readonly number[]): Promise<Strea
 export interface Overhead {
   /** "capture" when counted by tcpdump, "protocol" when derived from the specifications. */
   source: 'capture' | 'protocol';
+  /** With "protocol": why there was no capture (tcpdump missing, or not allowed to capture). */
+  reason?: string;
   udp: Capture;
   tcp: Capture;
 }
@@ -266,8 +268,8 @@ async function tcpExchange(port: number): Promise<void> {
   }
 }
 
-/** The exchange as the protocols describe it, for machines without tcpdump. */
-const PROTOCOL_VIEW: Overhead = {
+/** The exchange as the protocols describe it, for machines where tcpdump cannot capture. */
+const PROTOCOL_VIEW: Omit<Overhead, 'reason'> = {
   source: 'protocol',
   udp: { packets: ['request', 'reply'], ipHeaderBytes: 2 * 20, transportHeaderBytes: 2 * 8, transportHeaderSizes: [8], payloadBytes: 2 * MESSAGE_BYTES },
   tcp: {
@@ -280,17 +282,23 @@ const PROTOCOL_VIEW: Overhead = {
 };
 
 export async function measureOverhead(servers: Servers): Promise<Overhead> {
+  const exchange = async () => {
+    await udpExchange(servers.udpEcho);
+    await tcpExchange(servers.tcpEcho);
+  };
   const tcpdump = hasProcNet ? await findTool('tcpdump') : undefined;
   if (!tcpdump) {
-    await udpExchange(servers.udpEcho);
-    await tcpExchange(servers.tcpEcho);
-    return PROTOCOL_VIEW;
+    await exchange();
+    return { ...PROTOCOL_VIEW, reason: 'tcpdump not installed' };
   }
-  const captured = await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, async () => {
-    await udpExchange(servers.udpEcho);
-    await tcpExchange(servers.tcpEcho);
-  });
-  return { source: 'capture', ...captured };
+  try {
+    return { source: 'capture', ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)) };
+  } catch (error) {
+    // Capturing needs root or CAP_NET_RAW; a learner's own account usually has neither. The exchange has not run yet.
+    if (!(error instanceof CaptureUnavailable)) throw error;
+    await exchange();
+    return { ...PROTOCOL_VIEW, reason: 'tcpdump may not capture here: run as root for the real count' };
+  }
 }
 
 // --- 4. Speed -----------------------------------------------------------------------------------
@@ -520,7 +528,7 @@ export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
   lines.push(
     ['tcp', `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`],
     ['tcp', `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`],
-    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : 'from the protocols (tcpdump not installed)'}:`],
+    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`}:`],
     ['overhead', overheadLine('UDP', overhead.udp)],
     ['overhead', overheadLine('TCP', overhead.tcp)],
     ['speed', `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes each (client and server in this process):`],

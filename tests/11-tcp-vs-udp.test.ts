@@ -14,9 +14,10 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { test } from 'node:test';
-import { observeTcpVsUdp } from '../scripts/11-tcp-vs-udp.ts';
+import { measureOverhead, observeTcpVsUdp, startServers } from '../scripts/11-tcp-vs-udp.ts';
 import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
+import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knob } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
@@ -69,6 +70,17 @@ test('tcpdump: one UDP exchange is 2 packets with 8-byte headers; the TCP one ad
   assert.equal(tcp.packets.filter((label) => label.includes('FIN')).length, 2, 'each side closes its direction');
   assert.ok(tcp.transportHeaderSizes[0] >= 20, 'a TCP header is at least 20 bytes');
   assert.ok(tcp.ipHeaderBytes + tcp.transportHeaderBytes > 4 * (udp.ipHeaderBytes + udp.transportHeaderBytes));
+});
+
+test('without permission to capture (a learner\'s own account), the overhead comes from the protocols, and the output says why', { skip: linuxOnly || (process.geteuid?.() === 0 ? false : 'needs root, to take the uid of nobody for one call') }, async (t) => {
+  if (!(await toolOrSkip(t, 'tcpdump'))) return;
+  const servers = await startServers();
+  t.after(() => servers.close());
+  const overhead = await withEffectiveUid(NOBODY_UID, () => measureOverhead(servers));
+  assert.equal(overhead.source, 'protocol');
+  assert.match(overhead.reason ?? '', /^tcpdump may not capture here/);
+  assert.deepEqual(overhead.udp.packets, ['request', 'reply']);
+  assert.deepEqual(overhead.tcp.packets.slice(0, 3), ['SYN', 'SYN-ACK', 'ACK']);
 });
 
 test(`the speed table is complete: ${RUNS} runs of each measurement and their medians`, () => {
