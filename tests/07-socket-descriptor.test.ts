@@ -60,7 +60,6 @@ test(`each of ${FILES} ordinary file(s) takes the lowest free number of the same
 
 test('close() frees the number, and the next socket reuses it', { skip: linuxOnly }, () => {
   const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen!.reuse;
-  assert.equal(freedFd, seen!.files[0].fd, 'the first file was the one closed');
   assert.equal(lowestFreeAfterClose, freedFd, 'the freed number is the lowest free one');
   assert.equal(nextSocketFd, freedFd, 'the second client socket took it');
   if (FILES > 1) assert.ok(nextSocketFd < seen!.files[FILES - 1].fd, 'the lowest free number, not the next after the last one used');
