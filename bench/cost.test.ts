@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderBench, type BenchResult, type Cpu } from './cost.ts';
+import { iperf3MinimumMib, renderBench, type BenchResult, type Cpu } from './cost.ts';
 import { BULK_CHUNK, MESSAGE_BYTES } from '../scripts/11-tcp-vs-udp.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl, readTables } from '../scripts/lib/proc-net.ts';
@@ -20,7 +20,8 @@ import { linuxOnly, toolOrSkip } from '../tests/lib/tools.ts';
 import { runScript } from '../tests/lib/transcript.ts';
 
 const RUNS = 2;
-const BULK_MIB = 1;
+/** The shortest transfer iperf3's receiver can count (see iperf3MinimumMib); ours moves as much. */
+const BULK_MIB = linuxOnly ? 0 : await iperf3MinimumMib();
 const SMALL = ['--round-trips', '20', '--runs', String(RUNS), '--bulk-mib', String(BULK_MIB), '--seconds', '1'];
 
 const ROWS = ['UDP round trips', 'TCP round trips, kept connection', 'TCP round trips, new connection each', 'TCP bulk throughput'];
@@ -70,6 +71,9 @@ test('npm run bench measures every row and compares with each installed C tool o
     } else {
       assert.match(row.tool.command, new RegExp(` -n ${BULK_MIB * 1024 * 1024} -l ${BULK_CHUNK}( |$)`), 'iperf3 moves as many bytes per run as ours, in writes as large');
       assert.equal(row.tool.runs.length, RUNS, 'iperf3 runs as often as ours');
+      // Flow control bounds what is in flight when its receiver stops counting: half of a transfer this size.
+      assert.equal(row.tool.counted?.length, RUNS);
+      assert.ok(row.tool.counted.every((share) => share >= 0.5 && share <= 1), `iperf3's receiver counted at least half of each transfer: ${row.tool.counted}`);
     }
   }
   // The C tools' ports come from below the ephemeral range, where no port-0 bind of another process can land meanwhile.
@@ -100,4 +104,14 @@ test('the human output is a table: a median with its spread for each row, ours/t
     const expected = new RegExp(`^bench: +${measurement} +ours ${cpu}${tool ? ` +${tool.name} ${cpu}` : ''}$`);
     assert.ok(lines.some((line) => expected.test(line)), `the CPU per round trip of ${measurement}: ${expected}`);
   }
+  const iperf3 = result.rows.find((row) => row.tool?.name === 'iperf3');
+  if (iperf3) assert.ok(lines.some((line) => /^iperf3: +its receiver counted [\d.]+%(–[\d.]+%)? of the bytes sent /.test(line)), "the share iperf3's receiver counted");
+});
+
+test('a bulk transfer too short for iperf3 to count is bad input: one error line naming the least size, exit code 2', { skip: linuxOnly }, async (t) => {
+  if (!(await toolOrSkip(t, 'iperf3'))) return;
+  const tooShort = await runScript('bench/cost.ts', ['--bulk-mib', String(BULK_MIB - 1)], { timeoutMs: 20_000 });
+  assert.equal(tooShort.code, 2);
+  assert.equal(tooShort.stderr, `error: --bulk-mib must be at least ${BULK_MIB} for iperf3 to count the transfer (twice the tcp_wmem + tcp_rmem maxima), got ${BULK_MIB - 1}\n`);
+  assert.equal(tooShort.stdout, '');
 });

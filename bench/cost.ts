@@ -13,8 +13,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
 import { BULK_CHUNK, measureSpeed, median, MESSAGE_BYTES, speedOptionsFrom, tcpRoundTrips, udpRoundTrips, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
-import { integerFlag, isMain, runScript, type FlagValues, type Line } from '../scripts/lib/cli.ts';
-import { readTable, type Table } from '../scripts/lib/proc-net.ts';
+import { integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from '../scripts/lib/cli.ts';
+import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { until, within } from '../scripts/lib/wait.ts';
 
@@ -51,8 +51,11 @@ export interface Row {
   measurement: string;
   unit: string;
   ours: Runs;
-  /** The C tool's figures and the command that produced them; null when the tool is not installed. */
-  tool: ({ name: string; command: string } & Runs) | null;
+  /**
+   * The C tool's figures and the command that produced them; null when the tool is not installed.
+   * For iperf3, `counted` is the share of the bytes sent that its receiver counted, per run.
+   */
+  tool: ({ name: string; command: string; counted?: number[] } & Runs) | null;
 }
 
 export interface BenchResult {
@@ -174,25 +177,49 @@ async function sockperfRoundTrips(sockperf: string, protocol: 'udp' | 'tcp', sec
   return { name: 'sockperf', runs: [perSecond], median: perSecond, cpu, command: `sockperf ${args.join(' ')}` };
 }
 
-/** iperf3: TCP throughput in MB/s as its receiver counted it, over `runs` transfers of `bytes` each, written as ours are. */
+/**
+ * The least --bulk-mib that iperf3 can measure, in MiB. Its receiver stops counting as soon as the
+ * sender's "test over" message arrives on the control connection and ignores bytes still in flight
+ * (esnet/iperf#382). Those are at most what the sender's and the receiver's socket buffers can hold
+ * (the maxima of net.ipv4.tcp_wmem and tcp_rmem): the sender's last write returns only once its data
+ * fits there. A transfer twice that size is therefore at least half counted; a shorter one may be
+ * counted not at all (1 MiB on loopback often counts 0 bytes).
+ */
+export async function iperf3MinimumMib(): Promise<number> {
+  const maximum = async (name: string) => Number((await readSysctl(`net/ipv4/${name}`)).split(/\s+/)[2]);
+  const inFlight = (await maximum('tcp_wmem')) + (await maximum('tcp_rmem'));
+  return Math.ceil((2 * inFlight) / (1024 * 1024));
+}
+
+/**
+ * iperf3: TCP throughput in MB/s over `runs` transfers of `bytes` each, written as ours are. The
+ * figure is its receiver's: the bytes it counted over the time it counted them, while the pipe was
+ * full. `counted` keeps, per run, the share of the bytes sent that the receiver counted.
+ */
 async function iperf3Throughput(iperf3: string, bytes: number, runs: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
   const { port } = await startToolServer(iperf3, (candidate) => ['-s', '-B', HOST, '-p', String(candidate)], 'tcp', running);
   ports.push(port);
   const args = ['-c', HOST, '-p', String(port), '-n', String(bytes), '-l', String(BULK_CHUNK), '-J'];
   const throughputs: number[] = [];
-  // iperf3 3.12's receiver now and then reports 0 bytes for a transfer of a millisecond or so (1 MiB on
-  // loopback): such a run measured nothing and is run again, a bounded number of times.
-  for (let attempt = 0; throughputs.length < runs; attempt++) {
-    if (attempt === 2 * runs) throw new Error(`iperf3 ${args.join(' ')}: its receiver counted ${bytes} bytes in only ${throughputs.length} of ${attempt} runs`);
+  const counted: number[] = [];
+  for (let run = 0; run < runs; run++) {
     const result = await runTool(iperf3, args, START_TIMEOUT_MS + Math.ceil(bytes / 1e5));
     if (result.code !== 0) throw new Error(`iperf3 ${args.join(' ')} failed (exit ${result.code}): ${result.stdout.slice(0, 200)}`);
-    const report = JSON.parse(result.stdout) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
-    if (report.end.sum_received.bytes === bytes) throughputs.push(report.end.sum_received.bits_per_second / 8 / 1e6);
+    type Sum = { bytes: number; bits_per_second: number };
+    const { sum_sent: sent, sum_received: received } = (JSON.parse(result.stdout) as { end: { sum_sent: Sum; sum_received: Sum } }).end;
+    throughputs.push(received.bits_per_second / 8 / 1e6);
+    counted.push(received.bytes / sent.bytes);
   }
-  return { name: 'iperf3', runs: throughputs, median: median(throughputs), command: `iperf3 ${args.join(' ')}` };
+  return { name: 'iperf3', runs: throughputs, median: median(throughputs), counted, command: `iperf3 ${args.join(' ')}` };
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const sockperf = await findTool('sockperf');
+  const iperf3 = await findTool('iperf3');
+  const iperf3Minimum = iperf3 ? await iperf3MinimumMib() : 0;
+  if (options.bulkMib < iperf3Minimum) {
+    throw new UsageError(`--bulk-mib must be at least ${iperf3Minimum} for iperf3 to count the transfer (twice the tcp_wmem + tcp_rmem maxima), got ${options.bulkMib}`);
+  }
   const running: ChildProcess[] = [];
   const ports: number[] = [];
   try {
@@ -205,8 +232,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const tcpCpu = await ourCpu((count) => tcpRoundTrips(servers.tcpEcho, count, HOST), running[0].pid!, cpuCount);
     await stopProcess(running[0]);
 
-    const sockperf = await findTool('sockperf');
-    const iperf3 = await findTool('iperf3');
     const rows: Row[] = [
       { measurement: 'UDP round trips', unit: '/s', ours: { ...ours.udp, cpu: udpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'udp', options.seconds, running, ports) : null },
       { measurement: 'TCP round trips, kept connection', unit: '/s', ours: { ...ours.tcpKept, cpu: tcpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'tcp', options.seconds, running, ports) : null },
@@ -243,6 +268,13 @@ export function renderBench(result: BenchResult): Line[] {
   const cpuOf = (name: string, { cpu, median }: Runs) => `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ${micros(1e6 / median)}`;
   for (const row of withCpu) lines.push(['bench', `${row.measurement.padEnd(WIDTH.measurement)} ${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`]);
   for (const row of result.rows) if (row.tool) lines.push(['command', row.tool.command]);
+  const counted = result.rows.find((row) => row.tool?.counted)?.tool?.counted;
+  if (counted) {
+    const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+    const [least, most] = [percent(Math.min(...counted)), percent(Math.max(...counted))];
+    const spread = least === most ? least : `${least}–${most}`;
+    lines.push(['iperf3', `its receiver counted ${spread} of the bytes sent (it ignores what is in flight when told to stop); its rate covers those bytes`]);
+  }
   return lines;
 }
 
@@ -263,7 +295,9 @@ writes of ${BULK_CHUNK / 1024} KiB, as ours does.
 
   --round-trips N     round trips per run and kind (default ${DEFAULTS.roundTrips})
   --runs N            runs per measurement; the median is used (default ${DEFAULTS.runs})
-  --bulk-mib MIB      bytes per bulk run, ours and iperf3's, in MiB (default ${DEFAULTS.bulkMib})
+  --bulk-mib MIB      bytes per bulk run, ours and iperf3's, in MiB (default ${DEFAULTS.bulkMib}); with
+                      iperf3 installed, at least twice the tcp_wmem + tcp_rmem maxima, or its
+                      receiver may count none of it
   --warm-up-rounds N  rounds of ours run first and not counted, while V8 compiles both ends
                       (default ${DEFAULTS.warmUpRounds}; sockperf likewise leaves out its first 400 ms)
   --seconds S         how long each sockperf run measures, in whole seconds (default ${DEFAULTS.seconds});
