@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
 import { BULK_CHUNK, measureSpeed, median, MESSAGE_BYTES, speedOptionsFrom, tcpRoundTrips, udpRoundTrips, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
-import { integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from '../scripts/lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from '../scripts/lib/cli.ts';
 import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { until, within } from '../scripts/lib/wait.ts';
@@ -282,9 +282,8 @@ function optionsFrom(values: FlagValues): BenchOptions {
   return { ...speedOptionsFrom(values), warmUpRounds: integerFlag(values, 'warm-up-rounds', 0, 100), seconds: integerFlag(values, 'seconds', 1, 10) };
 }
 
-if (isMain(import.meta.url)) {
-  await runScript({
-    usage: `
+export const cli = defineScript({
+  usage: `
 Usage: npm run bench -- [--round-trips N] [--runs N] [--bulk-mib MIB] [--warm-up-rounds N] [--seconds S] [--json]
 
 Runs 11's speed measurements against its servers in a separate process, then sockperf ping-pong
@@ -304,14 +303,15 @@ writes of ${BULK_CHUNK / 1024} KiB, as ours does.
                       sockperf adds a 2 s pause after its warm-up, whatever S is
   --json              print the results as one JSON document
   --help              show this text`,
-    flags: {
-      'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
-      runs: { type: 'string', default: String(DEFAULTS.runs) },
-      'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
-      'warm-up-rounds': { type: 'string', default: String(DEFAULTS.warmUpRounds) },
-      seconds: { type: 'string', default: String(DEFAULTS.seconds) },
-    },
-    demo: (values) => runBench(optionsFrom(values)),
-    render: renderBench,
-  });
-}
+  flags: {
+    'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
+    runs: { type: 'string', default: String(DEFAULTS.runs) },
+    'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
+    'warm-up-rounds': { type: 'string', default: String(DEFAULTS.warmUpRounds) },
+    seconds: { type: 'string', default: String(DEFAULTS.seconds) },
+  },
+  demo: (values) => runBench(optionsFrom(values)),
+  render: renderBench,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { integerFlag, isMain, parseFlags, UsageError } from '../scripts/lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type Line } from '../scripts/lib/cli.ts';
 import { startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
@@ -25,11 +25,16 @@ const CONNECTIONS_PER_BATCH = 100; // well under the listen backlog, so no SYN i
 const SCRIPT_08 = fileURLToPath(new URL('../scripts/08-port-vs-pid.ts', import.meta.url));
 
 const USAGE = `
-Usage: npm run bench:lookup -- [--sockets N] [--repeats R]
+Usage: npm run bench:lookup -- [--sockets N] [--repeats R] [--json]
 
 Opens N extra loopback sockets (default 2000) in holder processes, listens on one more port,
 and times R rounds (default 15) of "who holds this port?" asked four ways: 08's lookupPort()
-in this process, 08 as a command, ss -Hltnp 'sport = :PORT' and lsof -nP -i :PORT.`;
+in this process, 08 as a command, ss -Hltnp 'sport = :PORT' and lsof -nP -i :PORT.
+
+  --sockets N   extra sockets to open, 0 to 100000 (default 2000)
+  --repeats R   rounds to time, 1 to 1000 (default 15)
+  --json        print the results as one JSON document
+  --help        show this text`;
 
 /** A holder: a listener plus connections to it, both ends kept, until it holds `count` sockets or one more. */
 const holderSource = (count: number) => `
@@ -80,7 +85,25 @@ interface Contender {
   ask(): Promise<string>;
 }
 
-export async function benchLookup(socketCount: number, repeats: number): Promise<string[]> {
+/** One way of asking, with the median, fastest and slowest of its rounds in ms. */
+export interface LookupTiming {
+  name: string;
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface LookupBench {
+  sockets: number;
+  holders: number;
+  port: number;
+  pid: number;
+  repeats: number;
+  /** In this order: lookupPort() in this process, 08 as a command, ss, lsof. */
+  lookups: LookupTiming[];
+}
+
+export async function benchLookup(socketCount: number, repeats: number): Promise<LookupBench> {
   const [ss, lsof] = await Promise.all([findTool('ss'), findTool('lsof')]);
   if (!ss || !lsof) throw new Error('the benchmark needs ss (iproute2) and lsof');
   const server = createServer().listen(0, HOST);
@@ -89,7 +112,6 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
     await onceWithin(server, 'listening', 2000, 'the listener to look up');
     const started = await startHolders(socketCount);
     holders = started.holders;
-    const { sockets } = started;
     const port = (server.address() as { port: number }).port;
     const command = async (file: string, args: string[]) => {
       const result = await runTool(file, args, 30_000);
@@ -118,41 +140,36 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
         times[i].push(performance.now() - start);
       }
     }
-
-    const ms = (value: number) => `${value.toFixed(2)} ms`;
-    const width = Math.max(...contenders.map(({ name }) => name.length));
-    const [inProcess, , bySs, byLsof] = times.map(median);
-    return [
-      `bench: ${sockets} extra sockets open in ${holders.length} holder process(es); port ${port} held by pid ${process.pid}`,
-      `bench: ${repeats} round(s), each contender once per round, in turn`,
-      `${'lookup'.padEnd(width)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}`,
-      ...contenders.map(({ name }, i) =>
-        `${name.padEnd(width)}  ${ms(median(times[i])).padStart(10)}  ${ms(Math.min(...times[i])).padStart(10)}  ${ms(Math.max(...times[i])).padStart(10)}`,
-      ),
-      `verdict: 08's lookup takes ${(inProcess / byLsof).toFixed(2)}x the time of lsof (target: under 1x)`,
-      `verdict: 08's lookup takes ${(inProcess / bySs).toFixed(2)}x the time of ss (target: at most 3x)`,
-    ];
+    const lookups = contenders.map(({ name }, i) => ({ name, median: median(times[i]), min: Math.min(...times[i]), max: Math.max(...times[i]) }));
+    return { sockets: started.sockets, holders: holders.length, port, pid: process.pid, repeats, lookups };
   } finally {
     server.close();
     await Promise.all(holders.map((holder) => holder.stop()));
   }
 }
 
-if (isMain(import.meta.url)) {
-  try {
-    const values = parseFlags(process.argv.slice(2), {
-      help: { type: 'boolean', short: 'h' },
-      sockets: { type: 'string', default: '2000' },
-      repeats: { type: 'string', default: '15' },
-    });
-    if (values.help) {
-      process.stdout.write(`${USAGE.trim()}\n`);
-    } else {
-      const lines = await benchLookup(integerFlag(values, 'sockets', 0, 100_000), integerFlag(values, 'repeats', 1, 1000));
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }
-  } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
+export function renderLookupBench(result: LookupBench): Line[] {
+  const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
+  const width = Math.max(...result.lookups.map(({ name }) => name.length));
+  const [inProcess, , bySs, byLsof] = result.lookups.map((lookup) => lookup.median);
+  return [
+    ['bench', `${result.sockets} extra sockets open in ${result.holders} holder process(es); port ${result.port} held by pid ${result.pid}`],
+    ['bench', `${result.repeats} round(s), each contender once per round, in turn`],
+    ['lookup', `${''.padEnd(width)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}`],
+    ...result.lookups.map(({ name, median, min, max }): Line => ['lookup', `${name.padEnd(width)}  ${ms(median)}  ${ms(min)}  ${ms(max)}`]),
+    ['verdict', `08's lookup takes ${(inProcess / byLsof).toFixed(2)}x the time of lsof (target: under 1x)`],
+    ['verdict', `08's lookup takes ${(inProcess / bySs).toFixed(2)}x the time of ss (target: at most 3x)`],
+  ];
 }
+
+export const cli = defineScript({
+  usage: USAGE,
+  flags: {
+    sockets: { type: 'string', default: '2000' },
+    repeats: { type: 'string', default: '15' },
+  },
+  demo: (values) => benchLookup(integerFlag(values, 'sockets', 0, 100_000), integerFlag(values, 'repeats', 1, 1000)),
+  render: renderLookupBench,
+});
+
+if (isMain(import.meta.url)) await runScript(cli);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { benchLookup } from '../bench/lookup.ts';
+import { benchLookup, renderLookupBench } from '../bench/lookup.ts';
 import { HIDDEN_OWNER, lookupPort, observePortVsPid, renderLookup, startPortHolderChild, type ListenSpec, type PortHolder } from '../scripts/08-port-vs-pid.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readTables, readSysctl } from '../scripts/lib/proc-net.ts';
@@ -184,20 +184,27 @@ test('the lookup benchmark finds this process behind the port with all four cont
   // The smallest run that still has a holder process: a listener and one connection, one round.
   const sockets = 3;
   const repeats = 1;
-  const lines = await benchLookup(sockets, repeats);
+  const result = await benchLookup(sockets, repeats);
   const opened = 1 + 2 * Math.ceil((sockets - 1) / 2); // a listener, then connections: two sockets each
-  assert.match(lines[0], new RegExp(`^bench: ${opened} extra sockets open in 1 holder process`));
-  assert.match(lines[1], new RegExp(`^bench: ${repeats} round`));
+  assert.deepEqual([result.sockets, result.holders, result.repeats, result.pid], [opened, 1, repeats, process.pid]);
+  const contenders = ["08 lookupPort() in this process", `node --import tsx 08-port-vs-pid.ts --port ${result.port}`, `ss -Hltnp 'sport = :${result.port}'`, `lsof -nP -i :${result.port}`];
+  assert.deepEqual(result.lookups.map(({ name }) => name), contenders);
+  for (const { name, median, min, max } of result.lookups) assert.ok(min > 0 && min <= median && median <= max, `${name}: ${min} <= ${median} <= ${max} ms`);
+
+  const lines = renderTimeline(renderLookupBench(result)).split('\n');
+  assert.match(lines[0], new RegExp(`^bench: +${opened} extra sockets open in 1 holder process\\(es\\); port ${result.port} held by pid ${process.pid}$`));
   const time = String.raw`\d+\.\d\d ms`;
-  const contenders = ['08 lookupPort()', 'node --import tsx 08-port-vs-pid.ts', 'ss -Hltnp', 'lsof -nP -i'];
-  contenders.forEach((name, i) => {
-    const row = lines[3 + i];
-    assert.ok(row.startsWith(name), `row "${row}" should start with "${name}"`);
-    assert.match(row, new RegExp(`${time} +${time} +${time}$`), 'median, min and max');
-  });
+  const row = new RegExp(`^lookup: +(.+?) +${time} +${time} +${time}$`); // a name, then median, min and max
+  assert.deepEqual(lines.slice(3, 7).map((line) => row.exec(line)?.[1]), contenders);
   assert.match(lines[7], /^verdict: 08's lookup takes \d+\.\d\dx the time of lsof/);
   assert.match(lines[8], /^verdict: 08's lookup takes \d+\.\d\dx the time of ss/);
   assert.equal(lines.length, 9);
+});
+
+test("the lookup benchmark's bad input is one error line and exit code 2", async () => {
+  await assertRejects('bench/lookup', ['--sockets', 'many'], /--sockets must be a whole number/);
+  await assertRejects('bench/lookup', ['--repeats', '0'], /--repeats must be between 1 and 1000/);
+  await assertRejects('bench/lookup', ['--holders', '2'], /--holders/);
 });
 
 // A command name is the process's main-thread name, which a program may change: Node 26 calls its main thread "node-MainThread".

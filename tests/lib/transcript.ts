@@ -145,11 +145,13 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
 
 /**
  * Runs a script's command line (its exported `cli`) in this process with `args`, its output
- * caught in buffers: the same code path as a real run, without paying a process start.
+ * caught in buffers: the same code path as a real run, without paying a process start. `name` is
+ * a script's ("04-listen-backlog"), or a path from the project's root ("bench/lookup").
  * Bounded by RUN_TIMEOUT_MS; `what` names the run in the timeout message.
  */
 export async function runInProcess(name: string, args: readonly string[], what = `${name} ${args.join(' ')}`): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
+  const path = name.includes('/') ? name : `scripts/${name}`;
+  const { cli } = (await import(`../../${path}.ts`)) as { cli: ScriptDefinition<unknown> };
   let stdout = '';
   let stderr = '';
   const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
