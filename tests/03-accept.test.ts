@@ -6,7 +6,7 @@
  *   - Which descriptor does the kernel deliver the clients' bytes on?
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,22 +58,20 @@ test(`the kernel lists one LISTEN row and ${CLIENTS} ESTABLISHED rows on the lis
 });
 
 /**
- * The main thread's syscalls on the listening descriptor, from the socket() call that created it.
+ * The syscalls on the listening descriptor, from the socket() call that created it, in the trace of
+ * the one task (thread) that called listen(). strace wrote a file per task (-ff), so no line is split
+ * into "<unfinished ...>" and "<... resumed>" halves when another thread makes a traced call meanwhile.
  * Earlier sockets may have used the same number before it was freed, so the trace starts there.
  */
-function listenerSyscalls(trace: string, listenerFd: number): string[] {
-  const calls = trace.split('\n').map((line) => {
-    const [thread, ...rest] = line.split(' ');
-    return { thread, call: rest.join(' ').trim() };
-  });
+async function listenerSyscalls(traceFiles: string[], listenerFd: number): Promise<string[]> {
   const isListen = (call: string) => call.startsWith(`listen(${listenerFd},`);
-  const mainThread = calls.find(({ call }) => isListen(call))?.thread;
-  assert.ok(mainThread, `strace saw no listen(${listenerFd}, ...)`);
-  const ours = calls.filter(({ thread }) => thread === mainThread).map(({ call }) => call);
-  const listen = ours.findIndex(isListen);
-  const created = ours.findLastIndex((call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`));
+  const traces = await Promise.all(traceFiles.map(async (file) => (await readFile(file, 'utf8')).split('\n')));
+  const calls = traces.find((lines) => lines.some(isListen));
+  assert.ok(calls, `strace saw no listen(${listenerFd}, ...)`);
+  const listen = calls.findIndex(isListen);
+  const created = calls.findLastIndex((call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`));
   assert.ok(created >= 0, `strace saw no socket() that returned ${listenerFd}`);
-  return ours.slice(created).filter((call) => call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`));
+  return calls.slice(created).filter((call) => call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`));
 }
 
 test('strace shows socket → bind → listen, then one accept4() per client, and no read() on the listener', { skip: linuxOnly }, async (t) => {
@@ -81,10 +79,9 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   if (!strace) return;
   const folder = await mkdtemp(join(tmpdir(), 'accept-trace-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
-  const traceFile = join(folder, 'trace');
   const traced = await runTool(
     strace,
-    ['-f', '-qq', '-o', traceFile, '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, '--import', 'tsx', 'scripts/03-accept.ts', '--json', '--clients', String(CLIENTS)],
+    ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, '--import', 'tsx', 'scripts/03-accept.ts', '--json', '--clients', String(CLIENTS)],
     15_000,
     ROOT,
   );
@@ -93,7 +90,8 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   const listenerFd = observed.listener.fd!;
   const acceptedFds = observed.clients.map((entry) => entry.accepted.fd!);
 
-  const calls = listenerSyscalls(await readFile(traceFile, 'utf8'), listenerFd);
+  const traceFiles = (await readdir(folder)).map((file) => join(folder, file));
+  const calls = await listenerSyscalls(traceFiles, listenerFd);
   assert.match(calls[0], /^socket\(AF_INET, SOCK_STREAM/);
   assert.match(calls[1], new RegExp(`^bind\\(${listenerFd}, .*sin_port=htons\\(0\\)`), 'bind() asks for port 0: the kernel picks');
   assert.match(calls[2], new RegExp(`^listen\\(${listenerFd}, \\d+\\)`));
