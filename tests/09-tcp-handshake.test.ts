@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { observeHandshake, renderHandshake, type HandshakeObservations, type Packet } from '../scripts/09-tcp-handshake.ts';
-import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 /** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
@@ -52,8 +52,7 @@ async function packetsOrSkip(t: TestContext): Promise<Packet[] | undefined> {
   if (!(await toolOrSkip(t, 'tcpdump'))) return undefined;
   const capture = seen!.capture!;
   if (capture.status === 'captured') return capture.packets;
-  assert.notEqual(process.env.REQUIRE_TOOLS, '1', `${capture.reason}, and REQUIRE_TOOLS=1 says it must work`);
-  t.skip(capture.reason);
+  workedOrSkip(t, capture.reason);
   return undefined;
 }
 

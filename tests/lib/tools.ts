@@ -33,5 +33,16 @@ export async function toolOrSkip(t: TestContext, name: string): Promise<string |
   return undefined;
 }
 
+/**
+ * True when an installed tool did its job here. Otherwise the test skips with `failure` (why the
+ * tool could not: no permission to capture, say), and under REQUIRE_TOOLS=1 it fails instead.
+ */
+export function workedOrSkip(t: TestContext, failure: string | undefined): boolean {
+  if (failure === undefined) return true;
+  assert.ok(!toolsRequired, `${failure}, and REQUIRE_TOOLS=1 says it must work`);
+  t.skip(failure);
+  return false;
+}
+
 /** Skip options for a whole test or suite that reads Linux's /proc views. */
 export const linuxOnly = process.platform === 'linux' ? false : 'reads Linux-only views (/proc/net, /proc/PID/fd)';
