@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { benchLookup, renderLookupBench } from '../bench/lookup.ts';
 import { HIDDEN_OWNER, lookupPort, observePortVsPid, renderLookup, startPortHolderChild, type ListenSpec, type PortHolder } from '../scripts/08-port-vs-pid.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
-import { readTables, readSysctl } from '../scripts/lib/proc-net.ts';
+import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
@@ -80,6 +80,25 @@ test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, 
     const byLsof = await runTool(lsof, ['-nP', `-i${family}${protocol.toUpperCase()}:${port}`, '-Fp']);
     assert.deepEqual(pidsIn(byLsof.stdout, /^p(\d+)$/gm), ours, `lsof for ${table} port ${port}:\n${byLsof.stdout}`);
   }
+});
+
+test('a socket written twice in one read of /proc/net/tcp (a page boundary while sockets come and go) is one row; two listeners sharing a port stay two', () => {
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  const row = (sl: number, local: string, remote: string, state: string, inode: number) =>
+    `${String(sl).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
+  const text = [
+    header,
+    row(0, '0100007F:9C40', '00000000:0000', '0A', 501), // SO_REUSEPORT: two listeners on 127.0.0.1:40000
+    row(1, '0100007F:9C40', '00000000:0000', '0A', 502),
+    row(2, '0100007F:9C40', '0100007F:D431', '01', 503),
+    row(3, '0100007F:9C40', '0100007F:D431', '01', 503), // the same socket again, after the page boundary
+    '',
+  ].join('\n');
+  const rows = parseTable('tcp', text);
+  assert.deepEqual(
+    rows.map(({ localPort, remotePort, state, inode }) => [localPort, remotePort, state, inode]),
+    [[40000, 0, 'LISTEN', 501], [40000, 0, 'LISTEN', 502], [40000, 54321, 'ESTABLISHED', 503]],
+  );
 });
 
 test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, async () => {

@@ -73,14 +73,28 @@ export function decodeEndpoint(field: string): { address: string; port: number }
   return { address, port };
 }
 
-/** Parses the text of one /proc/net table (header line included). */
+/**
+ * Parses the text of one /proc/net table (header line included), one row per socket.
+ *
+ * The kernel writes the table a page at a time and resumes each page at (hash bucket, offset in
+ * the bucket). A socket added meanwhile to the head of the bucket it stopped in pushes the rows
+ * already written one place down, so the last of them is written a second time. Such a copy has
+ * the same addresses and inode as its original, and is dropped here.
+ */
 export function parseTable(table: Table, text: string): SocketRow[] {
+  const seen = new Set<string>();
   return text
     .split('\n')
     .slice(1)
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const fields = line.trim().split(/\s+/);
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => {
+      if (fields.length < 10) return false; // a blank line
+      const key = `${fields[1]} ${fields[2]} ${fields[9]}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((fields) => {
       const local = decodeEndpoint(fields[1]);
       const remote = decodeEndpoint(fields[2]);
       const [txQueue, rxQueue] = fields[4].split(':').map((hex) => parseInt(hex, 16));
