@@ -13,8 +13,8 @@
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
-import { hasProcNet, readTable } from './lib/proc-net.ts';
-import { onceWithin } from './lib/wait.ts';
+import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { onceWithin, until, within } from './lib/wait.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLIENTS = 3;
@@ -47,8 +47,12 @@ export interface AcceptedClient {
 export interface AcceptObservations {
   listener: { fd: number | null; local: Endpoint };
   clients: AcceptedClient[];
-  /** Rows of /proc/net/tcp on the listener's port, seen while every connection was open; serverEndPeers: the remote ports of the ESTABLISHED ones. */
-  kernel: { listening: number; serverEnds: number; serverEndPeers: number[] } | null;
+  /**
+   * Rows of /proc/net/tcp on the listener's address and port, seen while every connection was
+   * open. serverEnds: the ESTABLISHED rows facing our clients, serverEndPeers: their remote ports;
+   * strangers: ESTABLISHED rows facing anyone else (another program that connected meanwhile).
+   */
+  kernel: { listening: number; serverEnds: number; serverEndPeers: number[]; strangers: number } | null;
 }
 
 /** Echoes whatever a client sends on the socket accept() made for it. */
@@ -62,6 +66,13 @@ function echo(socket: Socket): void {
 export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
   const server = createServer();
   const clients: Socket[] = [];
+  // Every socket accept() returned, by its peer's port: each client finds its own by its local
+  // port, even if some other program connects to this port meanwhile (it is echoed too).
+  const acceptedByPeerPort = new Map<number, Socket>();
+  server.on('connection', (socket) => {
+    echo(socket);
+    acceptedByPeerPort.set(socket.remotePort!, socket);
+  });
   try {
     // socket(), bind() and listen() happen inside this one call: Node does all three for us.
     server.listen(0, DEFAULT_HOST);
@@ -70,12 +81,10 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
 
     const seen: AcceptedClient[] = [];
     for (let i = 1; i <= clientCount; i++) {
-      const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
       const client = createConnection({ host: DEFAULT_HOST, port });
       clients.push(client);
-      const [serverSide] = (await accepted) as [Socket];
-      echo(serverSide);
       await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
+      const serverSide = await until(() => acceptedByPeerPort.get(client.localPort!), STEP_TIMEOUT_MS, `accept() of client ${i}`);
 
       const said = `hello from client ${i}`;
       client.setEncoding('utf8').write(said);
@@ -93,21 +102,31 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
       });
     }
 
-    const rows = hasProcNet ? (await readTable('tcp')).filter((row) => row.localAddress === address && row.localPort === port) : null;
     return {
       listener: { fd: descriptorOf(server), local: { address, port } },
       clients: seen,
-      kernel: rows && {
-        listening: rows.filter((row) => row.state === 'LISTEN').length,
-        serverEnds: rows.filter((row) => row.state === 'ESTABLISHED').length,
-        serverEndPeers: rows.filter((row) => row.state === 'ESTABLISHED').map((row) => row.remotePort),
-      },
+      kernel: hasProcNet ? await listenerRows({ address, port }, seen.map((entry) => entry.client)) : null,
     };
   } finally {
     for (const client of clients) client.destroy();
-    // The clients' destroy() above ends every accepted socket too, so close() has nothing left to wait for.
-    await new Promise((resolve) => server.close(resolve));
+    // Destroying the accepted sockets too (a stranger's included) leaves close() nothing to wait for.
+    for (const socket of acceptedByPeerPort.values()) socket.destroy();
+    await within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
   }
+}
+
+/** The listener's port in /proc/net/tcp: its LISTEN row, and the ESTABLISHED rows facing `clients` and facing anyone else. */
+export async function listenerRows(listener: Endpoint, clients: readonly Endpoint[]): Promise<NonNullable<AcceptObservations['kernel']>> {
+  const rows = (await readTable('tcp')).filter((row) => row.localAddress === listener.address && row.localPort === listener.port);
+  const established = rows.filter((row) => row.state === 'ESTABLISHED');
+  const isOurClient = (row: SocketRow) => clients.some((client) => row.remoteAddress === client.address && row.remotePort === client.port);
+  const ours = established.filter(isOurClient);
+  return {
+    listening: rows.filter((row) => row.state === 'LISTEN').length,
+    serverEnds: ours.length,
+    serverEndPeers: ours.map((row) => row.remotePort),
+    strangers: established.length - ours.length,
+  };
 }
 
 const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
@@ -124,7 +143,9 @@ export function renderAccept(seen: AcceptObservations): Line[] {
     );
   });
   if (seen.kernel) {
-    lines.push(['kernel', `rows on local port ${seen.listener.local.port}: ${seen.kernel.listening} LISTEN, ${seen.kernel.serverEnds} ESTABLISHED`]);
+    const { listening, serverEnds, strangers } = seen.kernel;
+    const others = strangers === 0 ? '' : `, and ${strangers} more from peers that are not ours (another program connected)`;
+    lines.push(['kernel', `rows on local port ${seen.listener.local.port}: ${listening} LISTEN, ${serverEnds} ESTABLISHED, one per client${others}`]);
   } /* c8 ignore start: the line for systems without /proc/net, which CI (Linux) never takes */ else {
     lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);
   } /* c8 ignore stop */

@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_CLIENTS, MAX_CLIENTS, observeAccept, type AcceptObservations } from '../scripts/03-accept.ts';
+import { DEFAULT_CLIENTS, listenerRows, MAX_CLIENTS, observeAccept, renderAccept, type AcceptObservations } from '../scripts/03-accept.ts';
+import { renderTimeline } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
@@ -55,6 +56,27 @@ test(`the kernel lists one LISTEN row and ${CLIENTS} ESTABLISHED rows on the lis
   assert.equal(seen.kernel?.serverEnds, CLIENTS);
   const clientPorts = seen.clients.map((entry) => entry.client.port).sort((a, b) => a - b);
   assert.deepEqual(seen.kernel?.serverEndPeers.toSorted((a, b) => a - b), clientPorts, "each ESTABLISHED row on the listener's port faces one client");
+});
+
+test("a connection from another program is told apart by its peer: it is no client's row, and the output names it", { skip: linuxOnly }, async (t) => {
+  const server = createServer((socket) => t.after(() => socket.destroy()));
+  t.after(() => server.close());
+  server.listen(0, '127.0.0.1');
+  await onceWithin(server, 'listening', 2000, 'the listener');
+  const listener = server.address() as AddressInfo;
+  const connect = async () => {
+    const client = createConnection({ host: '127.0.0.1', port: listener.port });
+    t.after(() => client.destroy());
+    await onceWithin(client, 'connect', 2000, 'a connection');
+    return { address: client.localAddress!, port: client.localPort! };
+  };
+  const ours = await connect();
+  const stranger = await connect();
+
+  const rows = await listenerRows(listener, [ours]);
+  assert.deepEqual(rows, { listening: 1, serverEnds: 1, serverEndPeers: [ours.port], strangers: 1 }, `the stranger came from port ${stranger.port}`);
+  const text = renderTimeline(renderAccept({ ...seen, kernel: rows }));
+  assert.match(text, /kernel: +rows on local port \d+: 1 LISTEN, 1 ESTABLISHED, one per client, and 1 more from peers that are not ours/);
 });
 
 /**
