@@ -314,6 +314,58 @@ async function dial(accepted: Map<number, string>, target: string, port: number)
   }
 }
 
+/**
+ * Holds `target`:`port` while we dial it, so that no other program is handed this port on that
+ * address meanwhile: the kernel gives 127.0.0.1 and ::1 out separately, so another program's
+ * listener on 127.0.0.1 may get the number our ::1 listener has, and answer a dial that should be
+ * refused. The holder connects to itself (TCP's simultaneous open): it is bound, yet it never
+ * listens, so a SYN from any other socket still meets no listener and gets RST. Resolves with
+ * null when the pair cannot be held: our listener covers it already, or someone else holds it.
+ */
+export async function holdPair(target: string, port: number): Promise<Socket | null> {
+  const holder = createConnection({ host: target, port, localAddress: target, localPort: port });
+  try {
+    await within(
+      new Promise<void>((resolve, reject) => holder.once('connect', resolve).once('error', reject)),
+      STEP_TIMEOUT_MS,
+      `a socket to hold ${target} port ${port}`,
+    );
+    return holder;
+  } catch (error) {
+    holder.destroy();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return null;
+    throw error;
+  }
+}
+
+/**
+ * One listener on `host` port 0, dialled on every target. The targets it does not cover are held
+ * by us while we dial (holdPair), so a refusal is the kernel's answer about this listener alone.
+ */
+async function dialListener(host: string, ipv6Only: boolean, targets: readonly string[]): Promise<ReachObservations['listeners'][number]> {
+  // The client's port -> the address the connection arrived at, as this listener's socket names it.
+  const accepted = new Map<number, string>();
+  const server = createServer((socket) => {
+    accepted.set(socket.remotePort!, socket.localAddress!);
+    socket.destroy();
+  });
+  await listenOn({ host, port: 0, ipv6Only }, server);
+  const holders: Socket[] = [];
+  try {
+    const { port } = server.address() as AddressInfo;
+    for (const target of targets) {
+      const holder = await holdPair(target, port);
+      if (holder) holders.push(holder);
+    }
+    const dials: DialOutcome[] = [];
+    for (const target of targets) dials.push(await dial(accepted, target, port));
+    return { host, ipv6Only, port, dials };
+  } finally {
+    for (const holder of holders) holder.destroy();
+    await closeServer(server)();
+  }
+}
+
 /** Who can connect: one listener per bind address, each dialled on every loopback address. */
 async function observeReach(): Promise<ReachObservations> {
   const ipv6 = assignedAddresses().has('::1');
@@ -329,21 +381,12 @@ async function observeReach(): Promise<ReachObservations> {
   }
   const listeners: ReachObservations['listeners'] = [];
   for (const { host, ipv6Only } of binds) {
-    // The client's port -> the address the connection arrived at, as this listener's socket names it.
-    const accepted = new Map<number, string>();
-    const server = createServer((socket) => {
-      accepted.set(socket.remotePort!, socket.localAddress!);
-      socket.destroy();
-    });
-    await listenOn({ host, port: 0, ipv6Only }, server);
-    try {
-      const { port } = server.address() as AddressInfo;
-      const dials: DialOutcome[] = [];
-      for (const target of targets) dials.push(await dial(accepted, target, port));
-      listeners.push({ host, ipv6Only, port, dials });
-    } finally {
-      await closeServer(server)();
+    // A program that held a pair before we could (the rare case): try another port.
+    let listener = await dialListener(host, ipv6Only, targets);
+    for (let tries = 1; tries < FREE_PORT_TRIES && listener.dials.some((dialled) => dialled.outcome === 'other'); tries++) {
+      listener = await dialListener(host, ipv6Only, targets);
     }
+    listeners.push(listener);
   }
   return { ipv6, listeners };
 }

@@ -15,12 +15,12 @@ import { test } from 'node:test';
 import { boundSocket, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
-import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
-import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { runInOwnNamespace } from './lib/namespace.ts';
+import { linuxOnly } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects, ROOT } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const DATAGRAMS = knob('DATAGRAMS', 5, 1, 64);
 const FLOOD = knob('FLOOD', 2000, 1, 100_000);
@@ -113,14 +113,10 @@ const RUN_MASKS = [
 test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('10-udp-fire-and-forget', RUN_MASKS));
 
 test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other experiment still runs', { skip: linuxOnly }, async (t) => {
-  const unshare = await toolOrSkip(t, 'unshare');
-  const ip = await toolOrSkip(t, 'ip');
-  if (!unshare || !ip) return;
-  // A network namespace of this test's own, whose lo gets 127.0.0.1 but no ::1.
-  const inNamespace = 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6 && "$0" link set lo up && exec "$@"';
+  // IPv6 off before lo comes up: lo gets 127.0.0.1 but no ::1.
   const script = ['scripts/10-udp-fire-and-forget.ts', '--datagrams', '2', '--flood', '10'];
-  const run = await runTool(unshare, ['--net', '--map-root-user', 'sh', '-c', inNamespace, ip, process.execPath, '--import', 'tsx', ...script], 20_000, ROOT);
-  if (/^unshare: /m.test(run.stderr)) return t.skip(`no network namespace here: ${run.stderr.trim()}`);
+  const run = await runInOwnNamespace(t, 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6', [process.execPath, '--import', 'tsx', ...script]);
+  if (!run) return;
   assert.equal(run.code, 0, `stderr: ${run.stderr}`);
   assert.match(run.stdout, /^sender: +udp6: no loopback address for this family here; skipped$/m);
   assert.match(run.stdout, new RegExp(`^sender: +udp4 to 127\\.0\\.0\\.1: ${expectedLargest.udp4} bytes accepted`, 'm'));
