@@ -14,7 +14,7 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
-import { onceWithin, until, within } from './lib/wait.ts';
+import { onceWithin, within } from './lib/wait.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLIENTS = 3;
@@ -84,7 +84,9 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
       const client = createConnection({ host: DEFAULT_HOST, port });
       clients.push(client);
       await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
-      const serverSide = await until(() => acceptedByPeerPort.get(client.localPort!), STEP_TIMEOUT_MS, `accept() of client ${i}`);
+      // Its accepted socket may have come before 'connect' fired here, or after; a stranger's may come in between.
+      while (!acceptedByPeerPort.has(client.localPort!)) await onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
+      const serverSide = acceptedByPeerPort.get(client.localPort!)!;
 
       const said = `hello from client ${i}`;
       client.setEncoding('utf8').write(said);
