@@ -178,6 +178,7 @@ test('an IPv6 listener on :: takes IPv4 connections as IPv4-mapped addresses (::
 test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, it holds the pairs its listener leaves open', { skip: linuxOnly }, async (t) => {
   if (!seen.reach.ipv6) return t.skip('this machine has no ::1');
   // In a namespace of our own whose ephemeral range is one port, the kernel has no choice to make.
+  const onlyPort = 40000;
   const probe = `
     import { createServer } from 'node:net';
     import { holdPair } from './scripts/02-bind.ts';
@@ -191,15 +192,15 @@ test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, 
     const holder = await holdPair('127.0.0.1', ipv6.port);
     const whileHolding = await listen('127.0.0.1');
     const listenerCovers = await holdPair('::1', ipv6.port);
-    console.log(JSON.stringify({ ipv6: ipv6.port, beforeHolding: beforeHolding.port, held: holder !== null, whileHolding: whileHolding.code, listenerCovers: listenerCovers === null }));
-    holder?.destroy();
-    ipv6.server.close();`;
-  const run = await runInOwnNamespace(t, 'echo "40000 40000" > /proc/sys/net/ipv4/ip_local_port_range', [process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe]);
+    console.log(JSON.stringify({ ipv6: ipv6.port, beforeHolding: beforeHolding.port, held: holder !== null, whileHolding: whileHolding.code ?? whileHolding.port, listenerCovers: listenerCovers === null }));
+    for (const socket of [holder, listenerCovers]) socket?.destroy();
+    for (const listener of [whileHolding, ipv6]) listener.server?.close();`;
+  const run = await runInOwnNamespace(t, `echo "${onlyPort} ${onlyPort}" > /proc/sys/net/ipv4/ip_local_port_range`, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe]);
   if (!run) return;
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), {
-    ipv6: 40000,
-    beforeHolding: 40000, // another program's listener on 127.0.0.1 may get the number our ::1 listener has
+    ipv6: onlyPort,
+    beforeHolding: onlyPort, // another program's listener on 127.0.0.1 may get the number our ::1 listener has
     held: true,
     whileHolding: 'EADDRINUSE', // not while our socket holds 127.0.0.1 on it: the range has no other port
     listenerCovers: true, // the pair our listener has cannot be held again
