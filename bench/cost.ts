@@ -16,6 +16,7 @@ import { BULK_CHUNK, measureSpeed, median, MESSAGE_BYTES, speedOptionsFrom, tcpR
 import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from '../scripts/lib/cli.ts';
 import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { until, within } from '../scripts/lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -80,7 +81,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 /** Starts 11's servers in their own process and reads their ports from its "listening on" lines. */
 async function startOurServers(running: ChildProcess[]): Promise<{ udpEcho: number; tcpEcho: number; tcpSink: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/11-tcp-vs-udp.ts', '--serve', '--host', HOST], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgsFor('scripts/11-tcp-vs-udp.ts', ['--serve', '--host', HOST]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   // Its stderr is shown only if it fails: one that works writes just "SIGTERM: closing" there, which would land above the table.
   let diagnostics = '';

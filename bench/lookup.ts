@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineScript, integerFlag, isMain, runScript, type Line } from '../scripts/lib/cli.ts';
-import { startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
+import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { lookupPort } from '../scripts/08-port-vs-pid.ts';
@@ -120,7 +120,7 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
     };
     const contenders: Contender[] = [
       { name: "08 lookupPort() in this process", ask: async () => JSON.stringify(lookupPort(port)) },
-      { name: `node --import tsx 08-port-vs-pid.ts --port ${port}`, ask: () => command(process.execPath, ['--import', 'tsx', SCRIPT_08, '--port', String(port)]) },
+      { name: `node scripts/08-port-vs-pid.ts --port ${port}`, ask: () => command(process.execPath, nodeArgsFor(SCRIPT_08, ['--port', String(port)])) },
       { name: `ss -Hltnp 'sport = :${port}'`, ask: () => command(ss, ['-Hltnp', `sport = :${port}`]) },
       { name: `lsof -nP -i :${port}`, ask: () => command(lsof, ['-nP', `-i:${port}`]) },
     ];

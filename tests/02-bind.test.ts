@@ -11,7 +11,7 @@
  *              LOW_PORT=80, then for a port at or above the start, e.g. LOW_PORT=20000.
  *
  * Run: npm run exercise -- 02
- *      LOW_PORT=20000 node --import tsx --test tests/02-bind.test.ts
+ *      LOW_PORT=20000 npm run exercise -- 02
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_CLIENTS, listenerRows, MAX_CLIENTS, observeAccept, renderAccept, type AcceptObservations } from '../scripts/03-accept.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
@@ -103,7 +104,7 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   t.after(() => rm(folder, { recursive: true, force: true }));
   const traced = await runTool(
     strace,
-    ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, '--import', 'tsx', 'scripts/03-accept.ts', '--json', '--clients', String(CLIENTS)],
+    ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, ...nodeArgsFor('scripts/03-accept.ts', ['--json', '--clients', String(CLIENTS)])],
     15_000,
     ROOT,
   );

@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { boundSocket, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { knob } from './lib/knobs.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
@@ -115,7 +116,7 @@ test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => ass
 test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other experiment still runs', { skip: linuxOnly }, async (t) => {
   // IPv6 off before lo comes up: lo gets 127.0.0.1 but no ::1.
   const script = ['scripts/10-udp-fire-and-forget.ts', '--datagrams', '2', '--flood', '10'];
-  const run = await runInOwnNamespace(t, 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6', [process.execPath, '--import', 'tsx', ...script]);
+  const run = await runInOwnNamespace(t, 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6', [process.execPath, ...nodeArgsFor(script[0], script.slice(1))]);
   if (!run) return;
   assert.equal(run.code, 0, `stderr: ${run.stderr}`);
   assert.match(run.stdout, /^sender: +udp6: no loopback address for this family here; skipped$/m);

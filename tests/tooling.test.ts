@@ -24,6 +24,14 @@ test('the tour runs a chosen script under a heading with its title', async () =>
   assert.match(run.stdout, /1 of 1 scripts ran to completion/);
 });
 
+test('the tour runs exactly the command it shows, arguments included', async () => {
+  const [handshake] = selectEntries(['09']);
+  assert.deepEqual(handshake.runArgs, ['--capture'], '09 is shown with --capture');
+  const run = await runScript('scripts/lib/tour.ts', ['09']);
+  assert.match(run.stdout, /^\$ npx tsx scripts\/09-tcp-handshake\.ts --capture$/m);
+  assert.doesNotMatch(run.stdout, /run with --capture/, '09 ran with the --capture it showed');
+});
+
 test('the tour names the scripts there are when asked for one that is not', async () => {
   await assert.rejects(tour(['99']), (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message));
 });

@@ -21,6 +21,8 @@ export interface Entry {
   title: string;
   notes: string;
   run: string;
+  /** The arguments @run gives after the script's path: what the tour passes when it runs the script. */
+  runArgs: string[];
   /** The @knobs lines, none for a concept without knobs. */
   knobs: string[];
   /** Every header tag with its values, in order: { title: ['...'], resource: ['...', '...'] }. */
@@ -52,6 +54,7 @@ export function listEntries(): Entry[] {
         title: first('title'),
         notes: first('notes'),
         run: first('run'),
+        runArgs: first('run').split(/\s+/).slice(3),
         knobs: tags.knobs ?? [],
         tags,
       };

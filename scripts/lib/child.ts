@@ -8,6 +8,15 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { untilTrue, within } from './wait.ts';
 
+/**
+ * The arguments that make this process's Node run the TypeScript module `file`: nothing extra
+ * where Node strips types itself (22.18 and later), the tsx loader where it cannot.
+ */
+export function nodeArgsFor(file: string, args: readonly string[] = []): string[] {
+  const loader = process.features.typescript ? [] : ['--import', 'tsx'];
+  return [...loader, file, ...args];
+}
+
 export interface NodeChild {
   readonly process: ChildProcess;
   readonly pid: number;

@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { nodeArgsFor } from './child.ts';
 import { isMain, runMain, UsageError } from './cli.ts';
 import { ROOT, selectEntries, type Entry } from './catalog.ts';
 
 /** The same runner flags as `npm test`, so an exercise is exactly the suite's run of that file. */
-const TEST_FLAGS = ['--import', 'tsx', '--enable-source-maps', '--test', '--test-reporter=spec'];
+const TEST_FLAGS = ['--test', '--test-reporter=spec'];
 
 /** What to do after the tests: the section to read, the demo to run, the knobs to turn. */
 export function nextSteps(entry: Entry): string {
@@ -23,7 +24,7 @@ export function nextSteps(entry: Entry): string {
 export async function exercise(names: readonly string[]): Promise<number> {
   if (names.length !== 1) throw new UsageError('name one concept, e.g. npm run exercise -- 04');
   const [entry] = selectEntries(names);
-  const child = spawn(process.execPath, [...TEST_FLAGS, entry.test], { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...TEST_FLAGS, ...nodeArgsFor(entry.test)], { cwd: ROOT, stdio: 'inherit' });
   const [code] = (await once(child, 'exit')) as [number | null];
   process.stdout.write(nextSteps(entry));
   // A runner killed by a signal has no exit code, and did not pass.

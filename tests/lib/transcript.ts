@@ -20,6 +20,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
 import { until, within } from '../../scripts/lib/wait.ts';
 
@@ -57,15 +58,15 @@ export interface RunResult {
 }
 
 /**
- * Runs a script as a learner would (`npx tsx scripts/NAME.ts ARGS`), with this Node and the tsx
- * loader, bounded by `timeoutMs`. Never throws for a non-zero exit: the exit code is the result.
+ * Runs a script as a learner would (`npx tsx scripts/NAME.ts ARGS`), as its own process of this
+ * Node, bounded by `timeoutMs`. Never throws for a non-zero exit: the exit code is the result.
  */
 export function runScript(script: string, args: readonly string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   const file = script.includes('/') ? script : `scripts/${script}.ts`;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', file, ...args],
+      nodeArgsFor(file, args),
       { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
