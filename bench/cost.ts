@@ -12,8 +12,25 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
-import { BULK_CHUNK, measureSpeed, median, MESSAGE_BYTES, speedOptionsFrom, tcpRoundTrips, udpRoundTrips, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
-import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from '../scripts/lib/cli.ts';
+import {
+  BULK_CHUNK,
+  measureSpeed,
+  median,
+  MESSAGE_BYTES,
+  speedOptionsFrom,
+  tcpRoundTrips,
+  udpRoundTrips,
+  type SpeedOptions,
+} from '../scripts/11-tcp-vs-udp.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  runScript,
+  UsageError,
+  type FlagValues,
+  type Line,
+} from '../scripts/lib/cli.ts';
 import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
@@ -80,23 +97,38 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts 11's servers in their own process and reads their ports from its "listening on" lines. */
-async function startOurServers(running: ChildProcess[]): Promise<{ udpEcho: number; tcpEcho: number; tcpSink: number }> {
-  const child = spawn(process.execPath, nodeArgsFor('scripts/11-tcp-vs-udp.ts', ['--serve', '--host', HOST]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startOurServers(
+  running: ChildProcess[],
+): Promise<{ udpEcho: number; tcpEcho: number; tcpSink: number }> {
+  const child = spawn(process.execPath, nodeArgsFor('scripts/11-tcp-vs-udp.ts', ['--serve', '--host', HOST]), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   // Its stderr is shown only if it fails: one that works writes just "SIGTERM: closing" there, which would land above the table.
   let diagnostics = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (diagnostics += text));
   // 'close', not 'exit': it comes after the last of stderr.
-  child.once('close', (code, signal) => code !== 0 && process.stderr.write(`11 --serve exited (${code ?? signal}): ${diagnostics}`));
+  child.once(
+    'close',
+    (code, signal) => code !== 0 && process.stderr.write(`11 --serve exited (${code ?? signal}): ${diagnostics}`),
+  );
   let output = '';
   const ports = new Promise<Record<string, number>>((resolve) =>
     child.stdout!.setEncoding('utf8').on('data', (text: string) => {
       output += text;
-      const found = Object.fromEntries([...output.matchAll(/^listening on \S+:(\d+) \((udp echo|tcp echo|tcp sink)/gm)].map((match) => [match[2], Number(match[1])]));
+      const found = Object.fromEntries(
+        [...output.matchAll(/^listening on \S+:(\d+) \((udp echo|tcp echo|tcp sink)/gm)].map((match) => [
+          match[2],
+          Number(match[1]),
+        ]),
+      );
       if (Object.keys(found).length === 3) resolve(found);
     }),
   );
-  const died = once(child, 'exit').then(([code]) => Promise.reject(new Error(`11 --serve exited (${code}) before listening`)));
+  const died = once(child, 'exit').then(([code]) =>
+    Promise.reject(new Error(`11 --serve exited (${code}) before listening`)),
+  );
   died.catch(() => {});
   const found = await within(Promise.race([ports, died]), START_TIMEOUT_MS, "11's servers to listen");
   return { udpEcho: found['udp echo'], tcpEcho: found['tcp echo'], tcpSink: found['tcp sink'] };
@@ -106,7 +138,12 @@ async function startOurServers(running: ChildProcess[]): Promise<{ udpEcho: numb
  * Starts a C tool's server on a port nobody holds. The port is free when chosen but another process
  * may take it first; the server then exits at once, and we try again on another port.
  */
-async function startToolServer(tool: string, argsFor: (port: number) => string[], protocol: 'udp' | 'tcp', running: ChildProcess[]): Promise<{ port: number; pid: number }> {
+async function startToolServer(
+  tool: string,
+  argsFor: (port: number) => string[],
+  protocol: 'udp' | 'tcp',
+  running: ChildProcess[],
+): Promise<{ port: number; pid: number }> {
   const tables: Table[] = protocol === 'udp' ? ['udp', 'udp6'] : ['tcp', 'tcp6'];
   const failures: string[] = [];
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
@@ -119,7 +156,9 @@ async function startToolServer(tool: string, argsFor: (port: number) => string[]
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) return false;
         const rows = await readTable(protocol);
-        return rows.some((row) => row.localPort === port && (protocol === 'udp' || row.state === 'LISTEN')) ? true : undefined;
+        return rows.some((row) => row.localPort === port && (protocol === 'udp' || row.state === 'LISTEN'))
+          ? true
+          : undefined;
       },
       START_TIMEOUT_MS,
       `${tool} to bind port ${port}`,
@@ -160,18 +199,46 @@ async function ourCpu(roundTrips: (count: number) => Promise<number>, serverPid:
  * time, one in flight) from its "[Valid Duration]" line, which leaves out its warm-up and cool-down.
  * Its own summary prints a latency that is half the round trip; the ratio does not use it.
  */
-async function sockperfRoundTrips(sockperf: string, protocol: 'udp' | 'tcp', seconds: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
+async function sockperfRoundTrips(
+  sockperf: string,
+  protocol: 'udp' | 'tcp',
+  seconds: number,
+  running: ChildProcess[],
+  ports: number[],
+): Promise<Row['tool']> {
   const tcp = protocol === 'tcp' ? ['--tcp'] : [];
-  const server = await startToolServer(sockperf, (candidate) => ['server', '-i', HOST, '-p', String(candidate), ...tcp], protocol, running);
+  const server = await startToolServer(
+    sockperf,
+    (candidate) => ['server', '-i', HOST, '-p', String(candidate), ...tcp],
+    protocol,
+    running,
+  );
   ports.push(server.port);
-  const args = ['ping-pong', '-i', HOST, '-p', String(server.port), '-t', String(seconds), '-m', String(MESSAGE_BYTES), ...tcp];
+  const args = [
+    'ping-pong',
+    '-i',
+    HOST,
+    '-p',
+    String(server.port),
+    '-t',
+    String(seconds),
+    '-m',
+    String(MESSAGE_BYTES),
+    ...tcp,
+  ];
   const [serverBefore, clientBefore] = [await cpuMicrosOf(server.pid), await reapedChildrenCpuMicros()];
   const result = await runTool(sockperf, args, (seconds + 10) * 1000);
-  const [serverCpu, clientCpu] = [(await cpuMicrosOf(server.pid)) - serverBefore, (await reapedChildrenCpuMicros()) - clientBefore];
+  const [serverCpu, clientCpu] = [
+    (await cpuMicrosOf(server.pid)) - serverBefore,
+    (await reapedChildrenCpuMicros()) - clientBefore,
+  ];
   const output = result.stdout + result.stderr;
   const valid = /\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; ReceivedMessages=(\d+)/.exec(output);
   const total = /\[Total Run\] .*ReceivedMessages=(\d+)/.exec(output);
-  if (result.code !== 0 || !valid || !total) throw new Error(`sockperf ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop()}`);
+  if (result.code !== 0 || !valid || !total)
+    throw new Error(
+      `sockperf ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop()}`,
+    );
   const perSecond = Number(valid[2]) / Number(valid[1]);
   // The CPU covers the whole run (warm-up included, and the client's start and summary), so it is divided by all its round trips.
   const cpu = { client: clientCpu / Number(total[1]), server: serverCpu / Number(total[1]) };
@@ -197,21 +264,41 @@ export async function iperf3MinimumMib(): Promise<number> {
  * figure is its receiver's: the bytes it counted over the time it counted them, while the pipe was
  * full. `counted` keeps, per run, the share of the bytes sent that the receiver counted.
  */
-async function iperf3Throughput(iperf3: string, bytes: number, runs: number, running: ChildProcess[], ports: number[]): Promise<Row['tool']> {
-  const { port } = await startToolServer(iperf3, (candidate) => ['-s', '-B', HOST, '-p', String(candidate)], 'tcp', running);
+async function iperf3Throughput(
+  iperf3: string,
+  bytes: number,
+  runs: number,
+  running: ChildProcess[],
+  ports: number[],
+): Promise<Row['tool']> {
+  const { port } = await startToolServer(
+    iperf3,
+    (candidate) => ['-s', '-B', HOST, '-p', String(candidate)],
+    'tcp',
+    running,
+  );
   ports.push(port);
   const args = ['-c', HOST, '-p', String(port), '-n', String(bytes), '-l', String(BULK_CHUNK), '-J'];
   const throughputs: number[] = [];
   const counted: number[] = [];
   for (let run = 0; run < runs; run++) {
     const result = await runTool(iperf3, args, START_TIMEOUT_MS + Math.ceil(bytes / 1e5));
-    if (result.code !== 0) throw new Error(`iperf3 ${args.join(' ')} failed (exit ${result.code}): ${result.stdout.slice(0, 200)}`);
+    if (result.code !== 0)
+      throw new Error(`iperf3 ${args.join(' ')} failed (exit ${result.code}): ${result.stdout.slice(0, 200)}`);
     type Sum = { bytes: number; bits_per_second: number };
-    const { sum_sent: sent, sum_received: received } = (JSON.parse(result.stdout) as { end: { sum_sent: Sum; sum_received: Sum } }).end;
+    const { sum_sent: sent, sum_received: received } = (
+      JSON.parse(result.stdout) as { end: { sum_sent: Sum; sum_received: Sum } }
+    ).end;
     throughputs.push(received.bits_per_second / 8 / 1e6);
     counted.push(received.bytes / sent.bytes);
   }
-  return { name: 'iperf3', runs: throughputs, median: median(throughputs), counted, command: `iperf3 ${args.join(' ')}` };
+  return {
+    name: 'iperf3',
+    runs: throughputs,
+    median: median(throughputs),
+    counted,
+    command: `iperf3 ${args.join(' ')}`,
+  };
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
@@ -219,7 +306,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const iperf3 = await findTool('iperf3');
   const iperf3Minimum = iperf3 ? await iperf3MinimumMib() : 0;
   if (options.bulkMib < iperf3Minimum) {
-    throw new UsageError(`--bulk-mib must be at least ${iperf3Minimum} for iperf3 to count the transfer (twice the tcp_wmem + tcp_rmem maxima), got ${options.bulkMib}`);
+    throw new UsageError(
+      `--bulk-mib must be at least ${iperf3Minimum} for iperf3 to count the transfer (twice the tcp_wmem + tcp_rmem maxima), got ${options.bulkMib}`,
+    );
   }
   const running: ChildProcess[] = [];
   const ports: number[] = [];
@@ -234,10 +323,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await stopProcess(running[0]);
 
     const rows: Row[] = [
-      { measurement: 'UDP round trips', unit: '/s', ours: { ...ours.udp, cpu: udpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'udp', options.seconds, running, ports) : null },
-      { measurement: 'TCP round trips, kept connection', unit: '/s', ours: { ...ours.tcpKept, cpu: tcpCpu }, tool: sockperf ? await sockperfRoundTrips(sockperf, 'tcp', options.seconds, running, ports) : null },
+      {
+        measurement: 'UDP round trips',
+        unit: '/s',
+        ours: { ...ours.udp, cpu: udpCpu },
+        tool: sockperf ? await sockperfRoundTrips(sockperf, 'udp', options.seconds, running, ports) : null,
+      },
+      {
+        measurement: 'TCP round trips, kept connection',
+        unit: '/s',
+        ours: { ...ours.tcpKept, cpu: tcpCpu },
+        tool: sockperf ? await sockperfRoundTrips(sockperf, 'tcp', options.seconds, running, ports) : null,
+      },
       { measurement: 'TCP round trips, new connection each', unit: '/s', ours: ours.tcpConnectEach, tool: null },
-      { measurement: 'TCP bulk throughput', unit: 'MB/s', ours: ours.bulkMBps, tool: iperf3 ? await iperf3Throughput(iperf3, options.bulkMib * 1024 * 1024, options.runs, running, ports) : null },
+      {
+        measurement: 'TCP bulk throughput',
+        unit: 'MB/s',
+        ours: ours.bulkMBps,
+        tool: iperf3
+          ? await iperf3Throughput(iperf3, options.bulkMib * 1024 * 1024, options.runs, running, ports)
+          : null,
+      },
     ];
     return { options, rows, ports };
   } finally {
@@ -247,40 +353,69 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 const figure = (value: number) => Math.round(value).toLocaleString('en-US');
 /** A median with the spread of the runs behind it, e.g. "21,530 (19,870–22,410)". */
-const withSpread = ({ runs, median }: Runs) => (runs.length > 1 ? `${figure(median)} (${figure(Math.min(...runs))}–${figure(Math.max(...runs))})` : figure(median));
+const withSpread = ({ runs, median }: Runs) =>
+  runs.length > 1 ? `${figure(median)} (${figure(Math.min(...runs))}–${figure(Math.max(...runs))})` : figure(median);
 const micros = (value: number) => value.toFixed(1);
 const WIDTH = { measurement: 38, figures: 26 };
 
 export function renderBench(result: BenchResult): Line[] {
   const { options } = result;
   const lines: Line[] = [
-    ['bench', `ours: Node ${process.version}, servers in another process; ${options.runs} runs each of ${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes and of ${options.bulkMib} MiB bulk`],
-    ['bench', `round trips/s on both sides = completed round trips / elapsed time, one ${MESSAGE_BYTES}-byte request in flight; iperf3 moves ${options.bulkMib} MiB per run in ${BULK_CHUNK / 1024} KiB writes, ${options.runs} runs, as ours`],
-    ['bench', `${'measurement'.padEnd(WIDTH.measurement)} ${'ours: median (min–max)'.padStart(WIDTH.figures)} ${'C tool'.padStart(WIDTH.figures)}  ours/tool`],
+    [
+      'bench',
+      `ours: Node ${process.version}, servers in another process; ${options.runs} runs each of ${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes and of ${options.bulkMib} MiB bulk`,
+    ],
+    [
+      'bench',
+      `round trips/s on both sides = completed round trips / elapsed time, one ${MESSAGE_BYTES}-byte request in flight; iperf3 moves ${options.bulkMib} MiB per run in ${BULK_CHUNK / 1024} KiB writes, ${options.runs} runs, as ours`,
+    ],
+    [
+      'bench',
+      `${'measurement'.padEnd(WIDTH.measurement)} ${'ours: median (min–max)'.padStart(WIDTH.figures)} ${'C tool'.padStart(WIDTH.figures)}  ours/tool`,
+    ],
   ];
   for (const row of result.rows) {
     const tool = row.tool
       ? `${withSpread(row.tool).padStart(WIDTH.figures)}  ${(row.ours.median / row.tool.median).toFixed(2)} (${row.tool.name})`
       : `${'-'.padStart(WIDTH.figures)}  no C tool ${row.measurement.includes('new connection') ? 'measures this' : 'installed'}`;
-    lines.push(['bench', `${`${row.measurement} ${row.unit}`.padEnd(WIDTH.measurement)} ${withSpread(row.ours).padStart(WIDTH.figures)} ${tool}`]);
+    lines.push([
+      'bench',
+      `${`${row.measurement} ${row.unit}`.padEnd(WIDTH.measurement)} ${withSpread(row.ours).padStart(WIDTH.figures)} ${tool}`,
+    ]);
   }
   const withCpu = result.rows.filter((row) => row.ours.cpu);
-  if (withCpu.length > 0) lines.push(['bench', "CPU per round trip in µs, client + server = both ends, of the round trip's time (1 s / rate):"]);
-  const cpuOf = (name: string, { cpu, median }: Runs) => `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ${micros(1e6 / median)}`;
-  for (const row of withCpu) lines.push(['bench', `${row.measurement.padEnd(WIDTH.measurement)} ${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`]);
+  if (withCpu.length > 0)
+    lines.push([
+      'bench',
+      "CPU per round trip in µs, client + server = both ends, of the round trip's time (1 s / rate):",
+    ]);
+  const cpuOf = (name: string, { cpu, median }: Runs) =>
+    `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ${micros(1e6 / median)}`;
+  for (const row of withCpu)
+    lines.push([
+      'bench',
+      `${row.measurement.padEnd(WIDTH.measurement)} ${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`,
+    ]);
   for (const row of result.rows) if (row.tool) lines.push(['command', row.tool.command]);
   const counted = result.rows.find((row) => row.tool?.counted)?.tool?.counted;
   if (counted) {
     const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
     const [least, most] = [percent(Math.min(...counted)), percent(Math.max(...counted))];
     const spread = least === most ? least : `${least}–${most}`;
-    lines.push(['iperf3', `its receiver counted ${spread} of the bytes sent (it ignores what is in flight when told to stop); its rate covers those bytes`]);
+    lines.push([
+      'iperf3',
+      `its receiver counted ${spread} of the bytes sent (it ignores what is in flight when told to stop); its rate covers those bytes`,
+    ]);
   }
   return lines;
 }
 
 function optionsFrom(values: FlagValues): BenchOptions {
-  return { ...speedOptionsFrom(values), warmUpRounds: integerFlag(values, 'warm-up-rounds', 0, 100), seconds: integerFlag(values, 'seconds', 1, 10) };
+  return {
+    ...speedOptionsFrom(values),
+    warmUpRounds: integerFlag(values, 'warm-up-rounds', 0, 100),
+    seconds: integerFlag(values, 'seconds', 1, 10),
+  };
 }
 
 export const cli = defineScript({

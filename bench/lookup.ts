@@ -119,8 +119,11 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
       return result.stdout;
     };
     const contenders: Contender[] = [
-      { name: "08 lookupPort() in this process", ask: async () => JSON.stringify(lookupPort(port)) },
-      { name: `node scripts/08-port-vs-pid.ts --port ${port}`, ask: () => command(process.execPath, nodeArgsFor(SCRIPT_08, ['--port', String(port)])) },
+      { name: '08 lookupPort() in this process', ask: async () => JSON.stringify(lookupPort(port)) },
+      {
+        name: `node scripts/08-port-vs-pid.ts --port ${port}`,
+        ask: () => command(process.execPath, nodeArgsFor(SCRIPT_08, ['--port', String(port)])),
+      },
       { name: `ss -Hltnp 'sport = :${port}'`, ask: () => command(ss, ['-Hltnp', `sport = :${port}`]) },
       { name: `lsof -nP -i :${port}`, ask: () => command(lsof, ['-nP', `-i:${port}`]) },
     ];
@@ -136,7 +139,12 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
         if (!ourPid.test(answer)) throw new Error(`${contender.name} did not name pid ${process.pid}:\n${answer}`);
       }
     }
-    const lookups = contenders.map(({ name }, i) => ({ name, median: median(times[i]), min: Math.min(...times[i]), max: Math.max(...times[i]) }));
+    const lookups = contenders.map(({ name }, i) => ({
+      name,
+      median: median(times[i]),
+      min: Math.min(...times[i]),
+      max: Math.max(...times[i]),
+    }));
     return { sockets: started.sockets, holders: holders.length, port, pid: process.pid, repeats, lookups };
   } finally {
     server.close();
@@ -149,10 +157,15 @@ export function renderLookupBench(result: LookupBench): Line[] {
   const width = Math.max(...result.lookups.map(({ name }) => name.length));
   const [inProcess, , bySs, byLsof] = result.lookups.map((lookup) => lookup.median);
   return [
-    ['bench', `${result.sockets} extra sockets open in ${result.holders} holder process(es); port ${result.port} held by pid ${result.pid}`],
+    [
+      'bench',
+      `${result.sockets} extra sockets open in ${result.holders} holder process(es); port ${result.port} held by pid ${result.pid}`,
+    ],
     ['bench', `${result.repeats} round(s), each contender once per round, in turn`],
     ['lookup', `${''.padEnd(width)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}`],
-    ...result.lookups.map(({ name, median, min, max }): Line => ['lookup', `${name.padEnd(width)}  ${ms(median)}  ${ms(min)}  ${ms(max)}`]),
+    ...result.lookups.map(
+      ({ name, median, min, max }): Line => ['lookup', `${name.padEnd(width)}  ${ms(median)}  ${ms(min)}  ${ms(max)}`],
+    ),
     ['verdict', `08's lookup takes ${(inProcess / byLsof).toFixed(2)}x the time of lsof (target: under 1x)`],
     ['verdict', `08's lookup takes ${(inProcess / bySs).toFixed(2)}x the time of ss (target: at most 3x)`],
   ];

@@ -68,13 +68,22 @@ export async function observeSocket(): Promise<SocketObservations> {
 
     client = createConnection({ host: HOST, port: listening.port });
     await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the server');
-    const { accepted } = await server.next<{ accepted: Record<string, string | number> }>(STEP_TIMEOUT_MS, 'the server to accept');
+    const { accepted } = await server.next<{ accepted: Record<string, string | number> }>(
+      STEP_TIMEOUT_MS,
+      'the server to accept',
+    );
 
     // Read the kernel's table while the connection is still open on both ends.
     const kernelRows = hasProcNet
       ? (await readTable('tcp'))
           // Only this connection's sockets, by their full addresses: other sockets may use the same port numbers.
-          .filter((row) => isOurs(row, { address: HOST, port: listening.port }, { address: client!.localAddress!, port: client!.localPort! }))
+          .filter((row) =>
+            isOurs(
+              row,
+              { address: HOST, port: listening.port },
+              { address: client!.localAddress!, port: client!.localPort! },
+            ),
+          )
           // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the client's.
           .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
           .map((row) => ({
@@ -129,8 +138,16 @@ export function renderSocket(seen: SocketObservations): Line[] {
   ];
   if (seen.kernelRows) {
     for (const row of seen.kernelRows) {
-      const whose = row.state === 'LISTEN' ? 'the listener' : row.local.port === server.listening.port ? "the server's end" : "the client's end";
-      lines.push(['kernel', `${row.state.padEnd(11)} ${at(row.local)} -> ${at(row.remote)}, inode ${row.inode} (${whose})`]);
+      const whose =
+        row.state === 'LISTEN'
+          ? 'the listener'
+          : row.local.port === server.listening.port
+            ? "the server's end"
+            : "the client's end";
+      lines.push([
+        'kernel',
+        `${row.state.padEnd(11)} ${at(row.local)} -> ${at(row.remote)}, inode ${row.inode} (${whose})`,
+      ]);
     }
   } /* c8 ignore start: the line for systems without /proc/net, which CI (Linux) never takes */ else {
     lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);

@@ -18,9 +18,26 @@
  */
 import { createSocket, type Socket as UdpSocket, type SocketType } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import { createConnection, createServer, isIP, type AddressInfo, type ListenOptions, type Server, type Socket } from 'node:net';
+import {
+  createConnection,
+  createServer,
+  isIP,
+  type AddressInfo,
+  type ListenOptions,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { defineScript, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import {
+  defineScript,
+  isMain,
+  portFlag,
+  runScript,
+  untilSignal,
+  UsageError,
+  type FlagValues,
+  type Line,
+} from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
 import { until, within } from './lib/wait.ts';
@@ -70,8 +87,14 @@ function bindUdp(type: SocketType, port: number, address: string): Promise<UdpSo
   return within(bound, STEP_TIMEOUT_MS, `bind on ${address} port ${port}`);
 }
 
-const closeServer = (server: Server): Closer => () => new Promise((resolve) => server.close(() => resolve()));
-const closeUdp = (socket: UdpSocket): Closer => () => new Promise((resolve) => socket.close(() => resolve()));
+const closeServer =
+  (server: Server): Closer =>
+  () =>
+    new Promise((resolve) => server.close(() => resolve()));
+const closeUdp =
+  (socket: UdpSocket): Closer =>
+  () =>
+    new Promise((resolve) => socket.close(() => resolve()));
 
 /** Runs one bind; a bound socket stays open (its closer goes on `open`), a refusal becomes data. */
 async function attempt(open: Closer[], bind: () => Promise<Server | UdpSocket>): Promise<BindResult> {
@@ -108,7 +131,9 @@ async function observeEphemeral(): Promise<EphemeralObservations> {
     const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
     const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
     const ours = async (table: Table, result: BindResult) =>
-      (await readTable(table)).filter((row) => result.ok && row.localAddress === result.address && row.localPort === result.port);
+      (await readTable(table)).filter(
+        (row) => result.ok && row.localAddress === result.address && row.localPort === result.port,
+      );
     const rows = [...(await ours('tcp', tcp)), ...(await ours('udp', udp))].map((row) => ({
       table: row.table,
       local: { address: row.localAddress, port: row.localPort },
@@ -262,7 +287,10 @@ export async function observePrivileged(): Promise<PrivilegedObservations> {
   try {
     await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
     child.send({ port: self.port, host: HOST });
-    const answer = await child.next<{ uid: number; status: string; result: BindResult }>(STEP_TIMEOUT_MS, "the unprivileged child's bind");
+    const answer = await child.next<{ uid: number; status: string; result: BindResult }>(
+      STEP_TIMEOUT_MS,
+      "the unprivileged child's bind",
+    );
     return {
       unprivilegedPortStart,
       self,
@@ -304,7 +332,11 @@ async function dial(accepted: Map<number, string>, target: string, port: number)
       return { target, outcome: 'refused', code };
     }
     try {
-      const arrivedAt = await until(() => accepted.get(client.localPort!), STEP_TIMEOUT_MS, `the listener to accept the dial to ${target}`);
+      const arrivedAt = await until(
+        () => accepted.get(client.localPort!),
+        STEP_TIMEOUT_MS,
+        `the listener to accept the dial to ${target}`,
+      );
       return { target, outcome: 'accepted', arrivedAt };
     } catch {
       return { target, outcome: 'other' }; // connected, yet not to our listener
@@ -342,7 +374,11 @@ export async function holdPair(target: string, port: number): Promise<Socket | n
  * One listener on `host` port 0, dialled on every target. The targets it does not cover are held
  * by us while we dial (holdPair), so a refusal is the kernel's answer about this listener alone.
  */
-async function dialListener(host: string, ipv6Only: boolean, targets: readonly string[]): Promise<ReachObservations['listeners'][number]> {
+async function dialListener(
+  host: string,
+  ipv6Only: boolean,
+  targets: readonly string[],
+): Promise<ReachObservations['listeners'][number]> {
   // The client's port -> the address the connection arrived at, as this listener's socket names it.
   const accepted = new Map<number, string>();
   const server = createServer((socket) => {
@@ -383,7 +419,11 @@ async function observeReach(): Promise<ReachObservations> {
   for (const { host, ipv6Only } of binds) {
     // A program that held a pair before we could (the rare case): try another port.
     let listener = await dialListener(host, ipv6Only, targets);
-    for (let tries = 1; tries < FREE_PORT_TRIES && listener.dials.some((dialled) => dialled.outcome === 'other'); tries++) {
+    for (
+      let tries = 1;
+      tries < FREE_PORT_TRIES && listener.dials.some((dialled) => dialled.outcome === 'other');
+      tries++
+    ) {
       listener = await dialListener(host, ipv6Only, targets);
     }
     listeners.push(listener);
@@ -413,7 +453,8 @@ export async function observeBind(): Promise<BindObservations> {
 }
 
 /** An address and port as they are written: 127.0.0.1:8080, with brackets for IPv6: [::1]:8080. */
-export const formatEndpoint = ({ address, port }: Endpoint) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+export const formatEndpoint = ({ address, port }: Endpoint) =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 const answer = (result: BindResult) => (result.ok ? `bound ${formatEndpoint(result)}` : result.code);
 
 /** "listen(port 0, 127.0.0.1) -> bound 127.0.0.1:PORT, inside the range": what port 0 gave, against the ephemeral range. */
@@ -426,14 +467,20 @@ export function renderBind(seen: BindObservations): Line[] {
   const { ephemeral, conflicts, absentAddress, privileged, reach } = seen;
   const [low, high] = ephemeral.range;
   const lines: Line[] = [
-    ['node', "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() is bind() alone"],
+    [
+      'node',
+      "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() is bind() alone",
+    ],
     ['kernel', `ephemeral range ${low}–${high} (net.ipv4.ip_local_port_range)`],
     ['tcp', ephemeralText('listen', ephemeral.tcp, ephemeral.range)],
     ['udp', ephemeralText('bind', ephemeral.udp, ephemeral.range)],
   ];
   for (const row of ephemeral.rows) {
     const meaning = row.state === 'LISTEN' ? 'bound and listening' : 'bound, no peer: a UDP socket never listens';
-    lines.push(['kernel', `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${formatEndpoint(row.local)} -> ${formatEndpoint(row.remote)} (${meaning})`]);
+    lines.push([
+      'kernel',
+      `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${formatEndpoint(row.local)} -> ${formatEndpoint(row.remote)} (${meaning})`,
+    ]);
   }
 
   const port = conflicts.port;
@@ -441,7 +488,10 @@ export function renderBind(seen: BindObservations): Line[] {
     ['blocker', `a live TCP listener holds ${HOST}:${port}`],
     ['tcp', `listen(port ${port}, ${HOST}) -> ${answer(conflicts.tcpSameAddress)} (the same address and port)`],
     ['tcp', `listen(port ${port}, 0.0.0.0) -> ${answer(conflicts.tcpWildcard)} (the wildcard covers ${HOST} too)`],
-    ['tcp', `listen(port ${port}, 127.0.0.2) -> ${answer(conflicts.tcpOtherAddress)} (another address: the pair differs)`],
+    [
+      'tcp',
+      `listen(port ${port}, 127.0.0.2) -> ${answer(conflicts.tcpOtherAddress)} (another address: the pair differs)`,
+    ],
     ['udp', `bind(port ${port}, ${HOST}) -> ${answer(conflicts.udpSamePort)} (UDP ports are not TCP ports)`],
     ['udp', `bind(port ${port}, ${HOST}) again -> ${answer(conflicts.udpSamePortAgain)} (now a UDP socket holds it)`],
   );
@@ -453,18 +503,30 @@ export function renderBind(seen: BindObservations): Line[] {
     ['udp', `bind(port 0, ${absent}) -> ${answer(absentAddress.udp)}`],
   );
   if (!absentAddress.tcp.ok && absentAddress.tcp.syscall === 'listen') {
-    lines.push(['node', `reports the TCP error as "listen ${absentAddress.tcp.code}"; the kernel's refusal came from bind()`]);
+    lines.push([
+      'node',
+      `reports the TCP error as "listen ${absentAddress.tcp.code}"; the kernel's refusal came from bind()`,
+    ]);
   }
 
   lines.push(...renderPrivileged(privileged));
 
   for (const listener of reach.listeners) {
-    const family = listener.host.includes(':') ? (listener.ipv6Only ? ', IPv6 only' : listener.host === '::' ? ', IPv4 too' : '') : '';
+    const family = listener.host.includes(':')
+      ? listener.ipv6Only
+        ? ', IPv6 only'
+        : listener.host === '::'
+          ? ', IPv4 too'
+          : ''
+      : '';
     const dials = listener.dials.map(({ target, outcome, arrivedAt }) => {
       const mapped = arrivedAt?.startsWith('::ffff:') ? ` at ${arrivedAt}` : '';
       return `${target} ${outcome}${mapped}`;
     });
-    lines.push(['reach', `bound to ${formatEndpoint({ address: listener.host, port: listener.port })}${family}: ${dials.join(', ')}`]);
+    lines.push([
+      'reach',
+      `bound to ${formatEndpoint({ address: listener.host, port: listener.port })}${family}: ${dials.join(', ')}`,
+    ]);
   }
   /* c8 ignore next -- for a machine without IPv6; CI has ::1 */
   if (!reach.ipv6) lines.push(['reach', 'this machine has no ::1 (IPv6 is off); the IPv6 listeners are skipped']);
@@ -472,15 +534,27 @@ export function renderBind(seen: BindObservations): Line[] {
 }
 
 export function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: PrivilegedObservations): Line[] {
-  if (!self) return [['kernel', `net.ipv4.ip_unprivileged_port_start = ${unprivilegedPortStart}: no port is privileged here`]];
-  const lines: Line[] = [['kernel', `ports below ${unprivilegedPortStart} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start)`]];
+  if (!self)
+    return [['kernel', `net.ipv4.ip_unprivileged_port_start = ${unprivilegedPortStart}: no port is privileged here`]];
+  const lines: Line[] = [
+    ['kernel', `ports below ${unprivilegedPortStart} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start)`],
+  ];
   const who = (uid: number, holds: boolean) => `uid ${uid}, ${holds ? 'holds' : 'lacks'} CAP_NET_BIND_SERVICE`;
-  lines.push(['process', `${who(self.uid, self.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(self.result)}`]);
+  lines.push([
+    'process',
+    `${who(self.uid, self.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(self.result)}`,
+  ]);
   if (unprivileged) {
-    lines.push(['nobody', `${who(unprivileged.uid, unprivileged.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(unprivileged.result)}`]);
+    lines.push([
+      'nobody',
+      `${who(unprivileged.uid, unprivileged.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(unprivileged.result)}`,
+    ]);
     lines.push(['process', 'root may bind it because root holds the capability; setuid() to nobody dropped it']);
   } else {
-    lines.push(['process', `not root, so this run cannot show the other side: run it as root to see a privileged bind`]);
+    lines.push([
+      'process',
+      `not root, so this run cannot show the other side: run it as root to see a privileged bind`,
+    ]);
   }
   return lines;
 }
@@ -533,7 +607,8 @@ As root it also runs a child as uid ${UNPRIVILEGED_UID} (nobody) to show the unp
 --help      show this text`,
   flags: { host: { type: 'string' }, port: { type: 'string' } },
   demo: async (values) => {
-    if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
+    if (values.host !== undefined || values.port !== undefined)
+      throw new UsageError('--host and --port go with --serve');
     return observeBind();
   },
   render: renderBind,

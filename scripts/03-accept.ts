@@ -12,7 +12,17 @@
  * `--serve` keeps the same server up as an echo server for real clients (nc, socat, ...).
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  portFlag,
+  runScript,
+  untilSignal,
+  UsageError,
+  type FlagValues,
+  type Line,
+} from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin, within } from './lib/wait.ts';
 
@@ -85,7 +95,8 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
       clients.push(client);
       await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
       // Its accepted socket may have come before 'connect' fired here, or after; a stranger's may come in between.
-      while (!acceptedByPeerPort.has(client.localPort!)) await onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
+      while (!acceptedByPeerPort.has(client.localPort!))
+        await onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
       const serverSide = acceptedByPeerPort.get(client.localPort!)!;
 
       const said = `hello from client ${i}`;
@@ -107,7 +118,12 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
     return {
       listener: { fd: descriptorOf(server), local: { address, port } },
       clients: seen,
-      kernel: hasProcNet ? await listenerRows({ address, port }, seen.map((entry) => entry.client)) : null,
+      kernel: hasProcNet
+        ? await listenerRows(
+            { address, port },
+            seen.map((entry) => entry.client),
+          )
+        : null,
     };
   } finally {
     for (const client of clients) client.destroy();
@@ -118,10 +134,16 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
 }
 
 /** The listener's port in /proc/net/tcp: its LISTEN row, and the ESTABLISHED rows facing `clients` and facing anyone else. */
-export async function listenerRows(listener: Endpoint, clients: readonly Endpoint[]): Promise<NonNullable<AcceptObservations['kernel']>> {
-  const rows = (await readTable('tcp')).filter((row) => row.localAddress === listener.address && row.localPort === listener.port);
+export async function listenerRows(
+  listener: Endpoint,
+  clients: readonly Endpoint[],
+): Promise<NonNullable<AcceptObservations['kernel']>> {
+  const rows = (await readTable('tcp')).filter(
+    (row) => row.localAddress === listener.address && row.localPort === listener.port,
+  );
   const established = rows.filter((row) => row.state === 'ESTABLISHED');
-  const isOurClient = (row: SocketRow) => clients.some((client) => row.remoteAddress === client.address && row.remotePort === client.port);
+  const isOurClient = (row: SocketRow) =>
+    clients.some((client) => row.remoteAddress === client.address && row.remotePort === client.port);
   const ours = established.filter(isOurClient);
   return {
     listening: rows.filter((row) => row.state === 'LISTEN').length,
@@ -135,19 +157,28 @@ const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
 const fdText = (fd: number | null) => (fd === null ? 'fd unknown on this OS' : `fd ${fd}`);
 
 export function renderAccept(seen: AcceptObservations): Line[] {
-  const lines: Line[] = [['server', `socket() + bind() + listen() on ${at(seen.listener.local)}, ${fdText(seen.listener.fd)}`]];
+  const lines: Line[] = [
+    ['server', `socket() + bind() + listen() on ${at(seen.listener.local)}, ${fdText(seen.listener.fd)}`],
+  ];
   seen.clients.forEach((entry, index) => {
     const name = `client ${index + 1}`;
     lines.push(
       [name, `connect() from ${at(entry.client)}, ${fdText(entry.client.fd)}`],
-      ['server', `accept() -> a new socket, ${fdText(entry.accepted.fd)}: ${at(entry.accepted.local)} <-> ${at(entry.accepted.remote)}`],
+      [
+        'server',
+        `accept() -> a new socket, ${fdText(entry.accepted.fd)}: ${at(entry.accepted.local)} <-> ${at(entry.accepted.remote)}`,
+      ],
       [name, `sent "${entry.said}", heard "${entry.heardBack}" on its own connection`],
     );
   });
   if (seen.kernel) {
     const { listening, serverEnds, strangers } = seen.kernel;
-    const others = strangers === 0 ? '' : `, and ${strangers} more from peers that are not ours (another program connected)`;
-    lines.push(['kernel', `rows on local port ${seen.listener.local.port}: ${listening} LISTEN, ${serverEnds} ESTABLISHED, one per client${others}`]);
+    const others =
+      strangers === 0 ? '' : `, and ${strangers} more from peers that are not ours (another program connected)`;
+    lines.push([
+      'kernel',
+      `rows on local port ${seen.listener.local.port}: ${listening} LISTEN, ${serverEnds} ESTABLISHED, one per client${others}`,
+    ]);
   } /* c8 ignore start: the line for systems without /proc/net, which CI (Linux) never takes */ else {
     lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);
   } /* c8 ignore stop */
@@ -174,7 +205,9 @@ async function serveEcho(values: FlagValues): Promise<void> {
   server.listen(port, host);
   await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
   const bound = server.address() as AddressInfo;
-  console.log(`listening on ${bound.address}:${bound.port} (${fdText(descriptorOf(server))}); try: nc ${bound.address} ${bound.port}`);
+  console.log(
+    `listening on ${bound.address}:${bound.port} (${fdText(descriptorOf(server))}); try: nc ${bound.address} ${bound.port}`,
+  );
   await untilSignal(async () => {
     // close() waits for open connections to end; a server shutting down ends them itself.
     for (const socket of open) socket.destroy();

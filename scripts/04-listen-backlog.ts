@@ -72,12 +72,22 @@ export interface StalledListener {
  * accept queue, but nobody calls accept() until `resume()`. Resolves once the child is really
  * stopped (state T in /proc/PID/stat). Linux only. Always call `stop()` (in a finally or t.after).
  */
-export async function startStalledListener({ backlog, host = HOST }: { backlog: number; host?: string }): Promise<StalledListener> {
+export async function startStalledListener({
+  backlog,
+  host = HOST,
+}: {
+  backlog: number;
+  host?: string;
+}): Promise<StalledListener> {
   /* c8 ignore next: off Linux there is no /proc to see the stop or the queue; say so in one line */
-  if (!hasProcNet) throw new Error('this lesson freezes a listener and reads its queue through /proc, which is Linux only');
+  if (!hasProcNet)
+    throw new Error('this lesson freezes a listener and reads its queue through /proc, which is Linux only');
   const child = await startNodeChild(stalledServerSource(host, backlog));
   try {
-    const ready = await child.next<{ listening: number } | { failed: string }>(STEP_TIMEOUT_MS, 'the stalled server to listen');
+    const ready = await child.next<{ listening: number } | { failed: string }>(
+      STEP_TIMEOUT_MS,
+      'the stalled server to listen',
+    );
     if ('failed' in ready) throw new Error(`the stalled server cannot listen on ${host}: ${ready.failed}`);
     const port = ready.listening;
     await child.freeze();
@@ -100,12 +110,18 @@ export async function startStalledListener({ backlog, host = HOST }: { backlog: 
 
 /** The listening row of `port` in /proc/net/tcp; its rx_queue is the accept queue's length. */
 async function listenerRow(port: number, host = HOST): Promise<SocketRow | undefined> {
-  return (await readTable('tcp')).find((row) => row.state === 'LISTEN' && row.localPort === port && row.localAddress === host);
+  return (await readTable('tcp')).find(
+    (row) => row.state === 'LISTEN' && row.localPort === port && row.localAddress === host,
+  );
 }
 
 /** Waits until the accept queue of the listener on `port` holds exactly `length` connections. */
 async function awaitAcceptQueue(port: number, length: number, host = HOST): Promise<void> {
-  await untilTrue(async () => (await listenerRow(port, host))?.rxQueue === length, STEP_TIMEOUT_MS, `the accept queue to hold ${length}`);
+  await untilTrue(
+    async () => (await listenerRow(port, host))?.rxQueue === length,
+    STEP_TIMEOUT_MS,
+    `the accept queue to hold ${length}`,
+  );
 }
 
 /** A client connection with what happened to it, for the demos to report. */
@@ -132,13 +148,20 @@ export function startClient(port: number, host = HOST): TrackedClient {
  * to this listener is dropped and that client stays in SYN_SENT until the server accepts.
  * The caller destroys the returned sockets.
  */
-export async function fillAcceptQueue(listener: Pick<StalledListener, 'host' | 'port' | 'backlog'>): Promise<TrackedClient[]> {
+export async function fillAcceptQueue(
+  listener: Pick<StalledListener, 'host' | 'port' | 'backlog'>,
+): Promise<TrackedClient[]> {
   const clients: TrackedClient[] = [];
   try {
     for (let queued = 1; queued <= listener.backlog + 1; queued++) {
       const client = startClient(listener.port, listener.host);
       clients.push(client);
-      await onceWithin(client.socket, 'connect', STEP_TIMEOUT_MS, `client ${queued} to connect to the stalled listener`);
+      await onceWithin(
+        client.socket,
+        'connect',
+        STEP_TIMEOUT_MS,
+        `client ${queued} to connect to the stalled listener`,
+      );
       await awaitAcceptQueue(listener.port, queued, listener.host);
     }
     return clients;
@@ -223,7 +246,10 @@ async function cappedBacklog(ss: string, backlog: number): Promise<number> {
   }
 }
 
-export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = DEFAULT_EXTRA } = {}): Promise<BacklogObservations> {
+export async function observeListenBacklog({
+  backlog = DEFAULT_BACKLOG,
+  extra = DEFAULT_EXTRA,
+} = {}): Promise<BacklogObservations> {
   const listener = await startStalledListener({ backlog });
   const clients: TrackedClient[] = [];
   try {
@@ -249,13 +275,18 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
     // The kernel's view while nobody has called accept().
     // By address and port: another test or program may use the same port number on another address.
     const rows = (await readTable('tcp')).filter(
-      (row) => (row.localAddress === listener.host && row.localPort === listener.port) || (row.remoteAddress === listener.host && row.remotePort === listener.port),
+      (row) =>
+        (row.localAddress === listener.host && row.localPort === listener.port) ||
+        (row.remoteAddress === listener.host && row.remotePort === listener.port),
     );
     const listenOverflowsDelta = (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore;
     // The same moment seen from outside (ss reads sock_diag), and a second listener asking for more than somaxconn.
     const capAsked = sysctl.somaxconn + 1;
     const ssViews = ss
-      ? { stalled: await ssListener(ss, listener.port), cap: { asked: capAsked, sendQ: await cappedBacklog(ss, capAsked) } }
+      ? {
+          stalled: await ssListener(ss, listener.port),
+          cap: { asked: capAsked, sendQ: await cappedBacklog(ss, capAsked) },
+        }
       : null;
     const connectedBeforeAccept = clients.map((client) => client.connectedAfterMs !== undefined);
     const stoppedForMs = performance.now() - lastConnectAt;
@@ -264,7 +295,11 @@ export async function observeListenBacklog({ backlog = DEFAULT_BACKLOG, extra = 
     const acceptOrder: number[] = [];
     for (let i = 0; i < clients.length; i++) acceptOrder.push(await listener.nextAccepted(RETRANSMIT_WAIT_MS));
     const stillConnecting = clients.filter((client) => client.connectedAfterMs === undefined);
-    await Promise.all(stillConnecting.map((client) => onceWithin(client.socket, 'connect', RETRANSMIT_WAIT_MS, 'a waiting client to connect')));
+    await Promise.all(
+      stillConnecting.map((client) =>
+        onceWithin(client.socket, 'connect', RETRANSMIT_WAIT_MS, 'a waiting client to connect'),
+      ),
+    );
 
     const port = listener.port;
     return {
@@ -306,36 +341,73 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   const queued = seen.clients.filter((fate) => fate.connectedBeforeAccept);
   const waiting = seen.clients.filter((fate) => !fate.connectedBeforeAccept);
   const lines: Line[] = [
-    ['kernel', `net.core.somaxconn ${sysctl.somaxconn}, net.ipv4.tcp_syncookies ${sysctl.syncookies}, net.ipv4.tcp_abort_on_overflow ${sysctl.abortOnOverflow}`],
-    ['server', `pid ${server.pid} listens on ${server.host}:${server.port} with backlog ${backlog}, then is stopped (SIGSTOP): no accept() from now on`],
+    [
+      'kernel',
+      `net.core.somaxconn ${sysctl.somaxconn}, net.ipv4.tcp_syncookies ${sysctl.syncookies}, net.ipv4.tcp_abort_on_overflow ${sysctl.abortOnOverflow}`,
+    ],
+    [
+      'server',
+      `pid ${server.pid} listens on ${server.host}:${server.port} with backlog ${backlog}, then is stopped (SIGSTOP): no accept() from now on`,
+    ],
   ];
   for (const fate of seen.clients) {
-    const outcome = fate.connectedBeforeAccept ? `connect() resolved after ${ms(fate.connectedAfterMs)}` : 'connect() still pending';
+    const outcome = fate.connectedBeforeAccept
+      ? `connect() resolved after ${ms(fate.connectedAfterMs)}`
+      : 'connect() still pending';
     lines.push(['client', `#${fate.number} from ${server.host}:${fate.port}: ${outcome}`]);
   }
-  lines.push(['kernel', `LISTEN ${server.host}:${server.port} rx_queue ${seen.acceptQueueLength}: connections waiting for accept() (backlog ${backlog} + 1)`]);
+  lines.push([
+    'kernel',
+    `LISTEN ${server.host}:${server.port} rx_queue ${seen.acceptQueueLength}: connections waiting for accept() (backlog ${backlog} + 1)`,
+  ]);
   for (const fate of seen.clients) {
-    const serverEnd = fate.serverEndState ? `the server's end ${fate.serverEndState}, waiting in the accept queue` : 'no server end: its SYN was dropped, no RST sent';
+    const serverEnd = fate.serverEndState
+      ? `the server's end ${fate.serverEndState}, waiting in the accept queue`
+      : 'no server end: its SYN was dropped, no RST sent';
     lines.push(['kernel', `#${fate.number} ${fate.clientState}, ${serverEnd}`]);
   }
-  lines.push(['kernel', `TcpExt.ListenOverflows +${seen.listenOverflowsDelta} (namespace-wide; this demo adds one per dropped SYN: ${seen.extra})`]);
+  lines.push([
+    'kernel',
+    `TcpExt.ListenOverflows +${seen.listenOverflowsDelta} (namespace-wide; this demo adds one per dropped SYN: ${seen.extra})`,
+  ]);
   lines.push(
     seen.ss
-      ? ['ss', `LISTEN Recv-Q ${seen.ss.stalled.recvQ} (queued) Send-Q ${seen.ss.stalled.sendQ} (the backlog), ${seen.ss.stalled.drops} SYNs dropped by this listener`]
+      ? [
+          'ss',
+          `LISTEN Recv-Q ${seen.ss.stalled.recvQ} (queued) Send-Q ${seen.ss.stalled.sendQ} (the backlog), ${seen.ss.stalled.drops} SYNs dropped by this listener`,
+        ]
       : ['ss', 'not installed (apt-get install iproute2): no Send-Q or per-listener drop view'],
   );
-  const firstAccepted = seen.clients.filter((fate) => fate.acceptedAs <= queued.length).sort((a, b) => a.acceptedAs - b.acceptedAs);
+  const firstAccepted = seen.clients
+    .filter((fate) => fate.acceptedAs <= queued.length)
+    .sort((a, b) => a.acceptedAs - b.acceptedAs);
   const inConnectOrder = firstAccepted.every((fate, i) => fate.number === i + 1);
-  lines.push(['server', `resumed (SIGCONT) after ${ms(seen.stoppedForMs)}; accept() took ${list(firstAccepted)} first${inConnectOrder ? ', in connect order' : ''}`]);
+  lines.push([
+    'server',
+    `resumed (SIGCONT) after ${ms(seen.stoppedForMs)}; accept() took ${list(firstAccepted)} first${inConnectOrder ? ', in connect order' : ''}`,
+  ]);
   if (waiting.length > 0) {
-    lines.push(['kernel', `${list(waiting)} wait for their SYN retransmission timer (initial RTO ${INITIAL_SYN_RTO_MS / 1000} s)`]);
-    for (const fate of waiting) lines.push(['client', `#${fate.number} connect() resolved after ${ms(fate.connectedAfterMs)}: the retransmitted SYN found room`]);
+    lines.push([
+      'kernel',
+      `${list(waiting)} wait for their SYN retransmission timer (initial RTO ${INITIAL_SYN_RTO_MS / 1000} s)`,
+    ]);
+    for (const fate of waiting)
+      lines.push([
+        'client',
+        `#${fate.number} connect() resolved after ${ms(fate.connectedAfterMs)}: the retransmitted SYN found room`,
+      ]);
   }
   const failed = seen.clients.filter((fate) => fate.errorCode !== null).length;
-  lines.push(['server', `accepted all ${seen.clients.length} clients; ${failed === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${failed} saw an error`}`]);
+  lines.push([
+    'server',
+    `accepted all ${seen.clients.length} clients; ${failed === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${failed} saw an error`}`,
+  ]);
   lines.push(
     seen.ss
-      ? ['kernel', `listen() with backlog ${seen.ss.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ${seen.ss.cap.sendQ}, the kernel capped it`]
+      ? [
+          'kernel',
+          `listen() with backlog ${seen.ss.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ${seen.ss.cap.sendQ}, the kernel capped it`,
+        ]
       : ['kernel', 'the somaxconn cap is visible only through ss (sock_diag); skipped'],
   );
   return lines;

@@ -171,16 +171,28 @@ async function exchange(client: Socket, rounds: number, serverReads: ServerRead[
     const reply = await within(replies.next(), STEP_TIMEOUT_MS, `the reply to "${sent}"`);
     // The server read this round's line before it wrote the reply the client just read.
     const { line: serverRead, peerPort } = serverReads[round - 1];
-    result.push({ sent, serverRead, reply: String(reply.value), clientPort: peerPort, roundTripUs: elapsedSince(start) * 1000 });
+    result.push({
+      sent,
+      serverRead,
+      reply: String(reply.value),
+      clientPort: peerPort,
+      roundTripUs: elapsedSince(start) * 1000,
+    });
   }
   return result;
 }
 
 /** Connects from a port below the ephemeral range, trying the next lower one while a port is taken. */
-export async function connectBoundFirst(port: number, belowPort: number): Promise<{ socket: Socket; requested: Endpoint }> {
+export async function connectBoundFirst(
+  port: number,
+  belowPort: number,
+): Promise<{ socket: Socket; requested: Endpoint }> {
   for (let localPort = belowPort - 1; localPort >= belowPort - BIND_ATTEMPTS; localPort--) {
     try {
-      const socket = await connected({ host: HOST, port, localAddress: HOST, localPort }, `a connection bound to ${HOST}:${localPort}`);
+      const socket = await connected(
+        { host: HOST, port, localAddress: HOST, localPort },
+        `a connection bound to ${HOST}:${localPort}`,
+      );
       return { socket, requested: { address: HOST, port: localPort } };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
@@ -197,7 +209,11 @@ async function connectRefused(): Promise<RefusedObservations> {
   try {
     const [error] = (await onceWithin(socket, 'error', STEP_TIMEOUT_MS, 'the refusal')) as [NodeJS.ErrnoException];
     const afterMs = elapsedSince(start);
-    return { code: error.code!, afterMs, outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null };
+    return {
+      code: error.code!,
+      afterMs,
+      outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null,
+    };
   } finally {
     socket.destroy();
   }
@@ -205,7 +221,9 @@ async function connectRefused(): Promise<RefusedObservations> {
 
 /** The client's row, found by its remote end: the listener's address and port. */
 async function synSentRow(listenerPort: number) {
-  return (await readTable('tcp')).find((row) => row.remoteAddress === HOST && row.remotePort === listenerPort && row.state === 'SYN_SENT');
+  return (await readTable('tcp')).find(
+    (row) => row.remoteAddress === HOST && row.remotePort === listenerPort && row.state === 'SYN_SENT',
+  );
 }
 
 /**
@@ -227,7 +245,9 @@ async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook):
     for (const event of ['connect', 'error', 'close'] as const) client.once(event, () => eventsBeforeTimer.push(event));
     const connecting = client;
     // The connect timer: the only thing that will end this wait before the kernel's own limit.
-    const timerFired = new Promise<number>((resolve) => (connectTimer = setTimeout(() => resolve(elapsedSince(start)), timeoutMs)));
+    const timerFired = new Promise<number>(
+      (resolve) => (connectTimer = setTimeout(() => resolve(elapsedSince(start)), timeoutMs)),
+    );
 
     const row = await until(() => synSentRow(listener.port), STEP_TIMEOUT_MS, 'the client to show up in SYN_SENT');
     await whileSynSent?.(row.localPort);
@@ -263,7 +283,11 @@ async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook):
 }
 
 /** The client's side of TCP, four ways: an ordinary connect and exchange, bound first, refused, unanswered. */
-export async function observeConnect({ rounds = DEFAULT_ROUNDS, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, whileSynSent }: ConnectOptions = {}): Promise<ConnectObservations> {
+export async function observeConnect({
+  rounds = DEFAULT_ROUNDS,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+  whileSynSent,
+}: ConnectOptions = {}): Promise<ConnectObservations> {
   const ephemeralRange = hasProcNet
     ? ((await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number) as [number, number])
     : null;
@@ -301,14 +325,23 @@ export async function observeConnect({ rounds = DEFAULT_ROUNDS, connectTimeoutMs
 }
 
 const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
-const rangeNote = (inRange: boolean | null) => (inRange === null ? '' : inRange ? ', inside the ephemeral range' : ', outside the ephemeral range');
+const rangeNote = (inRange: boolean | null) =>
+  inRange === null ? '' : inRange ? ', inside the ephemeral range' : ', outside the ephemeral range';
 
 export function renderConnect(seen: ConnectObservations): Line[] {
   const { ephemeral, boundFirst, refused, unanswered } = seen;
   const lines: Line[] = [
     ['server', `listening on ${at(seen.server)}`],
-    ['kernel', seen.ephemeralRange ? `ephemeral port range ${seen.ephemeralRange[0]}–${seen.ephemeralRange[1]} (net.ipv4.ip_local_port_range)` : 'ip_local_port_range is a Linux view; skipped here'],
-    ['client', `socket(), then connect() without bind(): the kernel gave it ${at(ephemeral.local)}${rangeNote(ephemeral.inRange)}`],
+    [
+      'kernel',
+      seen.ephemeralRange
+        ? `ephemeral port range ${seen.ephemeralRange[0]}–${seen.ephemeralRange[1]} (net.ipv4.ip_local_port_range)`
+        : 'ip_local_port_range is a Linux view; skipped here',
+    ],
+    [
+      'client',
+      `socket(), then connect() without bind(): the kernel gave it ${at(ephemeral.local)}${rangeNote(ephemeral.inRange)}`,
+    ],
   ];
   for (const round of seen.rounds) {
     lines.push(
@@ -318,21 +351,43 @@ export function renderConnect(seen: ConnectObservations): Line[] {
     );
   }
   lines.push(
-    ['client', `bind() to ${at(boundFirst.requested)} first, then connect(): it connects from ${at(boundFirst.local)}${rangeNote(boundFirst.inRange)}`],
-    ['client', `connect() to ${HOST} port 0, where nothing listens: ${refused.code} after ${refused.afterMs.toFixed(1)} ms (the kernel answered the SYN with RST)`],
+    [
+      'client',
+      `bind() to ${at(boundFirst.requested)} first, then connect(): it connects from ${at(boundFirst.local)}${rangeNote(boundFirst.inRange)}`,
+    ],
+    [
+      'client',
+      `connect() to ${HOST} port 0, where nothing listens: ${refused.code} after ${refused.afterMs.toFixed(1)} ms (the kernel answered the SYN with RST)`,
+    ],
   );
   if (!unanswered) {
     lines.push(['client', 'the unanswered-SYN step reads /proc, which is Linux only; skipped here']);
     return lines;
   }
-  const waitedFor = unanswered.eventsBeforeTimer.length === 0 ? 'no event at all' : `only ${unanswered.eventsBeforeTimer.join(', ')}`;
+  const waitedFor =
+    unanswered.eventsBeforeTimer.length === 0 ? 'no event at all' : `only ${unanswered.eventsBeforeTimer.join(', ')}`;
   lines.push(
-    ['server', `stalled listener on ${at(unanswered.listener)}, backlog ${unanswered.listener.backlog}, its process stopped: it never calls accept()`],
-    ['client', `${unanswered.listener.queued} clients connect to it anyway: the kernel completed their handshakes; the accept queue is now full`],
+    [
+      'server',
+      `stalled listener on ${at(unanswered.listener)}, backlog ${unanswered.listener.backlog}, its process stopped: it never calls accept()`,
+    ],
+    [
+      'client',
+      `${unanswered.listener.queued} clients connect to it anyway: the kernel completed their handshakes; the accept queue is now full`,
+    ],
     ['client', `connect() to it; the connect timer is set to ${unanswered.timeoutMs} ms`],
-    ['kernel', `client socket ${HOST}:${unanswered.clientPort} is ${unanswered.stateWhileWaiting}: its SYN was dropped (TcpExt.ListenOverflows ${unanswered.listenOverflowsDelta > 0 ? 'rose' : 'did not rise'}), nothing came back`],
-    ['client', `connect timer fired after ${Math.round(unanswered.timerFiredAfterMs)} ms, with ${waitedFor} before it: destroy()`],
-    ['kernel', `the SYN_SENT row is ${unanswered.rowGoneAfterDestroy ? 'gone' : 'STILL THERE'}: the socket closed without ever connecting`],
+    [
+      'kernel',
+      `client socket ${HOST}:${unanswered.clientPort} is ${unanswered.stateWhileWaiting}: its SYN was dropped (TcpExt.ListenOverflows ${unanswered.listenOverflowsDelta > 0 ? 'rose' : 'did not rise'}), nothing came back`,
+    ],
+    [
+      'client',
+      `connect timer fired after ${Math.round(unanswered.timerFiredAfterMs)} ms, with ${waitedFor} before it: destroy()`,
+    ],
+    [
+      'kernel',
+      `the SYN_SENT row is ${unanswered.rowGoneAfterDestroy ? 'gone' : 'STILL THERE'}: the socket closed without ever connecting`,
+    ],
     [
       'kernel',
       `without our timer: tcp_syn_retries = ${unanswered.synRetries}, tcp_syn_linear_timeouts = ${unanswered.synLinearTimeouts}, ` +

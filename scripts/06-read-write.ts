@@ -65,7 +65,8 @@ export function createDeframer(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): (ch
       if (bodyLength === undefined) {
         if (buffered < LENGTH_PREFIX_BYTES) break;
         bodyLength = take(LENGTH_PREFIX_BYTES).readUInt32BE(0);
-        if (bodyLength > maxMessageBytes) throw new RangeError(`the peer announced a message of ${bodyLength} bytes; the limit is ${maxMessageBytes}`);
+        if (bodyLength > maxMessageBytes)
+          throw new RangeError(`the peer announced a message of ${bodyLength} bytes; the limit is ${maxMessageBytes}`);
       }
       if (buffered < bodyLength) break;
       messages.push(take(bodyLength));
@@ -231,12 +232,21 @@ async function observeCoalesce(messageCount: number, whileQueued?: QueuedHook): 
     // Resume only once every byte sits in the reader's receive queue: then one read() takes them all.
     let queuedBeforeResume: number | null = null;
     if (hasProcNet) {
-      await untilRow(`all ${bytesWritten} bytes to reach the reader's receive queue`, async () => (await connection.serverRow())?.rxQueue === bytesWritten);
+      await untilRow(
+        `all ${bytesWritten} bytes to reach the reader's receive queue`,
+        async () => (await connection.serverRow())?.rxQueue === bytesWritten,
+      );
       queuedBeforeResume = (await connection.serverRow())?.rxQueue ?? null;
     }
     await whileQueued?.(client.localPort!);
     const chunks = await readChunks(server, bytesWritten, `the ${messageCount} messages to arrive`);
-    return { writes: messageCount, bytesWritten, queuedBeforeResume, chunkSizes: chunks.map((chunk) => chunk.length), ...verdict(chunks, messages) };
+    return {
+      writes: messageCount,
+      bytesWritten,
+      queuedBeforeResume,
+      chunkSizes: chunks.map((chunk) => chunk.length),
+      ...verdict(chunks, messages),
+    };
   } finally {
     await connection.close();
   }
@@ -252,7 +262,13 @@ async function observeSplit(largeBytes: number): Promise<SplitObservations> {
     const arrived = readChunks(connection.server, wire.length, `${wire.length} bytes of one write to arrive`);
     await write(connection.client, wire);
     const chunks = await arrived;
-    return { writes: 1, bytesWritten: wire.length, chunks: chunks.length, largestChunk: Math.max(...chunks.map((chunk) => chunk.length)), ...verdict(chunks, [message]) };
+    return {
+      writes: 1,
+      bytesWritten: wire.length,
+      chunks: chunks.length,
+      largestChunk: Math.max(...chunks.map((chunk) => chunk.length)),
+      ...verdict(chunks, [message]),
+    };
   } finally {
     await connection.close();
   }
@@ -275,7 +291,10 @@ async function observeHalfClose(): Promise<HalfCloseObservations> {
     let clientStateAfterEnd: string | null = null;
     let serverStateAfterEnd: string | null = null;
     if (hasProcNet) {
-      await untilRow('the client to reach FIN_WAIT2', async () => (await connection.clientRow())?.state === 'FIN_WAIT2');
+      await untilRow(
+        'the client to reach FIN_WAIT2',
+        async () => (await connection.clientRow())?.state === 'FIN_WAIT2',
+      );
       clientStateAfterEnd = (await connection.clientRow())?.state ?? null;
       serverStateAfterEnd = (await connection.serverRow())?.state ?? null;
     }
@@ -332,7 +351,8 @@ async function observePeerGone(): Promise<PeerGoneObservations> {
   let writeAfterReset: string;
   try {
     reset.client.resetAndDestroy();
-    if (hasProcNet) await untilRow('the RST to close the server end', async () => (await reset.serverRow()) === undefined);
+    if (hasProcNet)
+      await untilRow('the RST to close the server end', async () => (await reset.serverRow()) === undefined);
     writeAfterReset = await failedWrite(reset.server, 'anyone there?');
   } finally {
     await reset.close();
@@ -342,9 +362,11 @@ async function observePeerGone(): Promise<PeerGoneObservations> {
   const closed = await connect({ pauseOnConnect: true });
   try {
     closed.client.destroy();
-    if (hasProcNet) await untilRow("the client's FIN to arrive", async () => (await closed.serverRow())?.state === 'CLOSE_WAIT');
+    if (hasProcNet)
+      await untilRow("the client's FIN to arrive", async () => (await closed.serverRow())?.state === 'CLOSE_WAIT');
     const firstWriteAfterClose = await failedWrite(closed.server, 'first reply');
-    if (hasProcNet) await untilRow("the peer's RST to close the server end", async () => (await closed.serverRow()) === undefined);
+    if (hasProcNet)
+      await untilRow("the peer's RST to close the server end", async () => (await closed.serverRow()) === undefined);
     const secondWriteAfterClose = await failedWrite(closed.server, 'second reply');
     return { readerAfterReset, writeAfterReset, firstWriteAfterClose, secondWriteAfterClose };
   } finally {
@@ -362,7 +384,11 @@ export interface ByteStreamOptions {
 }
 
 /** Runs the four steps, one connection each. */
-export async function observeByteStream({ messages = DEFAULT_MESSAGES, largeBytes = DEFAULT_LARGE_BYTES, whileQueued }: ByteStreamOptions = {}): Promise<ByteStreamObservations> {
+export async function observeByteStream({
+  messages = DEFAULT_MESSAGES,
+  largeBytes = DEFAULT_LARGE_BYTES,
+  whileQueued,
+}: ByteStreamOptions = {}): Promise<ByteStreamObservations> {
   return {
     coalesce: await observeCoalesce(messages, whileQueued),
     split: await observeSplit(largeBytes),
@@ -377,8 +403,14 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 
 function readerLines(seen: ReaderVerdict, sent: number): Line[] {
   return [
-    ['naive', `takes each chunk as one message: ${plural(seen.naiveMessages, 'message')} (${sent} sent) — ${seen.naiveMessages === sent ? 'right this time, by luck' : 'wrong'}`],
-    ['framer', `reads the 4-byte length prefix: ${plural(seen.framedMessages, 'message')}, ${seen.framedExact ? 'each byte for byte as sent' : 'NOT as sent'}`],
+    [
+      'naive',
+      `takes each chunk as one message: ${plural(seen.naiveMessages, 'message')} (${sent} sent) — ${seen.naiveMessages === sent ? 'right this time, by luck' : 'wrong'}`,
+    ],
+    [
+      'framer',
+      `reads the 4-byte length prefix: ${plural(seen.framedMessages, 'message')}, ${seen.framedExact ? 'each byte for byte as sent' : 'NOT as sent'}`,
+    ],
   ];
 }
 
@@ -387,28 +419,53 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
   const unseen = 'not visible off Linux';
   return [
     ['step 1', `${coalesce.writes} small writes while the reader is paused`],
-    ['client', `wrote ${plural(coalesce.writes, 'message')}, ${coalesce.bytesWritten} bytes in all, one write() each (TCP_NODELAY)`],
-    ['kernel', coalesce.queuedBeforeResume === null ? `reader's rx_queue: ${unseen}` : `the reader's rx_queue holds ${coalesce.queuedBeforeResume} bytes; now it resumes`],
+    [
+      'client',
+      `wrote ${plural(coalesce.writes, 'message')}, ${coalesce.bytesWritten} bytes in all, one write() each (TCP_NODELAY)`,
+    ],
+    [
+      'kernel',
+      coalesce.queuedBeforeResume === null
+        ? `reader's rx_queue: ${unseen}`
+        : `the reader's rx_queue holds ${coalesce.queuedBeforeResume} bytes; now it resumes`,
+    ],
     ['server', `got ${plural(coalesce.chunkSizes.length, 'data chunk')}: ${coalesce.chunkSizes.join(' + ')} bytes`],
     ...readerLines(coalesce, coalesce.writes),
     ['step 2', 'one large write'],
-    ['client', `wrote 1 message of ${split.bytesWritten - LENGTH_PREFIX_BYTES} bytes (${split.bytesWritten} with its prefix) in one write()`],
+    [
+      'client',
+      `wrote 1 message of ${split.bytesWritten - LENGTH_PREFIX_BYTES} bytes (${split.bytesWritten} with its prefix) in one write()`,
+    ],
     ['server', `got it in ${plural(split.chunks, 'data chunk')}, the largest ${split.largestChunk} bytes`],
     ...readerLines(split, 1),
     ['step 3', 'half-close: end() sends FIN, the other direction stays open'],
     ['client', 'wrote "question, then FIN" and called end()'],
-    ['server', `saw 'end' (the FIN); the client's socket is ${halfClose.clientWritableAfterEnd ? 'still' : 'no longer'} writable`],
-    ['kernel', halfClose.clientStateAfterEnd === null ? `states: ${unseen}` : `client end ${halfClose.clientStateAfterEnd}, server end ${halfClose.serverStateAfterEnd}`],
+    [
+      'server',
+      `saw 'end' (the FIN); the client's socket is ${halfClose.clientWritableAfterEnd ? 'still' : 'no longer'} writable`,
+    ],
+    [
+      'kernel',
+      halfClose.clientStateAfterEnd === null
+        ? `states: ${unseen}`
+        : `client end ${halfClose.clientStateAfterEnd}, server end ${halfClose.serverStateAfterEnd}`,
+    ],
     ['server', 'answers anyway (allowHalfOpen: true), then ends its side'],
     ['client', `heard "${halfClose.clientHeard}"`],
-    ['server', `with Node's default allowHalfOpen: false, Node ends the server's side itself on 'end': the client got FIN${halfClose.defaultPeerAnswered ? ` after "${halfClose.defaultPeerAnswered}"` : ' and no answer'}`],
+    [
+      'server',
+      `with Node's default allowHalfOpen: false, Node ends the server's side itself on 'end': the client got FIN${halfClose.defaultPeerAnswered ? ` after "${halfClose.defaultPeerAnswered}"` : ' and no answer'}`,
+    ],
     ['step 4', 'the peer is gone'],
     ['server', 'resetAndDestroy(): sends RST'],
     ['client', `reading socket: error ${peerGone.readerAfterReset}`],
     ['client', 'resetAndDestroy() on a connection whose server end is not reading'],
     ['server', `write(): ${peerGone.writeAfterReset}`],
     ['client', 'destroy(): a normal close, FIN'],
-    ['server', `first write() after the FIN: ${peerGone.firstWriteAfterClose} (the bytes leave; the client's kernel answers RST)`],
+    [
+      'server',
+      `first write() after the FIN: ${peerGone.firstWriteAfterClose} (the bytes leave; the client's kernel answers RST)`,
+    ],
     ['server', `second write(): ${peerGone.secondWriteAfterClose}`],
   ];
 }
@@ -426,7 +483,10 @@ with end(), and what reads and writes report once the peer has reset or closed.
 --large-bytes N   size of the one large write (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
 --json            print the observations as one JSON document
 --help            show this text`,
-  flags: { messages: { type: 'string', default: String(DEFAULT_MESSAGES) }, 'large-bytes': { type: 'string', default: String(DEFAULT_LARGE_BYTES) } },
+  flags: {
+    messages: { type: 'string', default: String(DEFAULT_MESSAGES) },
+    'large-bytes': { type: 'string', default: String(DEFAULT_LARGE_BYTES) },
+  },
   demo: (values: FlagValues) =>
     observeByteStream({
       messages: integerFlag(values, 'messages', 1, MAX_MESSAGES),

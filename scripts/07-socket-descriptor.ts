@@ -123,7 +123,11 @@ async function locate(role: SocketDescriptor['role'], matches: (row: SocketRow) 
  * Connects a client to the listener and waits until both ends exist: the client's and the
  * accepted one. Each goes on `open` as soon as it exists, so the caller closes it whatever happens.
  */
-async function connectPair(server: Server, port: number, open: Socket[]): Promise<{ client: Socket; accepted: Socket }> {
+async function connectPair(
+  server: Server,
+  port: number,
+  open: Socket[],
+): Promise<{ client: Socket; accepted: Socket }> {
   const client = createConnection({ host: HOST, port });
   open.push(client);
   const [[accepted]] = (await Promise.all([
@@ -146,7 +150,10 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
     server.listen(0, HOST);
     await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the listener');
     const port = (server.address() as { port: number }).port;
-    const listener = await locate('listener', (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port);
+    const listener = await locate(
+      'listener',
+      (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port,
+    );
 
     const first = await connectPair(server, port, open);
     const clientPort = first.client.localPort!;
@@ -168,7 +175,10 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
     const lowestFreeAfterClose = lowestFreeDescriptor();
     const second = await connectPair(server, port, open);
     const secondPort = second.client.localPort!;
-    const secondClient = await locate('second client', (row) => row.localPort === secondPort && row.remotePort === port);
+    const secondClient = await locate(
+      'second client',
+      (row) => row.localPort === secondPort && row.remotePort === port,
+    );
 
     return {
       pid: process.pid,
@@ -193,9 +203,15 @@ export function renderDescriptors(seen: DescriptorObservations): Line[] {
     );
   }
   const [listener, , accepted] = seen.sockets;
-  lines.push(['process', `accept() returned fd ${accepted.fd} for the connection; the listener keeps fd ${listener.fd}`]);
+  lines.push([
+    'process',
+    `accept() returned fd ${accepted.fd} for the connection; the listener keeps fd ${listener.fd}`,
+  ]);
   for (const file of seen.files) {
-    lines.push(['process', `open() of this script's own file: fd ${file.fd}, when the lowest free number was fd ${file.lowestFreeBefore}; fstat().isFile() is ${file.isFile}`]);
+    lines.push([
+      'process',
+      `open() of this script's own file: fd ${file.fd}, when the lowest free number was fd ${file.lowestFreeBefore}; fstat().isFile() is ${file.isFile}`,
+    ]);
   }
   const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen.reuse;
   lines.push(['process', `close(fd ${freedFd}): the lowest free number is now fd ${lowestFreeAfterClose}`]);

@@ -134,14 +134,33 @@ export function lookupPort(port: number, tables: readonly Table[] = TABLES): Por
   if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
   const rows = tables.filter(tableExists).flatMap((table) => rowsWithLocalPort(table, port));
   if (rows.length === 0) return [];
-  const { holders, hiddenProcesses } = processesHoldingInodes(new Set(rows.map((row) => row.inode).filter((inode) => inode !== 0)));
+  const { holders, hiddenProcesses } = processesHoldingInodes(
+    new Set(rows.map((row) => row.inode).filter((inode) => inode !== 0)),
+  );
   return rows
     .map((row): PortHolder => {
-      const pids = (holders.get(row.inode) ?? []).sort((a, b) => a - b).map((pid) => ({ pid, command: commandOf(pid) }));
-      const owner = pids.length > 0 ? 'process' : row.inode === 0 ? 'kernel' : hiddenProcesses > 0 ? 'hidden' : 'unknown';
-      return { protocol: row.table, localAddress: row.localAddress, localPort: row.localPort, state: stateOf(row), inode: row.inode, pids, owner };
+      const pids = (holders.get(row.inode) ?? [])
+        .sort((a, b) => a - b)
+        .map((pid) => ({ pid, command: commandOf(pid) }));
+      const owner =
+        pids.length > 0 ? 'process' : row.inode === 0 ? 'kernel' : hiddenProcesses > 0 ? 'hidden' : 'unknown';
+      return {
+        protocol: row.table,
+        localAddress: row.localAddress,
+        localPort: row.localPort,
+        state: stateOf(row),
+        inode: row.inode,
+        pids,
+        owner,
+      };
     })
-    .sort((a, b) => PROTOCOL_ORDER.get(a.protocol)! - PROTOCOL_ORDER.get(b.protocol)! || a.localAddress.localeCompare(b.localAddress) || a.state.localeCompare(b.state) || a.inode - b.inode);
+    .sort(
+      (a, b) =>
+        PROTOCOL_ORDER.get(a.protocol)! - PROTOCOL_ORDER.get(b.protocol)! ||
+        a.localAddress.localeCompare(b.localAddress) ||
+        a.state.localeCompare(b.state) ||
+        a.inode - b.inode,
+    );
 }
 
 // ---- The demo: one child, three ports, then one port shared by several processes ----
@@ -212,7 +231,9 @@ export async function startPortHolderChild(specs: readonly ListenSpec[]): Promis
       ports,
       async share(count: number): Promise<number[]> {
         child.send({ share: count });
-        return (await child.next<{ helpers: number[] }>(STEP_TIMEOUT_MS * (1 + count), 'the helpers to hold the listener')).helpers;
+        return (
+          await child.next<{ helpers: number[] }>(STEP_TIMEOUT_MS * (1 + count), 'the helpers to hold the listener')
+        ).helpers;
       },
       stop: () => child.stop(),
     };
@@ -278,19 +299,29 @@ function ownersText(holder: PortHolder): string {
 }
 
 function holderLine(holder: PortHolder): Line {
-  return [holder.protocol, `${formatEndpoint({ address: holder.localAddress, port: holder.localPort })} ${holder.state}, inode ${holder.inode}: ${ownersText(holder)}`];
+  return [
+    holder.protocol,
+    `${formatEndpoint({ address: holder.localAddress, port: holder.localPort })} ${holder.state}, inode ${holder.inode}: ${ownersText(holder)}`,
+  ];
 }
 
 export function renderLookup(port: number, holders: readonly PortHolder[]): Line[] {
-  if (holders.length === 0) return [['port', `port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)`]];
-  return [['port', `port ${port}: ${holders.length} socket${holders.length === 1 ? '' : 's'}`], ...holders.map(holderLine)];
+  if (holders.length === 0)
+    return [['port', `port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)`]];
+  return [
+    ['port', `port ${port}: ${holders.length} socket${holders.length === 1 ? '' : 's'}`],
+    ...holders.map(holderLine),
+  ];
 }
 
 export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
   const [first, second, third] = seen.ports;
   const lines: Line[] = [
     ['parent', `pid ${seen.ourPid} (this process)`],
-    ['child', `pid ${seen.childPid} listens on ${specText(first)} and ${specText(second)} (tcp), and binds ${specText(third)} (udp)`],
+    [
+      'child',
+      `pid ${seen.childPid} listens on ${specText(first)} and ${specText(second)} (tcp), and binds ${specText(third)} (udp)`,
+    ],
   ];
   lines.push(...seen.alone.flat().map(holderLine));
   const isOurPid = seen.childPid === seen.ourPid;
@@ -299,7 +330,8 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
     'pid',
     `one PID behind three ports; it is ${isOurPid ? '' : 'not '}our PID and ${isAPort ? '' : 'not '}one of the ports: a PID names a process, a port a socket`,
   ]);
-  for (const pid of seen.helperPids) lines.push(['helper', `pid ${pid} received the listener of port ${first.port} over IPC`]);
+  for (const pid of seen.helperPids)
+    lines.push(['helper', `pid ${pid} received the listener of port ${first.port} over IPC`]);
   lines.push(...seen.shared.map(holderLine));
   const sharedPids = seen.shared.flatMap((holder) => holder.pids).length;
   lines.push(['port', `port ${first.port}: one socket, one inode, ${sharedPids} PID${sharedPids === 1 ? '' : 's'}`]);

@@ -69,10 +69,22 @@ function ssEnd(rows: SsEnd[], local: number, remote: number): SsEnd {
   return rows.find((row) => row.local === local && row.remote === remote) ?? { state: null, local, remote, timers: '' };
 }
 
-async function readStage(actor: Stage['actor'], step: string, ss: string | undefined, serverPort: number, clientPort: number): Promise<Stage> {
+async function readStage(
+  actor: Stage['actor'],
+  step: string,
+  ss: string | undefined,
+  serverPort: number,
+  clientPort: number,
+): Promise<Stage> {
   const rows = await readTable('tcp');
-  const stateOf = (local: number, remote: number) => rows.find((row) => row.localPort === local && row.remotePort === remote)?.state ?? null;
-  const stage: Stage = { actor, step, proc: { client: stateOf(clientPort, serverPort), server: stateOf(serverPort, clientPort) }, ss: null };
+  const stateOf = (local: number, remote: number) =>
+    rows.find((row) => row.localPort === local && row.remotePort === remote)?.state ?? null;
+  const stage: Stage = {
+    actor,
+    step,
+    proc: { client: stateOf(clientPort, serverPort), server: stateOf(serverPort, clientPort) },
+    ss: null,
+  };
   if (!ss) return stage;
 
   const { stdout } = await runTool(ss, ['-tanoH', `( sport = :${serverPort} or dport = :${serverPort} )`]);
@@ -81,7 +93,14 @@ async function readStage(actor: Stage['actor'], step: string, ss: string | undef
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 5)
-    .map(([state, , , local, remote, ...rest]): SsEnd => ({ state: procSpelling(state), local: portOf(local), remote: portOf(remote), timers: rest.join(' ') }));
+    .map(
+      ([state, , , local, remote, ...rest]): SsEnd => ({
+        state: procSpelling(state),
+        local: portOf(local),
+        remote: portOf(remote),
+        timers: rest.join(' '),
+      }),
+    );
   const client = ssEnd(ssRows, clientPort, serverPort);
   stage.ss = { client: client.state, server: ssEnd(ssRows, serverPort, clientPort).state };
   const timeWait = /timer:\(timewait,(\d+)sec/.exec(client.timers);
@@ -115,29 +134,43 @@ export interface Packet {
   length: number;
 }
 
-export type Capture = { status: 'captured'; filter: string; packets: Packet[] } | { status: 'unavailable'; reason: string };
+export type Capture =
+  | { status: 'captured'; filter: string; packets: Packet[] }
+  | { status: 'unavailable'; reason: string };
 
 /**
  * Runs `life` while tcpdump captures `tcp port PORT` on lo (lib/pcap.ts proves the capture is
  * live before `life` starts and complete after it ends). Without tcpdump, or without permission
  * to capture, `life` runs all the same and the capture says why it is missing.
  */
-async function captureLife<T extends { clientPort: number }>(port: number, life: () => Promise<T>): Promise<{ result: T; capture: Capture }> {
+async function captureLife<T extends { clientPort: number }>(
+  port: number,
+  life: () => Promise<T>,
+): Promise<{ result: T; capture: Capture }> {
   const tcpdump = await findTool('tcpdump');
-  if (!tcpdump) return { result: await life(), capture: { status: 'unavailable', reason: 'tcpdump is not installed (apt-get install tcpdump)' } };
+  if (!tcpdump)
+    return {
+      result: await life(),
+      capture: { status: 'unavailable', reason: 'tcpdump is not installed (apt-get install tcpdump)' },
+    };
   const filter = `tcp port ${port}`;
   try {
     const { result, packets } = await capturePackets(tcpdump, filter, life);
-    const seen = packets.map((packet): Packet => ({
-      atMs: packet.atMs,
-      from: packet.sourcePort === result.clientPort ? 'client' : 'server',
-      flags: tcpFlagLetters(packet.tcpFlags),
-      length: packet.payload,
-    }));
+    const seen = packets.map(
+      (packet): Packet => ({
+        atMs: packet.atMs,
+        from: packet.sourcePort === result.clientPort ? 'client' : 'server',
+        flags: tcpFlagLetters(packet.tcpFlags),
+        length: packet.payload,
+      }),
+    );
     return { result, capture: { status: 'captured', filter, packets: seen } };
   } catch (error) {
     if (!(error instanceof CaptureUnavailable)) throw error;
-    return { result: await life(), capture: { status: 'unavailable', reason: `tcpdump cannot capture here: ${error.message}` } };
+    return {
+      result: await life(),
+      capture: { status: 'unavailable', reason: `tcpdump cannot capture here: ${error.message}` },
+    };
   }
 }
 
@@ -167,8 +200,20 @@ async function observeStalled(ss: string | undefined): Promise<HandshakeObservat
     return {
       port: listener.port,
       backlog: listener.backlog,
-      queued: await readStage('client', "#1 connect() resolved, though the server's process never called accept()", ss, listener.port, clients[0].socket.localPort!),
-      unanswered: await readStage('client', `#${clients.length} connect() called while the accept queue is full: its SYN goes unanswered`, ss, listener.port, beyondQueue.socket.localPort!),
+      queued: await readStage(
+        'client',
+        "#1 connect() resolved, though the server's process never called accept()",
+        ss,
+        listener.port,
+        clients[0].socket.localPort!,
+      ),
+      unanswered: await readStage(
+        'client',
+        `#${clients.length} connect() called while the accept queue is full: its SYN goes unanswered`,
+        ss,
+        listener.port,
+        beyondQueue.socket.localPort!,
+      ),
     };
   } finally {
     for (const client of clients) client.socket.destroy();
@@ -177,7 +222,11 @@ async function observeStalled(ss: string | undefined): Promise<HandshakeObservat
 }
 
 /** One connection from handshake to TIME_WAIT, to `server`; every stage waits for the kernel to get there. */
-async function connectionLife(server: Server, serverPort: number, ss: string | undefined): Promise<HandshakeObservations['life']> {
+async function connectionLife(
+  server: Server,
+  serverPort: number,
+  ss: string | undefined,
+): Promise<HandshakeObservations['life']> {
   let client: Socket | undefined;
   let serverSide: Socket | undefined;
   try {
@@ -186,20 +235,40 @@ async function connectionLife(server: Server, serverPort: number, ss: string | u
     await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the handshake');
     serverSide = (await accepted)[0] as Socket;
     const clientPort = client.localPort!;
-    const stages: Stage[] = [await readStage('client', "connect() resolved, and the server's accept() returned a socket", ss, serverPort, clientPort)];
+    const stages: Stage[] = [
+      await readStage(
+        'client',
+        "connect() resolved, and the server's accept() returned a socket",
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    ];
 
     // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides on a later packet.
     const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
     client.write(GREETING);
     const serverRead = String((await heard)[0]);
-    await untilTrue(async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0, STEP_TIMEOUT_MS, 'the greeting to be acknowledged');
+    await untilTrue(
+      async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0,
+      STEP_TIMEOUT_MS,
+      'the greeting to be acknowledged',
+    );
 
     // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly after a delayed-ACK timer).
     const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
     client.end();
     await serverSawEnd;
     await awaitStates(serverPort, clientPort, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
-    stages.push(await readStage('client', 'end(): a FIN, half-closing; the server reads end-of-file and does not close yet', ss, serverPort, clientPort));
+    stages.push(
+      await readStage(
+        'client',
+        'end(): a FIN, half-closing; the server reads end-of-file and does not close yet',
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    );
 
     // The server closes too: its FIN, the client's last ACK. The side that closed first keeps TIME_WAIT.
     const clientClosed = onceWithin(client, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
@@ -207,7 +276,15 @@ async function connectionLife(server: Server, serverPort: number, ss: string | u
     serverSide.end();
     await Promise.all([clientClosed, serverClosed]);
     await awaitStates(serverPort, clientPort, { client: 'TIME_WAIT', server: null });
-    stages.push(await readStage('server', 'end(): its own FIN; the client acknowledges it and both programs close their sockets', ss, serverPort, clientPort));
+    stages.push(
+      await readStage(
+        'server',
+        'end(): its own FIN; the client acknowledges it and both programs close their sockets',
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    );
 
     return { serverPort, clientPort, stages, serverRead };
   } finally {
@@ -217,7 +294,10 @@ async function connectionLife(server: Server, serverPort: number, ss: string | u
 }
 
 /** Act two: one connection's life with a server that accepts, captured with tcpdump when asked. */
-async function observeLife(ss: string | undefined, capture: boolean): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
+async function observeLife(
+  ss: string | undefined,
+  capture: boolean,
+): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
   // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
   const server = createServer({ allowHalfOpen: true });
   server.listen({ host: HOST, port: 0 });
@@ -243,23 +323,51 @@ export async function observeHandshake({ capture = false } = {}): Promise<Handsh
 
 function stateLine(stage: Stage): string {
   const end = (state: string | null) => state ?? 'none (no socket)';
-  const agreement = stage.ss === null ? '' : stage.ss.client === stage.proc.client && stage.ss.server === stage.proc.server ? '; ss agrees' : `; ss says client ${end(stage.ss.client)}, server ${end(stage.ss.server)}`;
+  const agreement =
+    stage.ss === null
+      ? ''
+      : stage.ss.client === stage.proc.client && stage.ss.server === stage.proc.server
+        ? '; ss agrees'
+        : `; ss says client ${end(stage.ss.client)}, server ${end(stage.ss.server)}`;
   return `client's end ${end(stage.proc.client)}, server's end ${end(stage.proc.server)}${agreement}`;
 }
 
-const FLAG_NAMES: Readonly<Record<string, string>> = { S: 'SYN', 'S.': 'SYN-ACK', '.': 'ACK', 'P.': 'data', 'F.': 'FIN', 'FP.': 'FIN with data', 'R': 'RST', 'R.': 'RST' };
+const FLAG_NAMES: Readonly<Record<string, string>> = {
+  S: 'SYN',
+  'S.': 'SYN-ACK',
+  '.': 'ACK',
+  'P.': 'data',
+  'F.': 'FIN',
+  'FP.': 'FIN with data',
+  R: 'RST',
+  'R.': 'RST',
+};
 
 export function renderHandshake(seen: HandshakeObservations): Line[] {
   const { stalled, life } = seen;
-  const lines: Line[] = [['server', `listens on ${HOST}:${stalled.port} with backlog ${stalled.backlog}; its process is stopped (SIGSTOP), so no accept()`]];
-  for (const stage of [stalled.queued, stalled.unanswered]) lines.push([stage.actor, stage.step], ['kernel', stateLine(stage)]);
-  lines.push(['server', `listens on ${HOST}:${life.serverPort} and accepts; the client connects from ${HOST}:${life.clientPort}`]);
+  const lines: Line[] = [
+    [
+      'server',
+      `listens on ${HOST}:${stalled.port} with backlog ${stalled.backlog}; its process is stopped (SIGSTOP), so no accept()`,
+    ],
+  ];
+  for (const stage of [stalled.queued, stalled.unanswered])
+    lines.push([stage.actor, stage.step], ['kernel', stateLine(stage)]);
+  lines.push([
+    'server',
+    `listens on ${HOST}:${life.serverPort} and accepts; the client connects from ${HOST}:${life.clientPort}`,
+  ]);
   for (const [i, stage] of life.stages.entries()) {
     lines.push([stage.actor, stage.step], ['kernel', stateLine(stage)]);
-    if (i === 0) lines.push(['client', `wrote "${GREETING}"; the server read "${life.serverRead}" and its kernel acknowledged it`]);
+    if (i === 0)
+      lines.push([
+        'client',
+        `wrote "${GREETING}"; the server read "${life.serverRead}" and its kernel acknowledged it`,
+      ]);
   }
   const last = life.stages.at(-1)!;
-  if (last.timeWaitLeftS !== undefined) lines.push(['ss', `the client's TIME_WAIT timer: ${last.timeWaitLeftS} s left (it outlives this program)`]);
+  if (last.timeWaitLeftS !== undefined)
+    lines.push(['ss', `the client's TIME_WAIT timer: ${last.timeWaitLeftS} s left (it outlives this program)`]);
   if (!seen.ssPresent) lines.push(['ss', 'not installed (apt-get install iproute2): /proc/net/tcp only']);
   if (seen.capture === null) {
     lines.push(['wire', 'run with --capture to see the packets (tcpdump, needs permission to capture)']);
@@ -271,7 +379,10 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
       const arrow = packet.from === 'client' ? 'client -> server' : 'server -> client';
       const name = FLAG_NAMES[packet.flags] ?? packet.flags;
       const what = packet.length > 0 ? `${name}, ${packet.length} bytes` : name;
-      lines.push(['wire', `${arrow} ${`[${packet.flags}]`.padEnd(5)} ${what.padEnd(15)} at +${packet.atMs.toFixed(3)} ms`]);
+      lines.push([
+        'wire',
+        `${arrow} ${`[${packet.flags}]`.padEnd(5)} ${what.padEnd(15)} at +${packet.atMs.toFixed(3)} ms`,
+      ]);
     }
   }
   return lines;

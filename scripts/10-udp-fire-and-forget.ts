@@ -13,7 +13,17 @@
  * found in the kernel's per-socket drop counter.
  */
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
-import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  portFlag,
+  runScript,
+  untilSignal,
+  UsageError,
+  type FlagValues,
+  type Line,
+} from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
@@ -38,7 +48,11 @@ export function datagramSizes(count: number): number[] {
 }
 
 /** Binds a UDP socket and waits until it is bound; a failed bind (EADDRINUSE, say) rejects with its error. */
-export async function boundSocket(type: SocketType, host: string, options: { recvBufferSize?: number; port?: number } = {}): Promise<Socket> {
+export async function boundSocket(
+  type: SocketType,
+  host: string,
+  options: { recvBufferSize?: number; port?: number } = {},
+): Promise<Socket> {
   const socket = createSocket({ type, recvBufferSize: options.recvBufferSize });
   socket.bind(options.port ?? 0, host);
   try {
@@ -65,7 +79,8 @@ export function sendDatagram(socket: Socket, payload: Buffer, port?: number, hos
 export async function sendEach(socket: Socket, payloads: readonly Buffer[], port: number, host: string): Promise<void> {
   const codes = await Promise.all(payloads.map((payload) => sendDatagram(socket, payload, port, host)));
   const refused = codes.findIndex((code) => code !== null);
-  if (refused >= 0) throw new Error(`the kernel refused the ${payloads[refused].length}-byte send to port ${port}: ${codes[refused]}`);
+  if (refused >= 0)
+    throw new Error(`the kernel refused the ${payloads[refused].length}-byte send to port ${port}: ${codes[refused]}`);
 }
 
 const closeSocket = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -88,7 +103,9 @@ export async function findUnheldPort(tables: readonly Table[]): Promise<number> 
 
 /** The kernel's row for a UDP socket bound to HOST (state, queue, drops), found by its local address and port. */
 async function udpRow(port: number) {
-  const row = (await readTable('udp')).find((candidate) => candidate.localAddress === HOST && candidate.localPort === port);
+  const row = (await readTable('udp')).find(
+    (candidate) => candidate.localAddress === HOST && candidate.localPort === port,
+  );
   if (!row) throw new Error(`no row for UDP port ${port} in /proc/net/udp`);
   return row;
 }
@@ -115,7 +132,12 @@ export async function sendBurst(sizes: readonly number[]): Promise<Boundaries> {
         if (received.length === sizes.length) resolve();
       });
     });
-    await sendEach(sender, sizes.map((size, i) => Buffer.alloc(size, i)), receiver.address().port, HOST);
+    await sendEach(
+      sender,
+      sizes.map((size, i) => Buffer.alloc(size, i)),
+      receiver.address().port,
+      HOST,
+    );
     await within(allArrived, STEP_TIMEOUT_MS, `${sizes.length} datagrams to arrive (${received.length} did)`);
     return { sent: [...sizes], received };
   } finally {
@@ -188,14 +210,20 @@ export async function sendToNobody(): Promise<NobodyThere> {
   unconnected.on('error', (error: NodeJS.ErrnoException) => errorEvents.push(String(error.code)));
   try {
     const sendResults: Array<string | null> = [];
-    for (let i = 0; i < UNCONNECTED_SENDS; i++) sendResults.push(await sendDatagram(unconnected, Buffer.from(`hello ${i}`), port, HOST));
+    for (let i = 0; i < UNCONNECTED_SENDS; i++)
+      sendResults.push(await sendDatagram(unconnected, Buffer.from(`hello ${i}`), port, HOST));
     const unconnectedState = (await udpRow(unconnected.address().port)).state;
 
     connected.connect(port, HOST);
     await onceWithin(connected, 'connect', STEP_TIMEOUT_MS, 'the UDP connect (a local step: no packet is sent)');
     const connectedState = (await udpRow(connected.address().port)).state;
     // The refusal comes back later as an ICMP message; the socket reports it on its next operation.
-    const refused = onceWithin(connected, 'error', STEP_TIMEOUT_MS, `ECONNREFUSED from port ${port} (did another process bind it meanwhile?)`);
+    const refused = onceWithin(
+      connected,
+      'error',
+      STEP_TIMEOUT_MS,
+      `ECONNREFUSED from port ${port} (did another process bind it meanwhile?)`,
+    );
     const sendError = await sendDatagram(connected, Buffer.from('hello?'));
     const [{ code, syscall }] = (await refused) as [NodeJS.ErrnoException];
 
@@ -204,9 +232,17 @@ export async function sendToNobody(): Promise<NobodyThere> {
     const after = await readCounters();
     return {
       port,
-      unconnected: { sends: sendResults.length, sendErrors: sendResults.filter((result) => result !== null), errorEvents, state: unconnectedState },
+      unconnected: {
+        sends: sendResults.length,
+        sendErrors: sendResults.filter((result) => result !== null),
+        errorEvents,
+        state: unconnectedState,
+      },
       connected: { sendError, laterError: { code, syscall }, state: connectedState },
-      counters: { noPorts: after['Udp.NoPorts'] - before['Udp.NoPorts'], icmpUnreachables: after['Icmp.OutDestUnreachs'] - before['Icmp.OutDestUnreachs'] },
+      counters: {
+        noPorts: after['Udp.NoPorts'] - before['Udp.NoPorts'],
+        icmpUnreachables: after['Icmp.OutDestUnreachs'] - before['Icmp.OutDestUnreachs'],
+      },
     };
   } finally {
     await Promise.all([closeSocket(unconnected), closeSocket(connected)]);
@@ -264,12 +300,27 @@ export async function floodFrozenReceiver(count: number, payload: number, rcvbuf
 
     // Thaw the receiver and wait until it has read everything the kernel queued for it.
     await receiver.thaw();
-    await untilTrue(async () => (await udpRow(bound.port)).rxQueue === 0, STEP_TIMEOUT_MS, 'the receiver to drain its queue');
+    await untilTrue(
+      async () => (await udpRow(bound.port)).rxQueue === 0,
+      STEP_TIMEOUT_MS,
+      'the receiver to drain its queue',
+    );
     receiver.send('count');
-    const { received, outOfOrder } = await receiver.next<{ received: number; outOfOrder: number }>(STEP_TIMEOUT_MS, "the receiver's count");
+    const { received, outOfOrder } = await receiver.next<{ received: number; outOfOrder: number }>(
+      STEP_TIMEOUT_MS,
+      "the receiver's count",
+    );
     const dropped = (await udpRow(bound.port)).drops!; // every row of a udp table has the column
     const after = await readCounters();
-    return { sent: count, payload, rcvbuf: bound.rcvbuf, received, dropped, rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'], outOfOrder };
+    return {
+      sent: count,
+      payload,
+      rcvbuf: bound.rcvbuf,
+      received,
+      dropped,
+      rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'],
+      outOfOrder,
+    };
   } finally {
     await closeSocket(sender);
     await receiver.stop();
@@ -294,7 +345,8 @@ export interface UdpObservations {
 
 export async function observeUdp(options: UdpOptions = DEFAULTS): Promise<UdpObservations> {
   /* c8 ignore next: the line for systems without /proc/net, which CI (Linux) never takes */
-  if (!hasProcNet) throw new Error('this lesson picks its unheld port and counts drops in /proc/net/udp, which is Linux only');
+  if (!hasProcNet)
+    throw new Error('this lesson picks its unheld port and counts drops in /proc/net/udp, which is Linux only');
   const boundaries = await sendBurst(datagramSizes(options.datagrams));
   const limits: UdpObservations['limits'] = [];
   for (const type of ['udp4', 'udp6'] as const) limits.push((await probeSizeLimit(type)) ?? { type, missing: true });
@@ -309,22 +361,35 @@ export function renderUdp(seen: UdpObservations): Line[] {
   const { boundaries, nobody, flood } = seen;
   const lines: Line[] = [
     ['sender', `${boundaries.sent.length} sends, back to back, of ${boundaries.sent.join(', ')} bytes`],
-    ['receiver', `${boundaries.received.length} messages of ${boundaries.received.join(', ')} bytes: one message per send, the empty one included`],
+    [
+      'receiver',
+      `${boundaries.received.length} messages of ${boundaries.received.join(', ')} bytes: one message per send, the empty one included`,
+    ],
   ];
   for (const limit of seen.limits) {
     if ('missing' in limit) {
       lines.push(['sender', `${limit.type}: no loopback address for this family here; skipped`]);
       continue;
     }
-    lines.push(
-      ['sender', `${limit.type} to ${limit.host}: ${limit.largest} bytes accepted, arrived as ${limit.largestArrivedAs}; ${limit.largest + 1} bytes: ${errorText(limit.oneMoreError)}`],
-    );
+    lines.push([
+      'sender',
+      `${limit.type} to ${limit.host}: ${limit.largest} bytes accepted, arrived as ${limit.largestArrivedAs}; ${limit.largest + 1} bytes: ${errorText(limit.oneMoreError)}`,
+    ]);
   }
   const { unconnected, connected, counters } = nobody;
   lines.push(
-    ['sender', `unconnected socket (state ${unconnected.state}): ${unconnected.sends} sends to port ${nobody.port}, which nobody holds: ${unconnected.sendErrors.length} failed, ${unconnected.errorEvents.length} 'error' events, not even after the ICMP replies came back`],
-    ['sender', `connected socket (state ${connected.state}): the send itself: ${errorText(connected.sendError)}; then ${connected.laterError.code} from ${connected.laterError.syscall}()`],
-    ['kernel', `Udp NoPorts +${counters.noPorts}, Icmp OutDestUnreachs +${counters.icmpUnreachables}: a port unreachable for each of the ${unconnected.sends + 1} datagrams to nobody (namespace-wide: other traffic only adds)`],
+    [
+      'sender',
+      `unconnected socket (state ${unconnected.state}): ${unconnected.sends} sends to port ${nobody.port}, which nobody holds: ${unconnected.sendErrors.length} failed, ${unconnected.errorEvents.length} 'error' events, not even after the ICMP replies came back`,
+    ],
+    [
+      'sender',
+      `connected socket (state ${connected.state}): the send itself: ${errorText(connected.sendError)}; then ${connected.laterError.code} from ${connected.laterError.syscall}()`,
+    ],
+    [
+      'kernel',
+      `Udp NoPorts +${counters.noPorts}, Icmp OutDestUnreachs +${counters.icmpUnreachables}: a port unreachable for each of the ${unconnected.sends + 1} datagrams to nobody (namespace-wide: other traffic only adds)`,
+    ],
   );
   const unexplained = flood.sent - flood.received - flood.dropped;
   lines.push(
@@ -333,7 +398,10 @@ export function renderUdp(seen: UdpObservations): Line[] {
     ['receiver', `thawed with SIGCONT: received ${flood.received}`],
     ['kernel', `the receiver's row in /proc/net/udp: drops ${flood.dropped}`],
     ['udp', `sent ${flood.sent} = received ${flood.received} + dropped ${flood.dropped}; unexplained: ${unexplained}`],
-    ['udp', `datagrams that arrived out of sending order: ${flood.outOfOrder} (loopback has one path; UDP itself promises no order)`],
+    [
+      'udp',
+      `datagrams that arrived out of sending order: ${flood.outOfOrder} (loopback has one path; UDP itself promises no order)`,
+    ],
   );
   return lines;
 }
@@ -354,7 +422,8 @@ function optionsFrom(values: FlagValues): UdpOptions {
     payload: integerFlag(values, 'payload', 4, LARGEST_PAYLOAD.udp4),
     rcvbuf: integerFlag(values, 'rcvbuf', 1, 64 * 1024 * 1024),
   };
-  if (options.payload * options.flood > 512 * 1024 * 1024) throw new UsageError('--flood times --payload must stay under 512 MiB');
+  if (options.payload * options.flood > 512 * 1024 * 1024)
+    throw new UsageError('--flood times --payload must stay under 512 MiB');
   return options;
 }
 

@@ -15,12 +15,28 @@
 import { createHash } from 'node:crypto';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { defineScript, integerFlag, isMain, portFlag, runScript, untilSignal, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  portFlag,
+  runScript,
+  untilSignal,
+  UsageError,
+  type FlagValues,
+  type Line,
+} from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
-import { boundSocket, datagramSizes, DEFAULTS as UDP_DEFAULTS, sendDatagram, startUdpEcho } from './10-udp-fire-and-forget.ts';
+import {
+  boundSocket,
+  datagramSizes,
+  DEFAULTS as UDP_DEFAULTS,
+  sendDatagram,
+  startUdpEcho,
+} from './10-udp-fire-and-forget.ts';
 import { captureExchange, CaptureUnavailable, type Capture } from './lib/pcap.ts';
 
 const HOST = '127.0.0.1';
@@ -30,7 +46,14 @@ export const MESSAGE_BYTES = 64;
 /** The size of each write in the bulk measurement (the bench gives iperf3 the same). */
 export const BULK_CHUNK = 1024 * 1024;
 
-export const DEFAULTS = { flood: UDP_DEFAULTS.flood, payload: UDP_DEFAULTS.payload, datagrams: UDP_DEFAULTS.datagrams, roundTrips: 100, runs: 5, bulkMib: 4 } as const;
+export const DEFAULTS = {
+  flood: UDP_DEFAULTS.flood,
+  payload: UDP_DEFAULTS.payload,
+  datagrams: UDP_DEFAULTS.datagrams,
+  roundTrips: 100,
+  runs: 5,
+  bulkMib: 4,
+} as const;
 
 // --- The servers: a UDP echo, a TCP echo, a TCP sink ------------------------------------------
 
@@ -84,7 +107,8 @@ export async function startServers(host = HOST, echoPort = 0): Promise<Servers> 
     throw error;
   }
   const open = new Set<Socket>();
-  for (const server of [echo, sink]) server.on('connection', (socket: Socket) => open.add(socket).size && socket.on('close', () => open.delete(socket)));
+  for (const server of [echo, sink])
+    server.on('connection', (socket: Socket) => open.add(socket).size && socket.on('close', () => open.delete(socket)));
   return {
     udpEcho: udp.address().port,
     tcpEcho,
@@ -165,10 +189,17 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
           const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
           if (!receiverRow || !senderRow) return undefined;
           const inKernels = receiverRow.rxQueue + senderRow.txQueue;
-          const settled = inKernels === stream.length || (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
+          const settled =
+            inKernels === stream.length ||
+            (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
           previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
           if (!settled) return undefined;
-          return { receiverKernel: receiverRow.rxQueue, senderKernel: senderRow.txQueue, senderProcess: stream.length - inKernels, nodeUnsent: sender.writableLength };
+          return {
+            receiverKernel: receiverRow.rxQueue,
+            senderKernel: senderRow.txQueue,
+            senderProcess: stream.length - inKernels,
+            nodeUnsent: sender.writableLength,
+          };
         },
         STEP_TIMEOUT_MS,
         'the frozen connection to settle',
@@ -178,7 +209,10 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
 
     await receiver.thaw();
     client.end();
-    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(STEP_TIMEOUT_MS, "the receiver's report");
+    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(
+      STEP_TIMEOUT_MS,
+      "the receiver's report",
+    );
     return {
       records,
       payload,
@@ -208,11 +242,16 @@ export async function writeSizesOverTcp(sizes: readonly number[]): Promise<Strea
   const port = await listenOn(server, HOST, 0);
   const client = createConnection({ host: HOST, port });
   try {
-    const [accepted] = (await within(
-      Promise.all([onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'), onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect')]),
-      STEP_TIMEOUT_MS,
-      'the connection',
-    )).map(([first]) => first) as [Socket];
+    const [accepted] = (
+      await within(
+        Promise.all([
+          onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'),
+          onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect'),
+        ]),
+        STEP_TIMEOUT_MS,
+        'the connection',
+      )
+    ).map(([first]) => first) as [Socket];
     const reads: number[] = [];
     const chunks: Buffer[] = [];
     accepted.on('data', (chunk: Buffer) => {
@@ -271,7 +310,13 @@ async function tcpExchange(port: number): Promise<void> {
 /** The exchange as the protocols describe it, for machines where tcpdump cannot capture. */
 const PROTOCOL_VIEW: Omit<Overhead, 'reason'> = {
   source: 'protocol',
-  udp: { packets: ['request', 'reply'], ipHeaderBytes: 2 * 20, transportHeaderBytes: 2 * 8, transportHeaderSizes: [8], payloadBytes: 2 * MESSAGE_BYTES },
+  udp: {
+    packets: ['request', 'reply'],
+    ipHeaderBytes: 2 * 20,
+    transportHeaderBytes: 2 * 8,
+    transportHeaderSizes: [8],
+    payloadBytes: 2 * MESSAGE_BYTES,
+  },
   tcp: {
     packets: ['SYN', 'SYN-ACK', 'ACK', 'request', 'reply', 'ACK', 'FIN', 'ACK', 'FIN', 'ACK'],
     ipHeaderBytes: 10 * 20,
@@ -292,7 +337,10 @@ export async function measureOverhead(servers: Servers): Promise<Overhead> {
     return { ...PROTOCOL_VIEW, reason: 'tcpdump not installed' };
   }
   try {
-    return { source: 'capture', ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)) };
+    return {
+      source: 'capture',
+      ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)),
+    };
   } catch (error) {
     // Capturing needs root or CAP_NET_RAW; a learner's own account usually has neither. The exchange has not run yet.
     if (!(error instanceof CaptureUnavailable)) throw error;
@@ -327,7 +375,13 @@ const runTimeoutMs = (count: number) => STEP_TIMEOUT_MS + count;
  * or buffer: each would cost a fair part of a loopback round trip); one deadline covers the run.
  * Resolves with completed round trips per second, the figure sockperf's run gives too.
  */
-function pingPong(socket: DatagramSocket | Socket, count: number, sendRequest: () => void, onReply: (handler: () => void) => void, what: string): Promise<number> {
+function pingPong(
+  socket: DatagramSocket | Socket,
+  count: number,
+  sendRequest: () => void,
+  onReply: (handler: () => void) => void,
+  what: string,
+): Promise<number> {
   const run = new Promise<number>((resolve, reject) => {
     socket.once('error', reject);
     let left = count;
@@ -360,7 +414,13 @@ export async function udpRoundTrips(port: number, count: number, host = HOST): P
     socket.connect(port, host);
     await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the UDP connect');
     const request = Buffer.alloc(MESSAGE_BYTES);
-    return await pingPong(socket, count, () => socket.send(request), (handler) => socket.on('message', handler), `${count} UDP replies (a lost datagram is not resent)`);
+    return await pingPong(
+      socket,
+      count,
+      () => socket.send(request),
+      (handler) => socket.on('message', handler),
+      `${count} UDP replies (a lost datagram is not resent)`,
+    );
   } finally {
     socket.close();
   }
@@ -372,7 +432,13 @@ export async function tcpRoundTrips(port: number, count: number, host = HOST): P
   try {
     await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
     const request = Buffer.alloc(MESSAGE_BYTES);
-    return await pingPong(socket, count, () => socket.write(request), (handler) => onTcpReply(socket, handler), `${count} TCP replies`);
+    return await pingPong(
+      socket,
+      count,
+      () => socket.write(request),
+      (handler) => onTcpReply(socket, handler),
+      `${count} TCP replies`,
+    );
   } finally {
     socket.destroy();
   }
@@ -450,7 +516,11 @@ export interface Speed {
  * the compiler as much as the sockets (sockperf, compiled ahead of time, still leaves out its first
  * 400 ms).
  */
-export async function measureSpeed(ports: { udpEcho: number; tcpEcho: number; tcpSink: number }, options: SpeedOptions, host = HOST): Promise<Speed> {
+export async function measureSpeed(
+  ports: { udpEcho: number; tcpEcho: number; tcpSink: number },
+  options: SpeedOptions,
+  host = HOST,
+): Promise<Speed> {
   const udp: number[] = [];
   const tcpKept: number[] = [];
   const tcpConnectEach: number[] = [];
@@ -465,7 +535,13 @@ export async function measureSpeed(ports: { udpEcho: number; tcpEcho: number; tc
     keep(bulk, await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
   }
   const summary = (runs: number[]) => ({ runs, median: median(runs) });
-  return { options, udp: summary(udp), tcpKept: summary(tcpKept), tcpConnectEach: summary(tcpConnectEach), bulkMBps: summary(bulk) };
+  return {
+    options,
+    udp: summary(udp),
+    tcpKept: summary(tcpKept),
+    tcpConnectEach: summary(tcpConnectEach),
+    bulkMBps: summary(bulk),
+  };
 }
 
 // --- The demo -----------------------------------------------------------------------------------
@@ -520,22 +596,45 @@ export function speedLesson(speed: Speed): string[] {
 
 export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
   const { reliability, boundaries, overhead, speed } = seen;
-  const lines: Line[] = [['tcp', `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver frozen with SIGSTOP`]];
+  const lines: Line[] = [
+    [
+      'tcp',
+      `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver frozen with SIGSTOP`,
+    ],
+  ];
   if (reliability.whileFrozen) {
     const { receiverKernel, senderKernel, senderProcess } = reliability.whileFrozen;
-    lines.push(['kernel', `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; nothing dropped`]);
+    lines.push([
+      'kernel',
+      `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; nothing dropped`,
+    ]);
   }
   lines.push(
-    ['tcp', `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`],
-    ['tcp', `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`],
-    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`}:`],
+    [
+      'tcp',
+      `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`,
+    ],
+    [
+      'tcp',
+      `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`,
+    ],
+    [
+      'overhead',
+      `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`}:`,
+    ],
     ['overhead', overheadLine('UDP', overhead.udp)],
     ['overhead', overheadLine('TCP', overhead.tcp)],
-    ['speed', `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes each (client and server in this process):`],
+    [
+      'speed',
+      `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes each (client and server in this process):`,
+    ],
     ['speed', `UDP request/reply                ${thousands(speed.udp.median).padStart(8)} round trips/s`],
     ['speed', `TCP, one kept connection         ${thousands(speed.tcpKept.median).padStart(8)} round trips/s`],
     ['speed', `TCP, a new connection each time  ${thousands(speed.tcpConnectEach.median).padStart(8)} round trips/s`],
-    ['speed', `TCP bulk, ${speed.options.bulkMib} MiB per run           ${thousands(speed.bulkMBps.median).padStart(8)} MB/s`],
+    [
+      'speed',
+      `TCP bulk, ${speed.options.bulkMib} MiB per run           ${thousands(speed.bulkMBps.median).padStart(8)} MB/s`,
+    ],
     ...speedLesson(speed).map((lesson): Line => ['lesson', lesson]),
   );
   return lines;
@@ -600,7 +699,11 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
     const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(
-      [`listening on ${shown}:${servers.udpEcho} (udp echo)`, `listening on ${shown}:${servers.tcpEcho} (tcp echo)`, `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`].join('\n') + '\n',
+      [
+        `listening on ${shown}:${servers.udpEcho} (udp echo)`,
+        `listening on ${shown}:${servers.tcpEcho} (tcp echo)`,
+        `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`,
+      ].join('\n') + '\n',
     );
     await untilSignal(() => servers.close());
   },

@@ -45,7 +45,8 @@ test('the loopback interface carries 127.0.0.1', () => {
 
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('01-socket'));
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('01-socket', ['--clients', '3'], /Unknown option '--clients'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('01-socket', ['--clients', '3'], /Unknown option '--clients'/));
 
 test('as a real process, bad input reaches the shell as exit code 2 with one line on stderr', async () => {
   const run = await runScript('01-socket', ['--clients', '3']);

@@ -17,7 +17,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { hasNetBindService, observeBind, observePrivileged, renderPrivileged, type BindResult } from '../scripts/02-bind.ts';
+import {
+  hasNetBindService,
+  observeBind,
+  observePrivileged,
+  renderPrivileged,
+  type BindResult,
+} from '../scripts/02-bind.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
@@ -47,7 +53,9 @@ test('port 0 lets the kernel pick a port inside ip_local_port_range, for TCP and
   }
 });
 
-test('the kernel lists the TCP socket as LISTEN and the UDP socket as merely bound, with no peer', { skip: linuxOnly }, () => {
+test('the kernel lists the TCP socket as LISTEN and the UDP socket as merely bound, with no peer', {
+  skip: linuxOnly,
+}, () => {
   const { tcp, udp } = seen.ephemeral;
   assert.ok(tcp.ok && udp.ok);
   const rows = seen.ephemeral.rows;
@@ -80,7 +88,9 @@ test('Node reports a refused TCP bind as a listen error; for UDP it says bind', 
   assert.equal(udpSamePortAgain.syscall, 'bind');
 });
 
-test('an address no interface has is refused with EADDRNOTAVAIL, unless ip_nonlocal_bind allows it', { skip: linuxOnly }, async (t) => {
+test('an address no interface has is refused with EADDRNOTAVAIL, unless ip_nonlocal_bind allows it', {
+  skip: linuxOnly,
+}, async (t) => {
   const { address, nonlocalBind, tcp, udp } = seen.absentAddress;
   // An outside witness that the address really is absent: the kernel's own list, through iproute2.
   const ip = await toolOrSkip(t, 'ip');
@@ -93,7 +103,9 @@ test('an address no interface has is refused with EADDRNOTAVAIL, unless ip_nonlo
   assert.equal(verdict(udp), expected);
 });
 
-test('a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE: without it, EACCES', { skip: linuxOnly }, async () => {
+test('a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE: without it, EACCES', {
+  skip: linuxOnly,
+}, async () => {
   const { self, unprivileged } = seen.privileged;
   assert.equal(seen.privileged.unprivilegedPortStart, unprivilegedPortStart);
   if (unprivilegedPortStart <= 1) {
@@ -114,22 +126,31 @@ test('a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE: withou
   assert.equal(verdict(unprivileged.result), 'EACCES');
 });
 
-test('run without root, the script is refused the low port itself and says it cannot show the other side', { skip: linuxOnly }, async (t) => {
+test('run without root, the script is refused the low port itself and says it cannot show the other side', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!isRoot) return t.skip('this run is not root: the test above already checks what it saw');
-  if (unprivilegedPortStart <= 1) return t.skip(`no port is privileged here (ip_unprivileged_port_start = ${unprivilegedPortStart})`);
+  if (unprivilegedPortStart <= 1)
+    return t.skip(`no port is privileged here (ip_unprivileged_port_start = ${unprivilegedPortStart})`);
   const privileged = await withEffectiveUid(NOBODY_UID, observePrivileged);
   const { self, unprivileged } = privileged;
   assert.ok(self, 'a privileged port was tried');
   assert.equal(self.uid, NOBODY_UID, 'the effective uid is the one reported');
   assert.equal(self.holdsNetBindService, false, 'leaving uid 0 empties the effective capability set');
   assert.equal(verdict(self.result), 'EACCES');
-  assert.equal(self.port, unprivilegedPortStart - 1, 'EACCES comes before any port-in-use check, so the first try is the answer');
+  assert.equal(
+    self.port,
+    unprivilegedPortStart - 1,
+    'EACCES comes before any port-in-use check, so the first try is the answer',
+  );
   assert.equal(unprivileged, null, 'only root can start a child as another user');
   const [, text] = renderPrivileged(privileged).at(-1)!;
   assert.match(text, /^not root, so this run cannot show the other side/);
 });
 
-test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides, not the uid (port ${LOW_PORT})`, { skip: linuxOnly }, async (t) => {
+test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides, not the uid (port ${LOW_PORT})`, {
+  skip: linuxOnly,
+}, async (t) => {
   if (!isRoot) return t.skip('needs root: only root can start a process as uid 0 with a capability removed');
   const setpriv = await toolOrSkip(t, 'setpriv');
   if (!setpriv) return;
@@ -145,7 +166,12 @@ test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides,
   assert.equal(child.uid, 0);
   assert.equal(hasNetBindService(child.status), false);
   if (LOW_PORT < unprivilegedPortStart) assert.equal(verdict(child.result), 'EACCES');
-  else assert.notEqual(verdict(child.result), 'EACCES', `port ${LOW_PORT} is not privileged (the start is ${unprivilegedPortStart})`);
+  else
+    assert.notEqual(
+      verdict(child.result),
+      'EACCES',
+      `port ${LOW_PORT} is not privileged (the start is ${unprivilegedPortStart})`,
+    );
 });
 
 /** Which destinations reach a listener: the rule the kernel follows when it looks up a listener. */
@@ -157,7 +183,10 @@ function reaches(host: string, ipv6Only: boolean, target: string): boolean {
 
 test('the bind address decides who can connect: a specific address, every IPv4 address, IPv6, or both', () => {
   const hosts = seen.reach.listeners.map((listener) => `${listener.host}${listener.ipv6Only ? ' v6only' : ''}`);
-  assert.deepEqual(hosts, seen.reach.ipv6 ? ['127.0.0.1', '0.0.0.0', '::1', '::', ':: v6only'] : ['127.0.0.1', '0.0.0.0']);
+  assert.deepEqual(
+    hosts,
+    seen.reach.ipv6 ? ['127.0.0.1', '0.0.0.0', '::1', '::', ':: v6only'] : ['127.0.0.1', '0.0.0.0'],
+  );
   for (const { host, ipv6Only, dials } of seen.reach.listeners) {
     for (const { target, outcome, code } of dials) {
       const expected = reaches(host, ipv6Only, target) ? 'accepted' : 'refused';
@@ -175,7 +204,9 @@ test('an IPv6 listener on :: takes IPv4 connections as IPv4-mapped addresses (::
   }
 });
 
-test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, it holds the pairs its listener leaves open', { skip: linuxOnly }, async (t) => {
+test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, it holds the pairs its listener leaves open', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!seen.reach.ipv6) return t.skip('this machine has no ::1');
   // In a namespace of our own whose ephemeral range is one port, the kernel has no choice to make.
   const onlyPort = 40000;
@@ -195,7 +226,14 @@ test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, 
     console.log(JSON.stringify({ ipv6: ipv6.port, beforeHolding: beforeHolding.port, held: holder !== null, whileHolding: whileHolding.code ?? whileHolding.port, listenerCovers: listenerCovers === null }));
     for (const socket of [holder, listenerCovers]) socket?.destroy();
     for (const listener of [whileHolding, ipv6]) listener.server?.close();`;
-  const run = await runInOwnNamespace(t, `echo "${onlyPort} ${onlyPort}" > /proc/sys/net/ipv4/ip_local_port_range`, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe]);
+  const run = await runInOwnNamespace(t, `echo "${onlyPort} ${onlyPort}" > /proc/sys/net/ipv4/ip_local_port_range`, [
+    process.execPath,
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    probe,
+  ]);
   if (!run) return;
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), {
@@ -207,7 +245,9 @@ test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, 
   });
 });
 
-test("Node's listen() makes two system calls, bind() then listen(); a refused bind never reaches listen(); connect() with localAddress binds first", { skip: linuxOnly }, async (t) => {
+test("Node's listen() makes two system calls, bind() then listen(); a refused bind never reaches listen(); connect() with localAddress binds first", {
+  skip: linuxOnly,
+}, async (t) => {
   const strace = await toolOrSkip(t, 'strace');
   if (!strace) return;
   // One listener on port 0, a second listener on its port (refused), a UDP bind, then a client with a chosen local address.
@@ -234,10 +274,15 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
     ...run.stderr.matchAll(
       /(bind|listen|connect)\((\d+), (?:\{sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([\d.]+)"\)\}, \d+|\d+)\)\s+= (-?\d+)(?: (\w+))?/g,
     ),
-  ].map(([, call, fd, port, address, result, errno]) => `${call} fd ${fd}${port === undefined ? '' : ` ${address}:${port}`} = ${errno ?? result}`);
+  ].map(
+    ([, call, fd, port, address, result, errno]) =>
+      `${call} fd ${fd}${port === undefined ? '' : ` ${address}:${port}`} = ${errno ?? result}`,
+  );
   // The descriptor numbers are whatever Node had free; rename them in order of appearance.
   const fds = new Map<string, string>();
-  const named = calls.map((call) => call.replace(/fd (\d+)/, (_, fd: string) => `fd ${fds.get(fd) ?? fds.set(fd, `#${fds.size + 1}`).get(fd)}`));
+  const named = calls.map((call) =>
+    call.replace(/fd (\d+)/, (_, fd: string) => `fd ${fds.get(fd) ?? fds.set(fd, `#${fds.size + 1}`).get(fd)}`),
+  );
   assert.deepEqual(named, [
     'bind fd #1 127.0.0.1:0 = 0',
     'listen fd #1 = 0',
@@ -253,7 +298,11 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
 });
 
 test('--serve listens where told, shows each connection as its two ends, and exits 0 on SIGTERM', async (t) => {
-  const { server, found } = await startServing(t, '02-bind', (output) => /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output)?.[1]);
+  const { server, found } = await startServing(
+    t,
+    '02-bind',
+    (output) => /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output)?.[1],
+  );
   const connectionLine = new Promise<RegExpExecArray>((resolve) => {
     let output = '';
     server.stdout!.on('data', (chunk: string) => {
@@ -286,9 +335,13 @@ test('--serve on a port a live socket holds fails at once: one line, listen EADD
 
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('02-bind'));
 
-test('a port above 65535 is one error line and exit code 2', () => assertRejects('02-bind', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/));
-test('a port that is not a number is one error line and exit code 2', () => assertRejects('02-bind', ['--serve', '--port', 'abc'], /--port must be a whole number/));
+test('a port above 65535 is one error line and exit code 2', () =>
+  assertRejects('02-bind', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/));
+test('a port that is not a number is one error line and exit code 2', () =>
+  assertRejects('02-bind', ['--serve', '--port', 'abc'], /--port must be a whole number/));
 test('a host name instead of an IP address is refused: localhost may mean ::1 or 127.0.0.1', () =>
   assertRejects('02-bind', ['--serve', '--host', 'localhost'], /--host must be an IP address/));
-test('--port without --serve is one error line and exit code 2', () => assertRejects('02-bind', ['--port', '8080'], /--host and --port go with --serve/));
-test('an unknown flag is one error line and exit code 2', () => assertRejects('02-bind', ['--backlog', '5'], /Unknown option '--backlog'/));
+test('--port without --serve is one error line and exit code 2', () =>
+  assertRejects('02-bind', ['--port', '8080'], /--host and --port go with --serve/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('02-bind', ['--backlog', '5'], /Unknown option '--backlog'/));

@@ -11,7 +11,14 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_CLIENTS, listenerRows, MAX_CLIENTS, observeAccept, renderAccept, type AcceptObservations } from '../scripts/03-accept.ts';
+import {
+  DEFAULT_CLIENTS,
+  listenerRows,
+  MAX_CLIENTS,
+  observeAccept,
+  renderAccept,
+  type AcceptObservations,
+} from '../scripts/03-accept.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
@@ -37,12 +44,19 @@ test("accepted sockets keep the listener's local port; the client's port tells t
   }
 });
 
-test('each accept() returns a new descriptor, never the listener\'s', { skip: linuxOnly }, () => {
+test("each accept() returns a new descriptor, never the listener's", { skip: linuxOnly }, () => {
   const accepted = seen.clients.map((entry) => entry.accepted.fd);
   const clientFds = seen.clients.map((entry) => entry.client.fd);
   const all = [seen.listener.fd, ...accepted, ...clientFds];
-  assert.ok(all.every((fd) => typeof fd === 'number' && fd >= 0), `descriptors: ${all}`);
-  assert.equal(new Set(all).size, 1 + 2 * CLIENTS, 'listener, accepted and client sockets: one number each, from one table');
+  assert.ok(
+    all.every((fd) => typeof fd === 'number' && fd >= 0),
+    `descriptors: ${all}`,
+  );
+  assert.equal(
+    new Set(all).size,
+    1 + 2 * CLIENTS,
+    'listener, accepted and client sockets: one number each, from one table',
+  );
 });
 
 test('every client hears exactly its own words back: the bytes travel on its own connection', () => {
@@ -52,14 +66,22 @@ test('every client hears exactly its own words back: the bytes travel on its own
   }
 });
 
-test(`the kernel lists one LISTEN row and ${CLIENTS} ESTABLISHED rows on the listener's port`, { skip: linuxOnly }, () => {
+test(`the kernel lists one LISTEN row and ${CLIENTS} ESTABLISHED rows on the listener's port`, {
+  skip: linuxOnly,
+}, () => {
   assert.equal(seen.kernel?.listening, 1);
   assert.equal(seen.kernel?.serverEnds, CLIENTS);
   const clientPorts = seen.clients.map((entry) => entry.client.port).sort((a, b) => a - b);
-  assert.deepEqual(seen.kernel?.serverEndPeers.toSorted((a, b) => a - b), clientPorts, "each ESTABLISHED row on the listener's port faces one client");
+  assert.deepEqual(
+    seen.kernel?.serverEndPeers.toSorted((a, b) => a - b),
+    clientPorts,
+    "each ESTABLISHED row on the listener's port faces one client",
+  );
 });
 
-test("a connection from another program is told apart by its peer: it is no client's row, and the output names it", { skip: linuxOnly }, async (t) => {
+test("a connection from another program is told apart by its peer: it is no client's row, and the output names it", {
+  skip: linuxOnly,
+}, async (t) => {
   const server = createServer((socket) => t.after(() => socket.destroy()));
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
@@ -75,9 +97,16 @@ test("a connection from another program is told apart by its peer: it is no clie
   const stranger = await connect();
 
   const rows = await listenerRows(listener, [ours]);
-  assert.deepEqual(rows, { listening: 1, serverEnds: 1, serverEndPeers: [ours.port], strangers: 1 }, `the stranger came from port ${stranger.port}`);
+  assert.deepEqual(
+    rows,
+    { listening: 1, serverEnds: 1, serverEndPeers: [ours.port], strangers: 1 },
+    `the stranger came from port ${stranger.port}`,
+  );
   const text = renderTimeline(renderAccept({ ...seen, kernel: rows }));
-  assert.match(text, /kernel: +rows on local port \d+: 1 LISTEN, 1 ESTABLISHED, one per client, and 1 more from peers that are not ours/);
+  assert.match(
+    text,
+    /kernel: +rows on local port \d+: 1 LISTEN, 1 ESTABLISHED, one per client, and 1 more from peers that are not ours/,
+  );
 });
 
 /**
@@ -92,19 +121,36 @@ async function listenerSyscalls(traceFiles: string[], listenerFd: number): Promi
   const calls = traces.find((lines) => lines.some(isListen));
   assert.ok(calls, `strace saw no listen(${listenerFd}, ...)`);
   const listen = calls.findIndex(isListen);
-  const created = calls.findLastIndex((call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`));
+  const created = calls.findLastIndex(
+    (call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`),
+  );
   assert.ok(created >= 0, `strace saw no socket() that returned ${listenerFd}`);
-  return calls.slice(created).filter((call) => call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`));
+  return calls
+    .slice(created)
+    .filter((call) =>
+      call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`),
+    );
 }
 
-test('strace shows socket → bind → listen, then one accept4() per client, and no read() on the listener', { skip: linuxOnly }, async (t) => {
+test('strace shows socket → bind → listen, then one accept4() per client, and no read() on the listener', {
+  skip: linuxOnly,
+}, async (t) => {
   const strace = await toolOrSkip(t, 'strace');
   if (!strace) return;
   const folder = await mkdtemp(join(tmpdir(), 'accept-trace-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
   const traced = await runTool(
     strace,
-    ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', 'trace=socket,bind,listen,accept4,accept,read', process.execPath, ...nodeArgsFor('scripts/03-accept.ts', ['--json', '--clients', String(CLIENTS)])],
+    [
+      '-ff',
+      '-qq',
+      '-o',
+      join(folder, 'trace'),
+      '-e',
+      'trace=socket,bind,listen,accept4,accept,read',
+      process.execPath,
+      ...nodeArgsFor('scripts/03-accept.ts', ['--json', '--clients', String(CLIENTS)]),
+    ],
     15_000,
     ROOT,
   );
@@ -116,7 +162,11 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   const traceFiles = (await readdir(folder)).map((file) => join(folder, file));
   const calls = await listenerSyscalls(traceFiles, listenerFd);
   assert.match(calls[0], /^socket\(AF_INET, SOCK_STREAM/);
-  assert.match(calls[1], new RegExp(`^bind\\(${listenerFd}, .*sin_port=htons\\(0\\)`), 'bind() asks for port 0: the kernel picks');
+  assert.match(
+    calls[1],
+    new RegExp(`^bind\\(${listenerFd}, .*sin_port=htons\\(0\\)`),
+    'bind() asks for port 0: the kernel picks',
+  );
   assert.match(calls[2], new RegExp(`^listen\\(${listenerFd}, \\d+\\)`));
   const accepts = calls.slice(3).filter((call) => call.startsWith('accept'));
   assert.deepEqual(
@@ -124,7 +174,11 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
     acceptedFds,
     'each accept4() on the listener returned the descriptor the script reported',
   );
-  assert.equal(calls.filter((call) => call.startsWith('read(')).length, 0, 'no byte was ever read from the listening socket');
+  assert.equal(
+    calls.filter((call) => call.startsWith('read(')).length,
+    0,
+    'no byte was ever read from the listening socket',
+  );
 });
 
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('03-accept'));

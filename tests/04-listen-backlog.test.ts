@@ -28,7 +28,10 @@ import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transc
 
 const BACKLOG = knob('BACKLOG', DEFAULT_BACKLOG, 1, 64);
 const EXTRA = knob('EXTRA', DEFAULT_EXTRA, 0, 65);
-if (EXTRA > BACKLOG + 1) throw new Error(`knob EXTRA=${EXTRA} must be at most BACKLOG + 1 = ${BACKLOG + 1}: a bigger burst overflows the queue again after the resume`);
+if (EXTRA > BACKLOG + 1)
+  throw new Error(
+    `knob EXTRA=${EXTRA} must be at most BACKLOG + 1 = ${BACKLOG + 1}: a bigger burst overflows the queue again after the resume`,
+  );
 const QUEUE_CAPACITY = BACKLOG + 1;
 /** The client's first SYN retransmission comes 1 s after connect(); the second 2 s after that. */
 const INITIAL_SYN_RTO_MS = 1000;
@@ -41,7 +44,9 @@ const clients = seen?.clients ?? [];
 const queued = clients.slice(0, QUEUE_CAPACITY);
 const waiting = clients.slice(QUEUE_CAPACITY);
 
-test(`exactly BACKLOG + 1 = ${QUEUE_CAPACITY} clients finish the handshake before anyone calls accept()`, { skip: linuxOnly }, () => {
+test(`exactly BACKLOG + 1 = ${QUEUE_CAPACITY} clients finish the handshake before anyone calls accept()`, {
+  skip: linuxOnly,
+}, () => {
   assert.equal(clients.length, QUEUE_CAPACITY + EXTRA);
   assert.deepEqual(
     clients.map((fate) => fate.connectedBeforeAccept),
@@ -50,12 +55,18 @@ test(`exactly BACKLOG + 1 = ${QUEUE_CAPACITY} clients finish the handshake befor
   );
 });
 
-test('both ends of each queued connection are ESTABLISHED in /proc/net/tcp, though accept() never ran', { skip: linuxOnly }, () => {
-  for (const fate of queued) assert.deepEqual([fate.clientState, fate.serverEndState], ['ESTABLISHED', 'ESTABLISHED'], `client #${fate.number}`);
+test('both ends of each queued connection are ESTABLISHED in /proc/net/tcp, though accept() never ran', {
+  skip: linuxOnly,
+}, () => {
+  for (const fate of queued)
+    assert.deepEqual([fate.clientState, fate.serverEndState], ['ESTABLISHED', 'ESTABLISHED'], `client #${fate.number}`);
 });
 
-test(`the other ${EXTRA} clients stay in SYN_SENT with no server end, and none gets ECONNREFUSED`, { skip: linuxOnly }, () => {
-  for (const fate of waiting) assert.deepEqual([fate.clientState, fate.serverEndState], ['SYN_SENT', null], `client #${fate.number}`);
+test(`the other ${EXTRA} clients stay in SYN_SENT with no server end, and none gets ECONNREFUSED`, {
+  skip: linuxOnly,
+}, () => {
+  for (const fate of waiting)
+    assert.deepEqual([fate.clientState, fate.serverEndState], ['SYN_SENT', null], `client #${fate.number}`);
   assert.deepEqual(clients.map((fate) => fate.errorCode).filter(Boolean), [], 'no client saw an error');
 });
 
@@ -67,27 +78,47 @@ test('TcpExt.ListenOverflows grows by at least one per dropped SYN (namespace-wi
   assert.ok(seen!.listenOverflowsDelta >= EXTRA, `grew by ${seen!.listenOverflowsDelta}, expected at least ${EXTRA}`);
 });
 
-test('after the resume, accept() takes the queue first, in connect order, then every waiting client', { skip: linuxOnly }, () => {
-  assert.deepEqual(queued.map((fate) => fate.acceptedAs), queued.map((fate) => fate.number), 'the accept queue is first in, first out');
-  assert.deepEqual(waiting.map((fate) => fate.acceptedAs > QUEUE_CAPACITY), waiting.map(() => true), 'waiting clients come after the queue');
+test('after the resume, accept() takes the queue first, in connect order, then every waiting client', {
+  skip: linuxOnly,
+}, () => {
+  assert.deepEqual(
+    queued.map((fate) => fate.acceptedAs),
+    queued.map((fate) => fate.number),
+    'the accept queue is first in, first out',
+  );
+  assert.deepEqual(
+    waiting.map((fate) => fate.acceptedAs > QUEUE_CAPACITY),
+    waiting.map(() => true),
+    'waiting clients come after the queue',
+  );
 });
 
-test('a waiting client gets in when its SYN is retransmitted, about 1 s after connect(), not sooner', { skip: linuxOnly || (EXTRA === 0 ? 'EXTRA=0: no client waits' : false) }, () => {
+test('a waiting client gets in when its SYN is retransmitted, about 1 s after connect(), not sooner', {
+  skip: linuxOnly || (EXTRA === 0 ? 'EXTRA=0: no client waits' : false),
+}, () => {
   for (const fate of waiting) {
     const after = fate.connectedAfterMs;
-    assert.ok(after >= INITIAL_SYN_RTO_MS * 0.95 && after < SECOND_RETRANSMIT_MS, `client #${fate.number} connected after ${after} ms`);
+    assert.ok(
+      after >= INITIAL_SYN_RTO_MS * 0.95 && after < SECOND_RETRANSMIT_MS,
+      `client #${fate.number} connected after ${after} ms`,
+    );
   }
-  for (const fate of queued) assert.ok(fate.connectedAfterMs < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
+  for (const fate of queued)
+    assert.ok(fate.connectedAfterMs < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
 });
 
-test('ss agrees: Recv-Q is the queue, Send-Q is the backlog, and the listener counted every dropped SYN', { skip: linuxOnly }, async (t) => {
+test('ss agrees: Recv-Q is the queue, Send-Q is the backlog, and the listener counted every dropped SYN', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!(await toolOrSkip(t, 'ss'))) return;
   // ss is an outside process reading sock_diag; the demo asked it while its server was stopped.
   assert.deepEqual(seen!.ss!.stalled, { recvQ: QUEUE_CAPACITY, sendQ: BACKLOG, drops: EXTRA });
   assert.equal(seen!.ss!.stalled.recvQ, seen!.acceptQueueLength, "ss's Recv-Q is /proc/net/tcp's rx_queue");
 });
 
-test("a backlog above net.core.somaxconn is capped to it, one below is kept, and Node turns 0 into its default 511", { skip: linuxOnly }, async (t) => {
+test('a backlog above net.core.somaxconn is capped to it, one below is kept, and Node turns 0 into its default 511', {
+  skip: linuxOnly,
+}, async (t) => {
   const ss = await toolOrSkip(t, 'ss');
   if (!ss) return;
   const somaxconn = Number(await readSysctl('net/core/somaxconn'));
@@ -100,7 +131,11 @@ test("a backlog above net.core.somaxconn is capped to it, one below is kept, and
     const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: asked });
     t.after(() => server.close());
     await onceWithin(server, 'listening', 2000, 'the listener');
-    assert.equal((await ssListener(ss, (server.address() as AddressInfo).port)).sendQ, kept, `listen() with backlog ${asked}`);
+    assert.equal(
+      (await ssListener(ss, (server.address() as AddressInfo).port)).sendQ,
+      kept,
+      `listen() with backlog ${asked}`,
+    );
   }
 });
 
@@ -116,13 +151,21 @@ test('close() takes a listener away at once: no TIME_WAIT, ss no longer shows it
   await assert.rejects(ssListener(ss, port), new RegExp(`ss shows no listener on port ${port}`));
 });
 
-test('listen() on an address this machine does not have fails at once with EADDRNOTAVAIL', { skip: linuxOnly }, async (t) => {
-  if ((await readSysctl('net/ipv4/ip_nonlocal_bind')) !== '0') return t.skip('net.ipv4.ip_nonlocal_bind lets any address be bound here');
+test('listen() on an address this machine does not have fails at once with EADDRNOTAVAIL', {
+  skip: linuxOnly,
+}, async (t) => {
+  if ((await readSysctl('net/ipv4/ip_nonlocal_bind')) !== '0')
+    return t.skip('net.ipv4.ip_nonlocal_bind lets any address be bound here');
   // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address, and binding to it sends nothing.
-  await assert.rejects(startStalledListener({ backlog: BACKLOG, host: '192.0.2.1' }), /cannot listen on 192\.0\.2\.1: EADDRNOTAVAIL/);
+  await assert.rejects(
+    startStalledListener({ backlog: BACKLOG, host: '192.0.2.1' }),
+    /cannot listen on 192\.0\.2\.1: EADDRNOTAVAIL/,
+  );
 });
 
-test('filling a queue where nothing listens stops at the first client, refused (ECONNREFUSED), not timed out', { skip: linuxOnly }, async () => {
+test('filling a queue where nothing listens stops at the first client, refused (ECONNREFUSED), not timed out', {
+  skip: linuxOnly,
+}, async () => {
   // Port 0: no socket can listen there, so the kernel answers the first SYN with RST.
   await assert.rejects(fillAcceptQueue({ host: '127.0.0.1', port: 0, backlog: BACKLOG }), { code: 'ECONNREFUSED' });
 });
@@ -131,10 +174,14 @@ test('filling a queue where nothing listens stops at the first client, refused (
 function renderedWith(change: (copy: BacklogObservations) => void): string {
   const copy = structuredClone(seen!);
   change(copy);
-  return renderListenBacklog(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+  return renderListenBacklog(copy)
+    .map(([role, text]) => `${role}: ${text}`)
+    .join('\n');
 }
 
-test('the timeline reports what was seen, not what was expected: no ss, an accept out of order, a client error', { skip: linuxOnly }, () => {
+test('the timeline reports what was seen, not what was expected: no ss, an accept out of order, a client error', {
+  skip: linuxOnly,
+}, () => {
   const withoutSs = renderedWith((copy) => void (copy.ss = null));
   assert.match(withoutSs, /ss: not installed/);
   assert.match(withoutSs, /somaxconn cap is visible only through ss \(sock_diag\); skipped/);
@@ -146,7 +193,10 @@ test('the timeline reports what was seen, not what was expected: no ss, an accep
     [copy.clients[0].acceptedAs, copy.clients[1].acceptedAs] = [copy.clients[1].acceptedAs, copy.clients[0].acceptedAs];
   });
   const [first, second, ...rest] = queueOrder;
-  assert.ok(swapped.includes(`accept() took ${[second, first, ...rest].join(', ')} first\n`), 'no "in connect order" when it was not');
+  assert.ok(
+    swapped.includes(`accept() took ${[second, first, ...rest].join(', ')} first\n`),
+    'no "in connect order" when it was not',
+  );
 
   const withError = renderedWith((copy) => void (copy.clients.at(-1)!.errorCode = 'ECONNRESET'));
   assert.match(withError, /accepted all \d+ clients; 1 saw an error/);
@@ -155,13 +205,22 @@ test('the timeline reports what was seen, not what was expected: no ss, an accep
 /** Other traffic may add to the namespace-wide counter; somaxconn is this machine's setting (4096 since Linux 5.4, 128 before). */
 const MACHINE_MASKS: Mask[] = [
   [/ListenOverflows \+\d+/g, 'ListenOverflows +N'],
-  [/backlog \d+ > somaxconn \d+: ss shows Send-Q \d+/g, 'backlog SOMAXCONN+1 > somaxconn SOMAXCONN: ss shows Send-Q SOMAXCONN'],
+  [
+    /backlog \d+ > somaxconn \d+: ss shows Send-Q \d+/g,
+    'backlog SOMAXCONN+1 > somaxconn SOMAXCONN: ss shows Send-Q SOMAXCONN',
+  ],
   [/somaxconn \d+,/g, 'somaxconn SOMAXCONN,'],
 ];
 
-test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('04-listen-backlog', MACHINE_MASKS));
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
+  assertOutputMatchesNotes('04-listen-backlog', MACHINE_MASKS),
+);
 
-test('a negative backlog is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--backlog=-1'], new RegExp(`--backlog must be between 1 and ${MAX_BACKLOG}`)));
-test('more extra clients than the queue holds is refused', () => assertRejects('04-listen-backlog', ['--backlog', '2', '--extra', '4'], /--extra must be at most backlog \+ 1 = 3/));
-test('a backlog that is not a number is refused', () => assertRejects('04-listen-backlog', ['--backlog', 'many'], /whole number/));
-test('an unknown flag is one error line and exit code 2', () => assertRejects('04-listen-backlog', ['--clients', '3'], /Unknown option '--clients'/));
+test('a negative backlog is one error line and exit code 2', () =>
+  assertRejects('04-listen-backlog', ['--backlog=-1'], new RegExp(`--backlog must be between 1 and ${MAX_BACKLOG}`)));
+test('more extra clients than the queue holds is refused', () =>
+  assertRejects('04-listen-backlog', ['--backlog', '2', '--extra', '4'], /--extra must be at most backlog \+ 1 = 3/));
+test('a backlog that is not a number is refused', () =>
+  assertRejects('04-listen-backlog', ['--backlog', 'many'], /whole number/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('04-listen-backlog', ['--clients', '3'], /Unknown option '--clients'/));

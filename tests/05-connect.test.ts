@@ -31,7 +31,12 @@ import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const ROUNDS = knob('ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS);
-const CONNECT_TIMEOUT_MS = knob('CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, MIN_CONNECT_TIMEOUT_MS, MAX_CONNECT_TIMEOUT_MS);
+const CONNECT_TIMEOUT_MS = knob(
+  'CONNECT_TIMEOUT_MS',
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  MIN_CONNECT_TIMEOUT_MS,
+  MAX_CONNECT_TIMEOUT_MS,
+);
 
 /** How far libuv's cached loop clock may trail performance.now() when the connect timer is set. */
 const LOOP_CLOCK_LAG_MS = 5;
@@ -48,10 +53,16 @@ test('connect() without bind() gets a source port from ip_local_port_range', { s
   const [low, high] = seen.ephemeralRange!;
   const { port } = seen.ephemeral.local;
   assert.ok(port >= low && port <= high, `port ${port} is outside ${low}-${high}`);
-  assert.equal(seen.ephemeral.local.address, '127.0.0.1', 'the kernel picked the source address too: the one on the route to 127.0.0.1');
+  assert.equal(
+    seen.ephemeral.local.address,
+    '127.0.0.1',
+    'the kernel picked the source address too: the one on the route to 127.0.0.1',
+  );
 });
 
-test('a socket bound first connects from exactly the address and port it was bound to, even outside the ephemeral range', { skip: linuxOnly }, () => {
+test('a socket bound first connects from exactly the address and port it was bound to, even outside the ephemeral range', {
+  skip: linuxOnly,
+}, () => {
   assert.deepEqual(seen.boundFirst.local, seen.boundFirst.requested);
   assert.equal(seen.boundFirst.inRange, false);
 });
@@ -62,7 +73,11 @@ test(`${ROUNDS} request/response round trips travel on one connection, each repl
     assert.equal(round.sent, `ping ${i + 1}`);
     assert.equal(round.serverRead, round.sent, 'the server read exactly the line the client wrote');
     assert.equal(round.reply, `pong ${i + 1}`);
-    assert.equal(round.clientPort, seen.ephemeral.local.port, 'the server saw the same client port every round: one connection');
+    assert.equal(
+      round.clientPort,
+      seen.ephemeral.local.port,
+      'the server saw the same client port every round: one connection',
+    );
   });
 });
 
@@ -76,27 +91,38 @@ test('the refusal is the kernel answering the SYN with RST (Tcp.OutRsts rises)',
   assert.ok(seen.refused.outRstsDelta! >= 1, `Tcp.OutRsts rose by ${seen.refused.outRstsDelta}`);
 });
 
-test('connect() completes without the server calling accept(): backlog + 1 clients connect to a stopped server', { skip: linuxOnly }, () => {
+test('connect() completes without the server calling accept(): backlog + 1 clients connect to a stopped server', {
+  skip: linuxOnly,
+}, () => {
   const { listener } = seen.unanswered!;
   assert.equal(listener.queued, listener.backlog + 1, "each got 'connect' while the server's process was stopped");
 });
 
-test('a SYN to a full accept queue is dropped: the client waits in SYN_SENT with no error, no refusal', { skip: linuxOnly }, () => {
+test('a SYN to a full accept queue is dropped: the client waits in SYN_SENT with no error, no refusal', {
+  skip: linuxOnly,
+}, () => {
   const unanswered = seen.unanswered!;
   assert.equal(unanswered.stateWhileWaiting, 'SYN_SENT');
   assert.deepEqual(unanswered.eventsBeforeTimer, [], 'neither connect nor error came before our timer');
   assert.ok(unanswered.listenOverflowsDelta >= 1, `TcpExt.ListenOverflows rose by ${unanswered.listenOverflowsDelta}`);
 });
 
-test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() removes the SYN_SENT socket`, { skip: linuxOnly }, () => {
+test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() removes the SYN_SENT socket`, {
+  skip: linuxOnly,
+}, () => {
   const unanswered = seen.unanswered!;
   // A timer counts from libuv's loop clock, which is read once per loop turn, so it can start a
   // few milliseconds before the script's performance.now(): the timer never fires early by its own clock.
-  assert.ok(unanswered.timerFiredAfterMs >= CONNECT_TIMEOUT_MS - LOOP_CLOCK_LAG_MS, `fired after ${unanswered.timerFiredAfterMs} ms`);
+  assert.ok(
+    unanswered.timerFiredAfterMs >= CONNECT_TIMEOUT_MS - LOOP_CLOCK_LAG_MS,
+    `fired after ${unanswered.timerFiredAfterMs} ms`,
+  );
   assert.ok(unanswered.rowGoneAfterDestroy);
 });
 
-test("while the client waits, the kernel's SYN retransmission timer is running (ss -tno)", { skip: linuxOnly }, async (t) => {
+test("while the client waits, the kernel's SYN retransmission timer is running (ss -tno)", {
+  skip: linuxOnly,
+}, async (t) => {
   if (!(await toolOrSkip(t, 'ss'))) return;
   // ss prints the timer as timer:(on,<time left>,<retransmissions so far>); "on" is the retransmission timer.
   const timer = /timer:\(on,([\d.]+)(ms|sec|min),(\d+)\)/.exec(synSentInfo ?? '');
@@ -117,13 +143,21 @@ test('bind() before connect() to a port a listener holds fails with EADDRINUSE: 
   assert.deepEqual({ address: socket.localAddress, port: socket.localPort }, requested);
 });
 
-test('only a taken port makes it try another: a refusal (ECONNREFUSED) is reported at once', { skip: linuxOnly }, async () => {
+test('only a taken port makes it try another: a refusal (ECONNREFUSED) is reported at once', {
+  skip: linuxOnly,
+}, async () => {
   const [low] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
   await assert.rejects(connectBoundFirst(0, low), { code: 'ECONNREFUSED' });
 });
 
-test('a tunable this kernel lacks reads as the default the kernel used before it existed', { skip: linuxOnly }, async () => {
-  assert.equal(await sysctlNumber('net/ipv4/tcp_syn_retries', -1), Number(await readSysctl('net/ipv4/tcp_syn_retries')), 'a tunable that exists is read');
+test('a tunable this kernel lacks reads as the default the kernel used before it existed', {
+  skip: linuxOnly,
+}, async () => {
+  assert.equal(
+    await sysctlNumber('net/ipv4/tcp_syn_retries', -1),
+    Number(await readSysctl('net/ipv4/tcp_syn_retries')),
+    'a tunable that exists is read',
+  );
   assert.equal(await sysctlNumber('net/ipv4/tcp_no_such_tunable', 0), 0, 'one that does not exist gives the fallback');
 });
 
@@ -131,7 +165,9 @@ test('a tunable this kernel lacks reads as the default the kernel used before it
 function renderedWith(change: (copy: ConnectObservations) => void): string {
   const copy = structuredClone(seen);
   change(copy);
-  return renderConnect(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+  return renderConnect(copy)
+    .map(([role, text]) => `${role}: ${text}`)
+    .join('\n');
 }
 
 test('the timeline reports what was seen: the steps skipped off Linux, an event before the timer, a counter that did not rise, a row left behind', () => {
@@ -146,7 +182,13 @@ test('the timeline reports what was seen: the steps skipped off Linux, an event 
   assert.doesNotMatch(offLinux, /ephemeral range|SYN_SENT/);
 
   if (seen.unanswered === null) return; // off Linux the demo had no such step to alter
-  const oddities = renderedWith((copy) => Object.assign(copy.unanswered!, { eventsBeforeTimer: ['error', 'close'], listenOverflowsDelta: 0, rowGoneAfterDestroy: false }));
+  const oddities = renderedWith((copy) =>
+    Object.assign(copy.unanswered!, {
+      eventsBeforeTimer: ['error', 'close'],
+      listenOverflowsDelta: 0,
+      rowGoneAfterDestroy: false,
+    }),
+  );
   assert.match(oddities, /TcpExt\.ListenOverflows did not rise/);
   assert.match(oddities, /with only error, close before it/);
   assert.match(oddities, /the SYN_SENT row is STILL THERE/);
@@ -163,9 +205,15 @@ test('the output matches the sample in NOTES.md', () =>
   // The sysctl values belong to the machine; the give-up time that follows from them is masked as a duration.
   assertOutputMatchesNotes('05-connect', [[/(tcp_syn_retries|tcp_syn_linear_timeouts) = \d+/g, '$1 = N']]));
 
-test('--rounds 0 is refused with one error line and exit code 2', () => assertRejects('05-connect', ['--rounds', '0'], /--rounds must be between 1/));
+test('--rounds 0 is refused with one error line and exit code 2', () =>
+  assertRejects('05-connect', ['--rounds', '0'], /--rounds must be between 1/));
 
 test('a connect timeout below the minimum is refused', () =>
-  assertRejects('05-connect', ['--connect-timeout-ms', String(MIN_CONNECT_TIMEOUT_MS - 1)], /--connect-timeout-ms must be between/));
+  assertRejects(
+    '05-connect',
+    ['--connect-timeout-ms', String(MIN_CONNECT_TIMEOUT_MS - 1)],
+    /--connect-timeout-ms must be between/,
+  ));
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('05-connect', ['--timeout', '3'], /Unknown option '--timeout'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('05-connect', ['--timeout', '3'], /Unknown option '--timeout'/));

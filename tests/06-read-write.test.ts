@@ -52,9 +52,16 @@ function prng(seed: number): () => number {
 }
 
 test(`${MESSAGES} small writes made while the reader is paused arrive as one data chunk`, { skip: linuxOnly }, () => {
-  const expectedBytes = Array.from({ length: MESSAGES }, (_, i) => LENGTH_PREFIX_BYTES + `message ${i + 1} of ${MESSAGES}`.length).reduce((a, b) => a + b, 0);
+  const expectedBytes = Array.from(
+    { length: MESSAGES },
+    (_, i) => LENGTH_PREFIX_BYTES + `message ${i + 1} of ${MESSAGES}`.length,
+  ).reduce((a, b) => a + b, 0);
   assert.equal(seen.coalesce.bytesWritten, expectedBytes);
-  assert.equal(seen.coalesce.queuedBeforeResume, expectedBytes, "the kernel held every byte in the reader's receive queue before it resumed");
+  assert.equal(
+    seen.coalesce.queuedBeforeResume,
+    expectedBytes,
+    "the kernel held every byte in the reader's receive queue before it resumed",
+  );
   assert.deepEqual(seen.coalesce.chunkSizes, [expectedBytes], 'one read() took them all');
 });
 
@@ -65,19 +72,30 @@ test(`${MESSAGES} small writes made while the reader is paused arrive as one dat
  */
 const INITIAL_CWND = 10;
 
-test('the first small writes left the writer as separate segments: the joining happened at the reader', { skip: linuxOnly }, async (t) => {
+test('the first small writes left the writer as separate segments: the joining happened at the reader', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!(await toolOrSkip(t, 'ss'))) return;
   const dataSegments = /\bdata_segs_out:(\d+)/.exec(writerInfo ?? '');
   assert.ok(dataSegments, `ss -tin showed no data_segs_out for the writer:\n${writerInfo}`);
   const atLeast = Math.min(MESSAGES, INITIAL_CWND);
-  assert.ok(Number(dataSegments[1]) >= atLeast, `${dataSegments[1]} data segments for ${MESSAGES} writes; expected at least ${atLeast}`);
+  assert.ok(
+    Number(dataSegments[1]) >= atLeast,
+    `${dataSegments[1]} data segments for ${MESSAGES} writes; expected at least ${atLeast}`,
+  );
 });
 
 test(`one write of ${LARGE_BYTES} bytes arrives as several data chunks of at most 64 KiB`, () => {
   const wireBytes = LARGE_BYTES + LENGTH_PREFIX_BYTES;
   assert.equal(seen.split.bytesWritten, wireBytes);
-  assert.ok(seen.split.largestChunk <= READ_SIZE_BYTES, `a chunk of ${seen.split.largestChunk} bytes; Node reads at most ${READ_SIZE_BYTES}`);
-  assert.ok(seen.split.chunks >= Math.ceil(wireBytes / READ_SIZE_BYTES), `${seen.split.chunks} chunks for ${wireBytes} bytes`);
+  assert.ok(
+    seen.split.largestChunk <= READ_SIZE_BYTES,
+    `a chunk of ${seen.split.largestChunk} bytes; Node reads at most ${READ_SIZE_BYTES}`,
+  );
+  assert.ok(
+    seen.split.chunks >= Math.ceil(wireBytes / READ_SIZE_BYTES),
+    `${seen.split.chunks} chunks for ${wireBytes} bytes`,
+  );
 });
 
 test('a reader that takes each chunk for one message gets both cases wrong', () => {
@@ -119,8 +137,14 @@ test(`property: ${RANDOM_MESSAGES} random messages, the stream cut at random poi
 
 test('the framer refuses a length prefix above its limit instead of buffering for it', () => {
   const deframe = createDeframer(1024);
-  assert.deepEqual(deframe(frame(Buffer.alloc(1024))).map((message) => message.length), [1024]);
-  assert.throws(() => deframe(frame(Buffer.alloc(1025)).subarray(0, LENGTH_PREFIX_BYTES)), /1025 bytes; the limit is 1024/);
+  assert.deepEqual(
+    deframe(frame(Buffer.alloc(1024))).map((message) => message.length),
+    [1024],
+  );
+  assert.throws(
+    () => deframe(frame(Buffer.alloc(1025)).subarray(0, LENGTH_PREFIX_BYTES)),
+    /1025 bytes; the limit is 1024/,
+  );
 });
 
 test('end() sends FIN: the peer sees end, and with allowHalfOpen it still answers', () => {
@@ -130,10 +154,16 @@ test('end() sends FIN: the peer sees end, and with allowHalfOpen it still answer
 });
 
 test("with Node's default allowHalfOpen: false, the server's side is ended for it as soon as the FIN arrives", () => {
-  assert.equal(seen.halfClose.defaultPeerAnswered, '', 'the client got FIN back without the server code writing or ending');
+  assert.equal(
+    seen.halfClose.defaultPeerAnswered,
+    '',
+    'the client got FIN back without the server code writing or ending',
+  );
 });
 
-test('after end() the kernel shows the half-closed pair: FIN_WAIT2 on the closer, CLOSE_WAIT on the peer', { skip: linuxOnly }, () => {
+test('after end() the kernel shows the half-closed pair: FIN_WAIT2 on the closer, CLOSE_WAIT on the peer', {
+  skip: linuxOnly,
+}, () => {
   assert.equal(seen.halfClose.clientStateAfterEnd, 'FIN_WAIT2');
   assert.equal(seen.halfClose.serverStateAfterEnd, 'CLOSE_WAIT');
 });
@@ -146,7 +176,9 @@ test('writing to a connection the peer reset fails with ECONNRESET', { skip: lin
   assert.equal(seen.peerGone.writeAfterReset, 'ECONNRESET');
 });
 
-test('after the peer closed normally the first write still succeeds; the next one, after the RST it provoked, fails with EPIPE', { skip: linuxOnly }, () => {
+test('after the peer closed normally the first write still succeeds; the next one, after the RST it provoked, fails with EPIPE', {
+  skip: linuxOnly,
+}, () => {
   assert.equal(seen.peerGone.firstWriteAfterClose, 'written');
   assert.equal(seen.peerGone.secondWriteAfterClose, 'EPIPE');
 });
@@ -158,8 +190,11 @@ test('the output matches the sample in NOTES.md', () =>
     [/\d+ messages \(1 sent\)/g, 'N messages (1 sent)'],
   ]));
 
-test('--messages 0 is refused with one error line and exit code 2', () => assertRejects('06-read-write', ['--messages', '0'], /--messages must be between 1/));
+test('--messages 0 is refused with one error line and exit code 2', () =>
+  assertRejects('06-read-write', ['--messages', '0'], /--messages must be between 1/));
 
-test('--large-bytes that fits in one read is refused', () => assertRejects('06-read-write', ['--large-bytes', String(READ_SIZE_BYTES)], /--large-bytes must be between/));
+test('--large-bytes that fits in one read is refused', () =>
+  assertRejects('06-read-write', ['--large-bytes', String(READ_SIZE_BYTES)], /--large-bytes must be between/));
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('06-read-write', ['--chunks', '3'], /Unknown option '--chunks'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('06-read-write', ['--chunks', '3'], /Unknown option '--chunks'/));

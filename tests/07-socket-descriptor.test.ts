@@ -10,7 +10,12 @@ import assert from 'node:assert/strict';
 import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { descriptorOfInode, observeDescriptors, readDescriptorTable, socketInodeOf } from '../scripts/07-socket-descriptor.ts';
+import {
+  descriptorOfInode,
+  observeDescriptors,
+  readDescriptorTable,
+  socketInodeOf,
+} from '../scripts/07-socket-descriptor.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
@@ -22,13 +27,19 @@ const FILES = knob('FILES', 2, 1, 50);
 
 const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
 
-test('the listener, the client and the accepted socket each hold a descriptor that links to socket:[inode]', { skip: linuxOnly }, () => {
+test('the listener, the client and the accepted socket each hold a descriptor that links to socket:[inode]', {
+  skip: linuxOnly,
+}, () => {
   for (const socket of seen!.sockets) {
     // The descriptor was found by its link text, so the text naming the inode is given; fstat() is the independent witness.
     assert.equal(socket.target, `socket:[${socket.inode}]`, `the ${socket.role}'s descriptor names its inode`);
     assert.equal(socketInodeOf(socket.target), socket.inode);
     assert.ok(socket.isSocket, `fstat(fd ${socket.fd}) says socket for the ${socket.role}`);
-    assert.equal(socket.fstatInode, socket.inode, `fstat(fd ${socket.fd}) gives the inode of the ${socket.role}'s row in /proc/net/tcp`);
+    assert.equal(
+      socket.fstatInode,
+      socket.inode,
+      `fstat(fd ${socket.fd}) gives the inode of the ${socket.role}'s row in /proc/net/tcp`,
+    );
   }
 });
 
@@ -38,13 +49,17 @@ test('four sockets, four descriptor numbers, four inodes', { skip: linuxOnly }, 
   assert.equal(new Set(sockets.map((socket) => socket.inode)).size, sockets.length);
 });
 
-test('accept() returns a new descriptor, not the listener\'s', { skip: linuxOnly }, () => {
+test("accept() returns a new descriptor, not the listener's", { skip: linuxOnly }, () => {
   const [listener, client, accepted] = seen!.sockets;
   assert.notEqual(accepted.fd, listener.fd);
   assert.notEqual(accepted.fd, client.fd);
   assert.equal(listener.state, 'LISTEN');
   assert.equal(accepted.state, 'ESTABLISHED');
-  assert.equal(accepted.local, listener.local, 'the accepted socket has the listener\'s address and port, yet is another socket');
+  assert.equal(
+    accepted.local,
+    listener.local,
+    "the accepted socket has the listener's address and port, yet is another socket",
+  );
 });
 
 test(`each of ${FILES} ordinary file(s) takes the lowest free number of the same table`, { skip: linuxOnly }, () => {
@@ -55,30 +70,40 @@ test(`each of ${FILES} ordinary file(s) takes the lowest free number of the same
     assert.ok(file.isFile, 'fstat says regular file');
   }
   const socketFds = new Set(seen!.sockets.slice(0, 3).map((socket) => socket.fd));
-  assert.ok(files.every((file) => !socketFds.has(file.fd)), 'a file never gets a number a socket still holds');
+  assert.ok(
+    files.every((file) => !socketFds.has(file.fd)),
+    'a file never gets a number a socket still holds',
+  );
 });
 
 test('close() frees the number, and the next socket reuses it', { skip: linuxOnly }, () => {
   const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen!.reuse;
   assert.equal(lowestFreeAfterClose, freedFd, 'the freed number is the lowest free one');
   assert.equal(nextSocketFd, freedFd, 'the second client socket took it');
-  if (FILES > 1) assert.ok(nextSocketFd < seen!.files[FILES - 1].fd, 'the lowest free number, not the next after the last one used');
+  if (FILES > 1)
+    assert.ok(nextSocketFd < seen!.files[FILES - 1].fd, 'the lowest free number, not the next after the last one used');
 });
 
-test('after the demo, none of its sockets or files is left in this process\'s table', { skip: linuxOnly }, () => {
+test("after the demo, none of its sockets or files is left in this process's table", { skip: linuxOnly }, () => {
   const inodes = new Set(seen!.sockets.map((socket) => socket.inode));
-  const left = readDescriptorTable().filter((entry) => inodes.has(socketInodeOf(entry.target) ?? -1) || entry.target === seen!.files[0].path);
+  const left = readDescriptorTable().filter(
+    (entry) => inodes.has(socketInodeOf(entry.target) ?? -1) || entry.target === seen!.files[0].path,
+  );
   assert.deepEqual(left, []);
 });
 
-test('a second witness: ss reports the same fd and inode for a listener, and Node\'s own handle agrees', { skip: linuxOnly }, async (t) => {
+test("a second witness: ss reports the same fd and inode for a listener, and Node's own handle agrees", {
+  skip: linuxOnly,
+}, async (t) => {
   const ss = await toolOrSkip(t, 'ss');
   if (!ss) return;
   const server = createServer().listen(0, '127.0.0.1');
   t.after(() => server.close());
   await onceWithin(server, 'listening', 2000, 'the listener');
   const port = (server.address() as { port: number }).port;
-  const row = (await readTable('tcp')).find((candidate) => candidate.state === 'LISTEN' && candidate.localPort === port);
+  const row = (await readTable('tcp')).find(
+    (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,
+  );
   assert.ok(row, 'the listener has a row in /proc/net/tcp');
   const descriptor = descriptorOfInode(row.inode);
   assert.ok(descriptor, `a descriptor links to socket:[${row.inode}]`);
@@ -90,19 +115,31 @@ test('a second witness: ss reports the same fd and inode for a listener, and Nod
   assert.equal((server as unknown as { _handle: { fd: number } })._handle.fd, descriptor.fd);
 });
 
-test('"everything is a file" has limits: a socket cannot be reopened by its /proc path (ENXIO) and has no file position (ESPIPE)', { skip: linuxOnly }, async (t) => {
+test('"everything is a file" has limits: a socket cannot be reopened by its /proc path (ENXIO) and has no file position (ESPIPE)', {
+  skip: linuxOnly,
+}, async (t) => {
   const server = createServer().listen(0, '127.0.0.1');
   t.after(() => server.close());
   await onceWithin(server, 'listening', 2000, 'the listener');
   const port = (server.address() as { port: number }).port;
-  const row = (await readTable('tcp')).find((candidate) => candidate.state === 'LISTEN' && candidate.localPort === port);
+  const row = (await readTable('tcp')).find(
+    (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,
+  );
   const descriptor = descriptorOfInode(row!.inode)!;
   assert.throws(() => openSync(`/proc/self/fd/${descriptor.fd}`, 'r'), { code: 'ENXIO' });
-  assert.throws(() => readSync(descriptor.fd, Buffer.alloc(1), 0, 1, 0), { code: 'ESPIPE' }, 'a read at a file offset (pread)');
+  assert.throws(
+    () => readSync(descriptor.fd, Buffer.alloc(1), 0, 1, 0),
+    { code: 'ESPIPE' },
+    'a read at a file offset (pread)',
+  );
 });
 
-test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('07-socket-descriptor'));
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
+  assertOutputMatchesNotes('07-socket-descriptor'),
+);
 
-test('--files out of range is one error line and exit code 2', () => assertRejects('07-socket-descriptor', ['--files', '0'], /--files must be between 1 and 100/));
+test('--files out of range is one error line and exit code 2', () =>
+  assertRejects('07-socket-descriptor', ['--files', '0'], /--files must be between 1 and 100/));
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('07-socket-descriptor', ['--port', '80'], /Unknown option '--port'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('07-socket-descriptor', ['--port', '80'], /Unknown option '--port'/));

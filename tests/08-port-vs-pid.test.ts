@@ -10,7 +10,15 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { benchLookup, renderLookupBench } from '../bench/lookup.ts';
-import { HIDDEN_OWNER, lookupPort, observePortVsPid, renderLookup, startPortHolderChild, type ListenSpec, type PortHolder } from '../scripts/08-port-vs-pid.ts';
+import {
+  HIDDEN_OWNER,
+  lookupPort,
+  observePortVsPid,
+  renderLookup,
+  startPortHolderChild,
+  type ListenSpec,
+  type PortHolder,
+} from '../scripts/08-port-vs-pid.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
@@ -22,7 +30,8 @@ import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/tra
 
 const SHARERS = knob('SHARERS', 1, 0, 8);
 
-const pidsOf = (holders: readonly PortHolder[]) => holders.flatMap((holder) => holder.pids.map(({ pid }) => pid)).sort((a, b) => a - b);
+const pidsOf = (holders: readonly PortHolder[]) =>
+  holders.flatMap((holder) => holder.pids.map(({ pid }) => pid)).sort((a, b) => a - b);
 
 test('one child holds three ports, and all three lead to its PID, not to ours', { skip: linuxOnly }, async () => {
   const seen = await observePortVsPid(SHARERS);
@@ -31,7 +40,10 @@ test('one child holds three ports, and all three lead to its PID, not to ours', 
     assert.equal(holders.length, 1, 'one socket on each port');
     assert.deepEqual(pidsOf(holders), [seen.childPid]);
   }
-  assert.deepEqual(seen.alone.map((holders) => holders[0].protocol), ['tcp', 'tcp', 'udp']);
+  assert.deepEqual(
+    seen.alone.map((holders) => holders[0].protocol),
+    ['tcp', 'tcp', 'udp'],
+  );
   // No assertion that the PID differs from the ports: they come from different tables, so they may coincide by chance.
   assert.notEqual(seen.childPid, seen.ourPid);
 
@@ -39,7 +51,10 @@ test('one child holds three ports, and all three lead to its PID, not to ours', 
   assert.equal(seen.helperPids.length, SHARERS);
   assert.equal(seen.shared.length, 1, 'sharing a listener makes no new socket');
   assert.equal(seen.shared[0].inode, seen.alone[0][0].inode);
-  assert.deepEqual(pidsOf(seen.shared), [seen.childPid, ...seen.helperPids].sort((a, b) => a - b));
+  assert.deepEqual(
+    pidsOf(seen.shared),
+    [seen.childPid, ...seen.helperPids].sort((a, b) => a - b),
+  );
 
   assert.deepEqual(seen.afterExit, [[], [], []], 'once the processes are gone, so are their sockets');
 });
@@ -49,15 +64,24 @@ function pidsIn(output: string, pattern: RegExp): number[] {
   return [...new Set([...output.matchAll(pattern)].map((match) => Number(match[1])))].sort((a, b) => a - b);
 }
 
-test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, one port with two PIDs', { skip: linuxOnly }, async (t) => {
+test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, one port with two PIDs', {
+  skip: linuxOnly,
+}, async (t) => {
   const ss = await toolOrSkip(t, 'ss');
   const lsof = await toolOrSkip(t, 'lsof');
   if (!ss || !lsof) return;
-  const hasIPv6 = Object.values(networkInterfaces()).some((entries) => entries?.some((entry) => entry.internal && entry.address === '::1'));
+  const hasIPv6 = Object.values(networkInterfaces()).some((entries) =>
+    entries?.some((entry) => entry.internal && entry.address === '::1'),
+  );
   const specs: ListenSpec[] = [
     { protocol: 'tcp', host: '127.0.0.1' },
     { protocol: 'udp', host: '127.0.0.1' },
-    ...(hasIPv6 ? [{ protocol: 'tcp', host: '::1' }, { protocol: 'udp', host: '::1' }] as const : []),
+    ...(hasIPv6
+      ? ([
+          { protocol: 'tcp', host: '::1' },
+          { protocol: 'udp', host: '::1' },
+        ] as const)
+      : []),
   ];
   if (!hasIPv6) t.diagnostic('no ::1 on loopback: IPv6 cases left out');
   const child = await startPortHolderChild(specs);
@@ -73,7 +97,10 @@ test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, 
     const ours = pidsOf(answer);
     const expected = protocol === 'tcp' && family === '4' ? [child.pid, ...helpers].sort((a, b) => a - b) : [child.pid];
     assert.deepEqual(ours, expected, `08 for ${table} port ${port}`);
-    assert.deepEqual(answer.filter((holder) => holder.owner === 'process').map((holder) => holder.localAddress), [host]);
+    assert.deepEqual(
+      answer.filter((holder) => holder.owner === 'process').map((holder) => holder.localAddress),
+      [host],
+    );
 
     const bySs = await runTool(ss, [`-Hnap${protocol === 'tcp' ? 't' : 'u'}${family}`, `sport = :${port}`]);
     assert.deepEqual(pidsIn(bySs.stdout, /pid=(\d+)/g), ours, `ss for ${table} port ${port}:\n${bySs.stdout}`);
@@ -97,7 +124,11 @@ test('a socket written twice in one read of /proc/net/tcp (a page boundary while
   const rows = parseTable('tcp', text);
   assert.deepEqual(
     rows.map(({ localPort, remotePort, state, inode }) => [localPort, remotePort, state, inode]),
-    [[40000, 0, 'LISTEN', 501], [40000, 0, 'LISTEN', 502], [40000, 54321, 'ESTABLISHED', 503]],
+    [
+      [40000, 0, 'LISTEN', 501],
+      [40000, 0, 'LISTEN', 502],
+      [40000, 54321, 'ESTABLISHED', 503],
+    ],
   );
 });
 
@@ -109,13 +140,18 @@ test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, a
   while (inUse.has(port)) port--;
   const run = await runInProcess('08-port-vs-pid', ['--port', String(port)]);
   assert.equal(run.code, 1, run.stderr);
-  assert.equal(run.stdout, `port: port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)\n`);
+  assert.equal(
+    run.stdout,
+    `port: port ${port}: nobody holds it (no TCP or UDP socket, IPv4 or IPv6, has it as its local port)\n`,
+  );
   const json = await runInProcess('08-port-vs-pid', ['--port', String(port), '--json']);
   assert.equal(json.code, 1);
   assert.deepEqual(JSON.parse(json.stdout), []);
 });
 
-test('--port --json prints an array of {protocol, localAddress, localPort, state, inode, pids, owner}', { skip: linuxOnly }, async (t) => {
+test('--port --json prints an array of {protocol, localAddress, localPort, state, inode, pids, owner}', {
+  skip: linuxOnly,
+}, async (t) => {
   const child = await startPortHolderChild([{ protocol: 'tcp', host: '127.0.0.1' }]);
   t.after(() => child.stop());
   const { port } = child.ports[0];
@@ -124,7 +160,15 @@ test('--port --json prints an array of {protocol, localAddress, localPort, state
   // Other programs' old connections may linger on this port number in TIME_WAIT, held by no process.
   const answer = (JSON.parse(run.stdout) as PortHolder[]).filter((holder) => holder.owner !== 'kernel');
   assert.equal(answer.length, 1);
-  assert.deepEqual(Object.keys(answer[0]), ['protocol', 'localAddress', 'localPort', 'state', 'inode', 'pids', 'owner']);
+  assert.deepEqual(Object.keys(answer[0]), [
+    'protocol',
+    'localAddress',
+    'localPort',
+    'state',
+    'inode',
+    'pids',
+    'owner',
+  ]);
   const ss = await toolOrSkip(t, 'ss');
   if (!ss) return;
   const bySs = (await runTool(ss, ['-Hltnp', `sport = :${port}`])).stdout;
@@ -134,7 +178,9 @@ test('--port --json prints an array of {protocol, localAddress, localPort, state
   assert.equal(answer[0].owner, 'process');
 });
 
-test('a listener shares its port with every connection it accepted: the tool lists two sockets, one PID', { skip: linuxOnly }, async (t) => {
+test('a listener shares its port with every connection it accepted: the tool lists two sockets, one PID', {
+  skip: linuxOnly,
+}, async (t) => {
   const server = createServer();
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
@@ -142,7 +188,10 @@ test('a listener shares its port with every connection it accepted: the tool lis
   const port = (server.address() as { port: number }).port;
   const client = createConnection({ host: '127.0.0.1', port });
   t.after(() => client.destroy());
-  const [[accepted]] = (await Promise.all([onceWithin(server, 'connection', 2000, 'the accept'), onceWithin(client, 'connect', 2000, 'the connection')])) as [[Socket], unknown];
+  const [[accepted]] = (await Promise.all([
+    onceWithin(server, 'connection', 2000, 'the accept'),
+    onceWithin(client, 'connect', 2000, 'the connection'),
+  ])) as [[Socket], unknown];
   t.after(() => accepted.destroy());
 
   const run = await runInProcess('08-port-vs-pid', ['--port', String(port)]);
@@ -157,7 +206,9 @@ test('a listener shares its port with every connection it accepted: the tool lis
   );
 });
 
-test('a connection in TIME_WAIT keeps its port, yet no process holds it: inode 0, the kernel alone', { skip: linuxOnly }, async (t) => {
+test('a connection in TIME_WAIT keeps its port, yet no process holds it: inode 0, the kernel alone', {
+  skip: linuxOnly,
+}, async (t) => {
   const server = createServer((socket) => socket.resume()); // reads to the end; Node then closes its side
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
@@ -178,7 +229,9 @@ test('a connection in TIME_WAIT keeps its port, yet no process holds it: inode 0
   assert.match(text, /TIME_WAIT, inode 0: no process: the kernel keeps this socket without a descriptor/);
 });
 
-test("as another user, a root-owned socket is listed with its owner hidden, not a crash", { skip: linuxOnly }, async (t) => {
+test('as another user, a root-owned socket is listed with its owner hidden, not a crash', {
+  skip: linuxOnly,
+}, async (t) => {
   if (process.getuid!() !== 0) return t.skip('needs root, to take the effective uid of nobody');
   const child = await startPortHolderChild([{ protocol: 'tcp', host: '127.0.0.1' }]);
   t.after(() => child.stop());
@@ -195,10 +248,16 @@ test("as another user, a root-owned socket is listed with its owner hidden, not 
   const [, text] = lines[1 + listener]; // after the "port P: N sockets" line
   assert.ok(text.endsWith(HIDDEN_OWNER), `what nobody reads on screen: ${text}`);
   const asRoot = lookupPort(port, ['tcp']).find((holder) => holder.state === 'LISTEN');
-  assert.deepEqual(asRoot?.pids.map(({ pid }) => pid), [child.pid], 'root again, the owner is back');
+  assert.deepEqual(
+    asRoot?.pids.map(({ pid }) => pid),
+    [child.pid],
+    'root again, the owner is back',
+  );
 });
 
-test('the lookup benchmark finds this process behind the port with all four contenders, then fills its table (timings are not judged here)', { skip: linuxOnly }, async (t) => {
+test('the lookup benchmark finds this process behind the port with all four contenders, then fills its table (timings are not judged here)', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!(await toolOrSkip(t, 'ss')) || !(await toolOrSkip(t, 'lsof'))) return;
   // The smallest run that still has a holder process: a listener and one connection, one round.
   const sockets = 3;
@@ -206,15 +265,32 @@ test('the lookup benchmark finds this process behind the port with all four cont
   const result = await benchLookup(sockets, repeats);
   const opened = 1 + 2 * Math.ceil((sockets - 1) / 2); // a listener, then connections: two sockets each
   assert.deepEqual([result.sockets, result.holders, result.repeats, result.pid], [opened, 1, repeats, process.pid]);
-  const contenders = ["08 lookupPort() in this process", `node scripts/08-port-vs-pid.ts --port ${result.port}`, `ss -Hltnp 'sport = :${result.port}'`, `lsof -nP -i :${result.port}`];
-  assert.deepEqual(result.lookups.map(({ name }) => name), contenders);
-  for (const { name, median, min, max } of result.lookups) assert.ok(min > 0 && min <= median && median <= max, `${name}: ${min} <= ${median} <= ${max} ms`);
+  const contenders = [
+    '08 lookupPort() in this process',
+    `node scripts/08-port-vs-pid.ts --port ${result.port}`,
+    `ss -Hltnp 'sport = :${result.port}'`,
+    `lsof -nP -i :${result.port}`,
+  ];
+  assert.deepEqual(
+    result.lookups.map(({ name }) => name),
+    contenders,
+  );
+  for (const { name, median, min, max } of result.lookups)
+    assert.ok(min > 0 && min <= median && median <= max, `${name}: ${min} <= ${median} <= ${max} ms`);
 
   const lines = renderTimeline(renderLookupBench(result)).split('\n');
-  assert.match(lines[0], new RegExp(`^bench: +${opened} extra sockets open in 1 holder process\\(es\\); port ${result.port} held by pid ${process.pid}$`));
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^bench: +${opened} extra sockets open in 1 holder process\\(es\\); port ${result.port} held by pid ${process.pid}$`,
+    ),
+  );
   const time = String.raw`\d+\.\d\d ms`;
   const row = new RegExp(`^lookup: +(.+?) +${time} +${time} +${time}$`); // a name, then median, min and max
-  assert.deepEqual(lines.slice(3, 7).map((line) => row.exec(line)?.[1]), contenders);
+  assert.deepEqual(
+    lines.slice(3, 7).map((line) => row.exec(line)?.[1]),
+    contenders,
+  );
   assert.match(lines[7], /^verdict: 08's lookup takes \d+\.\d\dx the time of lsof/);
   assert.match(lines[8], /^verdict: 08's lookup takes \d+\.\d\dx the time of ss/);
   assert.equal(lines.length, 9);
@@ -229,10 +305,14 @@ test("the lookup benchmark's bad input is one error line and exit code 2", async
 // A command name is the process's main-thread name, which a program may change: Node 26 calls its main thread
 // "node-MainThread", Node 24 (which CI runs too) "MainThread".
 test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
-  assertOutputMatchesNotes('08-port-vs-pid', [[/\bpid PID \([^)]+\)/g, 'pid PID (COMMAND)']]));
+  assertOutputMatchesNotes('08-port-vs-pid', [[/\bpid PID \([^)]+\)/g, 'pid PID (COMMAND)']]),
+);
 
-test('--port out of range is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--port', '70000'], /--port must be between 1 and 65535/));
+test('--port out of range is one error line and exit code 2', () =>
+  assertRejects('08-port-vs-pid', ['--port', '70000'], /--port must be between 1 and 65535/));
 
-test('--sharers with --port is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--port', '80', '--sharers', '2'], /--sharers belongs to the demo/));
+test('--sharers with --port is one error line and exit code 2', () =>
+  assertRejects('08-port-vs-pid', ['--port', '80', '--sharers', '2'], /--sharers belongs to the demo/));
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('08-port-vs-pid', ['--pid', '1'], /Unknown option '--pid'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('08-port-vs-pid', ['--pid', '1'], /Unknown option '--pid'/));

@@ -9,7 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { observeHandshake, renderHandshake, type HandshakeObservations, type Packet } from '../scripts/09-tcp-handshake.ts';
+import {
+  observeHandshake,
+  renderHandshake,
+  type HandshakeObservations,
+  type Packet,
+} from '../scripts/09-tcp-handshake.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
@@ -19,11 +24,15 @@ const TIME_WAIT_S = 60;
 const seen = linuxOnly ? undefined : await observeHandshake({ capture: true });
 const [afterAccept, halfClosed, closed] = seen?.life.stages ?? [];
 
-test('a client whose SYN goes unanswered waits in SYN_SENT, and the server has no socket for it', { skip: linuxOnly }, () => {
+test('a client whose SYN goes unanswered waits in SYN_SENT, and the server has no socket for it', {
+  skip: linuxOnly,
+}, () => {
   assert.deepEqual(seen!.stalled.unanswered.proc, { client: 'SYN_SENT', server: null });
 });
 
-test('both ends are ESTABLISHED before accept() is ever called: the kernel did the handshake', { skip: linuxOnly }, () => {
+test('both ends are ESTABLISHED before accept() is ever called: the kernel did the handshake', {
+  skip: linuxOnly,
+}, () => {
   assert.deepEqual(seen!.stalled.queued.proc, { client: 'ESTABLISHED', server: 'ESTABLISHED' });
 });
 
@@ -32,17 +41,22 @@ test('after the handshake and accept() both ends are ESTABLISHED and data flows'
   assert.equal(seen!.life.serverRead, 'hello');
 });
 
-test("after the client's end() (half-close) the client waits in FIN_WAIT2 and the server in CLOSE_WAIT", { skip: linuxOnly }, () => {
+test("after the client's end() (half-close) the client waits in FIN_WAIT2 and the server in CLOSE_WAIT", {
+  skip: linuxOnly,
+}, () => {
   assert.deepEqual(halfClosed.proc, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
 });
 
-test("the side that closed first is left in TIME_WAIT while the other side's socket is gone", { skip: linuxOnly }, () => {
+test("the side that closed first is left in TIME_WAIT while the other side's socket is gone", {
+  skip: linuxOnly,
+}, () => {
   assert.deepEqual(closed.proc, { client: 'TIME_WAIT', server: null });
 });
 
 test('ss sees the same states, and the TIME_WAIT timer starts near 60 s', { skip: linuxOnly }, async (t) => {
   if (!(await toolOrSkip(t, 'ss'))) return;
-  for (const stage of [seen!.stalled.queued, seen!.stalled.unanswered, ...seen!.life.stages]) assert.deepEqual(stage.ss, stage.proc, stage.step);
+  for (const stage of [seen!.stalled.queued, seen!.stalled.unanswered, ...seen!.life.stages])
+    assert.deepEqual(stage.ss, stage.proc, stage.step);
   const left = closed.timeWaitLeftS!;
   assert.ok(left <= TIME_WAIT_S && left >= TIME_WAIT_S - 5, `${left} s left on the TIME_WAIT timer`);
 });
@@ -56,7 +70,9 @@ async function packetsOrSkip(t: TestContext): Promise<Packet[] | undefined> {
   return undefined;
 }
 
-test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each side', { skip: linuxOnly }, async (t) => {
+test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each side', {
+  skip: linuxOnly,
+}, async (t) => {
   const packets = await packetsOrSkip(t);
   if (!packets) return;
   // Handshake (3), data and its ACK (2), the client's FIN and its ACK (2), the server's FIN and its ACK (2).
@@ -64,17 +80,25 @@ test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each
     packets.map((packet) => `${packet.from} ${packet.flags}`),
     ['client S', 'server S.', 'client .', 'client P.', 'server .', 'client F.', 'server .', 'server F.', 'client .'],
   );
-  assert.deepEqual(packets.map((packet) => packet.length), [0, 0, 0, 'hello'.length, 0, 0, 0, 0, 0], 'only the data segment carries bytes');
+  assert.deepEqual(
+    packets.map((packet) => packet.length),
+    [0, 0, 0, 'hello'.length, 0, 0, 0, 0, 0],
+    'only the data segment carries bytes',
+  );
 });
 
 /** The demo's observations with `change` applied, rendered as text. */
 function renderedWith(change: (copy: HandshakeObservations) => void): string {
   const copy = structuredClone(seen!);
   change(copy);
-  return renderHandshake(copy).map(([role, text]) => `${role}: ${text}`).join('\n');
+  return renderHandshake(copy)
+    .map(([role, text]) => `${role}: ${text}`)
+    .join('\n');
 }
 
-test('the timeline reports what was seen: ss missing or disagreeing, no capture or a failed one, flags without a name', { skip: linuxOnly }, () => {
+test('the timeline reports what was seen: ss missing or disagreeing, no capture or a failed one, flags without a name', {
+  skip: linuxOnly,
+}, () => {
   const withoutSs = renderedWith((copy) => {
     copy.ssPresent = false;
     for (const stage of [copy.stalled.queued, copy.stalled.unanswered, ...copy.life.stages]) stage.ss = null;
@@ -83,15 +107,25 @@ test('the timeline reports what was seen: ss missing or disagreeing, no capture 
   assert.doesNotMatch(withoutSs, /ss agrees|ss says/);
 
   const disagreeing = renderedWith((copy) => void (copy.life.stages[1].ss = { client: 'FIN_WAIT1', server: null }));
-  assert.match(disagreeing, /client's end FIN_WAIT2, server's end CLOSE_WAIT; ss says client FIN_WAIT1, server none \(no socket\)/);
+  assert.match(
+    disagreeing,
+    /client's end FIN_WAIT2, server's end CLOSE_WAIT; ss says client FIN_WAIT1, server none \(no socket\)/,
+  );
 
-  assert.match(renderedWith((copy) => void (copy.capture = null)), /wire: run with --capture to see the packets/);
-  const refused = renderedWith((copy) => void (copy.capture = { status: 'unavailable', reason: 'tcpdump cannot capture here: no permission' }));
+  assert.match(
+    renderedWith((copy) => void (copy.capture = null)),
+    /wire: run with --capture to see the packets/,
+  );
+  const refused = renderedWith(
+    (copy) => void (copy.capture = { status: 'unavailable', reason: 'tcpdump cannot capture here: no permission' }),
+  );
   assert.match(refused, /wire: tcpdump cannot capture here: no permission; state view only/);
 
   // An ECN-setup SYN carries SYN, ECE and CWR: tcpdump prints "SEW", which has no short name here.
   const ecnSyn: Packet = { atMs: 0, from: 'client', flags: 'SEW', length: 0 };
-  const unnamed = renderedWith((copy) => void (copy.capture = { status: 'captured', filter: 'tcp port 1', packets: [ecnSyn] }));
+  const unnamed = renderedWith(
+    (copy) => void (copy.capture = { status: 'captured', filter: 'tcp port 1', packets: [ecnSyn] }),
+  );
   assert.match(unnamed, /wire: client -> server \[SEW\] SEW +at \+0\.000 ms/);
 });
 
@@ -100,5 +134,6 @@ test('the output matches the sample in NOTES.md', { skip: linuxOnly }, async (t)
   await assertOutputMatchesNotes('09-tcp-handshake');
 });
 
-test('an unknown flag is one error line and exit code 2', () => assertRejects('09-tcp-handshake', ['--port', '80'], /Unknown option '--port'/));
+test('an unknown flag is one error line and exit code 2', () =>
+  assertRejects('09-tcp-handshake', ['--port', '80'], /Unknown option '--port'/));
 test('--capture takes no value', () => assertRejects('09-tcp-handshake', ['--capture=yes'], /--capture/));

@@ -28,14 +28,18 @@ const FLOOD = knob('FLOOD', 2000, 1, 100_000);
 const PAYLOAD = knob('PAYLOAD', 200, 4, 65507);
 const RCVBUF = knob('RCVBUF', 4096, 1, 64 * 1024 * 1024);
 
-const seen = linuxOnly ? undefined : await observeUdp({ datagrams: DATAGRAMS, flood: FLOOD, payload: PAYLOAD, rcvbuf: RCVBUF });
+const seen = linuxOnly
+  ? undefined
+  : await observeUdp({ datagrams: DATAGRAMS, flood: FLOOD, payload: PAYLOAD, rcvbuf: RCVBUF });
 
 /** IP's total-length field is 16 bits; IPv4 counts its own 20-byte header in it, IPv6 does not. UDP's header is 8 bytes. */
 const UDP_HEADER = 8;
 const IPV4_HEADER = 20;
 const expectedLargest = { udp4: 0xffff - IPV4_HEADER - UDP_HEADER, udp6: 0xffff - UDP_HEADER };
 
-test(`${DATAGRAMS} sends arrive as ${DATAGRAMS} messages of exactly the sizes sent, the empty one too`, { skip: linuxOnly }, () => {
+test(`${DATAGRAMS} sends arrive as ${DATAGRAMS} messages of exactly the sizes sent, the empty one too`, {
+  skip: linuxOnly,
+}, () => {
   const sizes = datagramSizes(DATAGRAMS);
   assert.equal(sizes[0], 0, 'the burst starts with an empty datagram');
   assert.deepEqual(seen!.boundaries.sent, sizes);
@@ -43,11 +47,16 @@ test(`${DATAGRAMS} sends arrive as ${DATAGRAMS} messages of exactly the sizes se
 });
 
 test(`a burst holding one datagram of ${expectedLargest.udp4 + 1} bytes fails with the kernel's EMSGSIZE from the send, not with a timeout`, async () => {
-  await assert.rejects(sendBurst([0, expectedLargest.udp4 + 1]), new RegExp(`refused the ${expectedLargest.udp4 + 1}-byte send to port \\d+: EMSGSIZE$`));
+  await assert.rejects(
+    sendBurst([0, expectedLargest.udp4 + 1]),
+    new RegExp(`refused the ${expectedLargest.udp4 + 1}-byte send to port \\d+: EMSGSIZE$`),
+  );
 });
 
 for (const type of ['udp4', 'udp6'] as const) {
-  test(`${type}: ${expectedLargest[type]} bytes of payload are accepted and arrive whole; one byte more is EMSGSIZE`, { skip: linuxOnly }, (t) => {
+  test(`${type}: ${expectedLargest[type]} bytes of payload are accepted and arrive whole; one byte more is EMSGSIZE`, {
+    skip: linuxOnly,
+  }, (t) => {
     const limit = seen!.limits.find((entry) => entry.type === type)!;
     if ('missing' in limit) return t.skip(`no ${type} loopback address on this machine`);
     assert.equal(limit.largest, expectedLargest[type]);
@@ -62,41 +71,60 @@ test('an unconnected socket sends to a port nobody holds and never hears an erro
   assert.deepEqual(unconnected.errorEvents, [], "no 'error' event, even after the ICMP replies had come back");
 });
 
-test('a connected UDP socket to the same port hears ECONNREFUSED afterwards, not from the send itself', { skip: linuxOnly }, () => {
+test('a connected UDP socket to the same port hears ECONNREFUSED afterwards, not from the send itself', {
+  skip: linuxOnly,
+}, () => {
   const { connected } = seen!.nobody;
   assert.equal(connected.sendError, null, 'the send only hands the datagram to the kernel');
   assert.equal(connected.laterError.code, 'ECONNREFUSED');
-  assert.equal(connected.laterError.syscall, 'recvmsg', 'it comes with the next receive, from the ICMP port-unreachable');
+  assert.equal(
+    connected.laterError.syscall,
+    'recvmsg',
+    'it comes with the next receive, from the ICMP port-unreachable',
+  );
 });
 
-test('UDP connect() only records the peer: /proc/net/udp shows CLOSE unconnected, ESTABLISHED connected', { skip: linuxOnly }, () => {
+test('UDP connect() only records the peer: /proc/net/udp shows CLOSE unconnected, ESTABLISHED connected', {
+  skip: linuxOnly,
+}, () => {
   assert.equal(seen!.nobody.unconnected.state, 'CLOSE');
   assert.equal(seen!.nobody.connected.state, 'ESTABLISHED');
 });
 
-test('the kernel counted every datagram to nobody and answered each with ICMP port unreachable', { skip: linuxOnly }, () => {
+test('the kernel counted every datagram to nobody and answered each with ICMP port unreachable', {
+  skip: linuxOnly,
+}, () => {
   const { unconnected, counters } = seen!.nobody;
   const toNobody = unconnected.sends + 1; // plus the connected socket's one
   // Namespace-wide counters: other traffic can only add to them.
   assert.ok(counters.noPorts >= toNobody, `Udp NoPorts +${counters.noPorts}, expected at least ${toNobody}`);
-  assert.ok(counters.icmpUnreachables >= toNobody, `Icmp OutDestUnreachs +${counters.icmpUnreachables}, expected at least ${toNobody}`);
+  assert.ok(
+    counters.icmpUnreachables >= toNobody,
+    `Icmp OutDestUnreachs +${counters.icmpUnreachables}, expected at least ${toNobody}`,
+  );
 });
 
-test(`flood of ${FLOOD}: sent = received + dropped, every loss in the receiver's own drop counter`, { skip: linuxOnly }, () => {
+test(`flood of ${FLOOD}: sent = received + dropped, every loss in the receiver's own drop counter`, {
+  skip: linuxOnly,
+}, () => {
   const flood = seen!.flood;
   assert.equal(flood.sent, FLOOD);
   assert.equal(flood.received + flood.dropped, FLOOD, `received ${flood.received} + dropped ${flood.dropped}`);
   assert.ok(flood.rcvbufErrors >= flood.dropped, 'the namespace-wide Udp RcvbufErrors rose at least as much');
 });
 
-test(`the kernel doubles the SO_RCVBUF request of ${RCVBUF}, capped by net.core.rmem_max`, { skip: linuxOnly }, async (t) => {
+test(`the kernel doubles the SO_RCVBUF request of ${RCVBUF}, capped by net.core.rmem_max`, {
+  skip: linuxOnly,
+}, async (t) => {
   const granted = 2 * Math.min(RCVBUF, Number(await readSysctl('net/core/rmem_max')));
   // Below a floor of a few KiB the kernel raises the request instead (SOCK_MIN_RCVBUF).
   if (RCVBUF < 4096) return t.skip('a request this small is raised to the kernel minimum');
   assert.equal(seen!.flood.rcvbuf, granted);
 });
 
-test('a frozen receiver holds at most its buffer: received <= rcvbuf / payload + 1, and the rest is dropped', { skip: linuxOnly }, () => {
+test('a frozen receiver holds at most its buffer: received <= rcvbuf / payload + 1, and the rest is dropped', {
+  skip: linuxOnly,
+}, () => {
   const flood = seen!.flood;
   // Each datagram is charged more than its payload (its skb), and the kernel admits one beyond a full buffer.
   const roomFor = Math.floor(flood.rcvbuf / PAYLOAD) + 1;
@@ -111,16 +139,26 @@ const RUN_MASKS = [
   [/\b(NoPorts|OutDestUnreachs) \+\d+/g, '$1 +N'],
 ] as const;
 
-test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () => assertOutputMatchesNotes('10-udp-fire-and-forget', RUN_MASKS));
+test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
+  assertOutputMatchesNotes('10-udp-fire-and-forget', RUN_MASKS),
+);
 
-test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other experiment still runs', { skip: linuxOnly }, async (t) => {
+test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other experiment still runs', {
+  skip: linuxOnly,
+}, async (t) => {
   // IPv6 off before lo comes up: lo gets 127.0.0.1 but no ::1.
   const script = ['scripts/10-udp-fire-and-forget.ts', '--datagrams', '2', '--flood', '10'];
-  const run = await runInOwnNamespace(t, 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6', [process.execPath, ...nodeArgsFor(script[0], script.slice(1))]);
+  const run = await runInOwnNamespace(t, 'echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6', [
+    process.execPath,
+    ...nodeArgsFor(script[0], script.slice(1)),
+  ]);
   if (!run) return;
   assert.equal(run.code, 0, `stderr: ${run.stderr}`);
   assert.match(run.stdout, /^sender: +udp6: no loopback address for this family here; skipped$/m);
-  assert.match(run.stdout, new RegExp(`^sender: +udp4 to 127\\.0\\.0\\.1: ${expectedLargest.udp4} bytes accepted`, 'm'));
+  assert.match(
+    run.stdout,
+    new RegExp(`^sender: +udp4 to 127\\.0\\.0\\.1: ${expectedLargest.udp4} bytes accepted`, 'm'),
+  );
   assert.match(run.stdout, /^receiver: +2 messages of 0, /m);
   assert.match(run.stdout, /then ECONNREFUSED from recvmsg\(\)$/m);
   assert.match(run.stdout, /^udp: +sent 10 = received \d+ \+ dropped \d+; unexplained: 0$/m);
@@ -133,7 +171,11 @@ test('a UDP port another socket holds cannot be bound again: --serve on it fails
   let stdout = '';
   let stderr = '';
   const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
-  const code = await within(runCommandLine(cli, ['--serve', '--port', String(port)], output), 5000, '--serve on a held port to fail');
+  const code = await within(
+    runCommandLine(cli, ['--serve', '--port', String(port)], output),
+    5000,
+    '--serve on a held port to fail',
+  );
   assert.equal(code, 1, 'a port in use is not bad input: exit 1, not 2');
   assert.equal(stderr, `error: bind EADDRINUSE 127.0.0.1:${port}\n`);
   assert.equal(stdout, '', 'no "listening on" line');
@@ -161,6 +203,10 @@ test('bad input is one error line and exit code 2', async () => {
   await assertRejects('10-udp-fire-and-forget', ['--flood', 'lots'], /--flood must be a whole number/);
   await assertRejects('10-udp-fire-and-forget', ['--port', '9'], /--host and --port go with --serve/);
   await assertRejects('10-udp-fire-and-forget', ['--serve', '--port', '65536'], /--port must be between 0 and 65535/);
-  await assertRejects('10-udp-fire-and-forget', ['--flood', '100000', '--payload', '65507'], /--flood times --payload must stay under 512 MiB/);
+  await assertRejects(
+    '10-udp-fire-and-forget',
+    ['--flood', '100000', '--payload', '65507'],
+    /--flood times --payload must stay under 512 MiB/,
+  );
   await assertRejects('10-udp-fire-and-forget', ['--datagram', '3'], /Unknown option '--datagram'/);
 });

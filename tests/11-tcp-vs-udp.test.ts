@@ -30,7 +30,14 @@ const ROUND_TRIPS = knob('ROUND_TRIPS', 30, 1, 1_000_000);
 const RUNS = knob('RUNS', 3, 1, 101);
 const BULK_MIB = knob('BULK_MIB', 4, 1, 4096);
 
-const seen = await observeTcpVsUdp({ flood: FLOOD, payload: PAYLOAD, datagrams: DATAGRAMS, roundTrips: ROUND_TRIPS, runs: RUNS, bulkMib: BULK_MIB });
+const seen = await observeTcpVsUdp({
+  flood: FLOOD,
+  payload: PAYLOAD,
+  datagrams: DATAGRAMS,
+  roundTrips: ROUND_TRIPS,
+  runs: RUNS,
+  bulkMib: BULK_MIB,
+});
 
 test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TCP, byte for byte and in order`, () => {
   const { reliability } = seen;
@@ -40,22 +47,33 @@ test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TC
   assert.ok(reliability.inOrder, 'record i is at offset i * PAYLOAD');
 });
 
-test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was dropped', { skip: linuxOnly }, () => {
+test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was dropped', {
+  skip: linuxOnly,
+}, () => {
   const { receiverKernel, senderKernel, senderProcess, nodeUnsent } = seen.reliability.whileFrozen!;
   // senderProcess is the remainder (what the kernels do not hold); Node's own count of unsent bytes is the independent witness.
   assert.equal(receiverKernel + senderKernel + senderProcess, FLOOD * PAYLOAD);
   assert.ok(receiverKernel > 0, "the frozen receiver's kernel took bytes until its window closed");
   assert.ok(senderProcess >= 0, 'the kernels never hold more than was written');
-  assert.ok(senderProcess <= nodeUnsent, `every byte the kernels lack is still queued in Node: ${senderProcess} missing, ${nodeUnsent} unsent`);
+  assert.ok(
+    senderProcess <= nodeUnsent,
+    `every byte the kernels lack is still queued in Node: ${senderProcess} missing, ${nodeUnsent} unsent`,
+  );
 });
 
 test(`TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the same bytes, and the empty write sends nothing`, () => {
   const { writes, reads, sameBytes } = seen.boundaries;
   const sizes = datagramSizes(DATAGRAMS);
   assert.deepEqual(writes, sizes);
-  assert.equal(reads.reduce((sum, size) => sum + size, 0), sizes.reduce((sum, size) => sum + size, 0));
+  assert.equal(
+    reads.reduce((sum, size) => sum + size, 0),
+    sizes.reduce((sum, size) => sum + size, 0),
+  );
   assert.ok(sameBytes);
-  assert.ok(reads.every((size) => size > 0), 'a read never returns an empty piece while the stream is open');
+  assert.ok(
+    reads.every((size) => size > 0),
+    'a read never returns an empty piece while the stream is open',
+  );
 });
 
 /** True when the overhead was counted from a capture; otherwise a skip (a failure under REQUIRE_TOOLS=1) saying why not. */
@@ -64,20 +82,26 @@ async function capturedOrSkip(t: TestContext): Promise<boolean> {
   return workedOrSkip(t, seen.overhead.source === 'capture' ? undefined : seen.overhead.reason);
 }
 
-test('tcpdump: one UDP exchange is 2 packets with 8-byte headers; the TCP one adds a handshake, ACKs and a teardown', { skip: linuxOnly }, async (t) => {
+test('tcpdump: one UDP exchange is 2 packets with 8-byte headers; the TCP one adds a handshake, ACKs and a teardown', {
+  skip: linuxOnly,
+}, async (t) => {
   if (!(await capturedOrSkip(t))) return;
   const { udp, tcp } = seen.overhead;
   assert.deepEqual(udp.packets, ['request', 'reply']);
   assert.deepEqual(udp.transportHeaderSizes, [8]);
   assert.equal(udp.payloadBytes, tcp.payloadBytes, 'the same payload both ways');
   assert.deepEqual(tcp.packets.slice(0, 3), ['SYN', 'SYN-ACK', 'ACK'], 'the three-way handshake comes first');
-  assert.ok(tcp.packets.some((label) => label.startsWith('request')) && tcp.packets.some((label) => label.startsWith('reply')));
+  assert.ok(
+    tcp.packets.some((label) => label.startsWith('request')) && tcp.packets.some((label) => label.startsWith('reply')),
+  );
   assert.equal(tcp.packets.filter((label) => label.includes('FIN')).length, 2, 'each side closes its direction');
   assert.ok(tcp.transportHeaderSizes[0] >= 20, 'a TCP header is at least 20 bytes');
   assert.ok(tcp.ipHeaderBytes + tcp.transportHeaderBytes > 4 * (udp.ipHeaderBytes + udp.transportHeaderBytes));
 });
 
-test('without permission to capture (a learner\'s own account), the overhead comes from the protocols, and the output says why', { skip: linuxOnly || (process.geteuid?.() === 0 ? false : 'needs root, to take the uid of nobody for one call') }, async (t) => {
+test("without permission to capture (a learner's own account), the overhead comes from the protocols, and the output says why", {
+  skip: linuxOnly || (process.geteuid?.() === 0 ? false : 'needs root, to take the uid of nobody for one call'),
+}, async (t) => {
   if (!(await toolOrSkip(t, 'tcpdump'))) return;
   const servers = await startServers();
   t.after(() => servers.close());
@@ -102,7 +126,10 @@ test('the output matches the sample in NOTES.md', async (t) => {
   await assertOutputMatchesNotes('11-tcp-vs-udp', [
     [/\b\d+ (bytes in the receiver's buffer|held by the sender's kernel|still in the sending process)/g, 'N $1'],
     [/arrived as \d+ reads of [\d, ]+ bytes/g, 'arrived as N reads of … bytes'],
-    [/TCP: \d+ packets \([^)]*\); TCP headers of [\d or]+ bytes; header bytes \d+ \(IP \d+ \+ TCP \d+\)/g, 'TCP: N packets (…); TCP headers of … bytes; header bytes N (IP N + TCP N)'],
+    [
+      /TCP: \d+ packets \([^)]*\); TCP headers of [\d or]+ bytes; header bytes \d+ \(IP \d+ \+ TCP \d+\)/g,
+      'TCP: N packets (…); TCP headers of … bytes; header bytes N (IP N + TCP N)',
+    ],
     [/ +[\d,]+ (round trips\/s|MB\/s)/g, ' N $1'],
     [/\b\d+\.\d(?=x|\b)/g, 'N.N'],
     // Which cost dominates is read from the numbers of that run, so the conclusion is masked too.
@@ -113,7 +140,9 @@ test('the output matches the sample in NOTES.md', async (t) => {
 test('--serve runs a UDP echo, a TCP echo and a TCP sink for real clients, and exits 0 on SIGTERM', async (t) => {
   const { server, found: ports } = await startServing(t, '11-tcp-vs-udp', (output) => {
     const listening = [...output.matchAll(/^listening on 127\.0\.0\.1:(\d+) \((udp echo|tcp echo|tcp sink)/gm)];
-    return listening.length === 3 ? Object.fromEntries(listening.map((match) => [match[2], Number(match[1])])) : undefined;
+    return listening.length === 3
+      ? Object.fromEntries(listening.map((match) => [match[2], Number(match[1])]))
+      : undefined;
   });
 
   const udp = createSocket('udp4');

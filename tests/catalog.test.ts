@@ -15,7 +15,10 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (letters of any script kept). */
 function anchorOf(heading: string): string {
-  return heading.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** Each heading of NOTES.md with its anchor and the text under it, up to the next heading of its level or above. */
@@ -31,11 +34,14 @@ function notesSections(): Array<{ anchor: string; body: string }> {
 test('there is at least one numbered script, and no two share a number', () => {
   assert.ok(entries.length > 0);
   const numbers = entries.map((entry) => entry.number);
-  assert.deepEqual(numbers, [...new Set(numbers)], `duplicate numbers among ${entries.map((entry) => entry.base).join(', ')}`);
+  assert.deepEqual(
+    numbers,
+    [...new Set(numbers)],
+    `duplicate numbers among ${entries.map((entry) => entry.base).join(', ')}`,
+  );
 });
 
 for (const { base, script, test: testFile, tags } of entries) {
-
   test(`${base}: the header has ${REQUIRED_TAGS.map((tag) => `@${tag}`).join(', ')}`, () => {
     for (const tag of REQUIRED_TAGS) assert.ok(tags[tag]?.[0], `${script} has no @${tag}`);
   });
@@ -50,7 +56,8 @@ for (const { base, script, test: testFile, tags } of entries) {
     assert.ok(existsSync(join(ROOT, testFile)), `${testFile} is missing`);
     const testSource = readFileSync(join(ROOT, testFile), 'utf8');
     const knobs = [...testSource.matchAll(/knob\('([A-Z_]+)'/g)].map((match) => match[1]);
-    for (const knobName of knobs) assert.match(tags.knobs?.join(' ') ?? '', new RegExp(`\\b${knobName}\\b`), `@knobs does not list ${knobName}`);
+    for (const knobName of knobs)
+      assert.match(tags.knobs?.join(' ') ?? '', new RegExp(`\\b${knobName}\\b`), `@knobs does not list ${knobName}`);
   });
 
   test(`${base}: its NOTES.md section links the script and the test, and shows a checked sample`, () => {

@@ -33,11 +33,17 @@ test('the tour runs exactly the command it shows, arguments included', async () 
 });
 
 test('the tour names the scripts there are when asked for one that is not', async () => {
-  await assert.rejects(tour(['99']), (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message));
+  await assert.rejects(
+    tour(['99']),
+    (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message),
+  );
 });
 
-test('an exercise runs that concept\'s tests, then points to its notes and knobs', async () => {
-  const run = await runScript('scripts/lib/exercise.ts', ['7'], { env: { ...NOT_UNDER_A_RUNNER, FILES: '3' }, timeoutMs: 30_000 });
+test("an exercise runs that concept's tests, then points to its notes and knobs", async () => {
+  const run = await runScript('scripts/lib/exercise.ts', ['7'], {
+    env: { ...NOT_UNDER_A_RUNNER, FILES: '3' },
+    timeoutMs: 30_000,
+  });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /each of 3 ordinary file\(s\) takes the lowest free number/, 'the knob reached the tests');
   assert.match(run.stdout, /^Read: NOTES\.md#31-a-socket-is-a-file-descriptor-07-socket-descriptor/m);
@@ -55,17 +61,26 @@ test('after an exercise: the notes to read, the demo to run, and the knobs to tu
 
 test('an exercise needs exactly one concept', async () => {
   for (const names of [[], ['03', '04']]) {
-    await assert.rejects(exercise(names), (error: Error) => error instanceof UsageError && error.message === 'name one concept, e.g. npm run exercise -- 04');
+    await assert.rejects(
+      exercise(names),
+      (error: Error) =>
+        error instanceof UsageError && error.message === 'name one concept, e.g. npm run exercise -- 04',
+    );
   }
 });
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 const stripsTypes = major > 22 || (major === 22 && minor >= 18);
 
-test('every script runs as it is on plain Node (type stripping, no loader)', { skip: stripsTypes ? false : `Node ${process.versions.node} cannot strip types; 22.18 and later can` }, async () => {
+test('every script runs as it is on plain Node (type stripping, no loader)', {
+  skip: stripsTypes ? false : `Node ${process.versions.node} cannot strip types; 22.18 and later can`,
+}, async () => {
   await Promise.all(
     listEntries().map(async (entry) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [entry.script, '--help'], { cwd: ROOT, timeout: 10_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, [entry.script, '--help'], {
+        cwd: ROOT,
+        timeout: 10_000,
+      });
       assert.match(stdout, /^Usage: /, `${entry.script} --help under plain node`);
     }),
   );
@@ -81,7 +96,11 @@ test('a concept can be named by its number, with or without the zero, or by its 
 test('an unexpected failure is one error line and exit code 1, bad input exit code 2', async () => {
   let stderr = '';
   const output = { stdout: () => assert.fail('nothing on stdout'), stderr: (text: string) => (stderr += text) };
-  const failing = defineScript({ usage: 'Usage: x', demo: () => Promise.reject(new Error('the kernel said no')), render: () => [] });
+  const failing = defineScript({
+    usage: 'Usage: x',
+    demo: () => Promise.reject(new Error('the kernel said no')),
+    render: () => [],
+  });
   assert.equal(await runCommandLine(failing, [], output), 1);
   assert.equal(stderr, 'error: the kernel said no\n');
   stderr = '';
@@ -93,6 +112,10 @@ test('outside tools: a missing one is undefined, a failing one returns its exit 
   assert.equal(await findTool('no-such-tool-anywhere'), undefined);
   const shell = await findTool('sh');
   assert.ok(shell, 'sh is on every Linux machine');
-  assert.deepEqual(await runTool(shell, ['-c', 'echo out; echo err >&2; exit 3']), { stdout: 'out\n', stderr: 'err\n', code: 3 });
+  assert.deepEqual(await runTool(shell, ['-c', 'echo out; echo err >&2; exit 3']), {
+    stdout: 'out\n',
+    stderr: 'err\n',
+    code: 3,
+  });
   await assert.rejects(runTool('/no/such/file', []), { code: 'ENOENT' });
 });

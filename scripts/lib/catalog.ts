@@ -33,7 +33,8 @@ export interface Entry {
 export function headerTags(source: string): Record<string, string[]> {
   const header = /^\/\*\*([\s\S]*?)\*\//.exec(source);
   const tags: Record<string, string[]> = {};
-  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? []) (tags[tag] ??= []).push(value.trim());
+  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? [])
+    (tags[tag] ??= []).push(value.trim());
   return tags;
 }
 
@@ -68,7 +69,8 @@ export function selectEntries(names: readonly string[]): Entry[] {
   return names.map((name) => {
     const wanted = /^\d+$/.test(name) ? name.padStart(2, '0') : name;
     const entry = entries.find((candidate) => candidate.number === wanted || candidate.base === wanted);
-    if (!entry) throw new UsageError(`no script "${name}"; there are ${entries.map((candidate) => candidate.number).join(', ')}`);
+    if (!entry)
+      throw new UsageError(`no script "${name}"; there are ${entries.map((candidate) => candidate.number).join(', ')}`);
     return entry;
   });
 }

@@ -65,11 +65,19 @@ export async function startNodeChild(source: string, startMs = 5000): Promise<No
     },
     async freeze(): Promise<void> {
       child.kill('SIGSTOP');
-      await untilTrue(async () => (await processState(child.pid!)) === 'T', startMs, `pid ${child.pid} to stop (SIGSTOP)`);
+      await untilTrue(
+        async () => (await processState(child.pid!)) === 'T',
+        startMs,
+        `pid ${child.pid} to stop (SIGSTOP)`,
+      );
     },
     async thaw(): Promise<void> {
       child.kill('SIGCONT');
-      await untilTrue(async () => (await processState(child.pid!)) !== 'T', startMs, `pid ${child.pid} to resume (SIGCONT)`);
+      await untilTrue(
+        async () => (await processState(child.pid!)) !== 'T',
+        startMs,
+        `pid ${child.pid} to resume (SIGCONT)`,
+      );
     },
     async stop(): Promise<void> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

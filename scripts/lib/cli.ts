@@ -95,7 +95,11 @@ const processOutput: Output = {
  * one JSON document. Usage errors exit 2 with one line; anything unexpected exits 1 with one line.
  * Returns the exit code, and sets it on the process when writing to the process's own streams.
  */
-export async function runScript<Observations>(definition: ScriptDefinition<Observations>, argv = process.argv.slice(2), output = processOutput): Promise<number> {
+export async function runScript<Observations>(
+  definition: ScriptDefinition<Observations>,
+  argv = process.argv.slice(2),
+  output = processOutput,
+): Promise<number> {
   const flags: Record<string, FlagSpec> = {
     help: { type: 'boolean', short: 'h' },
     json: { type: 'boolean' },
@@ -111,7 +115,9 @@ export async function runScript<Observations>(definition: ScriptDefinition<Obser
       await definition.serve(values);
     } else {
       const observations = await definition.demo(values);
-      const text = values.json ? JSON.stringify(observations, null, 2) : renderTimeline(definition.render(observations, values));
+      const text = values.json
+        ? JSON.stringify(observations, null, 2)
+        : renderTimeline(definition.render(observations, values));
       output.stdout(`${text}\n`);
       code = definition.exitCode?.(observations) ?? 0;
     }

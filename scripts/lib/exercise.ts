@@ -17,8 +17,14 @@ export function nextSteps(entry: Entry): string {
   const knobAdvice =
     entry.knobs.length === 0
       ? ['This concept has no knobs: change the script itself and predict what the tests will say.']
-      : ['Knobs to try (set one, predict, run again):', ...entry.knobs.map((knob) => `  ${knob}`), `  e.g. ${entry.knobs[0].split(' ')[0]}=5 npm run exercise -- ${entry.number}`];
-  return ['', `Read: NOTES.md${entry.notes}  (${entry.title})`, `Run the demo: ${entry.run}`, ...knobAdvice, ''].join('\n');
+      : [
+          'Knobs to try (set one, predict, run again):',
+          ...entry.knobs.map((knob) => `  ${knob}`),
+          `  e.g. ${entry.knobs[0].split(' ')[0]}=5 npm run exercise -- ${entry.number}`,
+        ];
+  return ['', `Read: NOTES.md${entry.notes}  (${entry.title})`, `Run the demo: ${entry.run}`, ...knobAdvice, ''].join(
+    '\n',
+  );
 }
 
 export async function exercise(names: readonly string[]): Promise<number> {

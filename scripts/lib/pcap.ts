@@ -78,7 +78,16 @@ function decodeFrame(frame: Buffer, atMs: number): { packet: CapturedPacket; tex
 
 /** tcpdump's letters for TCP flags, in its order: "S", "S.", "P.", "F.", ...; "none" when no flag is set. */
 export function tcpFlagLetters(flags: number): string {
-  const letters: [number, string][] = [[0x01, 'F'], [0x02, 'S'], [0x04, 'R'], [0x08, 'P'], [0x10, '.'], [0x20, 'U'], [0x40, 'E'], [0x80, 'W']];
+  const letters: [number, string][] = [
+    [0x01, 'F'],
+    [0x02, 'S'],
+    [0x04, 'R'],
+    [0x08, 'P'],
+    [0x10, '.'],
+    [0x20, 'U'],
+    [0x40, 'E'],
+    [0x80, 'W'],
+  ];
   return letters.map(([bit, letter]) => (flags & bit ? letter : '')).join('') || 'none';
 }
 
@@ -88,7 +97,11 @@ export function tcpFlagLetters(flags: number): string {
  * the START and END markers, in capture order. Throws CaptureUnavailable when tcpdump cannot
  * capture, before the exchange has run.
  */
-export async function capturePackets<T>(tcpdump: string, filter: string, exchange: () => Promise<T>): Promise<{ result: T; packets: CapturedPacket[] }> {
+export async function capturePackets<T>(
+  tcpdump: string,
+  filter: string,
+  exchange: () => Promise<T>,
+): Promise<{ result: T; packets: CapturedPacket[] }> {
   const marker = createSocket('udp4');
   marker.bind(0, HOST);
   try {
@@ -100,7 +113,11 @@ export async function capturePackets<T>(tcpdump: string, filter: string, exchang
   const markerPort = marker.address().port;
   const wholeFilter = `ip and ((${filter}) or (udp dst port ${markerPort}))`;
   // -U: each packet written out as soon as it is captured; --immediate-mode: libpcap hands it over at once.
-  const capture = spawn(tcpdump, ['-i', 'lo', '-n', '-U', '--immediate-mode', '-s', String(SNAPSHOT_BYTES), '-w', '-', wholeFilter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const capture = spawn(
+    tcpdump,
+    ['-i', 'lo', '-n', '-U', '--immediate-mode', '-s', String(SNAPSHOT_BYTES), '-w', '-', wholeFilter],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = once(capture, 'exit');
   try {
     let diagnostics = '';
@@ -129,12 +146,16 @@ export async function capturePackets<T>(tcpdump: string, filter: string, exchang
     capture.stdout.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       // tcpdump writes in this machine's byte order; the magic number at the start says which.
-      const readUInt32 = (at: number) => (pending.readUInt32LE(0) === PCAP_MAGIC_MICROSECONDS ? pending.readUInt32LE(at) : pending.readUInt32BE(at));
+      const readUInt32 = (at: number) =>
+        pending.readUInt32LE(0) === PCAP_MAGIC_MICROSECONDS ? pending.readUInt32LE(at) : pending.readUInt32BE(at);
       while (pending.length >= offset + PCAP_RECORD_HEADER) {
         const capturedLength = readUInt32(offset + 8);
         if (pending.length < offset + PCAP_RECORD_HEADER + capturedLength) break;
         const atMs = readUInt32(offset) * 1000 + readUInt32(offset + 4) / 1000;
-        const decoded = decodeFrame(pending.subarray(offset + PCAP_RECORD_HEADER, offset + PCAP_RECORD_HEADER + capturedLength), atMs);
+        const decoded = decodeFrame(
+          pending.subarray(offset + PCAP_RECORD_HEADER, offset + PCAP_RECORD_HEADER + capturedLength),
+          atMs,
+        );
         offset += PCAP_RECORD_HEADER + capturedLength;
         if (!decoded) continue;
         const { packet, text } = decoded;
@@ -197,7 +218,9 @@ export interface Capture {
 function tcpLabel(packet: CapturedPacket, toServer: boolean): string {
   const [fin, syn, rst, ack] = [0x01, 0x02, 0x04, 0x10].map((bit) => (packet.tcpFlags & bit) !== 0);
   if (syn) return ack ? 'SYN-ACK' : 'SYN';
-  const parts = [packet.payload > 0 ? (toServer ? 'request' : 'reply') : '', fin ? 'FIN' : '', rst ? 'RST' : ''].filter(Boolean);
+  const parts = [packet.payload > 0 ? (toServer ? 'request' : 'reply') : '', fin ? 'FIN' : '', rst ? 'RST' : ''].filter(
+    Boolean,
+  );
   return parts.length > 0 ? parts.join('+') : ack ? 'ACK' : 'empty';
 }
 
@@ -215,7 +238,11 @@ function summarize(packets: CapturedPacket[], label: (packet: CapturedPacket) =>
  * Runs `exchange` while tcpdump captures the servers' ports on lo, and returns what crossed the
  * wire for each: packets in order, header bytes and payload bytes.
  */
-export async function captureExchange(tcpdump: string, servers: { udp: number; tcp: number }, exchange: () => Promise<void>): Promise<{ udp: Capture; tcp: Capture }> {
+export async function captureExchange(
+  tcpdump: string,
+  servers: { udp: number; tcp: number },
+  exchange: () => Promise<void>,
+): Promise<{ udp: Capture; tcp: Capture }> {
   const { packets } = await capturePackets(tcpdump, `(udp port ${servers.udp}) or (tcp port ${servers.tcp})`, exchange);
   const udp = packets.filter((packet) => packet.protocol === IPPROTO_UDP);
   const tcp = packets.filter((packet) => packet.protocol === IPPROTO_TCP);

@@ -14,7 +14,11 @@ const SCRIPT_TIMEOUT_MS = 60_000;
 /** Runs one script with this process's Node and the arguments its @run line shows; true when it exited 0. */
 async function runOne(entry: Entry): Promise<boolean> {
   process.stdout.write(`\n== ${entry.number}. ${entry.title} ==\n$ ${entry.run}\n\n`);
-  const child = spawn(process.execPath, nodeArgsFor(entry.script, entry.runArgs), { cwd: ROOT, stdio: 'inherit', timeout: SCRIPT_TIMEOUT_MS });
+  const child = spawn(process.execPath, nodeArgsFor(entry.script, entry.runArgs), {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: SCRIPT_TIMEOUT_MS,
+  });
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
   if (code !== 0) process.stderr.write(`tour: ${entry.script} ended with ${signal ?? `exit code ${code}`}\n`);
   return code === 0;

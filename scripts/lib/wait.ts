@@ -27,7 +27,12 @@ export function onceWithin(emitter: EventEmitter, event: string, ms: number, wha
  * Polls `probe` until it returns something other than undefined. For kernel state that has no
  * event to wait on (a row appearing in /proc/net/tcp); bounded like every other wait.
  */
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms: number, what: string, everyMs = 5): Promise<T> {
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms: number,
+  what: string,
+  everyMs = 5,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

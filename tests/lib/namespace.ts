@@ -13,7 +13,12 @@ import { ROOT } from './transcript.ts';
  * undefined after a skip when unshare or ip is missing or namespaces are not allowed here (both
  * failures under REQUIRE_TOOLS=1).
  */
-export async function runInOwnNamespace(t: TestContext, setup: string, command: readonly string[], timeoutMs = 20_000): Promise<ToolResult | undefined> {
+export async function runInOwnNamespace(
+  t: TestContext,
+  setup: string,
+  command: readonly string[],
+  timeoutMs = 20_000,
+): Promise<ToolResult | undefined> {
   const unshare = await toolOrSkip(t, 'unshare');
   const ip = await toolOrSkip(t, 'ip');
   if (!unshare || !ip) return undefined;

@@ -9,8 +9,15 @@ import { onceWithin } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
 /** Starts `scripts/NAME.ts --serve` and resolves once `ready(stdout so far)` returns a value. */
-export async function startServing<T>(t: TestContext, name: string, ready: (output: string) => T | undefined): Promise<{ server: ChildProcess; found: T }> {
-  const server = spawn(process.execPath, nodeArgsFor(`scripts/${name}.ts`, ['--serve']), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServing<T>(
+  t: TestContext,
+  name: string,
+  ready: (output: string) => T | undefined,
+): Promise<{ server: ChildProcess; found: T }> {
+  const server = spawn(process.execPath, nodeArgsFor(`scripts/${name}.ts`, ['--serve']), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => server.kill('SIGKILL'));
   let output = '';
   const found = new Promise<T>((resolve) =>

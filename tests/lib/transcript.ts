@@ -61,13 +61,22 @@ export interface RunResult {
  * Runs a script as a learner would (`npx tsx scripts/NAME.ts ARGS`), as its own process of this
  * Node, bounded by `timeoutMs`. Never throws for a non-zero exit: the exit code is the result.
  */
-export function runScript(script: string, args: readonly string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runScript(
+  script: string,
+  args: readonly string[] = [],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const file = script.includes('/') ? script : `scripts/${script}.ts`;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       nodeArgsFor(file, args),
-      { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...options.env },
+        timeout: options.timeoutMs ?? RUN_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
@@ -118,7 +127,9 @@ function activeResources(): Map<string, number> {
 
 /** The resources held now beyond `before`: what a run opened and did not close. */
 function leakedSince(before: Map<string, number>): string[] {
-  return [...activeResources()].filter(([kind, count]) => count > (before.get(kind) ?? 0)).map(([kind, count]) => `${kind} x${count - (before.get(kind) ?? 0)}`);
+  return [...activeResources()]
+    .filter(([kind, count]) => count > (before.get(kind) ?? 0))
+    .map(([kind, count]) => `${kind} x${count - (before.get(kind) ?? 0)}`);
 }
 
 /**
@@ -134,7 +145,11 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
   const run = await runInProcess(name, sample.args);
   assert.equal(run.code, 0, `${name} ${sample.args.join(' ')} exited ${run.code}; stderr: ${run.stderr}`);
   // Closing is asynchronous (a socket's handle goes on the next turn of the loop): wait, bounded, for the count to fall back.
-  const leaks = await until(() => (leakedSince(before).length === 0 ? [] : undefined), CLOSE_TIMEOUT_MS, 'nothing').catch(() => leakedSince(before));
+  const leaks = await until(
+    () => (leakedSince(before).length === 0 ? [] : undefined),
+    CLOSE_TIMEOUT_MS,
+    'nothing',
+  ).catch(() => leakedSince(before));
   assert.deepEqual(leaks, [], `${name} left handles open after it finished`);
   const actual = mask(run.stdout, extraMasks).trimEnd().split('\n');
   const expected = mask(sample.lines.join('\n'), extraMasks).split('\n');
@@ -150,7 +165,11 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
  * a script's ("04-listen-backlog"), or a path from the project's root ("bench/lookup").
  * Bounded by RUN_TIMEOUT_MS; `what` names the run in the timeout message.
  */
-export async function runInProcess(name: string, args: readonly string[], what = `${name} ${args.join(' ')}`): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runInProcess(
+  name: string,
+  args: readonly string[],
+  what = `${name} ${args.join(' ')}`,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = name.includes('/') ? name : `scripts/${name}`;
   const { cli } = (await import(`../../${path}.ts`)) as { cli: ScriptDefinition<unknown> };
   let stdout = '';
