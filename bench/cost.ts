@@ -105,7 +105,8 @@ async function startOurServers(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
-  // Its stderr is shown only if it fails: one that works writes just "SIGTERM: closing" there, which would land above the table.
+  // Its stderr is shown only if it fails: one that works writes just "SIGTERM: closing" there, which would land above
+  // the table.
   let diagnostics = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (diagnostics += text));
   // 'close', not 'exit': it comes after the last of stderr.
@@ -240,7 +241,8 @@ async function sockperfRoundTrips(
       `sockperf ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop()}`,
     );
   const perSecond = Number(valid[2]) / Number(valid[1]);
-  // The CPU covers the whole run (warm-up included, and the client's start and summary), so it is divided by all its round trips.
+  // The CPU covers the whole run (warm-up included, and the client's start and summary), so it is divided by all its
+  // round trips.
   const cpu = { client: clientCpu / Number(total[1]), server: serverCpu / Number(total[1]) };
   return { name: 'sockperf', runs: [perSecond], median: perSecond, cpu, command: `sockperf ${args.join(' ')}` };
 }

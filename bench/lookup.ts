@@ -128,7 +128,8 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
       { name: `lsof -nP -i :${port}`, ask: () => command(lsof, ['-nP', `-i:${port}`]) },
     ];
 
-    // A time counts only for a right answer: every one must name this process behind the port (checked after the clock stops).
+    // A time counts only for a right answer: every one must name this process behind the port (checked after the clock
+    // stops).
     const ourPid = new RegExp(`(pid"?[=:]? ?${process.pid}\\b)|(\\s${process.pid}\\s)`);
     const times = contenders.map(() => [] as number[]);
     for (let round = 0; round < repeats; round++) {

@@ -1,6 +1,7 @@
 /**
  * @title What a socket is: one connection, two ends
- * @concept A socket is one end of a conversation: an (IP address, port) pair inside a process, and the process has a PID that is not a port.
+ * @concept A socket is one end of a conversation: an (IP address, port) pair inside a process, and the process has a
+ *   PID that is not a port.
  * @notes #11-one-connection-two-ends-01-socket
  * @run npx tsx scripts/01-socket.ts
  * @resource https://nodejs.org/api/net.html#class-netsocket
@@ -20,7 +21,10 @@ import { onceWithin } from './lib/wait.ts';
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
 
-/** The server's side, run with `node -e` in a child process: listen, accept one client, answer its question with our PID. */
+/**
+ * The server's side, run with `node -e` in a child process: listen, accept one client, answer its question with our
+ * PID.
+ */
 const SERVER_SOURCE = `
 const net = require('node:net');
 const server = net.createServer((socket) => {
@@ -84,7 +88,8 @@ export async function observeSocket(): Promise<SocketObservations> {
               { address: client!.localAddress!, port: client!.localPort! },
             ),
           )
-          // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the client's.
+          // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the
+          // client's.
           .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
           .map((row) => ({
             state: row.state,

@@ -1,6 +1,8 @@
 /**
  * @title bind() gives a socket its address
- * @concept bind() claims an (IP address, port) pair for a socket: port 0 asks the kernel for an ephemeral port, a pair a live socket holds is refused, the address must be this machine's, low ports need a privilege, and the address decides who can connect.
+ * @concept bind() claims an (IP address, port) pair for a socket: port 0 asks the kernel for an ephemeral port, a pair
+ *   a live socket holds is refused, the address must be this machine's, low ports need a privilege, and the address
+ *   decides who can connect.
  * @notes #21-bind-gives-a-socket-its-address-02-bind
  * @run npx tsx scripts/02-bind.ts
  * @resource https://nodejs.org/api/net.html#serverlistenoptions-callback
@@ -9,7 +11,8 @@
  * @resource https://man7.org/linux/man-pages/man7/ip.7.html
  * @resource https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @resource https://docs.kernel.org/networking/ip-sysctl.html
- * @knobs LOW_PORT (tests: the port a uid-0 process without CAP_NET_BIND_SERVICE tries; default one below ip_unprivileged_port_start)
+ * @knobs LOW_PORT (tests: the port a uid-0 process without CAP_NET_BIND_SERVICE tries; default one below
+ *   ip_unprivileged_port_start)
  *
  * Node has no bind() of its own for TCP: server.listen() makes the bind() and the listen()
  * system calls one after the other. For UDP, dgram's socket.bind() is a bind() and nothing else.
@@ -303,7 +306,10 @@ export async function observePrivileged(): Promise<PrivilegedObservations> {
 
 export interface DialOutcome {
   target: string;
-  /** accepted: this listener took the connection; refused: the kernel answered with a reset; other: some other socket took it. */
+  /**
+   * accepted: this listener took the connection; refused: the kernel answered with a reset; other: some other socket
+   * took it.
+   */
   outcome: 'accepted' | 'refused' | 'other';
   /** The address dialled, as the accepted socket names its own end (IPv4 on an IPv6 socket reads ::ffff:a.b.c.d). */
   arrivedAt?: string;
@@ -407,7 +413,8 @@ async function observeReach(): Promise<ReachObservations> {
   const ipv6 = assignedAddresses().has('::1');
   const binds = [
     { host: '127.0.0.1', ipv6Only: false },
-    // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up only while we dial.
+    // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up
+    // only while we dial.
     { host: '0.0.0.0', ipv6Only: false },
   ];
   const targets = [...DIAL_TARGETS_V4];
@@ -457,7 +464,9 @@ export const formatEndpoint = ({ address, port }: Endpoint) =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 const answer = (result: BindResult) => (result.ok ? `bound ${formatEndpoint(result)}` : result.code);
 
-/** "listen(port 0, 127.0.0.1) -> bound 127.0.0.1:PORT, inside the range": what port 0 gave, against the ephemeral range. */
+/**
+ * "listen(port 0, 127.0.0.1) -> bound 127.0.0.1:PORT, inside the range": what port 0 gave, against the ephemeral range.
+ */
 function ephemeralText(call: string, result: BindResult, [low, high]: [number, number]): string {
   const inside = result.ok && result.port >= low && result.port <= high;
   return `${call}(port 0, ${HOST}) -> ${answer(result)}, ${inside ? 'inside' : 'OUTSIDE'} the range`;

@@ -1,6 +1,7 @@
 /**
  * @title accept() gives every client a socket of its own
- * @concept The server flow is socket → bind → listen → accept, and every accept returns a new connected socket on the listener's port while the listening socket itself never carries a byte.
+ * @concept The server flow is socket → bind → listen → accept, and every accept returns a new connected socket on the
+ *   listener's port while the listening socket itself never carries a byte.
  * @notes #22-accept-gives-every-client-its-own-socket-03-accept
  * @run npx tsx scripts/03-accept.ts
  * @resource https://nodejs.org/api/net.html#event-connection
@@ -133,7 +134,10 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
   }
 }
 
-/** The listener's port in /proc/net/tcp: its LISTEN row, and the ESTABLISHED rows facing `clients` and facing anyone else. */
+/**
+ * The listener's port in /proc/net/tcp: its LISTEN row, and the ESTABLISHED rows facing `clients` and facing anyone
+ * else.
+ */
 export async function listenerRows(
   listener: Endpoint,
   clients: readonly Endpoint[],

@@ -1,6 +1,7 @@
 /**
  * @title What listen(backlog) bounds: the accept queue
- * @concept listen(backlog) bounds the queue of connections the kernel has already completed and that wait for accept(); on Linux it holds backlog + 1, and a SYN that finds it full is dropped, not refused.
+ * @concept listen(backlog) bounds the queue of connections the kernel has already completed and that wait for accept();
+ *   on Linux it holds backlog + 1, and a SYN that finds it full is dropped, not refused.
  * @notes #23-what-listenbacklog-bounds-04-listen-backlog
  * @run npx tsx scripts/04-listen-backlog.ts
  * @resource https://man7.org/linux/man-pages/man2/listen.2.html
@@ -38,7 +39,9 @@ const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 // A listener that cannot accept (exported for 05 and 09)
 // ---------------------------------------------------------------------------------------------
 
-/** The server, run with `node -e` in a child: listen with the given backlog (or say why it cannot), report every accept. */
+/**
+ * The server, run with `node -e` in a child: listen with the given backlog (or say why it cannot), report every accept.
+ */
 function stalledServerSource(host: string, backlog: number): string {
   return `
 const net = require('node:net');
@@ -307,7 +310,8 @@ export async function observeListenBacklog({
       extra,
       sysctl,
       server: { pid: listener.pid, host: HOST, port },
-      // The stopped server's child is alive, so its LISTEN row is there; every client has a row (ESTABLISHED or SYN_SENT).
+      // The stopped server's child is alive, so its LISTEN row is there; every client has a row (ESTABLISHED or
+      // SYN_SENT).
       acceptQueueLength: rows.find((row) => row.state === 'LISTEN')!.rxQueue,
       clients: clients.map((client, i) => {
         const clientPort = client.socket.localPort!;

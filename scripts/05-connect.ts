@@ -1,12 +1,15 @@
 /**
  * @title connect() from the client's side
- * @concept The client flow is socket → connect → write/read: connect() takes an ephemeral source port unless the socket was bound first, fails at once with ECONNREFUSED when nothing listens, and waits in SYN_SENT when its SYN goes unanswered, until a timer (the application's or the kernel's) ends it.
+ * @concept The client flow is socket → connect → write/read: connect() takes an ephemeral source port unless the socket
+ *   was bound first, fails at once with ECONNREFUSED when nothing listens, and waits in SYN_SENT when its SYN goes
+ *   unanswered, until a timer (the application's or the kernel's) ends it.
  * @notes #24-connect-from-the-clients-side-05-connect
  * @run npx tsx scripts/05-connect.ts
  * @resource https://nodejs.org/api/net.html#netcreateconnectionoptions-connectlistener
  * @resource https://man7.org/linux/man-pages/man2/connect.2.html
  * @resource https://docs.kernel.org/networking/ip-sysctl.html
- * @knobs ROUNDS (request/response round trips on one connection; default 3), CONNECT_TIMEOUT_MS (the client's connect timer; default 300)
+ * @knobs ROUNDS (request/response round trips on one connection; default 3), CONNECT_TIMEOUT_MS (the client's connect
+ *   timer; default 300)
  *
  * The server of steps 1 and 2 lives in this process. Step 4 borrows 04's stalled listener: a
  * server frozen with SIGSTOP whose accept queue is full, so the kernel drops new SYNs.

@@ -1,12 +1,15 @@
 /**
  * @title read() and write(): a byte stream, not messages
- * @concept TCP delivers an ordered stream of bytes with no message boundaries: writes and reads do not line up, so a protocol must frame its own messages; end() half-closes, and a reset reaches the peer as ECONNRESET or EPIPE.
+ * @concept TCP delivers an ordered stream of bytes with no message boundaries: writes and reads do not line up, so a
+ *   protocol must frame its own messages; end() half-closes, and a reset reaches the peer as ECONNRESET or EPIPE.
  * @notes #25-read-and-write-a-byte-stream-not-messages-06-read-write
  * @run npx tsx scripts/06-read-write.ts
  * @resource https://nodejs.org/api/net.html#socketwritedata-encoding-callback
  * @resource https://nodejs.org/api/net.html#socketresetanddestroy
  * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
- * @knobs MESSAGES (small writes that arrive as one chunk; default 5), LARGE_BYTES (one write that arrives as many chunks; default 1048576), SEED and RANDOM_MESSAGES (the framer's property test: PRNG seed, default a fresh one, printed; messages, default 500)
+ * @knobs MESSAGES (small writes that arrive as one chunk; default 5), LARGE_BYTES (one write that arrives as many
+ *   chunks; default 1048576), SEED and RANDOM_MESSAGES (the framer's property test: PRNG seed, default a fresh one,
+ *   printed; messages, default 500)
  *
  * Every connection here joins two sockets of this process over 127.0.0.1. Each step opens a
  * fresh connection, so one step's leftovers never blur the next one's picture.
@@ -217,7 +220,10 @@ function verdict(chunks: Buffer[], sent: Buffer[]): ReaderVerdict {
   };
 }
 
-/** Several small writes while the reader is paused: the kernel queues them as one run of bytes, and one read takes them all. */
+/**
+ * Several small writes while the reader is paused: the kernel queues them as one run of bytes, and one read takes them
+ * all.
+ */
 async function observeCoalesce(messageCount: number, whileQueued?: QueuedHook): Promise<CoalesceObservations> {
   // pauseOnConnect: the accepted socket does not read until we resume it.
   const connection = await connect({ pauseOnConnect: true });

@@ -1,6 +1,7 @@
 /**
  * @title A socket is a file descriptor
- * @concept Every socket a process opens is a small number in that process's descriptor table, the same table its ordinary files use, and the number leads to the socket's inode and its row in /proc/net/tcp.
+ * @concept Every socket a process opens is a small number in that process's descriptor table, the same table its
+ *   ordinary files use, and the number leads to the socket's inode and its row in /proc/net/tcp.
  * @notes #31-a-socket-is-a-file-descriptor-07-socket-descriptor
  * @run npx tsx scripts/07-socket-descriptor.ts
  * @resource https://man7.org/linux/man-pages/man5/proc_pid_fd.5.html
@@ -87,7 +88,9 @@ export interface SocketDescriptor {
 export interface DescriptorObservations {
   pid: number;
   sockets: SocketDescriptor[];
-  /** Ordinary files opened one after another: the lowest free number just before each open(), and what open() returned. */
+  /**
+   * Ordinary files opened one after another: the lowest free number just before each open(), and what open() returned.
+   */
   files: Array<{ path: string; lowestFreeBefore: number; fd: number; isFile: boolean }>;
   reuse: {
     /** The first file's number, the lowest free number once it is closed, and the number the next socket got. */

@@ -1,6 +1,7 @@
 /**
  * @title Port versus PID: who holds this port?
- * @concept A port belongs to a socket and a PID to a process; the kernel links them only through descriptors, so "who holds port P" means: the sockets on P, their inodes, and every process with a descriptor for one of those inodes.
+ * @concept A port belongs to a socket and a PID to a process; the kernel links them only through descriptors, so "who
+ *   holds port P" means: the sockets on P, their inodes, and every process with a descriptor for one of those inodes.
  * @notes #32-port-versus-pid-who-holds-this-port-08-port-vs-pid
  * @run npx tsx scripts/08-port-vs-pid.ts
  * @resource https://man7.org/linux/man-pages/man5/proc_pid_net.5.html
@@ -90,7 +91,7 @@ export function processesHoldingInodes(inodes: ReadonlySet<number>): InodeScan {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue; // not a process folder (cpuinfo, net, self, ...)
     const pid = Number(name);
-    let table;
+    let table: ReturnType<typeof readDescriptorTable>;
     try {
       table = readDescriptorTable(pid);
     } catch (error) {
@@ -336,7 +337,7 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
   const sharedPids = seen.shared.flatMap((holder) => holder.pids).length;
   lines.push(['port', `port ${first.port}: one socket, one inode, ${sharedPids} PID${sharedPids === 1 ? '' : 's'}`]);
   lines.push(['child', 'the child and its helpers exited']);
-  seen.afterExit.forEach((holders, i) => lines.push(...renderLookup(seen.ports[i].port, holders)));
+  for (const [i, holders] of seen.afterExit.entries()) lines.push(...renderLookup(seen.ports[i].port, holders));
   return lines;
 }
 

@@ -1,6 +1,8 @@
 /**
  * @title The 3-way handshake and a connection's states
- * @concept The kernel, not the server process, runs a TCP connection's life: it answers the SYN and reaches ESTABLISHED before accept(), and after a half-close it walks both ends through FIN_WAIT2/CLOSE_WAIT to TIME_WAIT on the side that closed first.
+ * @concept The kernel, not the server process, runs a TCP connection's life: it answers the SYN and reaches ESTABLISHED
+ *   before accept(), and after a half-close it walks both ends through FIN_WAIT2/CLOSE_WAIT to TIME_WAIT on the side
+ *   that closed first.
  * @notes #41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake
  * @run npx tsx scripts/09-tcp-handshake.ts --capture
  * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
@@ -195,7 +197,8 @@ async function observeStalled(ss: string | undefined): Promise<HandshakeObservat
     clients.push(...(await fillAcceptQueue(listener)));
     const beyondQueue = startClient(listener.port);
     clients.push(beyondQueue);
-    // Node calls connect() on the next tick; only then does the socket have its local port (read it no sooner: Node caches it).
+    // Node calls connect() on the next tick; only then does the socket have its local port (read it no sooner: Node
+    // caches it).
     await new Promise((resolve) => setImmediate(resolve));
     return {
       port: listener.port,
@@ -245,7 +248,8 @@ async function connectionLife(
       ),
     ];
 
-    // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides on a later packet.
+    // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides
+    // on a later packet.
     const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
     client.write(GREETING);
     const serverRead = String((await heard)[0]);
@@ -255,7 +259,8 @@ async function connectionLife(
       'the greeting to be acknowledged',
     );
 
-    // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly after a delayed-ACK timer).
+    // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly
+    // after a delayed-ACK timer).
     const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
     client.end();
     await serverSawEnd;

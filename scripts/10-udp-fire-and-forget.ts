@@ -1,11 +1,13 @@
 /**
  * @title UDP: fire and forget
- * @concept UDP sends datagrams with no connection: each send is one message of a limited size, a send to nobody is not an error, and a full receiver drops what it cannot hold.
+ * @concept UDP sends datagrams with no connection: each send is one message of a limited size, a send to nobody is not
+ *   an error, and a full receiver drops what it cannot hold.
  * @notes #42-udp-fire-and-forget-10-udp-fire-and-forget
  * @run npx tsx scripts/10-udp-fire-and-forget.ts
  * @resource https://nodejs.org/api/dgram.html
  * @resource https://man7.org/linux/man-pages/man7/udp.7.html
- * @knobs DATAGRAMS (datagrams of different sizes sent back to back), FLOOD (datagrams sent to a frozen receiver), PAYLOAD (bytes in each of them), RCVBUF (the frozen receiver's SO_RCVBUF request)
+ * @knobs DATAGRAMS (datagrams of different sizes sent back to back), FLOOD (datagrams sent to a frozen receiver),
+ *   PAYLOAD (bytes in each of them), RCVBUF (the frozen receiver's SO_RCVBUF request)
  *
  * Four experiments, each on loopback: datagrams keep their boundaries; the largest payload per
  * address family and one byte more; a send to a port nobody holds, from an unconnected and from a
@@ -30,7 +32,10 @@ import { onceWithin, untilTrue, within } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
-/** Explicit ports for "nobody holds it" are drawn from below the kernel's ephemeral range, where port-0 binds never land. */
+/**
+ * Explicit ports for "nobody holds it" are drawn from below the kernel's ephemeral range, where port-0 binds never
+ * land.
+ */
 const UNHELD_PORT_FLOOR = 10_000;
 /** The boundary receiver asks for a large buffer, so that a back-to-back burst is not itself a flood. */
 const ROOMY_RCVBUF = 4 * 1024 * 1024;
@@ -42,7 +47,10 @@ export const DEFAULTS = { datagrams: 5, flood: 2000, payload: 200, rcvbuf: 4096 
 /** The biggest UDP payload: a 16-bit length field minus the 8-byte UDP header, and for IPv4 also its 20-byte header. */
 export const LARGEST_PAYLOAD = { udp4: 0xffff - 20 - 8, udp6: 0xffff - 8 } as const;
 
-/** Sizes for the boundary burst: an empty datagram first, then sizes spread evenly on a log scale up to the IPv4 maximum. */
+/**
+ * Sizes for the boundary burst: an empty datagram first, then sizes spread evenly on a log scale up to the IPv4
+ * maximum.
+ */
 export function datagramSizes(count: number): number[] {
   return Array.from({ length: count }, (_, i) => (i === 0 ? 0 : Math.round(LARGEST_PAYLOAD.udp4 ** (i / (count - 1)))));
 }
@@ -75,7 +83,9 @@ export function sendDatagram(socket: Socket, payload: Buffer, port?: number, hos
   });
 }
 
-/** Sends datagrams back to back to one address; resolves once the kernel took them all, rejects with the first refusal. */
+/**
+ * Sends datagrams back to back to one address; resolves once the kernel took them all, rejects with the first refusal.
+ */
 export async function sendEach(socket: Socket, payloads: readonly Buffer[], port: number, host: string): Promise<void> {
   const codes = await Promise.all(payloads.map((payload) => sendDatagram(socket, payload, port, host)));
   const refused = codes.findIndex((code) => code !== null);
@@ -227,7 +237,8 @@ export async function sendToNobody(): Promise<NobodyThere> {
     const sendError = await sendDatagram(connected, Buffer.from('hello?'));
     const [{ code, syscall }] = (await refused) as [NodeJS.ErrnoException];
 
-    // The ICMP for this datagram comes after the refusal above: if the unconnected socket were told, it would be by now.
+    // The ICMP for this datagram comes after the refusal above: if the unconnected socket were told, it would be by
+    // now.
     sendResults.push(await sendDatagram(unconnected, Buffer.from('still there?'), port, HOST));
     const after = await readCounters();
     return {
@@ -251,7 +262,10 @@ export async function sendToNobody(): Promise<NobodyThere> {
 
 // --- 4. A flood into a frozen receiver -------------------------------------------------------
 
-/** The receiver, in its own process so that SIGSTOP can freeze it: it counts datagrams and remembers their sequence numbers. */
+/**
+ * The receiver, in its own process so that SIGSTOP can freeze it: it counts datagrams and remembers their sequence
+ * numbers.
+ */
 const FROZEN_RECEIVER_SOURCE = (rcvbuf: number) => `
 const dgram = require('node:dgram');
 const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: ${rcvbuf} });

@@ -1,11 +1,13 @@
 /**
  * @title TCP against UDP, measured
- * @concept On the same work, TCP delivers every byte in order where UDP drops, sends a stream where UDP sends messages, costs more header bytes and packets, and pays mostly for its handshake.
+ * @concept On the same work, TCP delivers every byte in order where UDP drops, sends a stream where UDP sends messages,
+ *   costs more header bytes and packets, and pays mostly for its handshake.
  * @notes #43-tcp-against-udp-measured-11-tcp-vs-udp
  * @run npx tsx scripts/11-tcp-vs-udp.ts
  * @resource https://nodejs.org/api/net.html
  * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
- * @knobs FLOOD, PAYLOAD (the burst of 10, now over TCP), DATAGRAMS (writes of 10's sizes), ROUND_TRIPS, RUNS, BULK_MIB (the speed measurements)
+ * @knobs FLOOD, PAYLOAD (the burst of 10, now over TCP), DATAGRAMS (writes of 10's sizes), ROUND_TRIPS, RUNS, BULK_MIB
+ *   (the speed measurements)
  *
  * Four comparisons on loopback: reliability (10's flood into a frozen receiver, over TCP),
  * boundaries (10's burst of sizes, as TCP writes), overhead (packets and header bytes of one short
@@ -90,7 +92,10 @@ async function listenOn(server: Server, host: string, port: number): Promise<num
   return address.port;
 }
 
-/** Starts the three servers; `echoPort` names the echo port for both UDP and TCP (separate port spaces), 0 lets the kernel choose. */
+/**
+ * Starts the three servers; `echoPort` names the echo port for both UDP and TCP (separate port spaces), 0 lets the
+ * kernel choose.
+ */
 export async function startServers(host = HOST, echoPort = 0): Promise<Servers> {
   const udp: DatagramSocket = await startUdpEcho(host, echoPort);
   const echo = tcpEchoServer();
@@ -462,7 +467,9 @@ export async function tcpConnectEachRoundTrips(port: number, count: number, host
   return (count / (performance.now() - start)) * 1000;
 }
 
-/** Bulk throughput in MB/s: `bytes` written into one connection as fast as flow control allows, until the sink confirms. */
+/**
+ * Bulk throughput in MB/s: `bytes` written into one connection as fast as flow control allows, until the sink confirms.
+ */
 export async function tcpBulk(port: number, bytes: number, host = HOST): Promise<number> {
   const socket = createConnection({ host, port });
   try {

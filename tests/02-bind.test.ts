@@ -250,7 +250,8 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
 }, async (t) => {
   const strace = await toolOrSkip(t, 'strace');
   if (!strace) return;
-  // One listener on port 0, a second listener on its port (refused), a UDP bind, then a client with a chosen local address.
+  // One listener on port 0, a second listener on its port (refused), a UDP bind, then a client with a chosen local
+  // address.
   const source = `
     const net = require('node:net');
     const server = net.createServer().listen(0, '127.0.0.1', () => {

@@ -182,7 +182,9 @@ function renderedWith(change: (copy: BacklogObservations) => void): string {
 test('the timeline reports what was seen, not what was expected: no ss, an accept out of order, a client error', {
   skip: linuxOnly,
 }, () => {
-  const withoutSs = renderedWith((copy) => void (copy.ss = null));
+  const withoutSs = renderedWith((copy) => {
+    copy.ss = null;
+  });
   assert.match(withoutSs, /ss: not installed/);
   assert.match(withoutSs, /somaxconn cap is visible only through ss \(sock_diag\); skipped/);
   assert.doesNotMatch(withoutSs, /Recv-Q/, 'no queue figures without ss');
@@ -198,11 +200,16 @@ test('the timeline reports what was seen, not what was expected: no ss, an accep
     'no "in connect order" when it was not',
   );
 
-  const withError = renderedWith((copy) => void (copy.clients.at(-1)!.errorCode = 'ECONNRESET'));
+  const withError = renderedWith((copy) => {
+    copy.clients.at(-1)!.errorCode = 'ECONNRESET';
+  });
   assert.match(withError, /accepted all \d+ clients; 1 saw an error/);
 });
 
-/** Other traffic may add to the namespace-wide counter; somaxconn is this machine's setting (4096 since Linux 5.4, 128 before). */
+/**
+ * Other traffic may add to the namespace-wide counter; somaxconn is this machine's setting (4096 since Linux 5.4, 128
+ * before).
+ */
 const MACHINE_MASKS: Mask[] = [
   [/ListenOverflows \+\d+/g, 'ListenOverflows +N'],
   [

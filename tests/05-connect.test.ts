@@ -46,7 +46,9 @@ let synSentInfo: string | undefined;
 const seen = await observeConnect({
   rounds: ROUNDS,
   connectTimeoutMs: CONNECT_TIMEOUT_MS,
-  whileSynSent: async (clientPort) => void (synSentInfo = await ssSocket('-tnoH', 'syn-sent', clientPort)),
+  whileSynSent: async (clientPort) => {
+    synSentInfo = await ssSocket('-tnoH', 'syn-sent', clientPort);
+  },
 });
 
 test('connect() without bind() gets a source port from ip_local_port_range', { skip: linuxOnly }, () => {

@@ -37,7 +37,9 @@ let writerInfo: string | undefined;
 const seen = await observeByteStream({
   messages: MESSAGES,
   largeBytes: LARGE_BYTES,
-  whileQueued: async (clientPort) => void (writerInfo = await ssSocket('-tinH', 'established', clientPort)),
+  whileQueued: async (clientPort) => {
+    writerInfo = await ssSocket('-tinH', 'established', clientPort);
+  },
 });
 
 /** mulberry32: a tiny seeded PRNG, so a failing cut pattern can be replayed from its seed. */
@@ -132,7 +134,8 @@ test(`property: ${RANDOM_MESSAGES} random messages, the stream cut at random poi
     at += size;
   }
   assert.equal(recovered.length, messages.length, `SEED=${SEED}: message count`);
-  recovered.forEach((message, i) => assert.ok(message.equals(messages[i]), `SEED=${SEED}: message ${i} differs`));
+  for (const [i, message] of recovered.entries())
+    assert.ok(message.equals(messages[i]), `SEED=${SEED}: message ${i} differs`);
 });
 
 test('the framer refuses a length prefix above its limit instead of buffering for it', () => {

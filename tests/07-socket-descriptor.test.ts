@@ -31,7 +31,8 @@ test('the listener, the client and the accepted socket each hold a descriptor th
   skip: linuxOnly,
 }, () => {
   for (const socket of seen!.sockets) {
-    // The descriptor was found by its link text, so the text naming the inode is given; fstat() is the independent witness.
+    // The descriptor was found by its link text, so the text naming the inode is given; fstat() is the independent
+    // witness.
     assert.equal(socket.target, `socket:[${socket.inode}]`, `the ${socket.role}'s descriptor names its inode`);
     assert.equal(socketInodeOf(socket.target), socket.inode);
     assert.ok(socket.isSocket, `fstat(fd ${socket.fd}) says socket for the ${socket.role}`);

@@ -106,26 +106,30 @@ test('the timeline reports what was seen: ss missing or disagreeing, no capture 
   assert.match(withoutSs, /ss: not installed/);
   assert.doesNotMatch(withoutSs, /ss agrees|ss says/);
 
-  const disagreeing = renderedWith((copy) => void (copy.life.stages[1].ss = { client: 'FIN_WAIT1', server: null }));
+  const disagreeing = renderedWith((copy) => {
+    copy.life.stages[1].ss = { client: 'FIN_WAIT1', server: null };
+  });
   assert.match(
     disagreeing,
     /client's end FIN_WAIT2, server's end CLOSE_WAIT; ss says client FIN_WAIT1, server none \(no socket\)/,
   );
 
   assert.match(
-    renderedWith((copy) => void (copy.capture = null)),
+    renderedWith((copy) => {
+      copy.capture = null;
+    }),
     /wire: run with --capture to see the packets/,
   );
-  const refused = renderedWith(
-    (copy) => void (copy.capture = { status: 'unavailable', reason: 'tcpdump cannot capture here: no permission' }),
-  );
+  const refused = renderedWith((copy) => {
+    copy.capture = { status: 'unavailable', reason: 'tcpdump cannot capture here: no permission' };
+  });
   assert.match(refused, /wire: tcpdump cannot capture here: no permission; state view only/);
 
   // An ECN-setup SYN carries SYN, ECE and CWR: tcpdump prints "SEW", which has no short name here.
   const ecnSyn: Packet = { atMs: 0, from: 'client', flags: 'SEW', length: 0 };
-  const unnamed = renderedWith(
-    (copy) => void (copy.capture = { status: 'captured', filter: 'tcp port 1', packets: [ecnSyn] }),
-  );
+  const unnamed = renderedWith((copy) => {
+    copy.capture = { status: 'captured', filter: 'tcp port 1', packets: [ecnSyn] };
+  });
   assert.match(unnamed, /wire: client -> server \[SEW\] SEW +at \+0\.000 ms/);
 });
 

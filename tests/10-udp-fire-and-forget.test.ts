@@ -32,7 +32,9 @@ const seen = linuxOnly
   ? undefined
   : await observeUdp({ datagrams: DATAGRAMS, flood: FLOOD, payload: PAYLOAD, rcvbuf: RCVBUF });
 
-/** IP's total-length field is 16 bits; IPv4 counts its own 20-byte header in it, IPv6 does not. UDP's header is 8 bytes. */
+/**
+ * IP's total-length field is 16 bits; IPv4 counts its own 20-byte header in it, IPv6 does not. UDP's header is 8 bytes.
+ */
 const UDP_HEADER = 8;
 const IPV4_HEADER = 20;
 const expectedLargest = { udp4: 0xffff - IPV4_HEADER - UDP_HEADER, udp6: 0xffff - UDP_HEADER };

@@ -51,7 +51,8 @@ test('while the receiver was frozen, every byte sat in a buffer: flow control he
   skip: linuxOnly,
 }, () => {
   const { receiverKernel, senderKernel, senderProcess, nodeUnsent } = seen.reliability.whileFrozen!;
-  // senderProcess is the remainder (what the kernels do not hold); Node's own count of unsent bytes is the independent witness.
+  // senderProcess is the remainder (what the kernels do not hold); Node's own count of unsent bytes is the independent
+  // witness.
   assert.equal(receiverKernel + senderKernel + senderProcess, FLOOD * PAYLOAD);
   assert.ok(receiverKernel > 0, "the frozen receiver's kernel took bytes until its window closed");
   assert.ok(senderProcess >= 0, 'the kernels never hold more than was written');
@@ -76,7 +77,9 @@ test(`TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the s
   );
 });
 
-/** True when the overhead was counted from a capture; otherwise a skip (a failure under REQUIRE_TOOLS=1) saying why not. */
+/**
+ * True when the overhead was counted from a capture; otherwise a skip (a failure under REQUIRE_TOOLS=1) saying why not.
+ */
 async function capturedOrSkip(t: TestContext): Promise<boolean> {
   if (!(await toolOrSkip(t, 'tcpdump'))) return false;
   return workedOrSkip(t, seen.overhead.source === 'capture' ? undefined : seen.overhead.reason);

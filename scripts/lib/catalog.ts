@@ -17,7 +17,9 @@ export interface Entry {
   script: string;
   /** "tests/03-accept.test.ts" */
   test: string;
-  /** The header's @title, @notes anchor ("#22-…") and @run command ('' where missing: the catalog test catches that). */
+  /**
+   * The header's @title, @notes anchor ("#22-…") and @run command ('' where missing: the catalog test catches that).
+   */
   title: string;
   notes: string;
   run: string;
@@ -29,12 +31,28 @@ export interface Entry {
   tags: Record<string, string[]>;
 }
 
-/** The tags of a source file's leading JSDoc block. */
+/**
+ * The tags of a source file's leading JSDoc block. A tag's value may go on over the next lines;
+ * it ends at the next tag or at a line with nothing after its `*`.
+ */
 export function headerTags(source: string): Record<string, string[]> {
-  const header = /^\/\*\*([\s\S]*?)\*\//.exec(source);
+  const header = /^\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? '';
   const tags: Record<string, string[]> = {};
-  for (const [, tag, value] of header?.[1].matchAll(/^\s*\*\s*@(\w+)\s+(.+)$/gm) ?? [])
-    (tags[tag] ??= []).push(value.trim());
+  let open: { tag: string; words: string[] } | undefined;
+  const close = () => {
+    if (open) tags[open.tag] = [...(tags[open.tag] ?? []), open.words.join(' ')];
+    open = undefined;
+  };
+  for (const line of header.split('\n')) {
+    const text = line.replace(/^\s*\*?\s?/, '').trim();
+    const tagged = /^@(\w+)\s+(.+)$/.exec(text);
+    if (tagged) {
+      close();
+      open = { tag: tagged[1], words: [tagged[2].trim()] };
+    } else if (text === '') close();
+    else open?.words.push(text);
+  }
+  close();
   return tags;
 }
 

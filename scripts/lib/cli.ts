@@ -129,7 +129,10 @@ export async function runScript<Observations>(
   return code;
 }
 
-/** Runs a command's main function and sets the exit code it returns; errors become one `error:` line (exit 2 for bad input, 1 otherwise). */
+/**
+ * Runs a command's main function and sets the exit code it returns; errors become one `error:` line (exit 2 for bad
+ * input, 1 otherwise).
+ */
 export async function runMain(main: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await main();

@@ -150,7 +150,7 @@ export async function readCounters(): Promise<Record<string, number>> {
     for (let i = 0; i + 1 < lines.length; i += 2) {
       const [protocol, ...names] = lines[i].split(/\s+/);
       const values = lines[i + 1].split(/\s+/).slice(1);
-      names.forEach((name, j) => (counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j])));
+      for (const [j, name] of names.entries()) counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j]);
     }
   }
   return counters;

@@ -144,7 +144,8 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
   const before = activeResources();
   const run = await runInProcess(name, sample.args);
   assert.equal(run.code, 0, `${name} ${sample.args.join(' ')} exited ${run.code}; stderr: ${run.stderr}`);
-  // Closing is asynchronous (a socket's handle goes on the next turn of the loop): wait, bounded, for the count to fall back.
+  // Closing is asynchronous (a socket's handle goes on the next turn of the loop): wait, bounded, for the count to fall
+  // back.
   const leaks = await until(
     () => (leakedSince(before).length === 0 ? [] : undefined),
     CLOSE_TIMEOUT_MS,
