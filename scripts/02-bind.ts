@@ -19,6 +19,7 @@
  * So each step below binds TCP with listen() and UDP with bind(), and reads the kernel's answer:
  * a port, or an error code.
  */
+import { readFileSync } from 'node:fs';
 import { createSocket, type Socket as UdpSocket, type SocketType } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import {
@@ -40,6 +41,7 @@ import {
   UsageError,
   type FlagValues,
   type Line,
+  defineKnobs,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
@@ -57,6 +59,20 @@ const CAP_NET_BIND_SERVICE = 10n;
 const ABSENT_ADDRESS_CANDIDATES = ['203.0.113.7', '198.51.100.7', '203.0.113.77', '198.51.100.77'];
 /** Loopback addresses only: every address we dial lives on this machine. */
 const DIAL_TARGETS_V4 = ['127.0.0.1', '127.0.0.2'];
+
+/** Ports below net.ipv4.ip_unprivileged_port_start need CAP_NET_BIND_SERVICE (1024 where /proc/sys is not there). */
+function unprivilegedPortStartNow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+  } catch {
+    return 1024;
+  }
+}
+
+/** The exercise's knob: the port the tests' uid-0 process without CAP_NET_BIND_SERVICE tries to bind. */
+export const KNOBS = defineKnobs({
+  LOW_PORT: { fallback: Math.max(1, unprivilegedPortStartNow() - 1), min: 1, max: 65535 },
+});
 
 export interface Endpoint {
   address: string;
@@ -614,12 +630,8 @@ As root it also runs a child as uid ${UNPRIVILEGED_UID} (nobody) to show the unp
 --port N    the port to bind with --serve (default 0: the kernel picks)
 --json      print the observations as one JSON document
 --help      show this text`,
-  flags: { host: { type: 'string' }, port: { type: 'string' } },
-  demo: async (values) => {
-    if (values.host !== undefined || values.port !== undefined)
-      throw new UsageError('--host and --port go with --serve');
-    return observeBind();
-  },
+  flags: { host: { type: 'string', mode: 'serve' }, port: { type: 'string', mode: 'serve' } },
+  demo: observeBind,
   render: renderBind,
   serve,
 });

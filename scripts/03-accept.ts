@@ -20,9 +20,9 @@ import {
   portFlag,
   runScript,
   untilSignal,
-  UsageError,
   type FlagValues,
   type Line,
+  defineKnobs,
 } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin, within } from './lib/wait.ts';
@@ -30,6 +30,8 @@ import { onceWithin, within } from './lib/wait.ts';
 const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLIENTS = 3;
 export const MAX_CLIENTS = 1000;
+/** The exercise's knob: the same number and range as --clients. */
+export const KNOBS = defineKnobs({ CLIENTS: { fallback: DEFAULT_CLIENTS, min: 1, max: MAX_CLIENTS } });
 const STEP_TIMEOUT_MS = 2000;
 
 /**
@@ -221,7 +223,6 @@ async function serveEcho(values: FlagValues): Promise<void> {
 
 /** The demo: --host and --port belong to --serve, so saying them without it is a mistake worth reporting. */
 function demoFromFlags(values: FlagValues): Promise<AcceptObservations> {
-  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
   return observeAccept(integerFlag(values, 'clients', 1, MAX_CLIENTS));
 }
 
@@ -243,8 +244,8 @@ its own descriptor, on the listener's port; every byte travels on those, none on
 --help        show this text`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
-    host: { type: 'string' },
-    port: { type: 'string' },
+    host: { type: 'string', mode: 'serve' },
+    port: { type: 'string', mode: 'serve' },
   },
   demo: demoFromFlags,
   render: renderAccept,

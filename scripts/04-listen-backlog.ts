@@ -19,7 +19,16 @@
  */
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { defineScript, integerFlag, isMain, runScript, UsageError, type FlagValues, type Line } from './lib/cli.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  runScript,
+  UsageError,
+  type FlagValues,
+  type Line,
+  defineKnobs,
+} from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, type SocketRow } from './lib/proc-net.ts';
 import { findTool, runTool } from './lib/tools.ts';
@@ -29,6 +38,19 @@ const HOST = '127.0.0.1';
 export const DEFAULT_BACKLOG = 3;
 export const DEFAULT_EXTRA = 2;
 export const MAX_BACKLOG = 128;
+/** The burst after the resume must fit the queue again, or its own SYNs are dropped. */
+function checkBurst(backlog: number, extra: number, names: { backlog: string; extra: string }): void {
+  if (extra > backlog + 1)
+    throw new UsageError(`${names.extra} must be at most ${names.backlog} + 1 = ${backlog + 1}, got ${extra}`);
+}
+/** The exercise's knobs: the same numbers and ranges as --backlog and --extra. */
+export const KNOBS = defineKnobs(
+  {
+    BACKLOG: { fallback: DEFAULT_BACKLOG, min: 1, max: MAX_BACKLOG },
+    EXTRA: { fallback: DEFAULT_EXTRA, min: 0, max: MAX_BACKLOG + 1 },
+  },
+  ({ BACKLOG, EXTRA }) => checkBurst(BACKLOG, EXTRA, { backlog: 'BACKLOG', extra: 'knob EXTRA' }),
+);
 const STEP_TIMEOUT_MS = 2000;
 /** A dropped SYN is sent again when the client's retransmission timer fires: 1 s, then 2 s later, and so on. */
 const INITIAL_SYN_RTO_MS = 1000;
@@ -421,7 +443,7 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
 function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
   const backlog = integerFlag(values, 'backlog', 1, MAX_BACKLOG);
   const extra = integerFlag(values, 'extra', 0, MAX_BACKLOG + 1);
-  if (extra > backlog + 1) throw new UsageError(`--extra must be at most backlog + 1 = ${backlog + 1}, got ${extra}`);
+  checkBurst(backlog, extra, { backlog: 'backlog', extra: '--extra' });
   return { backlog, extra };
 }
 

@@ -17,7 +17,7 @@
 import { createConnection, createServer, type AddressInfo, type NetConnectOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readCounters, readSysctl, readTable } from './lib/proc-net.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import { fillAcceptQueue, startStalledListener } from './04-listen-backlog.ts';
@@ -29,6 +29,15 @@ export const MAX_ROUNDS = 1000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 300;
 export const MIN_CONNECT_TIMEOUT_MS = 50;
 export const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** The exercise's knobs: the same numbers and ranges as --rounds and --connect-timeout-ms. */
+export const KNOBS = defineKnobs({
+  ROUNDS: { fallback: DEFAULT_ROUNDS, min: 1, max: MAX_ROUNDS },
+  CONNECT_TIMEOUT_MS: {
+    fallback: DEFAULT_CONNECT_TIMEOUT_MS,
+    min: MIN_CONNECT_TIMEOUT_MS,
+    max: MAX_CONNECT_TIMEOUT_MS,
+  },
+});
 /** The smallest backlog Node passes through (it treats 0 as "use the default", 511); the queue then holds 2. */
 const STALLED_BACKLOG = 1;
 /** How many ports below the ephemeral range to try for the "bound first" client before giving up. */

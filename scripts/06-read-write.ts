@@ -15,7 +15,7 @@
  * fresh connection, so one step's leftovers never blur the next one's picture.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
-import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 
@@ -28,6 +28,16 @@ export const DEFAULT_LARGE_BYTES = 1024 * 1024;
 export const MAX_LARGE_BYTES = 64 * 1024 * 1024;
 /** libuv asks read() for at most 64 KiB at a time, so no `data` chunk of a TCP socket is larger. */
 export const READ_SIZE_BYTES = 64 * 1024;
+/**
+ * The exercise's knobs: MESSAGES and LARGE_BYTES are --messages and --large-bytes; SEED and
+ * RANDOM_MESSAGES drive the framer's property test (a fresh seed each run unless one is given).
+ */
+export const KNOBS = defineKnobs({
+  MESSAGES: { fallback: DEFAULT_MESSAGES, min: 1, max: MAX_MESSAGES },
+  LARGE_BYTES: { fallback: DEFAULT_LARGE_BYTES, min: READ_SIZE_BYTES + 1, max: MAX_LARGE_BYTES },
+  SEED: { fallback: Math.floor(Math.random() * 2 ** 32), min: 0, max: 2 ** 32 - 1 },
+  RANDOM_MESSAGES: { fallback: 500, min: 1, max: 100_000 },
+});
 
 // ---- Framing: the protocol's job, because TCP keeps no boundaries -------------------------
 

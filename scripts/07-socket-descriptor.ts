@@ -18,13 +18,15 @@
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { defineScript, integerFlag, isMain, runScript, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
 const MAX_FILES = 100;
+/** The exercise's knob: the same number and range as --files (the test opens two by default). */
+export const KNOBS = defineKnobs({ FILES: { fallback: 2, min: 1, max: MAX_FILES } });
 
 /** One open descriptor: its number and what the kernel says it points at ("socket:[123]", "/etc/hosts", "pipe:[9]"). */
 export interface Descriptor {

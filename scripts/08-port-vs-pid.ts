@@ -19,7 +19,7 @@
  * finds the descriptors that link to "socket:[inode]".
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { defineScript, integerFlag, isMain, runScript, UsageError, type Line } from './lib/cli.ts';
+import { defineScript, integerFlag, isMain, runScript, UsageError, type Line, defineKnobs } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
 import { until } from './lib/wait.ts';
@@ -29,6 +29,9 @@ import { readDescriptorTable, socketInodeOf } from './07-socket-descriptor.ts';
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 3000;
 const MAX_SHARERS = 8;
+/** The exercise's knob: the same number and range as --sharers. */
+export const KNOBS = defineKnobs({ SHARERS: { fallback: 1, min: 0, max: MAX_SHARERS } });
+const { SHARERS } = KNOBS.knobs;
 const TABLES: readonly Table[] = ['tcp', 'tcp6', 'udp', 'udp6'];
 export const HIDDEN_OWNER = "owner hidden (another user's process; run as root to see)";
 /** Even root may be refused (a process outside this user namespace, or guarded by a security module). */
@@ -366,11 +369,15 @@ see other users' processes.
 --json        print one JSON document: with --port, an array of
               {protocol, localAddress, localPort, state, inode, pids: [{pid, command}], owner}
 --help        show this text`,
-  flags: { port: { type: 'string' }, sharers: { type: 'string', default: '1' } },
+  flags: { port: { type: 'string' }, sharers: { type: 'string' } },
   async demo(values): Promise<Observations> {
-    if (values.port === undefined) return observePortVsPid(integerFlag(values, 'sharers', 0, MAX_SHARERS));
+    if (values.port === undefined) {
+      const sharers =
+        values.sharers === undefined ? SHARERS.fallback : integerFlag(values, 'sharers', SHARERS.min, SHARERS.max);
+      return observePortVsPid(sharers);
+    }
     const port = integerFlag(values, 'port', 1, 65535);
-    if (values.sharers !== '1') throw new UsageError('--sharers belongs to the demo, not to --port');
+    if (values.sharers !== undefined) throw new UsageError('--sharers belongs to the demo, not to --port');
     return lookupPort(port);
   },
   render: (seen, values) => (Array.isArray(seen) ? renderLookup(Number(values.port), seen) : renderPortVsPid(seen)),

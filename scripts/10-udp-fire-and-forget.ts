@@ -25,6 +25,7 @@ import {
   UsageError,
   type FlagValues,
   type Line,
+  defineKnobs,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
@@ -46,6 +47,14 @@ export const DEFAULTS = { datagrams: 5, flood: 2000, payload: 200, rcvbuf: 4096 
 
 /** The biggest UDP payload: a 16-bit length field minus the 8-byte UDP header, and for IPv4 also its 20-byte header. */
 export const LARGEST_PAYLOAD = { udp4: 0xffff - 20 - 8, udp6: 0xffff - 8 } as const;
+/** The exercise's knobs: the same numbers and ranges as --datagrams, --flood, --payload and --rcvbuf. */
+export const KNOBS = defineKnobs({
+  DATAGRAMS: { fallback: DEFAULTS.datagrams, min: 1, max: 64 },
+  FLOOD: { fallback: DEFAULTS.flood, min: 1, max: 100_000 },
+  PAYLOAD: { fallback: DEFAULTS.payload, min: 4, max: LARGEST_PAYLOAD.udp4 },
+  RCVBUF: { fallback: DEFAULTS.rcvbuf, min: 1, max: 64 * 1024 * 1024 },
+});
+const { DATAGRAMS, FLOOD, PAYLOAD, RCVBUF } = KNOBS.knobs;
 
 /**
  * Sizes for the boundary burst: an empty datagram first, then sizes spread evenly on a log scale up to the IPv4
@@ -429,12 +438,11 @@ export async function startUdpEcho(host: string, port: number): Promise<Socket> 
 }
 
 function optionsFrom(values: FlagValues): UdpOptions {
-  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
   const options = {
-    datagrams: integerFlag(values, 'datagrams', 1, 64),
-    flood: integerFlag(values, 'flood', 1, 100_000),
-    payload: integerFlag(values, 'payload', 4, LARGEST_PAYLOAD.udp4),
-    rcvbuf: integerFlag(values, 'rcvbuf', 1, 64 * 1024 * 1024),
+    datagrams: integerFlag(values, 'datagrams', DATAGRAMS.min, DATAGRAMS.max),
+    flood: integerFlag(values, 'flood', FLOOD.min, FLOOD.max),
+    payload: integerFlag(values, 'payload', PAYLOAD.min, PAYLOAD.max),
+    rcvbuf: integerFlag(values, 'rcvbuf', RCVBUF.min, RCVBUF.max),
   };
   if (options.payload * options.flood > 512 * 1024 * 1024)
     throw new UsageError('--flood times --payload must stay under 512 MiB');
@@ -465,8 +473,8 @@ the kernel counts per socket.
     flood: { type: 'string', default: String(DEFAULTS.flood) },
     payload: { type: 'string', default: String(DEFAULTS.payload) },
     rcvbuf: { type: 'string', default: String(DEFAULTS.rcvbuf) },
-    host: { type: 'string' },
-    port: { type: 'string' },
+    host: { type: 'string', mode: 'serve' },
+    port: { type: 'string', mode: 'serve' },
   },
   demo: (values) => observeUdp(optionsFrom(values)),
   render: renderUdp,

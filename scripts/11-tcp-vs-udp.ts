@@ -24,9 +24,9 @@ import {
   portFlag,
   runScript,
   untilSignal,
-  UsageError,
   type FlagValues,
   type Line,
+  defineKnobs,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
@@ -36,6 +36,7 @@ import {
   boundSocket,
   datagramSizes,
   DEFAULTS as UDP_DEFAULTS,
+  KNOBS as UDP_KNOBS,
   sendDatagram,
   startUdpEcho,
 } from './10-udp-fire-and-forget.ts';
@@ -56,6 +57,20 @@ export const DEFAULTS = {
   runs: 5,
   bulkMib: 4,
 } as const;
+
+/**
+ * The exercise's knobs, with the ranges of the flags of the same names. The tests' fallbacks for the
+ * speed runs are smaller than the script's: the tests check the table, not the figures.
+ */
+export const KNOBS = defineKnobs({
+  FLOOD: UDP_KNOBS.knobs.FLOOD,
+  PAYLOAD: { fallback: DEFAULTS.payload, min: 4, max: 65_536 },
+  DATAGRAMS: UDP_KNOBS.knobs.DATAGRAMS,
+  ROUND_TRIPS: { fallback: 30, min: 1, max: 1_000_000 },
+  RUNS: { fallback: 3, min: 1, max: 101 },
+  BULK_MIB: { fallback: DEFAULTS.bulkMib, min: 1, max: 4096 },
+});
+const { FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB } = KNOBS.knobs;
 
 // --- The servers: a UDP echo, a TCP echo, a TCP sink ------------------------------------------
 
@@ -650,18 +665,17 @@ export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
 /** The speed flags, shared with the cost benchmark (bench/cost.ts). */
 export function speedOptionsFrom(values: FlagValues): SpeedOptions {
   return {
-    roundTrips: integerFlag(values, 'round-trips', 1, 1_000_000),
-    runs: integerFlag(values, 'runs', 1, 101),
-    bulkMib: integerFlag(values, 'bulk-mib', 1, 4096),
+    roundTrips: integerFlag(values, 'round-trips', ROUND_TRIPS.min, ROUND_TRIPS.max),
+    runs: integerFlag(values, 'runs', RUNS.min, RUNS.max),
+    bulkMib: integerFlag(values, 'bulk-mib', BULK_MIB.min, BULK_MIB.max),
   };
 }
 
 function optionsFrom(values: FlagValues): TcpVsUdpOptions {
-  if (values.host !== undefined || values.port !== undefined) throw new UsageError('--host and --port go with --serve');
   return {
-    flood: integerFlag(values, 'flood', 1, 100_000),
-    payload: integerFlag(values, 'payload', 4, 65_536),
-    datagrams: integerFlag(values, 'datagrams', 1, 64),
+    flood: integerFlag(values, 'flood', FLOOD.min, FLOOD.max),
+    payload: integerFlag(values, 'payload', PAYLOAD.min, PAYLOAD.max),
+    datagrams: integerFlag(values, 'datagrams', DATAGRAMS.min, DATAGRAMS.max),
     ...speedOptionsFrom(values),
   };
 }
@@ -696,8 +710,8 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
     'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
     runs: { type: 'string', default: String(DEFAULTS.runs) },
     'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
-    host: { type: 'string' },
-    port: { type: 'string' },
+    host: { type: 'string', mode: 'serve' },
+    port: { type: 'string', mode: 'serve' },
   },
   demo: (values) => observeTcpVsUdp(optionsFrom(values)),
   render: renderTcpVsUdp,

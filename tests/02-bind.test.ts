@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
+  KNOBS,
   hasNetBindService,
   observeBind,
   observePrivileged,
@@ -28,7 +29,7 @@ import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
@@ -36,7 +37,7 @@ import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const WAIT_MS = 5000;
 const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
-const LOW_PORT = knob('LOW_PORT', Math.max(1, unprivilegedPortStart - 1), 1, 65535);
+const { LOW_PORT } = knobs(KNOBS);
 const isRoot = process.getuid?.() === 0;
 
 const seen = await observeBind();
@@ -343,6 +344,6 @@ test('a port that is not a number is one error line and exit code 2', () =>
 test('a host name instead of an IP address is refused: localhost may mean ::1 or 127.0.0.1', () =>
   assertRejects('02-bind', ['--serve', '--host', 'localhost'], /--host must be an IP address/));
 test('--port without --serve is one error line and exit code 2', () =>
-  assertRejects('02-bind', ['--port', '8080'], /--host and --port go with --serve/));
+  assertRejects('02-bind', ['--port', '8080'], /--(host|port) goes with --serve/));
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('02-bind', ['--backlog', '5'], /Unknown option '--backlog'/));

@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
-  DEFAULT_BACKLOG,
-  DEFAULT_EXTRA,
+  KNOBS,
   fillAcceptQueue,
   MAX_BACKLOG,
   observeListenBacklog,
@@ -22,16 +21,11 @@ import {
 } from '../scripts/04-listen-backlog.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transcript.ts';
 
-const BACKLOG = knob('BACKLOG', DEFAULT_BACKLOG, 1, 64);
-const EXTRA = knob('EXTRA', DEFAULT_EXTRA, 0, 65);
-if (EXTRA > BACKLOG + 1)
-  throw new Error(
-    `knob EXTRA=${EXTRA} must be at most BACKLOG + 1 = ${BACKLOG + 1}: a bigger burst overflows the queue again after the resume`,
-  );
+const { BACKLOG, EXTRA } = knobs(KNOBS);
 const QUEUE_CAPACITY = BACKLOG + 1;
 /** The client's first SYN retransmission comes 1 s after connect(); the second 2 s after that. */
 const INITIAL_SYN_RTO_MS = 1000;

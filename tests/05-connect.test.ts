@@ -11,11 +11,8 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
+  KNOBS,
   connectBoundFirst,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_ROUNDS,
-  MAX_CONNECT_TIMEOUT_MS,
-  MAX_ROUNDS,
   MIN_CONNECT_TIMEOUT_MS,
   observeConnect,
   renderConnect,
@@ -25,18 +22,12 @@ import {
 } from '../scripts/05-connect.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
-const ROUNDS = knob('ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS);
-const CONNECT_TIMEOUT_MS = knob(
-  'CONNECT_TIMEOUT_MS',
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  MIN_CONNECT_TIMEOUT_MS,
-  MAX_CONNECT_TIMEOUT_MS,
-);
+const { ROUNDS, CONNECT_TIMEOUT_MS } = knobs(KNOBS);
 
 /** How far libuv's cached loop clock may trail performance.now() when the connect timer is set. */
 const LOOP_CLOCK_LAG_MS = 5;

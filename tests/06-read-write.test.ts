@@ -12,25 +12,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  KNOBS,
   createDeframer,
   frame,
   LENGTH_PREFIX_BYTES,
   observeByteStream,
   READ_SIZE_BYTES,
-  MAX_MESSAGES,
-  MAX_LARGE_BYTES,
-  DEFAULT_MESSAGES,
-  DEFAULT_LARGE_BYTES,
 } from '../scripts/06-read-write.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
-const MESSAGES = knob('MESSAGES', DEFAULT_MESSAGES, 1, MAX_MESSAGES);
-const LARGE_BYTES = knob('LARGE_BYTES', DEFAULT_LARGE_BYTES, READ_SIZE_BYTES + 1, MAX_LARGE_BYTES);
-const SEED = knob('SEED', Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1);
-const RANDOM_MESSAGES = knob('RANDOM_MESSAGES', 500, 1, 100_000);
+const { MESSAGES, LARGE_BYTES, SEED, RANDOM_MESSAGES } = knobs(KNOBS);
 
 /** What `ss -tin` says about the writer's socket while its bytes wait in the paused reader's queue. */
 let writerInfo: string | undefined;

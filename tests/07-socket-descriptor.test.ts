@@ -11,6 +11,7 @@ import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import {
+  KNOBS,
   descriptorOfInode,
   observeDescriptors,
   readDescriptorTable,
@@ -19,11 +20,11 @@ import {
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
-const FILES = knob('FILES', 2, 1, 50);
+const { FILES } = knobs(KNOBS);
 
 const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
 

@@ -11,6 +11,7 @@ import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { benchLookup, renderLookupBench } from '../bench/lookup.ts';
 import {
+  KNOBS,
   HIDDEN_OWNER,
   lookupPort,
   observePortVsPid,
@@ -24,11 +25,11 @@ import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
-const SHARERS = knob('SHARERS', 1, 0, 8);
+const { SHARERS } = knobs(KNOBS);
 
 const pidsOf = (holders: readonly PortHolder[]) =>
   holders.flatMap((holder) => holder.pids.map(({ pid }) => pid)).sort((a, b) => a - b);

@@ -14,21 +14,16 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { measureOverhead, observeTcpVsUdp, startServers } from '../scripts/11-tcp-vs-udp.ts';
+import { KNOBS, measureOverhead, observeTcpVsUdp, startServers } from '../scripts/11-tcp-vs-udp.ts';
 import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knob } from './lib/knobs.ts';
+import { knobs } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
-const FLOOD = knob('FLOOD', 2000, 1, 100_000);
-const PAYLOAD = knob('PAYLOAD', 200, 4, 65_536);
-const DATAGRAMS = knob('DATAGRAMS', 5, 1, 64);
-const ROUND_TRIPS = knob('ROUND_TRIPS', 30, 1, 1_000_000);
-const RUNS = knob('RUNS', 3, 1, 101);
-const BULK_MIB = knob('BULK_MIB', 4, 1, 4096);
+const { FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB } = knobs(KNOBS);
 
 const seen = await observeTcpVsUdp({
   flood: FLOOD,
@@ -175,7 +170,7 @@ test('--serve runs a UDP echo, a TCP echo and a TCP sink for real clients, and e
 test('bad input is one error line and exit code 2', async () => {
   await assertRejects('11-tcp-vs-udp', ['--runs', '0'], /--runs must be between 1 and 101/);
   await assertRejects('11-tcp-vs-udp', ['--round-trips', 'fast'], /--round-trips must be a whole number/);
-  await assertRejects('11-tcp-vs-udp', ['--port', '9'], /--host and --port go with --serve/);
+  await assertRejects('11-tcp-vs-udp', ['--port', '9'], /--(host|port) goes with --serve/);
   await assertRejects('11-tcp-vs-udp', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/);
   await assertRejects('11-tcp-vs-udp', ['--rounds', '3'], /Unknown option '--rounds'/);
 });

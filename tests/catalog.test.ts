@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listEntries, ROOT } from '../scripts/lib/catalog.ts';
+import type { KnobSet } from '../scripts/lib/cli.ts';
 
 const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
 const entries = listEntries();
@@ -52,12 +53,13 @@ for (const { base, script, test: testFile, tags } of entries) {
     assert.ok(existsSync(join(ROOT, script)));
   });
 
-  test(`${base}: has a test file, and lists @knobs when its tests read any`, () => {
+  test(`${base}: has a test file, and its header's @knobs lists every knob it declares`, async () => {
     assert.ok(existsSync(join(ROOT, testFile)), `${testFile} is missing`);
-    const testSource = readFileSync(join(ROOT, testFile), 'utf8');
-    const knobs = [...testSource.matchAll(/knob\('([A-Z_]+)'/g)].map((match) => match[1]);
-    for (const knobName of knobs)
+    const { KNOBS } = (await import(`../${script}`)) as { KNOBS?: KnobSet<string> };
+    for (const knobName of Object.keys(KNOBS?.knobs ?? {}))
       assert.match(tags.knobs?.join(' ') ?? '', new RegExp(`\\b${knobName}\\b`), `@knobs does not list ${knobName}`);
+    const readsKnobs = readFileSync(join(ROOT, testFile), 'utf8').includes('knobs(KNOBS)');
+    assert.equal(readsKnobs, KNOBS !== undefined, 'a test file reads its knobs exactly when its script declares some');
   });
 
   test(`${base}: its NOTES.md section links the script and the test, and shows a checked sample`, () => {

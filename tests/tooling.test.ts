@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
-import { defineScript, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
+import { defineScript, readKnobs, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
 import { tour } from '../scripts/lib/tour.ts';
-import { ROOT, runScript } from './lib/transcript.ts';
+import { assertRejects, ROOT, runScript } from './lib/transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
 const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
@@ -69,12 +69,7 @@ test('an exercise needs exactly one concept', async () => {
   }
 });
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-const stripsTypes = major > 22 || (major === 22 && minor >= 18);
-
-test('every script runs as it is on plain Node (type stripping, no loader)', {
-  skip: stripsTypes ? false : `Node ${process.versions.node} cannot strip types; 22.18 and later can`,
-}, async () => {
+test('every script runs as it is on plain Node (type stripping, no loader)', async () => {
   await Promise.all(
     listEntries().map(async (entry) => {
       const { stdout } = await promisify(execFile)(process.execPath, [entry.script, '--help'], {
@@ -118,4 +113,57 @@ test('outside tools: a missing one is undefined, a failing one returns its exit 
     code: 3,
   });
   await assert.rejects(runTool('/no/such/file', []), { code: 'ENOENT' });
+});
+
+test('a negative value after a space is checked against the range, not refused as "ambiguous"', async () => {
+  await assertRejects('04-listen-backlog', ['--backlog', '-1'], /^error: --backlog must be between 1 and 128, got -1$/);
+  await assertRejects('05-connect', ['--rounds', '-3'], /^error: --rounds must be between 1 and 1000, got -3$/);
+  await assertRejects('02-bind', ['--serve', '--port', '-1'], /^error: --port must be between 0 and 65535, got -1$/);
+});
+
+test('a flag given twice is an error, not the last one silently winning', () =>
+  assertRejects('03-accept', ['--clients', '3', '--clients', '4'], /^error: --clients is given twice; say it once$/));
+
+test("a flag of the other mode is an error: the demo's flags with --serve, --serve's without it", async () => {
+  await assertRejects('03-accept', ['--json', '--serve'], /^error: --json belongs to the demo, not to --serve$/);
+  await assertRejects('10-udp-fire-and-forget', ['--serve', '--datagrams', '3'], /--datagrams belongs to the demo/);
+  await assertRejects('03-accept', ['--host', '127.0.0.1'], /^error: --host goes with --serve$/);
+  await assertRejects(
+    '08-port-vs-pid',
+    ['--sharers', '1', '--port', '80'],
+    /--sharers belongs to the demo, not to --port/,
+  );
+});
+
+test('a knob takes the range of its flag, and a bad one names the knob and that range', async () => {
+  const { KNOBS, MAX_CLIENTS } = await import('../scripts/03-accept.ts');
+  assert.deepEqual(readKnobs(KNOBS, { CLIENTS: String(MAX_CLIENTS) }), { CLIENTS: MAX_CLIENTS });
+  await assertRejects('03-accept', ['--clients', String(MAX_CLIENTS + 1)], /--clients must be between 1 and 1000/);
+  assert.throws(
+    () => readKnobs(KNOBS, { CLIENTS: String(MAX_CLIENTS + 1) }),
+    /knob CLIENTS must be between 1 and 1000, got 1001/,
+  );
+  assert.throws(
+    () => readKnobs(KNOBS, { CLIENTS: 'abc' }),
+    /knob CLIENTS must be a whole number from 1 to 1000, got "abc"/,
+  );
+  const backlog = await import('../scripts/04-listen-backlog.ts');
+  assert.throws(() => readKnobs(backlog.KNOBS, { BACKLOG: '-2' }), /knob BACKLOG must be between 1 and 128, got -2/);
+  assert.throws(
+    () => readKnobs(backlog.KNOBS, { BACKLOG: '2', EXTRA: '4' }),
+    /knob EXTRA must be at most BACKLOG \+ 1 = 3/,
+  );
+});
+
+test('an exercise with a bad knob stops before its tests with one error line and exit code 2', async () => {
+  for (const value of ['0', 'abc']) {
+    const run = await runScript('scripts/lib/exercise.ts', ['03'], { env: { ...NOT_UNDER_A_RUNNER, CLIENTS: value } });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(
+      run.stderr,
+      /^error: knob CLIENTS must be [^\n]*from 1 to 1000|^error: knob CLIENTS must be between 1 and 1000/,
+    );
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+  }
 });

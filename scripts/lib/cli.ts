@@ -9,8 +9,16 @@ import { parseArgs } from 'node:util';
 /** Bad input from the user: reported as one `error:` line and exit code 2. */
 export class UsageError extends Error {}
 
-/** A flag definition as `node:util` parseArgs takes it. */
-export type FlagSpec = { type: 'string' | 'boolean'; short?: string; default?: string | boolean };
+/**
+ * A flag as `node:util` parseArgs takes it, and the mode it belongs to: `demo` (the default: not with
+ * --serve), `serve` (only with --serve) or `any`.
+ */
+export type FlagSpec = {
+  type: 'string' | 'boolean';
+  short?: string;
+  default?: string | boolean;
+  mode?: 'demo' | 'serve' | 'any';
+};
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 /** True when this module is the program being run rather than an import of it. */
@@ -24,25 +32,110 @@ export function isMain(moduleUrl: string): boolean {
   }
 }
 
-/** Parses argv strictly: unknown flags and stray positionals become a UsageError. */
-export function parseFlags(argv: string[], flags: Record<string, FlagSpec>): FlagValues {
+/**
+ * `--backlog -1` as `--backlog=-1`: parseArgs takes a value that starts with a dash for a flag of its
+ * own, and would answer "ambiguous" instead of letting the range check say what is wrong.
+ */
+function joinNegativeValues(argv: readonly string[], flags: Record<string, FlagSpec>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([\w-]+)$/.exec(argv[i])?.[1];
+    if (name && flags[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? ''))
+      joined.push(`${argv[i]}=${argv[++i]}`);
+    else joined.push(argv[i]);
+  }
+  return joined;
+}
+
+/**
+ * Parses argv strictly: unknown flags, stray positionals and a flag given twice become a UsageError.
+ * Returns the values, defaults filled in, and the names of the flags the user gave.
+ */
+export function parseFlags(
+  argv: string[],
+  flags: Record<string, FlagSpec>,
+): { values: FlagValues; given: Set<string> } {
+  // parseArgs gets only what it knows; a default is filled in below, so that `given` stays true.
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([name, { type, short }]) => [name, short === undefined ? { type } : { type, short }]),
+  );
+  let tokens: ReturnType<typeof parseArgs>['tokens'];
   try {
-    const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
-    return values as FlagValues;
+    ({ tokens } = parseArgs({ args: joinNegativeValues(argv, flags), options, strict: true, tokens: true }));
   } catch (error) {
     // parseArgs explains itself in one sentence; keep only that sentence.
     throw new UsageError(String((error as Error).message).split('\n')[0]);
   }
+  const values: FlagValues = {};
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name in values) throw new UsageError(`--${token.name} is given twice; say it once`);
+    values[token.name] = flags[token.name].type === 'boolean' ? true : token.value;
+  }
+  const given = new Set(Object.keys(values));
+  for (const [name, spec] of Object.entries(flags)) if (!given.has(name)) values[name] = spec.default;
+  return { values, given };
+}
+
+/** Refuses a flag of the mode not chosen: `--json --serve`, `--serve --datagrams 3`, `--port 80` without --serve. */
+function checkModes(flags: Record<string, FlagSpec>, given: ReadonlySet<string>): void {
+  const serving = given.has('serve');
+  for (const name of given) {
+    const mode = flags[name].mode ?? 'demo';
+    if (serving && mode === 'demo') throw new UsageError(`--${name} belongs to the demo, not to --serve`);
+    if (!serving && mode === 'serve') throw new UsageError(`--${name} goes with --serve`);
+  }
+}
+
+/** `raw` as a whole number in [min, max], or a UsageError that names `label` and the range. */
+function wholeNumber(label: string, raw: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw new UsageError(`${label} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new UsageError(`${label} must be between ${min} and ${max}, got ${value}`);
+  return value;
 }
 
 /** Reads an integer flag, insisting on digits only and the range [min, max]. */
 export function integerFlag(values: FlagValues, name: string, min: number, max: number): number {
   const raw = values[name];
   if (typeof raw !== 'string') throw new UsageError(`--${name} needs a value`);
-  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
+  return wholeNumber(`--${name}`, raw, min, max);
+}
+
+/**
+ * A knob: a number a learner sets in the environment before an exercise (`CLIENTS=5 npm run exercise
+ * -- 03`). Where the script has a flag for the same number, the knob takes the flag's range.
+ */
+export interface Knob {
+  fallback: number;
+  min: number;
+  max: number;
+}
+
+/** A script's knobs, and a rule between them where one knob bounds another (it throws a UsageError). */
+export interface KnobSet<Name extends string> {
+  knobs: Record<Name, Knob>;
+  check?(values: Record<Name, number>): void;
+}
+
+export function defineKnobs<Name extends string>(
+  knobs: Record<Name, Knob>,
+  check?: (values: Record<Name, number>) => void,
+): KnobSet<Name> {
+  return { knobs, check };
+}
+
+/** Every knob's value from `env`, or its fallback; a bad one is a UsageError naming the knob and its range. */
+export function readKnobs<Name extends string>(set: KnobSet<Name>, env = process.env): Record<Name, number> {
+  const read = (name: string, { fallback, min, max }: Knob) => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? fallback : wholeNumber(`knob ${name}`, raw, min, max);
+  };
+  const entries = Object.entries<Knob>(set.knobs).map(([name, knob]) => [name, read(name, knob)]);
+  const values = Object.fromEntries(entries) as Record<Name, number>;
+  set.check?.(values);
+  return values;
 }
 
 /** A TCP or UDP port: 0 (let the kernel choose) up to 65535. */
@@ -101,14 +194,15 @@ export async function runScript<Observations>(
   output = processOutput,
 ): Promise<number> {
   const flags: Record<string, FlagSpec> = {
-    help: { type: 'boolean', short: 'h' },
+    help: { type: 'boolean', short: 'h', mode: 'any' },
     json: { type: 'boolean' },
-    ...(definition.serve ? { serve: { type: 'boolean' } } : {}),
+    ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
     ...definition.flags,
   };
   let code = 0;
   try {
-    const values = parseFlags(argv, flags);
+    const { values, given } = parseFlags(argv, flags);
+    if (!values.help) checkModes(flags, given);
     if (values.help) {
       output.stdout(`${definition.usage.trim()}\n`);
     } else if (values.serve && definition.serve) {

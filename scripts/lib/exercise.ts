@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { nodeArgsFor } from './child.ts';
-import { isMain, runMain, UsageError } from './cli.ts';
+import { isMain, type KnobSet, readKnobs, runMain, UsageError } from './cli.ts';
 import { ROOT, selectEntries, type Entry } from './catalog.ts';
 
 /** The same runner flags as `npm test`, so an exercise is exactly the suite's run of that file. */
@@ -30,6 +32,9 @@ export function nextSteps(entry: Entry): string {
 export async function exercise(names: readonly string[]): Promise<number> {
   if (names.length !== 1) throw new UsageError('name one concept, e.g. npm run exercise -- 04');
   const [entry] = selectEntries(names);
+  // A bad knob is the learner's typo: one line now, rather than a failed test file later.
+  const { KNOBS } = (await import(pathToFileURL(join(ROOT, entry.script)).href)) as { KNOBS?: KnobSet<string> };
+  if (KNOBS) readKnobs(KNOBS);
   const child = spawn(process.execPath, [...TEST_FLAGS, ...nodeArgsFor(entry.test)], { cwd: ROOT, stdio: 'inherit' });
   const [code] = (await once(child, 'exit')) as [number | null];
   process.stdout.write(nextSteps(entry));

@@ -1,15 +1,20 @@
 /**
- * Knobs: the numbers a learner changes before running a test file. Each test file lists its knobs
- * at the top and derives every expectation from them.
+ * Knobs: the numbers a learner changes before running a test file. Each script declares its knobs
+ * (`KNOBS`, with the ranges of its flags); each test file reads them at the top and derives every
+ * expectation from them.
  */
+import { type KnobSet, readKnobs, UsageError } from '../../scripts/lib/cli.ts';
 
-/** Reads an integer knob from the environment, or `fallback`; a bad value stops the file with one clear message. */
-export function knob(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`knob ${name}=${raw} is not a whole number from ${min} to ${max}`);
+/**
+ * The knobs' values from the environment. A bad one stops the file with the same one line as the
+ * exercise runner gives (`npm run exercise` checks them before it starts the tests).
+ */
+export function knobs<Name extends string>(declared: KnobSet<Name>): Record<Name, number> {
+  try {
+    return readKnobs(declared);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
   }
-  return value;
 }
