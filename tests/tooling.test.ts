@@ -11,6 +11,10 @@ import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
 import { tour } from '../scripts/lib/tour.ts';
 import { assertRejects, ROOT, runScript } from './lib/transcript.ts';
+import { runningInGroup, startServingLikeAUser } from './lib/serve.ts';
+import { linuxOnly } from './lib/tools.ts';
+import { readTable } from '../scripts/lib/proc-net.ts';
+import { within } from '../scripts/lib/wait.ts';
 
 /** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
 const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
@@ -167,3 +171,27 @@ test('an exercise with a bad knob stops before its tests with one error line and
     assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
   }
 });
+
+/** The ways users stop a server: Ctrl-C signals the terminal's whole job, `kill $!` only npx at its head. */
+const STOPS = [
+  { how: 'Ctrl-C (SIGINT to the group)', stop: (npx: number) => process.kill(-npx, 'SIGINT') },
+  { how: 'kill $! (SIGTERM to npx alone)', stop: (npx: number) => process.kill(npx, 'SIGTERM') },
+];
+
+for (const [name, table] of [
+  ['03-accept', 'tcp'],
+  ['10-udp-fire-and-forget', 'udp'],
+] as const) {
+  for (const { how, stop } of STOPS) {
+    test(`npx tsx scripts/${name}.ts --serve stops on ${how}: nothing of it listens or runs afterwards`, {
+      skip: linuxOnly,
+    }, async (t) => {
+      const { command, port, allGone } = await startServingLikeAUser(t, name);
+      stop(command.pid!);
+      await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
+      const rows = (await readTable(table)).filter((row) => row.localPort === port && row.state !== 'TIME_WAIT');
+      assert.deepEqual(rows, [], `a ${table} socket is still bound to port ${port}`);
+      assert.deepEqual(runningInGroup(command.pid!), [], 'processes of the command still running');
+    });
+  }
+}

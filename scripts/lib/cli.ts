@@ -2,7 +2,7 @@
  * Command-line plumbing shared by every script: strict flags, one-line errors with exit code 2,
  * `--help`, `--json`, and the "observe, then render" split. Nothing here is a socket lesson.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -206,6 +206,7 @@ export async function runScript<Observations>(
     if (values.help) {
       output.stdout(`${definition.usage.trim()}\n`);
     } else if (values.serve && definition.serve) {
+      chainAtStart = commandChain();
       await definition.serve(values);
     } else {
       const observations = await definition.demo(values);
@@ -236,20 +237,71 @@ export async function runMain(main: () => Promise<number>): Promise<void> {
   }
 }
 
+/** A process's parent and process group, from /proc/PID/stat; undefined once it is gone (or off Linux). */
+function parentAndGroup(pid: number): { ppid: number; pgrp: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces; state, ppid and pgrp follow the last ')'.
+    const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(ppid), pgrp: Number(pgrp) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Keeps a server up for real clients until SIGINT or SIGTERM, then runs `close` and returns,
- * so the script exits 0 on its own once every handle is closed.
+ * This process and the ones above it in its process group, each with its parent: for
+ * `npx tsx scripts/03-accept.ts --serve &` that is the server, tsx, sh and npx.
+ */
+function commandChain(): Array<{ pid: number; ppid: number }> {
+  const own = parentAndGroup(process.pid);
+  if (!own) return [];
+  const chain = [{ pid: process.pid, ppid: own.ppid }];
+  for (let above = parentAndGroup(own.ppid); above?.pgrp === own.pgrp; above = parentAndGroup(above.ppid)) {
+    chain.push({ pid: chain.at(-1)!.ppid, ppid: above.ppid });
+  }
+  return chain;
+}
+
+/**
+ * The command's chain as it was when --serve began, before "listening on" was printed: a signal
+ * sent as soon as that line appears must find the chain already known.
+ */
+let chainAtStart: Array<{ pid: number; ppid: number }> | undefined;
+
+/** How often a server checks that the command which started it is still whole. */
+const CHAIN_CHECK_MS = 200;
+
+/**
+ * Keeps a server up for real clients until SIGINT or SIGTERM, then runs `close` and returns, so the
+ * script exits 0 on its own once every handle is closed. A signal may reach only the top of the
+ * command (`kill $!` after `npx tsx … &`): npm passes it to its `sh -c`, and dash dies of it
+ * without passing it on, which leaves tsx and the server orphaned. So the server also stops when
+ * a process of its command is gone: one of them has a new parent, or no longer exists.
  */
 export async function untilSignal(close: () => Promise<void>): Promise<void> {
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
+  const chain = chainAtStart ?? commandChain();
+  const reason = await new Promise<string>((resolve) => {
+    const stop = (why: string) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve(received);
+      clearInterval(watch);
+      resolve(why);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Off Linux there is no chain to watch: the signals alone stop the server.
+    const watch =
+      chain.length === 0
+        ? undefined
+        : setInterval(() => {
+            const broken = chain.find(({ pid, ppid }) => parentAndGroup(pid)?.ppid !== ppid);
+            if (broken)
+              stop(
+                `pid ${broken.pid} of this server's command ${parentAndGroup(broken.pid) ? 'lost its parent' : 'exited'}`,
+              );
+          }, CHAIN_CHECK_MS);
   });
-  process.stderr.write(`${signal}: closing\n`);
+  process.stderr.write(`${reason}: closing\n`);
   await close();
 }

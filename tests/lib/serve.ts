@@ -3,9 +3,11 @@
  * "listening on" lines say where it is, and kill it after the test whatever happens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
-import { onceWithin } from '../../scripts/lib/wait.ts';
+import { onceWithin, within } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
 /** Starts `scripts/NAME.ts --serve` and resolves once `ready(stdout so far)` returns a value. */
@@ -31,4 +33,58 @@ export async function startServing<T>(
     throw new Error(`${name} --serve exited before it was listening`);
   });
   return { server, found: await Promise.race([found, exited]) };
+}
+
+/**
+ * Starts `npx tsx scripts/NAME.ts --serve` as a shell job does (`… &` with job control): in a process
+ * group of its own, npx at its head. Resolves with npx's PID and the address it listens on.
+ */
+export async function startServingLikeAUser(
+  t: TestContext,
+  name: string,
+): Promise<{ command: ChildProcess; host: string; port: number; allGone: Promise<unknown> }> {
+  const command = spawn('npx', ['tsx', `scripts/${name}.ts`, '--serve'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Every process of the command holds this pipe: it closes when the last of them has exited. npx
+  // is our child: its exit is also the moment it is reaped.
+  const allGone = Promise.all([once(command.stdout!, 'close'), once(command, 'exit')]);
+  t.after(() => {
+    try {
+      process.kill(-command.pid!, 'SIGKILL');
+    } catch {
+      // The group is already gone, as it should be.
+    }
+  });
+  let output = '';
+  const listening = new Promise<{ host: string; port: number }>((resolve) =>
+    command.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const found = /^listening on \[?([^\]\s]+?)\]?:(\d+)\b/m.exec(output);
+      if (found) resolve({ host: found[1], port: Number(found[2]) });
+    }),
+  );
+  const { host, port } = await within(listening, 20_000, `"listening on" from npx tsx scripts/${name}.ts --serve`);
+  return { command, host, port, allGone };
+}
+
+/**
+ * The processes of group `pgid` that still run. A zombie does not: it has exited, and only waits for
+ * a parent to collect its status (an orphan's new parent, PID 1, may be slow to do that in a container).
+ */
+export function runningInGroup(pgid: number): number[] {
+  const running: number[] = [];
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // it exited while we looked
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') running.push(Number(name));
+  }
+  return running;
 }
