@@ -25,7 +25,6 @@ import { readFile } from 'node:fs/promises';
 import {
   createConnection,
   createServer,
-  isIP,
   type AddressInfo,
   type ListenOptions,
   type Server,
@@ -38,10 +37,12 @@ import {
   portFlag,
   runScript,
   untilSignal,
-  UsageError,
   type FlagValues,
   type Line,
   defineKnobs,
+  formatEndpoint,
+  hostFlag,
+  listeningLine,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
@@ -475,9 +476,6 @@ export async function observeBind(): Promise<BindObservations> {
   };
 }
 
-/** An address and port as they are written: 127.0.0.1:8080, with brackets for IPv6: [::1]:8080. */
-export const formatEndpoint = ({ address, port }: Endpoint) =>
-  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 const answer = (result: BindResult) => (result.ok ? `bound ${formatEndpoint(result)}` : result.code);
 
 /**
@@ -584,13 +582,6 @@ export function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: 
   return lines;
 }
 
-/** --host must be an IP literal: a name such as localhost may resolve to ::1 or to 127.0.0.1. */
-function hostFlag(values: FlagValues): string {
-  const host = typeof values.host === 'string' ? values.host : HOST;
-  if (isIP(host) === 0) throw new UsageError(`--host must be an IP address such as 127.0.0.1 or ::1, got "${host}"`);
-  return host;
-}
-
 /** --serve: bind where the user says, print every connection's two ends, until SIGINT or SIGTERM. */
 async function serve(values: FlagValues): Promise<void> {
   const host = hostFlag(values);
@@ -605,7 +596,8 @@ async function serve(values: FlagValues): Promise<void> {
     socket.end(`you reached ${formatEndpoint(local)}\n`);
   });
   await listenOn({ host, port }, server);
-  process.stdout.write(`listening on ${formatEndpoint(server.address() as AddressInfo)}\n`);
+  const bound = server.address() as AddressInfo;
+  process.stdout.write(`${listeningLine('tcp', bound.address, bound.port)}\n`);
   await untilSignal(() => {
     for (const client of clients) client.destroy();
     return closeServer(server)();

@@ -23,6 +23,9 @@ import {
   type FlagValues,
   type Line,
   defineKnobs,
+  formatEndpoint,
+  hostFlag,
+  listeningLine,
 } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { onceWithin, within } from './lib/wait.ts';
@@ -195,11 +198,11 @@ export function renderAccept(seen: AcceptObservations): Line[] {
 
 /** `--serve`: the same server for real clients, echoing each one on its own accepted socket. */
 async function serveEcho(values: FlagValues): Promise<void> {
-  const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
+  const host = hostFlag(values);
   const port = values.port === undefined ? 0 : portFlag(values);
   const open = new Set<Socket>();
   const server = createServer((socket) => {
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const peer = formatEndpoint({ address: socket.remoteAddress!, port: socket.remotePort! });
     console.log(`server: accept() -> a new socket, ${fdText(descriptorOf(socket))}, for ${peer}`);
     open.add(socket);
     socket.on('close', () => {
@@ -211,9 +214,7 @@ async function serveEcho(values: FlagValues): Promise<void> {
   server.listen(port, host);
   await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
   const bound = server.address() as AddressInfo;
-  console.log(
-    `listening on ${bound.address}:${bound.port} (${fdText(descriptorOf(server))}); try: nc ${bound.address} ${bound.port}`,
-  );
+  console.log(listeningLine('tcp', bound.address, bound.port, fdText(descriptorOf(server))));
   await untilSignal(async () => {
     // close() waits for open connections to end; a server shutting down ends them itself.
     for (const socket of open) socket.destroy();

@@ -19,11 +19,19 @@
  * finds the descriptors that link to "socket:[inode]".
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { defineScript, integerFlag, isMain, runScript, UsageError, type Line, defineKnobs } from './lib/cli.ts';
+import {
+  defineScript,
+  integerFlag,
+  isMain,
+  runScript,
+  UsageError,
+  type Line,
+  defineKnobs,
+  formatEndpoint,
+} from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
 import { until } from './lib/wait.ts';
-import { formatEndpoint } from './02-bind.ts';
 import { readDescriptorTable, socketInodeOf } from './07-socket-descriptor.ts';
 
 const HOST = '127.0.0.1';

@@ -26,6 +26,9 @@ import {
   type FlagValues,
   type Line,
   defineKnobs,
+  formatEndpoint,
+  hostFlag,
+  listeningLine,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
@@ -430,10 +433,17 @@ export function renderUdp(seen: UdpObservations): Line[] {
 }
 
 /** A UDP echo server for real clients (`nc -u 127.0.0.1 PORT`): every datagram goes straight back to its sender. */
-export async function startUdpEcho(host: string, port: number): Promise<Socket> {
+export async function startUdpEcho(
+  host: string,
+  port: number,
+  onDatagram?: (bytes: number, from: { address: string; port: number }) => void,
+): Promise<Socket> {
   const type: SocketType = host.includes(':') ? 'udp6' : 'udp4';
   const socket = await boundSocket(type, host, { port });
-  socket.on('message', (message: Buffer, from) => socket.send(message, from.port, from.address));
+  socket.on('message', (message: Buffer, from) => {
+    onDatagram?.(message.length, from);
+    socket.send(message, from.port, from.address);
+  });
   return socket;
 }
 
@@ -479,9 +489,12 @@ the kernel counts per socket.
   demo: (values) => observeUdp(optionsFrom(values)),
   render: renderUdp,
   async serve(values) {
-    const socket = await startUdpEcho(String(values.host ?? HOST), values.port === undefined ? 0 : portFlag(values));
-    const { address, port } = socket.address();
-    process.stdout.write(`listening on ${address.includes(':') ? `[${address}]` : address}:${port}\n`);
+    const port = values.port === undefined ? 0 : portFlag(values);
+    const socket = await startUdpEcho(hostFlag(values), port, (bytes, from) =>
+      process.stdout.write(`server: a datagram of ${bytes} bytes from ${formatEndpoint(from)}, echoed back\n`),
+    );
+    const bound = socket.address();
+    process.stdout.write(`${listeningLine('udp', bound.address, bound.port)}\n`);
     await untilSignal(() => closeSocket(socket));
   },
 });

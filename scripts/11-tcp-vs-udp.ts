@@ -27,6 +27,8 @@ import {
   type FlagValues,
   type Line,
   defineKnobs,
+  hostFlag,
+  listeningLine,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
@@ -716,16 +718,15 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
   demo: (values) => observeTcpVsUdp(optionsFrom(values)),
   render: renderTcpVsUdp,
   async serve(values) {
-    const host = String(values.host ?? HOST);
+    const host = hostFlag(values);
     const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
-    const shown = host.includes(':') ? `[${host}]` : host;
-    process.stdout.write(
-      [
-        `listening on ${shown}:${servers.udpEcho} (udp echo)`,
-        `listening on ${shown}:${servers.tcpEcho} (tcp echo)`,
-        `listening on ${shown}:${servers.tcpSink} (tcp sink: answers with the byte count)`,
-      ].join('\n') + '\n',
-    );
+    // No line per datagram or connection here: these servers are measured, and printing would cost.
+    const lines = [
+      listeningLine('udp', host, servers.udpEcho, 'udp echo'),
+      listeningLine('tcp', host, servers.tcpEcho, 'tcp echo'),
+      listeningLine('tcp', host, servers.tcpSink, 'tcp sink: answers with the byte count'),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
     await untilSignal(() => servers.close());
   },
 });

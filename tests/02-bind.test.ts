@@ -303,7 +303,7 @@ test('--serve listens where told, shows each connection as its two ends, and exi
   const { server, found } = await startServing(
     t,
     '02-bind',
-    (output) => /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output)?.[1],
+    (output) => /^listening on 127\.0\.0\.1:(\d+); try: nc 127\.0\.0\.1 \1$/m.exec(output)?.[1],
   );
   const connectionLine = new Promise<RegExpExecArray>((resolve) => {
     let output = '';

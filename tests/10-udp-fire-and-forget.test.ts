@@ -180,17 +180,27 @@ test('a UDP port another socket holds cannot be bound again: --serve on it fails
   assert.equal(stdout, '', 'no "listening on" line');
 });
 
-test('--serve echoes a real datagram back to its sender and exits 0 on SIGTERM', async (t) => {
+test('--serve echoes a real datagram back to its sender, says so in one line, and exits 0 on SIGTERM', async (t) => {
   const { server, found: port } = await startServing(t, '10-udp-fire-and-forget', (output) => {
-    const match = /^listening on 127\.0\.0\.1:(\d+)$/m.exec(output);
+    const match = /^listening on 127\.0\.0\.1:(\d+); try: nc -u 127\.0\.0\.1 \1$/m.exec(output);
     return match ? Number(match[1]) : undefined;
   });
+  let output = '';
+  const datagramLine = new Promise<RegExpExecArray>((resolve) =>
+    server.stdout!.on('data', (chunk: string) => {
+      output += chunk;
+      const line = /^server: a datagram of 4 bytes from 127\.0\.0\.1:(\d+), echoed back$/m.exec(output);
+      if (line) resolve(line);
+    }),
+  );
 
   const client = createSocket('udp4');
   t.after(() => client.close());
   client.send('ping', port, '127.0.0.1');
   const [echoed] = (await onceWithin(client, 'message', 2000, 'the echo')) as [Buffer];
   assert.equal(echoed.toString(), 'ping');
+  const [, from] = await within(datagramLine, 2000, 'the line for the datagram');
+  assert.equal(Number(from), client.address().port);
 
   server.kill('SIGTERM');
   const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
-import { defineScript, readKnobs, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
+import { defineScript, listeningLine, readKnobs, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
 import { tour } from '../scripts/lib/tour.ts';
@@ -195,3 +195,14 @@ for (const [name, table] of [
     });
   }
 }
+
+test('every --serve refuses a host name: localhost may be 127.0.0.1 or ::1, and a server says which', async () => {
+  for (const name of ['02-bind', '03-accept', '10-udp-fire-and-forget', '11-tcp-vs-udp'])
+    await assertRejects(name, ['--serve', '--host', 'localhost'], /^error: --host must be an IP address/);
+});
+
+test('--serve writes addresses one way, and its hint dials loopback where the server holds a wildcard', () => {
+  assert.equal(listeningLine('tcp', '::1', 8080), 'listening on [::1]:8080; try: nc ::1 8080');
+  assert.equal(listeningLine('tcp', '::', 8080, 'fd 3'), 'listening on [::]:8080 (fd 3); try: nc ::1 8080');
+  assert.equal(listeningLine('udp', '0.0.0.0', 53), 'listening on 0.0.0.0:53; try: nc -u 127.0.0.1 53');
+});

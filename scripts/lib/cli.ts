@@ -3,6 +3,7 @@
  * `--help`, `--json`, and the "observe, then render" split. Nothing here is a socket lesson.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -141,6 +142,41 @@ export function readKnobs<Name extends string>(set: KnobSet<Name>, env = process
 /** A TCP or UDP port: 0 (let the kernel choose) up to 65535. */
 export function portFlag(values: FlagValues, name = 'port'): number {
   return integerFlag(values, name, 0, 65535);
+}
+
+/** Where --serve listens unless told otherwise: this machine only. */
+export const SERVE_HOST = '127.0.0.1';
+
+/**
+ * --host for --serve: an IP address, never a name. "localhost" may resolve to 127.0.0.1 or to ::1,
+ * and a server should say exactly which address it holds.
+ */
+export function hostFlag(values: FlagValues): string {
+  const host = typeof values.host === 'string' ? values.host : SERVE_HOST;
+  if (isIP(host) === 0)
+    throw new UsageError(
+      `--host must be an IP address such as 127.0.0.1 or ::1 (a name may mean either), got "${host}"`,
+    );
+  return host;
+}
+
+/** An address and port as they are written: 127.0.0.1:8080, with brackets for IPv6: [::1]:8080. */
+export function formatEndpoint({ address, port }: { address: string; port: number }): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * A client command to try against a server: netcat, `-u` for UDP. A wildcard address is where the
+ * server listens, not where to dial: the hint dials the loopback address of its family instead.
+ */
+export function tryHint(protocol: 'tcp' | 'udp', address: string, port: number): string {
+  const dial = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `nc ${protocol === 'udp' ? '-u ' : ''}${dial} ${port}`;
+}
+
+/** The line every --serve prints once it is listening: where, and a real client command to try. */
+export function listeningLine(protocol: 'tcp' | 'udp', address: string, port: number, what = ''): string {
+  return `listening on ${formatEndpoint({ address, port })}${what && ` (${what})`}; try: ${tryHint(protocol, address, port)}`;
 }
 
 /** One line of a timeline: who speaks (`server`, `client`, `kernel`, ...) and what happened. */
