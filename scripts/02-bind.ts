@@ -608,7 +608,7 @@ async function serve(values: FlagValues): Promise<void> {
 export const cli = defineScript({
   usage: `
 Usage: npx tsx scripts/02-bind.ts [--json]
-     npx tsx scripts/02-bind.ts --serve [--host IP] [--port N]
+       npx tsx scripts/02-bind.ts --serve [--host IP] [--port N]
 
 Binds sockets and shows the kernel's answer each time: port 0 gets an ephemeral port,
 a port a live socket holds gives EADDRINUSE, an address this machine lacks gives

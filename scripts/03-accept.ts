@@ -231,7 +231,7 @@ function demoFromFlags(values: FlagValues): Promise<AcceptObservations> {
 export const cli = defineScript({
   usage: `
 Usage: npx tsx scripts/03-accept.ts [--clients N] [--json]
-     npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
+       npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
 
 Runs the server flow socket -> bind -> listen -> accept and connects N clients (default
 ${DEFAULT_CLIENTS}, at most ${MAX_CLIENTS}) one after another. Every accept() returns a new socket with

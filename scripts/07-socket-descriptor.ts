@@ -236,8 +236,9 @@ Usage: npx tsx scripts/07-socket-descriptor.ts [--files N] [--json]
 
 Opens a listener on ${HOST}, connects a client to it and accepts, all in this process, then
 finds each socket twice: by its row in /proc/net/tcp and by its descriptor in /proc/self/fd,
-tied together by the socket's inode. Then opens ordinary files and closes the first of them, to show that
-files and sockets take their numbers from the same table, lowest free number first. Linux only.
+tied together by the socket's inode. Then opens ordinary files and closes the first of them, to
+show that files and sockets take their numbers from the same table, lowest free number first.
+Linux only.
 
 --files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
 --json     print the observations as one JSON document

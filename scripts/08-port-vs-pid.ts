@@ -361,7 +361,7 @@ type Observations = PortVsPidObservations | PortHolder[];
 export const cli = defineScript<Observations>({
   usage: `
 Usage: npx tsx scripts/08-port-vs-pid.ts [--sharers N] [--json]
-     npx tsx scripts/08-port-vs-pid.ts --port P [--json]
+       npx tsx scripts/08-port-vs-pid.ts --port P [--json]
 
 Without --port: a demo. A child process listens on two TCP ports and binds one UDP port on
 ${HOST}; all three lead to the child's PID. Then the child hands its first listener to N

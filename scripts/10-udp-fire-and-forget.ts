@@ -462,8 +462,9 @@ function optionsFrom(values: FlagValues): UdpOptions {
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/10-udp-fire-and-forget.ts [--datagrams N] [--flood N] [--payload BYTES] [--rcvbuf BYTES] [--json]
-     npx tsx scripts/10-udp-fire-and-forget.ts --serve [--host ${HOST}] [--port 0]
+Usage: npx tsx scripts/10-udp-fire-and-forget.ts [--datagrams N] [--flood N] [--payload BYTES]
+         [--rcvbuf BYTES] [--json]
+       npx tsx scripts/10-udp-fire-and-forget.ts --serve [--host ${HOST}] [--port 0]
 
 Sends UDP datagrams on loopback: a burst of different sizes (each arrives as its own message),
 the largest payload over IPv4 and IPv6 and one byte more, sends to a port nobody holds from an

@@ -687,7 +687,7 @@ export const cli = defineScript({
   usage: `
 Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
                                       [--round-trips N] [--runs N] [--bulk-mib MIB] [--json]
-     npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
+       npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
 
 Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
 sizes as TCP writes, the packets and header bytes of one short exchange (from tcpdump when it is

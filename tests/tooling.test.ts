@@ -10,7 +10,7 @@ import { defineScript, listeningLine, readKnobs, runScript as runCommandLine, Us
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
 import { tour } from '../scripts/lib/tour.ts';
-import { assertRejects, ROOT, runScript } from './lib/transcript.ts';
+import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
 import { runningInGroup, startServingLikeAUser } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
@@ -205,4 +205,15 @@ test('--serve writes addresses one way, and its hint dials loopback where the se
   assert.equal(listeningLine('tcp', '::1', 8080), 'listening on [::1]:8080; try: nc ::1 8080');
   assert.equal(listeningLine('tcp', '::', 8080, 'fd 3'), 'listening on [::]:8080 (fd 3); try: nc ::1 8080');
   assert.equal(listeningLine('udp', '0.0.0.0', 53), 'listening on 0.0.0.0:53; try: nc -u 127.0.0.1 53');
+});
+
+test('--help reads cleanly: no line over 100 columns, and every usage line starts in the same column', async () => {
+  for (const { base } of listEntries()) {
+    const { code, stdout } = await runInProcess(base, ['--help']);
+    assert.equal(code, 0);
+    const lines = stdout.trimEnd().split('\n');
+    for (const line of lines) assert.ok(line.length <= 100, `${base} --help: "${line}" is ${line.length} columns`);
+    for (const line of lines.filter((text) => /^\s*npx tsx scripts\//.test(text)))
+      assert.match(line, /^ {7}npx tsx/, `${base} --help: "${line}" does not line up under "Usage: "`);
+  }
 });
