@@ -37,6 +37,96 @@ export const MAX_CLIENTS = 1000;
 export const KNOBS = defineKnobs({ CLIENTS: { fallback: DEFAULT_CLIENTS, min: 1, max: MAX_CLIENTS } });
 const STEP_TIMEOUT_MS = 2000;
 
+// --- The lesson: socket → bind → listen → accept, one new socket per client ------------------
+
+/** Listens, lets `clientCount` clients connect one at a time, and records what each accept() returned. */
+export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
+  // socket() + bind() + listen(): Node makes all three calls inside server.listen().
+  const server = createServer();
+  server.listen(0, DEFAULT_HOST);
+  await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
+  const { address, port } = server.address() as AddressInfo;
+
+  // accept(): libuv calls accept4() when a finished handshake waits in the queue, and Node hands
+  // us the NEW socket it returned as a 'connection' event. The listener itself never reads a byte.
+  const acceptedByPeerPort = new Map<number, Socket>();
+  server.on('connection', (accepted) => {
+    echo(accepted);
+    acceptedByPeerPort.set(accepted.remotePort!, accepted);
+  });
+
+  const clients: Socket[] = [];
+  try {
+    const seen: AcceptedClient[] = [];
+    for (let i = 1; i <= clientCount; i++) {
+      // The client's socket() + connect(): the kernel picks it a source port of its own.
+      const client = createConnection({ host: DEFAULT_HOST, port });
+      clients.push(client);
+      await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
+      const serverSide = await acceptedSocketOf(client, acceptedByPeerPort, server, i);
+
+      // write() on the client's socket, read() on the accepted one, and the echo back.
+      const said = `hello from client ${i}`;
+      client.setEncoding('utf8').write(said);
+      const [heardBack] = (await onceWithin(client, 'data', STEP_TIMEOUT_MS, `client ${i}'s echo`)) as [string];
+      seen.push(describe(client, serverSide, said, heardBack));
+    }
+    // The kernel's table, read while every connection is open: one LISTEN row, one row per client.
+    const kernel = hasProcNet
+      ? await listenerRows(
+          { address, port },
+          seen.map((entry) => entry.client),
+        )
+      : null;
+    return { listener: { fd: descriptorOf(server), local: { address, port } }, clients: seen, kernel };
+  } finally {
+    // close(): every client and every accepted socket (a stranger's too), so server.close() waits on none.
+    for (const client of clients) client.destroy();
+    for (const socket of acceptedByPeerPort.values()) socket.destroy();
+    await within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
+  }
+}
+
+/** Echoes whatever a client sends on the socket accept() made for it. */
+function echo(socket: Socket): void {
+  socket.on('data', (chunk) => socket.write(chunk));
+  socket.on('end', () => socket.end());
+  socket.on('error', () => socket.destroy());
+}
+
+// --- Instrumentation: pairing each client with its accepted socket, descriptors, /proc -------
+
+/**
+ * The socket accept() returned for `client`, found by the client's port: its 'connection' event
+ * may come before or after the client's 'connect', and another program's connection may come
+ * in between (it is echoed too, and reported apart).
+ */
+async function acceptedSocketOf(
+  client: Socket,
+  acceptedByPeerPort: ReadonlyMap<number, Socket>,
+  server: Server,
+  index: number,
+): Promise<Socket> {
+  while (!acceptedByPeerPort.has(client.localPort!))
+    await onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${index}`);
+  return acceptedByPeerPort.get(client.localPort!)!;
+}
+
+/** One client's two ends as plain data: its own socket, the accepted one, and what travelled. */
+function describe(client: Socket, serverSide: Socket, said: string, heardBack: string): AcceptedClient {
+  return {
+    client: { address: client.localAddress!, port: client.localPort!, fd: descriptorOf(client) },
+    accepted: {
+      fd: descriptorOf(serverSide),
+      local: { address: serverSide.localAddress!, port: serverSide.localPort! },
+      remote: { address: serverSide.remoteAddress!, port: serverSide.remotePort! },
+      bytesRead: serverSide.bytesRead,
+    },
+    said,
+    heardBack,
+  };
+}
+
 /**
  * The descriptor behind a Node socket or server. Node keeps it on the internal handle; it is the
  * number the kernel handed out (07-socket-descriptor finds the same number through /proc).
@@ -69,74 +159,6 @@ export interface AcceptObservations {
    * strangers: ESTABLISHED rows facing anyone else (another program that connected meanwhile).
    */
   kernel: { listening: number; serverEnds: number; serverEndPeers: number[]; strangers: number } | null;
-}
-
-/** Echoes whatever a client sends on the socket accept() made for it. */
-function echo(socket: Socket): void {
-  socket.on('data', (chunk) => socket.write(chunk));
-  socket.on('end', () => socket.end());
-  socket.on('error', () => socket.destroy());
-}
-
-/** Listens, lets `clients` clients connect one at a time, and records what each accept() returned. */
-export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
-  const server = createServer();
-  const clients: Socket[] = [];
-  // Every socket accept() returned, by its peer's port: each client finds its own by its local
-  // port, even if some other program connects to this port meanwhile (it is echoed too).
-  const acceptedByPeerPort = new Map<number, Socket>();
-  server.on('connection', (socket) => {
-    echo(socket);
-    acceptedByPeerPort.set(socket.remotePort!, socket);
-  });
-  try {
-    // socket(), bind() and listen() happen inside this one call: Node does all three for us.
-    server.listen(0, DEFAULT_HOST);
-    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
-    const { address, port } = server.address() as AddressInfo;
-
-    const seen: AcceptedClient[] = [];
-    for (let i = 1; i <= clientCount; i++) {
-      const client = createConnection({ host: DEFAULT_HOST, port });
-      clients.push(client);
-      await onceWithin(client, 'connect', STEP_TIMEOUT_MS, `client ${i} to connect`);
-      // Its accepted socket may have come before 'connect' fired here, or after; a stranger's may come in between.
-      while (!acceptedByPeerPort.has(client.localPort!))
-        await onceWithin(server, 'connection', STEP_TIMEOUT_MS, `accept() of client ${i}`);
-      const serverSide = acceptedByPeerPort.get(client.localPort!)!;
-
-      const said = `hello from client ${i}`;
-      client.setEncoding('utf8').write(said);
-      const [heardBack] = (await onceWithin(client, 'data', STEP_TIMEOUT_MS, `client ${i}'s echo`)) as [string];
-      seen.push({
-        client: { address: client.localAddress!, port: client.localPort!, fd: descriptorOf(client) },
-        accepted: {
-          fd: descriptorOf(serverSide),
-          local: { address: serverSide.localAddress!, port: serverSide.localPort! },
-          remote: { address: serverSide.remoteAddress!, port: serverSide.remotePort! },
-          bytesRead: serverSide.bytesRead,
-        },
-        said,
-        heardBack,
-      });
-    }
-
-    return {
-      listener: { fd: descriptorOf(server), local: { address, port } },
-      clients: seen,
-      kernel: hasProcNet
-        ? await listenerRows(
-            { address, port },
-            seen.map((entry) => entry.client),
-          )
-        : null,
-    };
-  } finally {
-    for (const client of clients) client.destroy();
-    // Destroying the accepted sockets too (a stranger's included) leaves close() nothing to wait for.
-    for (const socket of acceptedByPeerPort.values()) socket.destroy();
-    await within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
-  }
 }
 
 /**
