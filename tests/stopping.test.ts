@@ -1,0 +1,38 @@
+/**
+ * Stopping a server the way users do. `npx tsx scripts/NN.ts --serve &` is four processes (npx,
+ * sh, tsx, the server); Ctrl-C signals all of them, `kill $!` only npx. Either way nothing of the
+ * command may be left listening or running.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { readTable } from '../scripts/lib/proc-net.ts';
+import { within } from '../scripts/lib/wait.ts';
+import { runningInGroup, startServingLikeAUser } from './lib/serve.ts';
+import { linuxOnly } from './lib/tools.ts';
+
+/** The ways users stop a server: Ctrl-C signals the terminal's whole job, `kill $!` only npx at its head. */
+const STOPS = [
+  { how: 'Ctrl-C (SIGINT to the group)', stop: (npx: number) => process.kill(-npx, 'SIGINT') },
+  { how: 'kill $! (SIGTERM to npx alone)', stop: (npx: number) => process.kill(npx, 'SIGTERM') },
+];
+
+// The four cases wait mostly on process starts: run them side by side.
+describe('a server started as users start one stops clean', { concurrency: true }, () => {
+  for (const [name, table] of [
+    ['03-accept', 'tcp'],
+    ['10-udp-fire-and-forget', 'udp'],
+  ] as const) {
+    for (const { how, stop } of STOPS) {
+      test(`npx tsx scripts/${name}.ts --serve stops on ${how}: nothing of it listens or runs afterwards`, {
+        skip: linuxOnly,
+      }, async (t) => {
+        const { command, port, allGone } = await startServingLikeAUser(t, name);
+        stop(command.pid!);
+        await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
+        const rows = (await readTable(table)).filter((row) => row.localPort === port && row.state !== 'TIME_WAIT');
+        assert.deepEqual(rows, [], `a ${table} socket is still bound to port ${port}`);
+        assert.deepEqual(runningInGroup(command.pid!), [], 'processes of the command still running');
+      });
+    }
+  }
+});
