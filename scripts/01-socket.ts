@@ -21,22 +21,8 @@ import { onceWithin } from './lib/wait.ts';
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
 
-/**
- * The server's side, run with `node -e` in a child process: listen, accept one client, answer its question with our
- * PID.
- */
-const SERVER_SOURCE = `
-const net = require('node:net');
-const server = net.createServer((socket) => {
-  process.send({ accepted: { localAddress: socket.localAddress, localPort: socket.localPort,
-                             remoteAddress: socket.remoteAddress, remotePort: socket.remotePort } });
-  socket.once('data', () => {
-    socket.end('pid ' + process.pid);
-    server.close();
-  });
-});
-server.listen(0, ${JSON.stringify(HOST)}, () => process.send({ listening: server.address() }));
-`;
+/** The server's side, a module of its own run as a child process: see 01-socket.server.ts. */
+const SERVER = new URL('./01-socket.server.ts', import.meta.url);
 
 export interface Endpoint {
   address: string;
@@ -65,7 +51,7 @@ function rank(row: SocketRow, serverPort: number): number {
 
 /** Connects to a server in another process and records both ends of the one connection. */
 export async function observeSocket(): Promise<SocketObservations> {
-  const server = await startNodeChild(SERVER_SOURCE);
+  const server = await startNodeChild({ module: SERVER, args: [HOST] });
   let client: Socket | undefined;
   try {
     const { listening } = await server.next<{ listening: Endpoint }>(STEP_TIMEOUT_MS, 'the server to listen');

@@ -1,11 +1,13 @@
 /**
  * A second process for demos that need one (a server with its own PID, a listener we can freeze
- * with SIGSTOP). The child runs a short piece of plain JavaScript, shown in the calling script,
- * and talks back over Node's IPC channel with `process.send`.
+ * with SIGSTOP). The child is a module of the collection beside its script (01-socket.server.ts),
+ * or, in the scripts not yet moved to that shape, a short piece of JavaScript in the calling
+ * script; it talks back over Node's IPC channel with `process.send`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { untilTrue, within } from './wait.ts';
 
 /**
@@ -39,9 +41,16 @@ async function processState(pid: number): Promise<string> {
   return stat.charAt(stat.lastIndexOf(')') + 2);
 }
 
-/** Starts `node -e SOURCE` with an IPC channel; `source` is CommonJS, so `require` works there. */
-export async function startNodeChild(source: string, startMs = 5000): Promise<NodeChild> {
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts a child Node with an IPC channel: a TypeScript module of the collection (`module`, with its
+ * `args`), or `node -e SOURCE` where `source` is CommonJS, so `require` works there.
+ */
+export async function startNodeChild(
+  program: string | { module: URL; args?: readonly string[] },
+  startMs = 5000,
+): Promise<NodeChild> {
+  const argv = typeof program === 'string' ? ['-e', program] : nodeArgsFor(fileURLToPath(program.module), program.args);
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: unknown[] = [];
   const waiters: Array<(message: unknown) => void> = [];
   child.on('message', (message) => (waiters.length > 0 ? waiters.shift()!(message) : inbox.push(message)));
