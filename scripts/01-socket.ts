@@ -21,8 +21,8 @@ import { onceWithin } from './lib/wait.ts';
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
 
-/** The server's side, a module of its own run as a child process: see 01-socket.server.ts. */
-const SERVER = new URL('./01-socket.server.ts', import.meta.url);
+/** The server's side, a module of its own run as a child process: see children/01-socket-server.ts. */
+const SERVER = new URL('./children/01-socket-server.ts', import.meta.url);
 
 export interface Endpoint {
   address: string;

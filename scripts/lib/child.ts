@@ -1,6 +1,6 @@
 /**
  * A second process for demos that need one (a server with its own PID, a listener we can freeze
- * with SIGSTOP). The child is a module of the collection beside its script (01-socket.server.ts),
+ * with SIGSTOP). The child is a module of the collection in scripts/children/ (01-socket-server.ts),
  * or, in the scripts not yet moved to that shape, a short piece of JavaScript in the calling
  * script; it talks back over Node's IPC channel with `process.send`.
  */
