@@ -34,6 +34,7 @@ import {
 import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
+import { readProcessStat } from '../scripts/lib/proc-stat.ts';
 import { until, within } from '../scripts/lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -178,11 +179,10 @@ async function cpuMicrosOf(pid: number): Promise<number> {
 }
 
 /** CPU time, in µs, of this process's children that have ended and been reaped (cutime + cstime). */
-async function reapedChildrenCpuMicros(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  // Fields after the command name, which may hold spaces: state is field 3, cutime and cstime are 16 and 17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND) * 1e6;
+function reapedChildrenCpuMicros(): number {
+  const stat = readProcessStat('self');
+  if (!stat) throw new Error('/proc/self/stat is not readable here');
+  return ((stat.childrenUserTicks + stat.childrenSystemTicks) / CLOCK_TICKS_PER_SECOND) * 1e6;
 }
 
 /** Our CPU per round trip: this process is the client, `serverPid` the server, over `count` more round trips. */
@@ -227,11 +227,11 @@ async function sockperfRoundTrips(
     String(MESSAGE_BYTES),
     ...tcp,
   ];
-  const [serverBefore, clientBefore] = [await cpuMicrosOf(server.pid), await reapedChildrenCpuMicros()];
+  const [serverBefore, clientBefore] = [await cpuMicrosOf(server.pid), reapedChildrenCpuMicros()];
   const result = await runTool(sockperf, args, (seconds + 10) * 1000);
   const [serverCpu, clientCpu] = [
     (await cpuMicrosOf(server.pid)) - serverBefore,
-    (await reapedChildrenCpuMicros()) - clientBefore,
+    reapedChildrenCpuMicros() - clientBefore,
   ];
   const output = result.stdout + result.stderr;
   const valid = /\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; ReceivedMessages=(\d+)/.exec(output);

@@ -23,7 +23,7 @@ import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects, type Mask } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, type Mask, renderChanged } from './lib/transcript.ts';
 
 const { BACKLOG, EXTRA } = knobs(KNOBS);
 const QUEUE_CAPACITY = BACKLOG + 1;
@@ -165,13 +165,7 @@ test('filling a queue where nothing listens stops at the first client, refused (
 });
 
 /** The demo's observations with `change` applied, rendered as text. */
-function renderedWith(change: (copy: BacklogObservations) => void): string {
-  const copy = structuredClone(seen!);
-  change(copy);
-  return renderListenBacklog(copy)
-    .map(([role, text]) => `${role}: ${text}`)
-    .join('\n');
-}
+const renderedWith = (change: (copy: BacklogObservations) => void) => renderChanged(seen!, renderListenBacklog, change);
 
 test('the timeline reports what was seen, not what was expected: no ss, an accept out of order, a client error', {
   skip: linuxOnly,

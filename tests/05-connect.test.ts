@@ -24,7 +24,7 @@ import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const { ROUNDS, CONNECT_TIMEOUT_MS } = knobs(KNOBS);
@@ -155,13 +155,7 @@ test('a tunable this kernel lacks reads as the default the kernel used before it
 });
 
 /** The demo's observations with `change` applied, rendered as text. */
-function renderedWith(change: (copy: ConnectObservations) => void): string {
-  const copy = structuredClone(seen);
-  change(copy);
-  return renderConnect(copy)
-    .map(([role, text]) => `${role}: ${text}`)
-    .join('\n');
-}
+const renderedWith = (change: (copy: ConnectObservations) => void) => renderChanged(seen, renderConnect, change);
 
 test('the timeline reports what was seen: the steps skipped off Linux, an event before the timer, a counter that did not rise, a row left behind', () => {
   const offLinux = renderedWith((copy) => {

@@ -16,7 +16,7 @@ import {
   type Packet,
 } from '../scripts/09-tcp-handshake.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 
 /** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
 const TIME_WAIT_S = 60;
@@ -88,13 +88,7 @@ test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each
 });
 
 /** The demo's observations with `change` applied, rendered as text. */
-function renderedWith(change: (copy: HandshakeObservations) => void): string {
-  const copy = structuredClone(seen!);
-  change(copy);
-  return renderHandshake(copy)
-    .map(([role, text]) => `${role}: ${text}`)
-    .join('\n');
-}
+const renderedWith = (change: (copy: HandshakeObservations) => void) => renderChanged(seen!, renderHandshake, change);
 
 test('the timeline reports what was seen: ss missing or disagreeing, no capture or a failed one, flags without a name', {
   skip: linuxOnly,

@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { readProcessStat } from './proc-stat.ts';
 import { untilTrue, within } from './wait.ts';
 
 /**
@@ -32,13 +32,6 @@ export interface NodeChild {
   thaw(): Promise<void>;
   /** Ends the child (SIGKILL also wakes a stopped one) and waits until it has exited. */
   stop(): Promise<void>;
-}
-
-/** The state letter of /proc/PID/stat: R running, S sleeping, T stopped, ... */
-async function processState(pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name in parentheses may hold spaces; the state follows the last ')'.
-  return stat.charAt(stat.lastIndexOf(')') + 2);
 }
 
 /**
@@ -75,7 +68,7 @@ export async function startNodeChild(
     async freeze(): Promise<void> {
       child.kill('SIGSTOP');
       await untilTrue(
-        async () => (await processState(child.pid!)) === 'T',
+        async () => readProcessStat(child.pid!)?.state === 'T',
         startMs,
         `pid ${child.pid} to stop (SIGSTOP)`,
       );
@@ -83,7 +76,7 @@ export async function startNodeChild(
     async thaw(): Promise<void> {
       child.kill('SIGCONT');
       await untilTrue(
-        async () => (await processState(child.pid!)) !== 'T',
+        async () => readProcessStat(child.pid!)?.state !== 'T',
         startMs,
         `pid ${child.pid} to resume (SIGCONT)`,
       );

@@ -2,23 +2,24 @@
  * Command-line plumbing shared by every script: strict flags, one-line errors with exit code 2,
  * `--help`, `--json`, and the "observe, then render" split. Nothing here is a socket lesson.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readProcessStat } from './proc-stat.ts';
 
 /** Bad input from the user: reported as one `error:` line and exit code 2. */
 export class UsageError extends Error {}
 
 /**
  * A flag as `node:util` parseArgs takes it, and the mode it belongs to: `demo` (the default: not with
- * --serve), `serve` (only with --serve) or `any`.
+ * --serve) or `serve` (only with --serve). --help goes with either: it is answered before the check.
  */
 export type FlagSpec = {
   type: 'string' | 'boolean';
   short?: string;
   default?: string | boolean;
-  mode?: 'demo' | 'serve' | 'any';
+  mode?: 'demo' | 'serve';
 };
 export type FlagValues = Record<string, string | boolean | undefined>;
 
@@ -230,7 +231,7 @@ export async function runScript<Observations>(
   output = processOutput,
 ): Promise<number> {
   const flags: Record<string, FlagSpec> = {
-    help: { type: 'boolean', short: 'h', mode: 'any' },
+    help: { type: 'boolean', short: 'h' },
     json: { type: 'boolean' },
     ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
     ...definition.flags,
@@ -273,30 +274,28 @@ export async function runMain(main: () => Promise<number>): Promise<void> {
   }
 }
 
-/** A process's parent and process group, from /proc/PID/stat; undefined once it is gone (or off Linux). */
-function parentAndGroup(pid: number): { ppid: number; pgrp: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name in parentheses may hold spaces; state, ppid and pgrp follow the last ')'.
-    const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(ppid), pgrp: Number(pgrp) };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * This process and the ones above it in its process group, each with its parent: for
  * `npx tsx scripts/03-accept.ts --serve &` that is the server, tsx, sh and npx.
  */
 function commandChain(): Array<{ pid: number; ppid: number }> {
-  const own = parentAndGroup(process.pid);
+  const own = readProcessStat(process.pid);
   if (!own) return [];
   const chain = [{ pid: process.pid, ppid: own.ppid }];
-  for (let above = parentAndGroup(own.ppid); above?.pgrp === own.pgrp; above = parentAndGroup(above.ppid)) {
+  for (let above = readProcessStat(own.ppid); above?.pgrp === own.pgrp; above = readProcessStat(above.ppid)) {
     chain.push({ pid: chain.at(-1)!.ppid, ppid: above.ppid });
   }
   return chain;
+}
+
+/** Why the command that started this server is no longer whole, or undefined while it is. */
+function whyBroken(chain: ReadonlyArray<{ pid: number; ppid: number }>): string | undefined {
+  for (const { pid, ppid } of chain) {
+    const now = readProcessStat(pid);
+    if (!now) return `pid ${pid} of this server's command exited`;
+    if (now.ppid !== ppid) return `pid ${pid} of this server's command lost its parent`;
+  }
+  return undefined;
 }
 
 /**
@@ -327,16 +326,11 @@ export async function untilSignal(close: () => Promise<void>): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     // Off Linux there is no chain to watch: the signals alone stop the server.
-    const watch =
-      chain.length === 0
-        ? undefined
-        : setInterval(() => {
-            const broken = chain.find(({ pid, ppid }) => parentAndGroup(pid)?.ppid !== ppid);
-            if (broken)
-              stop(
-                `pid ${broken.pid} of this server's command ${parentAndGroup(broken.pid) ? 'lost its parent' : 'exited'}`,
-              );
-          }, CHAIN_CHECK_MS);
+    const check = () => {
+      const why = whyBroken(chain);
+      if (why) stop(why);
+    };
+    const watch = chain.length === 0 ? undefined : setInterval(check, CHAIN_CHECK_MS);
   });
   process.stderr.write(`${reason}: closing\n`);
   await close();

@@ -4,9 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { readProcessStat } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, within } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
@@ -37,12 +38,13 @@ export async function startServing<T>(
 
 /**
  * Starts `npx tsx scripts/NAME.ts --serve` as a shell job does (`… &` with job control): in a process
- * group of its own, npx at its head. Resolves with npx's PID and the address it listens on.
+ * group of its own, npx at its head. Resolves with npx's process, the port it listens on, and a
+ * promise that every process of the command has exited.
  */
 export async function startServingLikeAUser(
   t: TestContext,
   name: string,
-): Promise<{ command: ChildProcess; host: string; port: number; allGone: Promise<unknown> }> {
+): Promise<{ command: ChildProcess; port: number; allGone: Promise<unknown> }> {
   const command = spawn('npx', ['tsx', `scripts/${name}.ts`, '--serve'], {
     cwd: ROOT,
     // Out of c8's coverage: tsx hands V8 its own transform of each file, whose ranges cannot be
@@ -62,15 +64,15 @@ export async function startServingLikeAUser(
     }
   });
   let output = '';
-  const listening = new Promise<{ host: string; port: number }>((resolve) =>
+  const listening = new Promise<number>((resolve) =>
     command.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
-      const found = /^listening on \[?([^\]\s]+?)\]?:(\d+)\b/m.exec(output);
-      if (found) resolve({ host: found[1], port: Number(found[2]) });
+      const found = /^listening on \S+:(\d+)\b/m.exec(output);
+      if (found) resolve(Number(found[1]));
     }),
   );
-  const { host, port } = await within(listening, 20_000, `"listening on" from npx tsx scripts/${name}.ts --serve`);
-  return { command, host, port, allGone };
+  const port = await within(listening, 20_000, `"listening on" from npx tsx scripts/${name}.ts --serve`);
+  return { command, port, allGone };
 }
 
 /**
@@ -78,16 +80,11 @@ export async function startServingLikeAUser(
  * a parent to collect its status (an orphan's new parent, PID 1, may be slow to do that in a container).
  */
 export function runningInGroup(pgid: number): number[] {
-  const running: number[] = [];
-  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // it exited while we looked
-    }
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z') running.push(Number(name));
-  }
-  return running;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const stat = readProcessStat(pid); // undefined: it exited while we looked
+      return stat?.pgrp === pgid && stat.state !== 'Z';
+    });
 }

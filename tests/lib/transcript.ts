@@ -21,7 +21,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
-import { runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
+import { type Line, runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
 import { until, within } from '../../scripts/lib/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -194,4 +194,20 @@ export async function assertRejects(name: string, args: readonly string[], menti
   assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
   assert.match(lines[0], /^error: /);
   assert.match(lines[0], mentioning);
+}
+
+/**
+ * A copy of `observations` with `change` applied, rendered as `role: text` lines: how a test asks a
+ * render what it says about a run that did not happen here (no ss, a capture refused, ...).
+ */
+export function renderChanged<Observations>(
+  observations: Observations,
+  render: (observations: Observations) => readonly Line[],
+  change: (copy: Observations) => void,
+): string {
+  const copy = structuredClone(observations);
+  change(copy);
+  return render(copy)
+    .map(([role, text]) => `${role}: ${text}`)
+    .join('\n');
 }
