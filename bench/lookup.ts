@@ -11,6 +11,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineScript, integerFlag, isMain, runScript, type Line } from '../scripts/lib/cli.ts';
 import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
@@ -22,53 +25,35 @@ import { median } from '../scripts/11-tcp-vs-udp.ts';
 const HOST = '127.0.0.1';
 const SOCKETS_PER_HOLDER = 900;
 const CONNECTIONS_PER_BATCH = 100; // well under the listen backlog, so no SYN is dropped
-const SCRIPT_08 = fileURLToPath(new URL('../scripts/08-port-vs-pid.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** The project's tsx, as `npm run` and `npx` find it first on PATH. */
+const tsx = join(ROOT, 'node_modules/.bin/tsx');
 
 const USAGE = `
 Usage: npm run bench:lookup -- [--sockets N] [--repeats R] [--json]
 
 Opens N extra loopback sockets (default 2000) in holder processes, listens on one more port,
-and times R rounds (default 15) of "who holds this port?" asked four ways: 08's lookupPort()
-in this process, 08 as a command, ss -Hltnp 'sport = :PORT' and lsof -nP -i :PORT.
+and times R rounds (default 15) of "who holds this port?" asked seven ways: 08's lookupPort()
+in this process; 08 as a whole process through node (with and without NODE_COMPILE_CACHE), tsx
+and npx tsx; ss -Hltnp 'sport = :PORT'; and lsof -nP -i :PORT.
 
   --sockets N   extra sockets to open, 0 to 100000 (default 2000)
   --repeats R   rounds to time, 1 to 1000 (default 15)
   --json        print the results as one JSON document
   --help        show this text`;
 
-/** A holder: a listener plus connections to it, both ends kept, until it holds `count` sockets or one more. */
-const holderSource = (count: number) => `
-const net = require('node:net');
-const kept = [];
-let onAccepted = () => {};
-const server = net.createServer((socket) => {
-  kept.push(socket);
-  onAccepted();
-});
-server.listen({ host: ${JSON.stringify(HOST)}, port: 0, backlog: 511 }, async () => {
-  const { port } = server.address();
-  const pairs = Math.ceil((${count} - 1) / 2);
-  for (let done = 0; done < pairs; ) {
-    const batch = Math.min(${CONNECTIONS_PER_BATCH}, pairs - done);
-    await Promise.all(Array.from({ length: batch }, () => new Promise((resolve, reject) => {
-      const client = net.connect(port, ${JSON.stringify(HOST)}, () => resolve());
-      client.on('error', reject);
-      kept.push(client);
-    })));
-    done += batch;
-  }
-  // Every connection's server end is accepted too before we count.
-  await new Promise((resolve) => (onAccepted = () => kept.length >= 2 * pairs && resolve())());
-  process.send({ sockets: 1 + kept.length });
-});
-`;
+const HOLDER = new URL('./socket-holder.ts', import.meta.url);
 
 async function startHolders(total: number): Promise<{ holders: NodeChild[]; sockets: number }> {
   const holders: NodeChild[] = [];
   let sockets = 0;
   try {
     for (let left = total; left > 0; left -= SOCKETS_PER_HOLDER) {
-      const holder = await startNodeChild(holderSource(Math.min(left, SOCKETS_PER_HOLDER)));
+      const count = Math.min(left, SOCKETS_PER_HOLDER);
+      const holder = await startNodeChild({
+        module: HOLDER,
+        args: [HOST, String(count), String(CONNECTIONS_PER_BATCH)],
+      });
       holders.push(holder);
       sockets += (await holder.next<{ sockets: number }>(30_000, 'a holder to open its sockets')).sockets;
     }
@@ -99,13 +84,17 @@ export interface LookupBench {
   port: number;
   pid: number;
   repeats: number;
-  /** In this order: lookupPort() in this process, 08 as a command, ss, lsof. */
+  /**
+   * In this order: lookupPort() in this process; 08 as a command through node, node with its compile
+   * cache, tsx and npx tsx; ss; lsof.
+   */
   lookups: LookupTiming[];
 }
 
 export async function benchLookup(socketCount: number, repeats: number): Promise<LookupBench> {
-  const [ss, lsof] = await Promise.all([findTool('ss'), findTool('lsof')]);
-  if (!ss || !lsof) throw new Error('the benchmark needs ss (iproute2) and lsof');
+  const [ss, lsof, npx] = await Promise.all([findTool('ss'), findTool('lsof'), findTool('npx')]);
+  if (!ss || !lsof || !npx) throw new Error('the benchmark needs ss (iproute2), lsof and npx');
+  const cache = await mkdtemp(join(tmpdir(), 'lookup-compile-cache-'));
   const server = createServer().listen(0, HOST);
   let holders: NodeChild[] = [];
   try {
@@ -113,17 +102,26 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
     const started = await startHolders(socketCount);
     holders = started.holders;
     const port = (server.address() as { port: number }).port;
-    const command = async (file: string, args: string[]) => {
-      const result = await runTool(file, args, 30_000);
+    const command = async (file: string, args: string[], env?: NodeJS.ProcessEnv) => {
+      const result = await runTool(file, args, 30_000, ROOT, env);
       if (result.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
       return result.stdout;
     };
+    // 08 as a user runs it: whole processes, started the three ways README gives.
+    const script = ['scripts/08-port-vs-pid.ts', '--port', String(port)];
     const contenders: Contender[] = [
       { name: '08 lookupPort() in this process', ask: async () => JSON.stringify(lookupPort(port)) },
       {
-        name: `node scripts/08-port-vs-pid.ts --port ${port}`,
-        ask: () => command(process.execPath, nodeArgsFor(SCRIPT_08, ['--port', String(port)])),
+        name: `node ${script.join(' ')}`,
+        ask: () => command(process.execPath, nodeArgsFor(script[0], script.slice(1))),
       },
+      {
+        // Node keeps the stripped TypeScript in its compile cache: later runs skip the stripper.
+        name: `NODE_COMPILE_CACHE=DIR node ${script.join(' ')}`,
+        ask: () => command(process.execPath, nodeArgsFor(script[0], script.slice(1)), { NODE_COMPILE_CACHE: cache }),
+      },
+      { name: `tsx ${script.join(' ')}`, ask: () => command(tsx, script) },
+      { name: `npx tsx ${script.join(' ')}`, ask: () => command(npx, ['tsx', ...script]) },
       { name: `ss -Hltnp 'sport = :${port}'`, ask: () => command(ss, ['-Hltnp', `sport = :${port}`]) },
       { name: `lsof -nP -i :${port}`, ask: () => command(lsof, ['-nP', `-i:${port}`]) },
     ];
@@ -150,13 +148,15 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
   } finally {
     server.close();
     await Promise.all(holders.map((holder) => holder.stop()));
+    await rm(cache, { recursive: true, force: true });
   }
 }
 
 export function renderLookupBench(result: LookupBench): Line[] {
   const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
   const width = Math.max(...result.lookups.map(({ name }) => name.length));
-  const [inProcess, , bySs, byLsof] = result.lookups.map((lookup) => lookup.median);
+  const [inProcess, byNode, byCachedNode, byTsx, , bySs, byLsof] = result.lookups.map((lookup) => lookup.median);
+  const times = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`;
   return [
     [
       'bench',
@@ -167,8 +167,18 @@ export function renderLookupBench(result: LookupBench): Line[] {
     ...result.lookups.map(
       ({ name, median, min, max }): Line => ['lookup', `${name.padEnd(width)}  ${ms(median)}  ${ms(min)}  ${ms(max)}`],
     ),
-    ['verdict', `08's lookup takes ${(inProcess / byLsof).toFixed(2)}x the time of lsof (target: under 1x)`],
-    ['verdict', `08's lookup takes ${(inProcess / bySs).toFixed(2)}x the time of ss (target: at most 3x)`],
+    ['verdict', `lookupPort() in this process takes ${times(inProcess, byLsof)} the time of lsof`],
+    ['verdict', `08 as a process through tsx takes ${times(byTsx, byLsof)} the time of lsof (target: at most 3x)`],
+    [
+      'verdict',
+      `08 as a process through plain node takes ${times(byNode, byLsof)} the time of lsof (target: under 1x)`,
+    ],
+    ['verdict', `08 as a process through plain node takes ${times(byNode, bySs)} the time of ss (target: at most 3x)`],
+    [
+      'verdict',
+      `08 through node with its compile cache warm takes ${times(byCachedNode, byLsof)} the time of lsof, ` +
+        `${times(byCachedNode, bySs)} that of ss`,
+    ],
   ];
 }
 

@@ -257,25 +257,8 @@ export function hasNetBindService(statusText: string): boolean {
   return ((BigInt(`0x${effective}`) >> CAP_NET_BIND_SERVICE) & 1n) === 1n;
 }
 
-/** The child's side, run with `node -e`: become nobody, then try to bind the port it is sent. */
-const UNPRIVILEGED_SOURCE = `
-const net = require('node:net');
-const fs = require('node:fs');
-process.setgroups([]);
-process.setgid(${UNPRIVILEGED_UID});
-process.setuid(${UNPRIVILEGED_UID});
-const status = fs.readFileSync('/proc/self/status', 'utf8');
-process.once('message', ({ port, host }) => {
-  const server = net.createServer();
-  const report = (result) => process.send({ uid: process.getuid(), status, result });
-  server.once('error', (error) => report({ ok: false, code: error.code, syscall: error.syscall }));
-  server.listen(port, host, () => {
-    const { address } = server.address();
-    server.close(() => report({ ok: true, address, port }));
-  });
-});
-process.send('ready');
-`;
+/** The child's side, a module of its own: see children/02-unprivileged-bind.ts. */
+const UNPRIVILEGED_BIND = new URL('./children/02-unprivileged-bind.ts', import.meta.url);
 
 /** Binds a low port on 127.0.0.1 and lets it go at once: this lesson never keeps one. */
 async function tryLowPort(port: number): Promise<BindResult> {
@@ -303,7 +286,7 @@ export async function observePrivileged(): Promise<PrivilegedObservations> {
   const self = { uid, holdsNetBindService, port, result };
 
   if (uid !== 0) return { unprivilegedPortStart, self, unprivileged: null };
-  const child = await startNodeChild(UNPRIVILEGED_SOURCE);
+  const child = await startNodeChild({ module: UNPRIVILEGED_BIND, args: [String(UNPRIVILEGED_UID)] });
   try {
     await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
     child.send({ port: self.port, host: HOST });

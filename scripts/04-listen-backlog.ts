@@ -61,20 +61,8 @@ const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 // A listener that cannot accept (exported for 05 and 09)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The server, run with `node -e` in a child: listen with the given backlog (or say why it cannot), report every accept.
- */
-function stalledServerSource(host: string, backlog: number): string {
-  return `
-const net = require('node:net');
-const server = net.createServer((socket) => {
-  socket.on('error', () => {}); // a client may reset; the lesson is the accept, not the close
-  process.send({ accepted: socket.remotePort });
-});
-server.on('error', (error) => process.send({ failed: error.code }));
-server.listen({ host: ${JSON.stringify(host)}, port: 0, backlog: ${backlog} }, () => process.send({ listening: server.address().port }));
-`;
-}
+/** The server, a module of its own run as a child process: see children/04-stalled-listener.ts. */
+const STALLED_LISTENER = new URL('./children/04-stalled-listener.ts', import.meta.url);
 
 export interface StalledListener {
   readonly host: string;
@@ -107,7 +95,7 @@ export async function startStalledListener({
   /* c8 ignore next: off Linux there is no /proc to see the stop or the queue; say so in one line */
   if (!hasProcNet)
     throw new Error('this lesson freezes a listener and reads its queue through /proc, which is Linux only');
-  const child = await startNodeChild(stalledServerSource(host, backlog));
+  const child = await startNodeChild({ module: STALLED_LISTENER, args: [host, String(backlog)] });
   try {
     const ready = await child.next<{ listening: number } | { failed: string }>(
       STEP_TIMEOUT_MS,

@@ -191,51 +191,12 @@ export interface PortHolderChild {
   stop(): Promise<void>;
 }
 
-/**
- * The child: binds what it is told to, and on request starts helpers and sends each of them its
- * first listener with `send(message, server)`. A helper keeps the listener it received until its
- * parent goes away (its IPC channel disconnects).
- */
-const HELPER_SOURCE = `
-process.on('message', () => process.send('holding'));
-process.on('disconnect', () => process.exit(0));
-`;
-const childSource = (specs: readonly ListenSpec[]) => `
-const net = require('node:net');
-const dgram = require('node:dgram');
-const { spawn } = require('node:child_process');
-const specs = ${JSON.stringify(specs)};
-function open(spec) {
-  return new Promise((resolve) => {
-    if (spec.protocol === 'tcp') {
-      const server = net.createServer().listen(0, spec.host, () => resolve(server));
-    } else {
-      const socket = dgram.createSocket(spec.host.includes(':') ? 'udp6' : 'udp4');
-      socket.bind(0, spec.host, () => resolve(socket));
-    }
-  });
-}
-function startHelper(listener) {
-  return new Promise((resolve) => {
-    const helper = spawn(process.execPath, ['-e', ${JSON.stringify(HELPER_SOURCE)}], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    helper.once('message', () => resolve(helper.pid));
-    helper.send('here is a listener', listener);
-  });
-}
-Promise.all(specs.map(open)).then((handles) => {
-  process.send({ ports: handles.map((handle, i) => ({ ...specs[i], port: handle.address().port })) });
-  const listener = handles[specs.findIndex((spec) => spec.protocol === 'tcp')];
-  process.on('message', async ({ share }) => {
-    const pids = [];
-    for (let i = 0; i < share; i++) pids.push(await startHelper(listener));
-    process.send({ helpers: pids });
-  });
-});
-`;
+/** The child and its helpers, modules of their own: see children/08-port-holder.ts. */
+const PORT_HOLDER = new URL('./children/08-port-holder.ts', import.meta.url);
 
 /** Starts a child that listens as `specs` say; stopping it also ends its helpers (their IPC channel closes). */
 export async function startPortHolderChild(specs: readonly ListenSpec[]): Promise<PortHolderChild> {
-  const child: NodeChild = await startNodeChild(childSource(specs));
+  const child: NodeChild = await startNodeChild({ module: PORT_HOLDER, args: [JSON.stringify(specs)] });
   try {
     const { ports } = await child.next<{ ports: PortHolderChild['ports'] }>(STEP_TIMEOUT_MS, 'the child to listen');
     return {

@@ -274,22 +274,8 @@ export async function sendToNobody(): Promise<NobodyThere> {
 
 // --- 4. A flood into a frozen receiver -------------------------------------------------------
 
-/**
- * The receiver, in its own process so that SIGSTOP can freeze it: it counts datagrams and remembers their sequence
- * numbers.
- */
-const FROZEN_RECEIVER_SOURCE = (rcvbuf: number) => `
-const dgram = require('node:dgram');
-const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: ${rcvbuf} });
-const sequence = [];
-socket.on('message', (message) => sequence.push(message.readUInt32BE(0)));
-socket.bind(0, ${JSON.stringify(HOST)}, () =>
-  process.send({ port: socket.address().port, rcvbuf: socket.getRecvBufferSize() }));
-process.on('message', () => process.send({
-  received: sequence.length,
-  outOfOrder: sequence.filter((number, i) => i > 0 && number < sequence[i - 1]).length,
-}));
-`;
+/** The receiver, a module of its own run as a child process: see children/10-frozen-receiver.ts. */
+const FROZEN_RECEIVER = new URL('./children/10-frozen-receiver.ts', import.meta.url);
 
 export interface Flood {
   sent: number;
@@ -307,7 +293,7 @@ export interface Flood {
 
 /** Floods a receiver that cannot read, then lets it read, and accounts for every datagram. */
 export async function floodFrozenReceiver(count: number, payload: number, rcvbuf: number): Promise<Flood> {
-  const receiver = await startNodeChild(FROZEN_RECEIVER_SOURCE(rcvbuf));
+  const receiver = await startNodeChild({ module: FROZEN_RECEIVER, args: [HOST, String(rcvbuf)] });
   const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
     await receiver.stop();
     throw error;

@@ -148,24 +148,8 @@ export async function startServers(host = HOST, echoPort = 0): Promise<Servers> 
 
 // --- 1. Reliability: 10's flood, over TCP ----------------------------------------------------
 
-/** The TCP receiver, frozen like 10's: it checks the byte stream's hash and the records' sequence numbers. */
-const TCP_RECEIVER_SOURCE = (payload: number) => `
-const net = require('node:net');
-const crypto = require('node:crypto');
-const server = net.createServer((socket) => {
-  const chunks = [];
-  socket.on('data', (chunk) => chunks.push(chunk));
-  socket.on('end', () => {
-    const stream = Buffer.concat(chunks);
-    let inOrder = stream.length % ${payload} === 0;
-    for (let offset = 0, i = 0; inOrder && offset < stream.length; offset += ${payload}, i++) inOrder = stream.readUInt32BE(offset) === i;
-    process.send({ bytes: stream.length, sha256: crypto.createHash('sha256').update(stream).digest('hex'), inOrder });
-    socket.end();
-    server.close();
-  });
-});
-server.listen(0, ${JSON.stringify(HOST)}, () => process.send({ port: server.address().port }));
-`;
+/** The TCP receiver, a module of its own run as a child process: see children/11-tcp-receiver.ts. */
+const TCP_RECEIVER = new URL('./children/11-tcp-receiver.ts', import.meta.url);
 
 export interface Reliability {
   records: number;
@@ -184,7 +168,7 @@ export interface Reliability {
 
 /** Sends the flood of 10 over TCP to a receiver frozen with SIGSTOP, then thaws it and compares what arrived. */
 export async function floodOverTcp(records: number, payload: number): Promise<Reliability> {
-  const receiver = await startNodeChild(TCP_RECEIVER_SOURCE(payload));
+  const receiver = await startNodeChild({ module: TCP_RECEIVER, args: [HOST, String(payload)] });
   let client: Socket | undefined;
   try {
     const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');

@@ -29,10 +29,20 @@ export interface ToolResult {
   code: number | null;
 }
 
-/** Runs a tool to completion, bounded by `timeoutMs`; a non-zero exit is returned, not thrown. */
-export function runTool(file: string, args: readonly string[], timeoutMs = 5000, cwd?: string): Promise<ToolResult> {
+/**
+ * Runs a tool to completion, bounded by `timeoutMs`; a non-zero exit is returned, not thrown.
+ * `env` adds to (or, set to undefined, removes from) this process's environment.
+ */
+export function runTool(
+  file: string,
+  args: readonly string[],
+  timeoutMs = 5000,
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<ToolResult> {
+  const options = { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, cwd, env: env && { ...process.env, ...env } };
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, cwd }, (error, stdout, stderr) => {
+    execFile(file, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       if (error && typeof error.code === 'string') return reject(error); // ENOENT and the like: it never ran
       resolve({ stdout, stderr, code });
