@@ -26,12 +26,13 @@ import {
   type BindResult,
 } from '../scripts/02-bind.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
+import { assertOutputMatchesNotes, assertRejects, ROOT, runInProcess } from './lib/transcript.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
@@ -155,13 +156,8 @@ test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides,
   if (!isRoot) return t.skip('needs root: only root can start a process as uid 0 with a capability removed');
   const setpriv = await toolOrSkip(t, 'setpriv');
   if (!setpriv) return;
-  const source = `
-    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
-    const report = (result) => console.log(JSON.stringify({ uid: process.getuid(), status, result }));
-    const server = require('node:net').createServer();
-    server.once('error', (error) => report({ ok: false, code: error.code }));
-    server.listen(${LOW_PORT}, '127.0.0.1', () => server.close(() => report({ ok: true })));`;
-  const run = await runTool(setpriv, ['--bounding-set=-net_bind_service', process.execPath, '-e', source]);
+  const probe = nodeArgsFor('tests/probes/02-low-port.ts', [String(LOW_PORT)]);
+  const run = await runTool(setpriv, ['--bounding-set=-net_bind_service', process.execPath, ...probe], 5000, ROOT);
   assert.equal(run.code, 0, run.stderr);
   const child = JSON.parse(run.stdout) as { uid: number; status: string; result: BindResult };
   assert.equal(child.uid, 0);
@@ -211,30 +207,8 @@ test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, 
   if (!seen.reach.ipv6) return t.skip('this machine has no ::1');
   // In a namespace of our own whose ephemeral range is one port, the kernel has no choice to make.
   const onlyPort = 40000;
-  const probe = `
-    import { createServer } from 'node:net';
-    import { holdPair } from './scripts/02-bind.ts';
-    const listen = (host) => new Promise((resolve) => {
-      const server = createServer();
-      server.once('error', (error) => resolve({ code: error.code })).listen(0, host, () => resolve({ server, port: server.address().port }));
-    });
-    const ipv6 = await listen('::1');
-    const beforeHolding = await listen('127.0.0.1');
-    beforeHolding.server.close();
-    const holder = await holdPair('127.0.0.1', ipv6.port);
-    const whileHolding = await listen('127.0.0.1');
-    const listenerCovers = await holdPair('::1', ipv6.port);
-    console.log(JSON.stringify({ ipv6: ipv6.port, beforeHolding: beforeHolding.port, held: holder !== null, whileHolding: whileHolding.code ?? whileHolding.port, listenerCovers: listenerCovers === null }));
-    for (const socket of [holder, listenerCovers]) socket?.destroy();
-    for (const listener of [whileHolding, ipv6]) listener.server?.close();`;
-  const run = await runInOwnNamespace(t, `echo "${onlyPort} ${onlyPort}" > /proc/sys/net/ipv4/ip_local_port_range`, [
-    process.execPath,
-    '--import',
-    'tsx',
-    '--input-type=module',
-    '-e',
-    probe,
-  ]);
+  const range = `echo "${onlyPort} ${onlyPort}" > /proc/sys/net/ipv4/ip_local_port_range`;
+  const run = await runInOwnNamespace(t, range, [process.execPath, ...nodeArgsFor('tests/probes/02-port-pairs.ts')]);
   if (!run) return;
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), {
@@ -251,25 +225,14 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
 }, async (t) => {
   const strace = await toolOrSkip(t, 'strace');
   if (!strace) return;
-  // One listener on port 0, a second listener on its port (refused), a UDP bind, then a client with a chosen local
-  // address.
-  const source = `
-    const net = require('node:net');
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      net.createServer().once('error', (error) => {
-        const udp = require('node:dgram').createSocket('udp4');
-        udp.bind(0, '127.0.0.1', () => {
-          const client = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' }, () => {
-            console.log(JSON.stringify({ port, code: error.code, syscall: error.syscall }));
-            client.destroy();
-            udp.close();
-            server.close();
-          });
-        });
-      }).listen(port, '127.0.0.1');
-    });`;
-  const run = await runTool(strace, ['-f', '-qq', '-e', 'trace=bind,listen,connect', process.execPath, '-e', source]);
+  // One listener on port 0, a second on its port (refused), a UDP bind, a client with a chosen local address.
+  const probe = nodeArgsFor('tests/probes/02-bind-calls.ts');
+  const run = await runTool(
+    strace,
+    ['-f', '-qq', '-e', 'trace=bind,listen,connect', process.execPath, ...probe],
+    5000,
+    ROOT,
+  );
   assert.equal(run.code, 0, run.stderr);
   const reported = JSON.parse(run.stdout) as { port: number; code: string; syscall: string };
   const calls = [

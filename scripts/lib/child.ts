@@ -1,8 +1,8 @@
 /**
  * A second process for demos that need one (a server with its own PID, a listener we can freeze
- * with SIGSTOP). The child is a module of the collection in scripts/children/ (01-socket-server.ts),
- * or, in the scripts not yet moved to that shape, a short piece of JavaScript in the calling
- * script; it talks back over Node's IPC channel with `process.send`.
+ * with SIGSTOP). The child is a module of its own in scripts/children/ (01-socket-server.ts and
+ * the like): type-checked, linted and covered like the rest. It talks back over Node's IPC channel
+ * with `process.send`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,15 +34,12 @@ export interface NodeChild {
   stop(): Promise<void>;
 }
 
-/**
- * Starts a child Node with an IPC channel: a TypeScript module of the collection (`module`, with its
- * `args`), or `node -e SOURCE` where `source` is CommonJS, so `require` works there.
- */
+/** Starts the TypeScript module `module` with `args` in a child Node, with an IPC channel to it. */
 export async function startNodeChild(
-  program: string | { module: URL; args?: readonly string[] },
+  program: { module: URL; args?: readonly string[] },
   startMs = 5000,
 ): Promise<NodeChild> {
-  const argv = typeof program === 'string' ? ['-e', program] : nodeArgsFor(fileURLToPath(program.module), program.args);
+  const argv = nodeArgsFor(fileURLToPath(program.module), program.args);
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: unknown[] = [];
   const waiters: Array<(message: unknown) => void> = [];
