@@ -53,7 +53,8 @@ function benchResult(): BenchResult {
   return JSON.parse(run!.stdout) as BenchResult;
 }
 
-test('npm run bench measures every row and compares with each installed C tool on the same terms, leaving no server behind', {
+test('npm run bench measures every row and compares with each installed C tool on the same terms, leaving no ' +
+  'server behind', {
   skip: linuxOnly,
 }, async (t) => {
   const result = benchResult();
@@ -122,7 +123,8 @@ test('npm run bench measures every row and compares with each installed C tool o
   );
 });
 
-test('the human output is a table: a median with its spread for each row, ours/tool for each compared row, and the CPU per round trip', {
+test('the human output is a table: a median with its spread for each row, ours/tool for each compared row, and ' +
+  'the CPU per round trip', {
   skip: linuxOnly,
 }, () => {
   const result = benchResult();

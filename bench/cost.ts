@@ -309,7 +309,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const iperf3Minimum = iperf3 ? await iperf3MinimumMib() : 0;
   if (options.bulkMib < iperf3Minimum) {
     throw new UsageError(
-      `--bulk-mib must be at least ${iperf3Minimum} for iperf3 to count the transfer (twice the tcp_wmem + tcp_rmem maxima), got ${options.bulkMib}`,
+      `--bulk-mib must be at least ${iperf3Minimum} for iperf3 to count the transfer (twice the tcp_wmem + ` +
+        `tcp_rmem maxima), got ${options.bulkMib}`,
     );
   }
   const running: ChildProcess[] = [];
@@ -365,24 +366,31 @@ export function renderBench(result: BenchResult): Line[] {
   const lines: Line[] = [
     [
       'bench',
-      `ours: Node ${process.version}, servers in another process; ${options.runs} runs each of ${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes and of ${options.bulkMib} MiB bulk`,
+      `ours: Node ${process.version}, servers in another process; ${options.runs} runs each of ` +
+        `${options.roundTrips} round trips of ${MESSAGE_BYTES} bytes and of ${options.bulkMib} MiB bulk`,
     ],
     [
       'bench',
-      `round trips/s on both sides = completed round trips / elapsed time, one ${MESSAGE_BYTES}-byte request in flight; iperf3 moves ${options.bulkMib} MiB per run in ${BULK_CHUNK / 1024} KiB writes, ${options.runs} runs, as ours`,
+      `round trips/s on both sides = completed round trips / elapsed time, one ${MESSAGE_BYTES}-byte request in ` +
+        `flight; iperf3 moves ${options.bulkMib} MiB per run in ${BULK_CHUNK / 1024} KiB writes, ` +
+        `${options.runs} runs, as ours`,
     ],
     [
       'bench',
-      `${'measurement'.padEnd(WIDTH.measurement)} ${'ours: median (min–max)'.padStart(WIDTH.figures)} ${'C tool'.padStart(WIDTH.figures)}  ours/tool`,
+      `${'measurement'.padEnd(WIDTH.measurement)} ${'ours: median (min–max)'.padStart(WIDTH.figures)} ` +
+        `${'C tool'.padStart(WIDTH.figures)}  ours/tool`,
     ],
   ];
   for (const row of result.rows) {
     const tool = row.tool
-      ? `${withSpread(row.tool).padStart(WIDTH.figures)}  ${(row.ours.median / row.tool.median).toFixed(2)} (${row.tool.name})`
-      : `${'-'.padStart(WIDTH.figures)}  no C tool ${row.measurement.includes('new connection') ? 'measures this' : 'installed'}`;
+      ? `${withSpread(row.tool).padStart(WIDTH.figures)}  ${(row.ours.median / row.tool.median).toFixed(2)} ` +
+        `(${row.tool.name})`
+      : `${'-'.padStart(WIDTH.figures)}  no C tool ` +
+        `${row.measurement.includes('new connection') ? 'measures this' : 'installed'}`;
     lines.push([
       'bench',
-      `${`${row.measurement} ${row.unit}`.padEnd(WIDTH.measurement)} ${withSpread(row.ours).padStart(WIDTH.figures)} ${tool}`,
+      `${`${row.measurement} ${row.unit}`.padEnd(WIDTH.measurement)} ` +
+        `${withSpread(row.ours).padStart(WIDTH.figures)} ${tool}`,
     ]);
   }
   const withCpu = result.rows.filter((row) => row.ours.cpu);
@@ -392,11 +400,13 @@ export function renderBench(result: BenchResult): Line[] {
       "CPU per round trip in µs, client + server = both ends, of the round trip's time (1 s / rate):",
     ]);
   const cpuOf = (name: string, { cpu, median }: Runs) =>
-    `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ${micros(1e6 / median)}`;
+    `${name} ${micros(cpu!.client)} + ${micros(cpu!.server)} = ${micros(cpu!.client + cpu!.server)} of ` +
+    `${micros(1e6 / median)}`;
   for (const row of withCpu)
     lines.push([
       'bench',
-      `${row.measurement.padEnd(WIDTH.measurement)} ${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`,
+      `${row.measurement.padEnd(WIDTH.measurement)} ` +
+        `${[cpuOf('ours', row.ours), ...(row.tool?.cpu ? [cpuOf(row.tool.name, row.tool)] : [])].join('   ')}`,
     ]);
   for (const row of result.rows) if (row.tool) lines.push(['command', row.tool.command]);
   const counted = result.rows.find((row) => row.tool?.counted)?.tool?.counted;
@@ -406,7 +416,8 @@ export function renderBench(result: BenchResult): Line[] {
     const spread = least === most ? least : `${least}–${most}`;
     lines.push([
       'iperf3',
-      `its receiver counted ${spread} of the bytes sent (it ignores what is in flight when told to stop); its rate covers those bytes`,
+      `its receiver counted ${spread} of the bytes sent (it ignores what is in flight when told to stop); its ` +
+        `rate covers those bytes`,
     ]);
   }
   return lines;

@@ -160,7 +160,8 @@ export function renderLookupBench(result: LookupBench): Line[] {
   return [
     [
       'bench',
-      `${result.sockets} extra sockets open in ${result.holders} holder process(es); port ${result.port} held by pid ${result.pid}`,
+      `${result.sockets} extra sockets open in ${result.holders} holder process(es); port ${result.port} held ` +
+        `by pid ${result.pid}`,
     ],
     ['bench', `${result.repeats} round(s), each contender once per round, in turn`],
     ['lookup', `${''.padEnd(width)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}`],

@@ -475,7 +475,8 @@ export function renderBind(seen: BindObservations): Line[] {
   const lines: Line[] = [
     [
       'node',
-      "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() is bind() alone",
+      "TCP has no bind() of its own in Node: server.listen() calls bind(), then listen(); UDP's socket.bind() " +
+        'is bind() alone',
     ],
     ['kernel', `ephemeral range ${low}–${high} (net.ipv4.ip_local_port_range)`],
     ['tcp', ephemeralText('listen', ephemeral.tcp, ephemeral.range)],
@@ -485,7 +486,8 @@ export function renderBind(seen: BindObservations): Line[] {
     const meaning = row.state === 'LISTEN' ? 'bound and listening' : 'bound, no peer: a UDP socket never listens';
     lines.push([
       'kernel',
-      `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${formatEndpoint(row.local)} -> ${formatEndpoint(row.remote)} (${meaning})`,
+      `${row.table.padEnd(4)} ${row.state.padEnd(6)} ${formatEndpoint(row.local)} -> ` +
+        `${formatEndpoint(row.remote)} (${meaning})`,
     ]);
   }
 
@@ -553,7 +555,8 @@ export function renderPrivileged({ unprivilegedPortStart, self, unprivileged }: 
   if (unprivileged) {
     lines.push([
       'nobody',
-      `${who(unprivileged.uid, unprivileged.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ${answer(unprivileged.result)}`,
+      `${who(unprivileged.uid, unprivileged.holdsNetBindService)}: listen(port ${self.port}, ${HOST}) -> ` +
+        `${answer(unprivileged.result)}`,
     ]);
     lines.push(['process', 'root may bind it because root holds the capability; setuid() to nobody dropped it']);
   } else {

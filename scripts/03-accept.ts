@@ -197,7 +197,8 @@ export function renderAccept(seen: AcceptObservations): Line[] {
       [name, `connect() from ${at(entry.client)}, ${fdText(entry.client.fd)}`],
       [
         'server',
-        `accept() -> a new socket, ${fdText(entry.accepted.fd)}: ${at(entry.accepted.local)} <-> ${at(entry.accepted.remote)}`,
+        `accept() -> a new socket, ${fdText(entry.accepted.fd)}: ${at(entry.accepted.local)} <-> ` +
+          `${at(entry.accepted.remote)}`,
       ],
       [name, `sent "${entry.said}", heard "${entry.heardBack}" on its own connection`],
     );
@@ -208,7 +209,8 @@ export function renderAccept(seen: AcceptObservations): Line[] {
       strangers === 0 ? '' : `, and ${strangers} more from peers that are not ours (another program connected)`;
     lines.push([
       'kernel',
-      `rows on local port ${seen.listener.local.port}: ${listening} LISTEN, ${serverEnds} ESTABLISHED, one per client${others}`,
+      `rows on local port ${seen.listener.local.port}: ${listening} LISTEN, ${serverEnds} ESTABLISHED, one per ` +
+        `client${others}`,
     ]);
   } /* c8 ignore start: the line for systems without /proc/net, which CI (Linux) never takes */ else {
     lines.push(['kernel', 'the /proc/net/tcp view is Linux only; skipped here']);

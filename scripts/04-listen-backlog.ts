@@ -357,11 +357,13 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   const lines: Line[] = [
     [
       'kernel',
-      `net.core.somaxconn ${sysctl.somaxconn}, net.ipv4.tcp_syncookies ${sysctl.syncookies}, net.ipv4.tcp_abort_on_overflow ${sysctl.abortOnOverflow}`,
+      `net.core.somaxconn ${sysctl.somaxconn}, net.ipv4.tcp_syncookies ${sysctl.syncookies}, ` +
+        `net.ipv4.tcp_abort_on_overflow ${sysctl.abortOnOverflow}`,
     ],
     [
       'server',
-      `pid ${server.pid} listens on ${server.host}:${server.port} with backlog ${backlog}, then is stopped (SIGSTOP): no accept() from now on`,
+      `pid ${server.pid} listens on ${server.host}:${server.port} with backlog ${backlog}, then is stopped ` +
+        `(SIGSTOP): no accept() from now on`,
     ],
   ];
   for (const fate of seen.clients) {
@@ -372,7 +374,8 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   }
   lines.push([
     'kernel',
-    `LISTEN ${server.host}:${server.port} rx_queue ${seen.acceptQueueLength}: connections waiting for accept() (backlog ${backlog} + 1)`,
+    `LISTEN ${server.host}:${server.port} rx_queue ${seen.acceptQueueLength}: connections waiting for accept() ` +
+      `(backlog ${backlog} + 1)`,
   ]);
   for (const fate of seen.clients) {
     const serverEnd = fate.serverEndState
@@ -382,13 +385,15 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   }
   lines.push([
     'kernel',
-    `TcpExt.ListenOverflows +${seen.listenOverflowsDelta} (namespace-wide; this demo adds one per dropped SYN: ${seen.extra})`,
+    `TcpExt.ListenOverflows +${seen.listenOverflowsDelta} (namespace-wide; this demo adds one per dropped SYN: ` +
+      `${seen.extra})`,
   ]);
   lines.push(
     seen.ss
       ? [
           'ss',
-          `LISTEN Recv-Q ${seen.ss.stalled.recvQ} (queued) Send-Q ${seen.ss.stalled.sendQ} (the backlog), ${seen.ss.stalled.drops} SYNs dropped by this listener`,
+          `LISTEN Recv-Q ${seen.ss.stalled.recvQ} (queued) Send-Q ${seen.ss.stalled.sendQ} (the backlog), ` +
+            `${seen.ss.stalled.drops} SYNs dropped by this listener`,
         ]
       : ['ss', 'not installed (apt-get install iproute2): no Send-Q or per-listener drop view'],
   );
@@ -398,7 +403,8 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   const inConnectOrder = firstAccepted.every((fate, i) => fate.number === i + 1);
   lines.push([
     'server',
-    `resumed (SIGCONT) after ${ms(seen.stoppedForMs)}; accept() took ${list(firstAccepted)} first${inConnectOrder ? ', in connect order' : ''}`,
+    `resumed (SIGCONT) after ${ms(seen.stoppedForMs)}; accept() took ${list(firstAccepted)} ` +
+      `first${inConnectOrder ? ', in connect order' : ''}`,
   ]);
   if (waiting.length > 0) {
     lines.push([
@@ -414,13 +420,15 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   const failed = seen.clients.filter((fate) => fate.errorCode !== null).length;
   lines.push([
     'server',
-    `accepted all ${seen.clients.length} clients; ${failed === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${failed} saw an error`}`,
+    `accepted all ${seen.clients.length} clients; ` +
+      `${failed === 0 ? 'no client saw an error (no ECONNREFUSED)' : `${failed} saw an error`}`,
   ]);
   lines.push(
     seen.ss
       ? [
           'kernel',
-          `listen() with backlog ${seen.ss.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ${seen.ss.cap.sendQ}, the kernel capped it`,
+          `listen() with backlog ${seen.ss.cap.asked} > somaxconn ${sysctl.somaxconn}: ss shows Send-Q ` +
+            `${seen.ss.cap.sendQ}, the kernel capped it`,
         ]
       : ['kernel', 'the somaxconn cap is visible only through ss (sock_diag); skipped'],
   );

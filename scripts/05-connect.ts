@@ -352,7 +352,8 @@ export function renderConnect(seen: ConnectObservations): Line[] {
     ],
     [
       'client',
-      `socket(), then connect() without bind(): the kernel gave it ${at(ephemeral.local)}${rangeNote(ephemeral.inRange)}`,
+      `socket(), then connect() without bind(): the kernel gave it ` +
+        `${at(ephemeral.local)}${rangeNote(ephemeral.inRange)}`,
     ],
   ];
   for (const round of seen.rounds) {
@@ -365,11 +366,13 @@ export function renderConnect(seen: ConnectObservations): Line[] {
   lines.push(
     [
       'client',
-      `bind() to ${at(boundFirst.requested)} first, then connect(): it connects from ${at(boundFirst.local)}${rangeNote(boundFirst.inRange)}`,
+      `bind() to ${at(boundFirst.requested)} first, then connect(): it connects from ` +
+        `${at(boundFirst.local)}${rangeNote(boundFirst.inRange)}`,
     ],
     [
       'client',
-      `connect() to ${HOST} port 0, where nothing listens: ${refused.code} after ${refused.afterMs.toFixed(1)} ms (the kernel answered the SYN with RST)`,
+      `connect() to ${HOST} port 0, where nothing listens: ${refused.code} after ${refused.afterMs.toFixed(1)} ` +
+        `ms (the kernel answered the SYN with RST)`,
     ],
   );
   if (!unanswered) {
@@ -381,29 +384,36 @@ export function renderConnect(seen: ConnectObservations): Line[] {
   lines.push(
     [
       'server',
-      `stalled listener on ${at(unanswered.listener)}, backlog ${unanswered.listener.backlog}, its process stopped: it never calls accept()`,
+      `stalled listener on ${at(unanswered.listener)}, backlog ${unanswered.listener.backlog}, its process ` +
+        `stopped: it never calls accept()`,
     ],
     [
       'client',
-      `${unanswered.listener.queued} clients connect to it anyway: the kernel completed their handshakes; the accept queue is now full`,
+      `${unanswered.listener.queued} clients connect to it anyway: the kernel completed their handshakes; the ` +
+        `accept queue is now full`,
     ],
     ['client', `connect() to it; the connect timer is set to ${unanswered.timeoutMs} ms`],
     [
       'kernel',
-      `client socket ${HOST}:${unanswered.clientPort} is ${unanswered.stateWhileWaiting}: its SYN was dropped (TcpExt.ListenOverflows ${unanswered.listenOverflowsDelta > 0 ? 'rose' : 'did not rise'}), nothing came back`,
+      `client socket ${HOST}:${unanswered.clientPort} is ${unanswered.stateWhileWaiting}: its SYN was dropped ` +
+        `(TcpExt.ListenOverflows ${unanswered.listenOverflowsDelta > 0 ? 'rose' : 'did not rise'}), nothing came back`,
     ],
     [
       'client',
-      `connect timer fired after ${Math.round(unanswered.timerFiredAfterMs)} ms, with ${waitedFor} before it: destroy()`,
+      `connect timer fired after ${Math.round(unanswered.timerFiredAfterMs)} ms, with ${waitedFor} before it: ` +
+        `destroy()`,
     ],
     [
       'kernel',
-      `the SYN_SENT row is ${unanswered.rowGoneAfterDestroy ? 'gone' : 'STILL THERE'}: the socket closed without ever connecting`,
+      `the SYN_SENT row is ${unanswered.rowGoneAfterDestroy ? 'gone' : 'STILL THERE'}: the socket closed ` +
+        `without ever connecting`,
     ],
     [
       'kernel',
-      `without our timer: tcp_syn_retries = ${unanswered.synRetries}, tcp_syn_linear_timeouts = ${unanswered.synLinearTimeouts}, ` +
-        `so the kernel's SYN retransmission timer would give up with ETIMEDOUT after ${unanswered.kernelGivesUpAfterS} s (not waited for)`,
+      `without our timer: tcp_syn_retries = ${unanswered.synRetries}, tcp_syn_linear_timeouts = ` +
+        `${unanswered.synLinearTimeouts}, ` +
+        `so the kernel's SYN retransmission timer would give up with ETIMEDOUT after ` +
+        `${unanswered.kernelGivesUpAfterS} s (not waited for)`,
     ],
   );
   return lines;

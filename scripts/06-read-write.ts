@@ -421,11 +421,13 @@ function readerLines(seen: ReaderVerdict, sent: number): Line[] {
   return [
     [
       'naive',
-      `takes each chunk as one message: ${plural(seen.naiveMessages, 'message')} (${sent} sent) — ${seen.naiveMessages === sent ? 'right this time, by luck' : 'wrong'}`,
+      `takes each chunk as one message: ${plural(seen.naiveMessages, 'message')} (${sent} sent) — ` +
+        `${seen.naiveMessages === sent ? 'right this time, by luck' : 'wrong'}`,
     ],
     [
       'framer',
-      `reads the 4-byte length prefix: ${plural(seen.framedMessages, 'message')}, ${seen.framedExact ? 'each byte for byte as sent' : 'NOT as sent'}`,
+      `reads the 4-byte length prefix: ${plural(seen.framedMessages, 'message')}, ` +
+        `${seen.framedExact ? 'each byte for byte as sent' : 'NOT as sent'}`,
     ],
   ];
 }
@@ -437,7 +439,8 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['step 1', `${coalesce.writes} small writes while the reader is paused`],
     [
       'client',
-      `wrote ${plural(coalesce.writes, 'message')}, ${coalesce.bytesWritten} bytes in all, one write() each (TCP_NODELAY)`,
+      `wrote ${plural(coalesce.writes, 'message')}, ${coalesce.bytesWritten} bytes in all, one write() each ` +
+        `(TCP_NODELAY)`,
     ],
     [
       'kernel',
@@ -450,7 +453,8 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['step 2', 'one large write'],
     [
       'client',
-      `wrote 1 message of ${split.bytesWritten - LENGTH_PREFIX_BYTES} bytes (${split.bytesWritten} with its prefix) in one write()`,
+      `wrote 1 message of ${split.bytesWritten - LENGTH_PREFIX_BYTES} bytes (${split.bytesWritten} with its ` +
+        `prefix) in one write()`,
     ],
     ['server', `got it in ${plural(split.chunks, 'data chunk')}, the largest ${split.largestChunk} bytes`],
     ...readerLines(split, 1),
@@ -458,7 +462,8 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['client', 'wrote "question, then FIN" and called end()'],
     [
       'server',
-      `saw 'end' (the FIN); the client's socket is ${halfClose.clientWritableAfterEnd ? 'still' : 'no longer'} writable`,
+      `saw 'end' (the FIN); the client's socket is ${halfClose.clientWritableAfterEnd ? 'still' : 'no longer'} ` +
+        `writable`,
     ],
     [
       'kernel',
@@ -470,7 +475,8 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['client', `heard "${halfClose.clientHeard}"`],
     [
       'server',
-      `with Node's default allowHalfOpen: false, Node ends the server's side itself on 'end': the client got FIN${halfClose.defaultPeerAnswered ? ` after "${halfClose.defaultPeerAnswered}"` : ' and no answer'}`,
+      `with Node's default allowHalfOpen: false, Node ends the server's side itself on 'end': the client got ` +
+        `FIN${halfClose.defaultPeerAnswered ? ` after "${halfClose.defaultPeerAnswered}"` : ' and no answer'}`,
     ],
     ['step 4', 'the peer is gone'],
     ['server', 'resetAndDestroy(): sends RST'],
@@ -480,7 +486,8 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['client', 'destroy(): a normal close, FIN'],
     [
       'server',
-      `first write() after the FIN: ${peerGone.firstWriteAfterClose} (the bytes leave; the client's kernel answers RST)`,
+      `first write() after the FIN: ${peerGone.firstWriteAfterClose} (the bytes leave; the client's kernel ` +
+        `answers RST)`,
     ],
     ['server', `second write(): ${peerGone.secondWriteAfterClose}`],
   ];
@@ -495,8 +502,10 @@ Shows that TCP is a byte stream, on ${HOST}: several writes arrive as one read, 
 arrives as many reads, and only a length-prefix framer gets the messages back; then half-close
 with end(), and what reads and writes report once the peer has reset or closed.
 
---messages N      small writes made while the reader is paused (1-${MAX_MESSAGES}, default ${DEFAULT_MESSAGES})
---large-bytes N   size of the one large write (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
+--messages N      small writes made while the reader is paused
+                  (1-${MAX_MESSAGES}, default ${DEFAULT_MESSAGES})
+--large-bytes N   size of the one large write
+                  (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
 --json            print the observations as one JSON document
 --help            show this text`,
   flags: {

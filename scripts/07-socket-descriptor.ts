@@ -215,7 +215,8 @@ export function renderDescriptors(seen: DescriptorObservations): Line[] {
   for (const file of seen.files) {
     lines.push([
       'process',
-      `open() of this script's own file: fd ${file.fd}, when the lowest free number was fd ${file.lowestFreeBefore}; fstat().isFile() is ${file.isFile}`,
+      `open() of this script's own file: fd ${file.fd}, when the lowest free number was fd ` +
+        `${file.lowestFreeBefore}; fstat().isFile() is ${file.isFile}`,
     ]);
   }
   const { freedFd, lowestFreeAfterClose, nextSocketFd } = seen.reuse;

@@ -274,7 +274,8 @@ function ownersText(holder: PortHolder): string {
 function holderLine(holder: PortHolder): Line {
   return [
     holder.protocol,
-    `${formatEndpoint({ address: holder.localAddress, port: holder.localPort })} ${holder.state}, inode ${holder.inode}: ${ownersText(holder)}`,
+    `${formatEndpoint({ address: holder.localAddress, port: holder.localPort })} ${holder.state}, inode ` +
+      `${holder.inode}: ${ownersText(holder)}`,
   ];
 }
 
@@ -293,7 +294,8 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
     ['parent', `pid ${seen.ourPid} (this process)`],
     [
       'child',
-      `pid ${seen.childPid} listens on ${specText(first)} and ${specText(second)} (tcp), and binds ${specText(third)} (udp)`,
+      `pid ${seen.childPid} listens on ${specText(first)} and ${specText(second)} (tcp), and binds ` +
+        `${specText(third)} (udp)`,
     ],
   ];
   lines.push(...seen.alone.flat().map(holderLine));
@@ -301,7 +303,8 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
   const isAPort = seen.ports.some(({ port }) => port === seen.childPid);
   lines.push([
     'pid',
-    `one PID behind three ports; it is ${isOurPid ? '' : 'not '}our PID and ${isAPort ? '' : 'not '}one of the ports: a PID names a process, a port a socket`,
+    `one PID behind three ports; it is ${isOurPid ? '' : 'not '}our PID and ${isAPort ? '' : 'not '}one of the ` +
+      `ports: a PID names a process, a port a socket`,
   ]);
   for (const pid of seen.helperPids)
     lines.push(['helper', `pid ${pid} received the listener of port ${first.port} over IPC`]);

@@ -353,7 +353,8 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
   const lines: Line[] = [
     [
       'server',
-      `listens on ${HOST}:${stalled.port} with backlog ${stalled.backlog}; its process is stopped (SIGSTOP), so no accept()`,
+      `listens on ${HOST}:${stalled.port} with backlog ${stalled.backlog}; its process is stopped (SIGSTOP), so ` +
+        `no accept()`,
     ],
   ];
   for (const stage of [stalled.queued, stalled.unanswered])

@@ -375,7 +375,8 @@ export function renderUdp(seen: UdpObservations): Line[] {
     ['sender', `${boundaries.sent.length} sends, back to back, of ${boundaries.sent.join(', ')} bytes`],
     [
       'receiver',
-      `${boundaries.received.length} messages of ${boundaries.received.join(', ')} bytes: one message per send, the empty one included`,
+      `${boundaries.received.length} messages of ${boundaries.received.join(', ')} bytes: one message per send, ` +
+        `the empty one included`,
     ],
   ];
   for (const limit of seen.limits) {
@@ -385,22 +386,27 @@ export function renderUdp(seen: UdpObservations): Line[] {
     }
     lines.push([
       'sender',
-      `${limit.type} to ${limit.host}: ${limit.largest} bytes accepted, arrived as ${limit.largestArrivedAs}; ${limit.largest + 1} bytes: ${errorText(limit.oneMoreError)}`,
+      `${limit.type} to ${limit.host}: ${limit.largest} bytes accepted, arrived as ${limit.largestArrivedAs}; ` +
+        `${limit.largest + 1} bytes: ${errorText(limit.oneMoreError)}`,
     ]);
   }
   const { unconnected, connected, counters } = nobody;
   lines.push(
     [
       'sender',
-      `unconnected socket (state ${unconnected.state}): ${unconnected.sends} sends to port ${nobody.port}, which nobody holds: ${unconnected.sendErrors.length} failed, ${unconnected.errorEvents.length} 'error' events, not even after the ICMP replies came back`,
+      `unconnected socket (state ${unconnected.state}): ${unconnected.sends} sends to port ${nobody.port}, ` +
+        `which nobody holds: ${unconnected.sendErrors.length} failed, ${unconnected.errorEvents.length} 'error' ` +
+        `events, not even after the ICMP replies came back`,
     ],
     [
       'sender',
-      `connected socket (state ${connected.state}): the send itself: ${errorText(connected.sendError)}; then ${connected.laterError.code} from ${connected.laterError.syscall}()`,
+      `connected socket (state ${connected.state}): the send itself: ${errorText(connected.sendError)}; then ` +
+        `${connected.laterError.code} from ${connected.laterError.syscall}()`,
     ],
     [
       'kernel',
-      `Udp NoPorts +${counters.noPorts}, Icmp OutDestUnreachs +${counters.icmpUnreachables}: a port unreachable for each of the ${unconnected.sends + 1} datagrams to nobody (namespace-wide: other traffic only adds)`,
+      `Udp NoPorts +${counters.noPorts}, Icmp OutDestUnreachs +${counters.icmpUnreachables}: a port unreachable ` +
+        `for each of the ${unconnected.sends + 1} datagrams to nobody (namespace-wide: other traffic only adds)`,
     ],
   );
   const unexplained = flood.sent - flood.received - flood.dropped;
@@ -412,7 +418,8 @@ export function renderUdp(seen: UdpObservations): Line[] {
     ['udp', `sent ${flood.sent} = received ${flood.received} + dropped ${flood.dropped}; unexplained: ${unexplained}`],
     [
       'udp',
-      `datagrams that arrived out of sending order: ${flood.outOfOrder} (loopback has one path; UDP itself promises no order)`,
+      `datagrams that arrived out of sending order: ${flood.outOfOrder} (loopback has one path; UDP itself ` +
+        `promises no order)`,
     ],
   );
   return lines;

@@ -584,15 +584,24 @@ const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function overheadLine(name: string, capture: Capture): string {
   const headers = capture.ipHeaderBytes + capture.transportHeaderBytes;
-  return `${name}: ${capture.packets.length} packets (${capture.packets.join(', ')}); ${name} headers of ${capture.transportHeaderSizes.join(' or ')} bytes; header bytes ${headers} (IP ${capture.ipHeaderBytes} + ${name} ${capture.transportHeaderBytes}) for ${capture.payloadBytes} bytes of payload`;
+  return (
+    `${name}: ${capture.packets.length} packets (${capture.packets.join(', ')}); ${name} headers of ` +
+    `${capture.transportHeaderSizes.join(' or ')} bytes; header bytes ${headers} (IP ${capture.ipHeaderBytes} + ` +
+    `${name} ${capture.transportHeaderBytes}) for ${capture.payloadBytes} bytes of payload`
+  );
 }
+
+/** Where the overhead figures come from: a capture, or the protocols' header sizes and why. */
+const overheadSource = (overhead: Overhead) =>
+  overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`;
 
 /** The lesson, stated from the numbers: which costs more, TCP per message or TCP per connection? */
 export function speedLesson(speed: Speed): string[] {
   const perMessage = speed.udp.median / speed.tcpKept.median;
   const perConnection = speed.tcpKept.median / speed.tcpConnectEach.median;
   const lessons = [
-    `UDP makes ${perMessage.toFixed(1)}x the round trips of TCP on a kept connection; a new connection per request divides TCP's by ${perConnection.toFixed(1)}`,
+    `UDP makes ${perMessage.toFixed(1)}x the round trips of TCP on a kept connection; a new connection per ` +
+      `request divides TCP's by ${perConnection.toFixed(1)}`,
   ];
   lessons.push(
     perConnection > perMessage
@@ -607,34 +616,39 @@ export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
   const lines: Line[] = [
     [
       'tcp',
-      `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver frozen with SIGSTOP`,
+      `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver ` +
+        `frozen with SIGSTOP`,
     ],
   ];
   if (reliability.whileFrozen) {
     const { receiverKernel, senderKernel, senderProcess } = reliability.whileFrozen;
     lines.push([
       'kernel',
-      `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; nothing dropped`,
+      `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} ` +
+        `held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; ` +
+        `nothing dropped`,
     ]);
   }
   lines.push(
     [
       'tcp',
-      `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`,
+      `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ` +
+        `${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ` +
+        `${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`,
     ],
     [
       'tcp',
-      `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`,
+      `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ` +
+        `${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ` +
+        `${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`,
     ],
-    [
-      'overhead',
-      `one ${MESSAGE_BYTES}-byte request and its reply, ${overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`}:`,
-    ],
+    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overheadSource(overhead)}:`],
     ['overhead', overheadLine('UDP', overhead.udp)],
     ['overhead', overheadLine('TCP', overhead.tcp)],
     [
       'speed',
-      `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes each (client and server in this process):`,
+      `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes ` +
+        `each (client and server in this process):`,
     ],
     ['speed', `UDP request/reply                ${thousands(speed.udp.median).padStart(8)} round trips/s`],
     ['speed', `TCP, one kept connection         ${thousands(speed.tcpKept.median).padStart(8)} round trips/s`],

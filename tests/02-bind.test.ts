@@ -201,7 +201,8 @@ test('an IPv6 listener on :: takes IPv4 connections as IPv4-mapped addresses (::
   }
 });
 
-test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, it holds the pairs its listener leaves open', {
+test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, it holds the pairs its listener ' +
+  'leaves open', {
   skip: linuxOnly,
 }, async (t) => {
   if (!seen.reach.ipv6) return t.skip('this machine has no ::1');
@@ -220,7 +221,8 @@ test('127.0.0.1 and ::1 hand out port numbers apart, so while the script dials, 
   });
 });
 
-test("Node's listen() makes two system calls, bind() then listen(); a refused bind never reaches listen(); connect() with localAddress binds first", {
+test("Node's listen() makes two system calls, bind() then listen(); a refused bind never reaches listen(); " +
+  'connect() with localAddress binds first', {
   skip: linuxOnly,
 }, async (t) => {
   const strace = await toolOrSkip(t, 'strace');
@@ -235,11 +237,13 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
   );
   assert.equal(run.code, 0, run.stderr);
   const reported = JSON.parse(run.stdout) as { port: number; code: string; syscall: string };
-  const calls = [
-    ...run.stderr.matchAll(
-      /(bind|listen|connect)\((\d+), (?:\{sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([\d.]+)"\)\}, \d+|\d+)\)\s+= (-?\d+)(?: (\w+))?/g,
-    ),
-  ].map(
+  // strace's line for each call: its descriptor, the address where it has one, then the result and errno.
+  const sockaddr = String.raw`\{sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([\d.]+)"\)\}, \d+`;
+  const callLine = new RegExp(
+    String.raw`(bind|listen|connect)\((\d+), (?:${sockaddr}|\d+)\)\s+= (-?\d+)(?: (\w+))?`,
+    'g',
+  );
+  const calls = [...run.stderr.matchAll(callLine)].map(
     ([, call, fd, port, address, result, errno]) =>
       `${call} fd ${fd}${port === undefined ? '' : ` ${address}:${port}`} = ${errno ?? result}`,
   );

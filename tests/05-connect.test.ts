@@ -53,7 +53,8 @@ test('connect() without bind() gets a source port from ip_local_port_range', { s
   );
 });
 
-test('a socket bound first connects from exactly the address and port it was bound to, even outside the ephemeral range', {
+test('a socket bound first connects from exactly the address and port it was bound to, even outside the ' +
+  'ephemeral range', {
   skip: linuxOnly,
 }, () => {
   assert.deepEqual(seen.boundFirst.local, seen.boundFirst.requested);
@@ -74,10 +75,13 @@ test(`${ROUNDS} request/response round trips travel on one connection, each repl
   });
 });
 
-test('with nothing listening (port 0), connect() fails with ECONNREFUSED at once, well before the connect timer', () => {
-  assert.equal(seen.refused.code, 'ECONNREFUSED');
-  assert.ok(seen.refused.afterMs < CONNECT_TIMEOUT_MS, `refused after ${seen.refused.afterMs} ms`);
-});
+test(
+  'with nothing listening (port 0), connect() fails with ECONNREFUSED at once, ' + 'well before the connect timer',
+  () => {
+    assert.equal(seen.refused.code, 'ECONNREFUSED');
+    assert.ok(seen.refused.afterMs < CONNECT_TIMEOUT_MS, `refused after ${seen.refused.afterMs} ms`);
+  },
+);
 
 test('the refusal is the kernel answering the SYN with RST (Tcp.OutRsts rises)', { skip: linuxOnly }, () => {
   // A namespace-wide counter: other traffic may add to it, never take away.
@@ -100,7 +104,8 @@ test('a SYN to a full accept queue is dropped: the client waits in SYN_SENT with
   assert.ok(unanswered.listenOverflowsDelta >= 1, `TcpExt.ListenOverflows rose by ${unanswered.listenOverflowsDelta}`);
 });
 
-test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() removes the SYN_SENT socket`, {
+test(`only the connect timer ends the wait, after CONNECT_TIMEOUT_MS (${CONNECT_TIMEOUT_MS} ms), and destroy() ` +
+  `removes the SYN_SENT socket`, {
   skip: linuxOnly,
 }, () => {
   const unanswered = seen.unanswered!;
@@ -124,17 +129,21 @@ test("while the client waits, the kernel's SYN retransmission timer is running (
   assert.ok(leftMs <= 1000, `${leftMs} ms left; the first SYN retransmission comes at most 1 s after the SYN`);
 });
 
-test('bind() before connect() to a port a listener holds fails with EADDRINUSE: the bound-first client moves one port down', async (t) => {
-  const server = createServer().listen({ host: '127.0.0.1', port: 0 });
-  t.after(() => server.close());
-  await onceWithin(server, 'listening', 2000, 'the server to listen');
-  const { port } = server.address() as AddressInfo;
-  // Ask for "a port below `port + 1`": the first try is the listener's own port, which bind() refuses.
-  const { socket, requested } = await connectBoundFirst(port, port + 1);
-  t.after(() => socket.destroy());
-  assert.ok(requested.port < port, `connected from ${requested.port}, expected a port below the listener's ${port}`);
-  assert.deepEqual({ address: socket.localAddress, port: socket.localPort }, requested);
-});
+test(
+  'bind() before connect() to a port a listener holds fails with EADDRINUSE: the bound-first client moves ' +
+    'one port down',
+  async (t) => {
+    const server = createServer().listen({ host: '127.0.0.1', port: 0 });
+    t.after(() => server.close());
+    await onceWithin(server, 'listening', 2000, 'the server to listen');
+    const { port } = server.address() as AddressInfo;
+    // Ask for "a port below `port + 1`": the first try is the listener's own port, which bind() refuses.
+    const { socket, requested } = await connectBoundFirst(port, port + 1);
+    t.after(() => socket.destroy());
+    assert.ok(requested.port < port, `connected from ${requested.port}, expected a port below the listener's ${port}`);
+    assert.deepEqual({ address: socket.localAddress, port: socket.localPort }, requested);
+  },
+);
 
 test('only a taken port makes it try another: a refusal (ECONNREFUSED) is reported at once', {
   skip: linuxOnly,
@@ -157,29 +166,33 @@ test('a tunable this kernel lacks reads as the default the kernel used before it
 /** The demo's observations with `change` applied, rendered as text. */
 const renderedWith = (change: (copy: ConnectObservations) => void) => renderChanged(seen, renderConnect, change);
 
-test('the timeline reports what was seen: the steps skipped off Linux, an event before the timer, a counter that did not rise, a row left behind', () => {
-  const offLinux = renderedWith((copy) => {
-    copy.ephemeralRange = null;
-    copy.ephemeral.inRange = null;
-    copy.boundFirst.inRange = null;
-    copy.unanswered = null;
-  });
-  assert.match(offLinux, /ip_local_port_range is a Linux view; skipped here/);
-  assert.match(offLinux, /the unanswered-SYN step reads \/proc, which is Linux only; skipped here/);
-  assert.doesNotMatch(offLinux, /ephemeral range|SYN_SENT/);
+test(
+  'the timeline reports what was seen: the steps skipped off Linux, an event before the timer, a counter ' +
+    'that did not rise, a row left behind',
+  () => {
+    const offLinux = renderedWith((copy) => {
+      copy.ephemeralRange = null;
+      copy.ephemeral.inRange = null;
+      copy.boundFirst.inRange = null;
+      copy.unanswered = null;
+    });
+    assert.match(offLinux, /ip_local_port_range is a Linux view; skipped here/);
+    assert.match(offLinux, /the unanswered-SYN step reads \/proc, which is Linux only; skipped here/);
+    assert.doesNotMatch(offLinux, /ephemeral range|SYN_SENT/);
 
-  if (seen.unanswered === null) return; // off Linux the demo had no such step to alter
-  const oddities = renderedWith((copy) =>
-    Object.assign(copy.unanswered!, {
-      eventsBeforeTimer: ['error', 'close'],
-      listenOverflowsDelta: 0,
-      rowGoneAfterDestroy: false,
-    }),
-  );
-  assert.match(oddities, /TcpExt\.ListenOverflows did not rise/);
-  assert.match(oddities, /with only error, close before it/);
-  assert.match(oddities, /the SYN_SENT row is STILL THERE/);
-});
+    if (seen.unanswered === null) return; // off Linux the demo had no such step to alter
+    const oddities = renderedWith((copy) =>
+      Object.assign(copy.unanswered!, {
+        eventsBeforeTimer: ['error', 'close'],
+        listenOverflowsDelta: 0,
+        rowGoneAfterDestroy: false,
+      }),
+    );
+    assert.match(oddities, /TcpExt\.ListenOverflows did not rise/);
+    assert.match(oddities, /with only error, close before it/);
+    assert.match(oddities, /the SYN_SENT row is STILL THERE/);
+  },
+);
 
 test("the kernel's own limit: how long SYN retries take, per tcp(7) and ip-sysctl", () => {
   assert.equal(synGiveUpSeconds(6, 0), 127, 'tcp(7): the default 6 retries take about 127 s');

@@ -106,31 +106,35 @@ test('the length-prefix framer gets every message back exactly, in both cases', 
   assert.ok(seen.split.framedExact);
 });
 
-test(`property: ${RANDOM_MESSAGES} random messages, the stream cut at random points, every message recovered exactly (SEED=${SEED})`, (t) => {
-  t.diagnostic(`SEED=${SEED} RANDOM_MESSAGES=${RANDOM_MESSAGES}: rerun with these to replay this exact case`);
-  const random = prng(SEED);
-  const below = (limit: number) => Math.floor(random() * limit);
-  // Lengths from empty to larger than one read, most of them small, as real traffic is.
-  const sizeClasses = [0, 8, 300, 5000, 2 * READ_SIZE_BYTES];
-  const messages = Array.from({ length: RANDOM_MESSAGES }, () => {
-    const message = Buffer.alloc(below(sizeClasses[below(sizeClasses.length)] + 1));
-    for (let i = 0; i < message.length; i++) message[i] = below(256);
-    return message;
-  });
-  const stream = Buffer.concat(messages.map(frame));
+test(
+  `property: ${RANDOM_MESSAGES} random messages, the stream cut at random points, every message recovered ` +
+    `exactly (SEED=${SEED})`,
+  (t) => {
+    t.diagnostic(`SEED=${SEED} RANDOM_MESSAGES=${RANDOM_MESSAGES}: rerun with these to replay this exact case`);
+    const random = prng(SEED);
+    const below = (limit: number) => Math.floor(random() * limit);
+    // Lengths from empty to larger than one read, most of them small, as real traffic is.
+    const sizeClasses = [0, 8, 300, 5000, 2 * READ_SIZE_BYTES];
+    const messages = Array.from({ length: RANDOM_MESSAGES }, () => {
+      const message = Buffer.alloc(below(sizeClasses[below(sizeClasses.length)] + 1));
+      for (let i = 0; i < message.length; i++) message[i] = below(256);
+      return message;
+    });
+    const stream = Buffer.concat(messages.map(frame));
 
-  // Cuts from 1 byte (every header split) to a few reads' worth (several messages per chunk).
-  const deframe = createDeframer();
-  const recovered: Buffer[] = [];
-  for (let at = 0; at < stream.length; ) {
-    const size = 1 + below(random() < 0.3 ? 8 : 3 * READ_SIZE_BYTES);
-    recovered.push(...deframe(stream.subarray(at, at + size)));
-    at += size;
-  }
-  assert.equal(recovered.length, messages.length, `SEED=${SEED}: message count`);
-  for (const [i, message] of recovered.entries())
-    assert.ok(message.equals(messages[i]), `SEED=${SEED}: message ${i} differs`);
-});
+    // Cuts from 1 byte (every header split) to a few reads' worth (several messages per chunk).
+    const deframe = createDeframer();
+    const recovered: Buffer[] = [];
+    for (let at = 0; at < stream.length; ) {
+      const size = 1 + below(random() < 0.3 ? 8 : 3 * READ_SIZE_BYTES);
+      recovered.push(...deframe(stream.subarray(at, at + size)));
+      at += size;
+    }
+    assert.equal(recovered.length, messages.length, `SEED=${SEED}: message count`);
+    for (const [i, message] of recovered.entries())
+      assert.ok(message.equals(messages[i]), `SEED=${SEED}: message ${i} differs`);
+  },
+);
 
 test('the framer refuses a length prefix above its limit instead of buffering for it', () => {
   const deframe = createDeframer(1024);
@@ -173,7 +177,8 @@ test('writing to a connection the peer reset fails with ECONNRESET', { skip: lin
   assert.equal(seen.peerGone.writeAfterReset, 'ECONNRESET');
 });
 
-test('after the peer closed normally the first write still succeeds; the next one, after the RST it provoked, fails with EPIPE', {
+test('after the peer closed normally the first write still succeeds; the next one, after the RST it provoked, ' +
+  'fails with EPIPE', {
   skip: linuxOnly,
 }, () => {
   assert.equal(seen.peerGone.firstWriteAfterClose, 'written');

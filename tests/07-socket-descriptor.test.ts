@@ -117,7 +117,8 @@ test("a second witness: ss reports the same fd and inode for a listener, and Nod
   assert.equal((server as unknown as { _handle: { fd: number } })._handle.fd, descriptor.fd);
 });
 
-test('"everything is a file" has limits: a socket cannot be reopened by its /proc path (ENXIO) and has no file position (ESPIPE)', {
+test('"everything is a file" has limits: a socket cannot be reopened by its /proc path (ENXIO) and has no file ' +
+  'position (ESPIPE)', {
   skip: linuxOnly,
 }, async (t) => {
   const server = createServer().listen(0, '127.0.0.1');

@@ -110,28 +110,33 @@ test('ss and lsof name the same PIDs for each port: TCP and UDP, IPv4 and IPv6, 
   }
 });
 
-test('a socket written twice in one read of /proc/net/tcp (a page boundary while sockets come and go) is one row; two listeners sharing a port stay two', () => {
-  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
-  const row = (sl: number, local: string, remote: string, state: string, inode: number) =>
-    `${String(sl).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
-  const text = [
-    header,
-    row(0, '0100007F:9C40', '00000000:0000', '0A', 501), // SO_REUSEPORT: two listeners on 127.0.0.1:40000
-    row(1, '0100007F:9C40', '00000000:0000', '0A', 502),
-    row(2, '0100007F:9C40', '0100007F:D431', '01', 503),
-    row(3, '0100007F:9C40', '0100007F:D431', '01', 503), // the same socket again, after the page boundary
-    '',
-  ].join('\n');
-  const rows = parseTable('tcp', text);
-  assert.deepEqual(
-    rows.map(({ localPort, remotePort, state, inode }) => [localPort, remotePort, state, inode]),
-    [
-      [40000, 0, 'LISTEN', 501],
-      [40000, 0, 'LISTEN', 502],
-      [40000, 54321, 'ESTABLISHED', 503],
-    ],
-  );
-});
+test(
+  'a socket written twice in one read of /proc/net/tcp (a page boundary while sockets come and go) is one ' +
+    'row; two listeners sharing a port stay two',
+  () => {
+    const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+    const row = (sl: number, local: string, remote: string, state: string, inode: number) =>
+      `${String(sl).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        ` +
+      `0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
+    const text = [
+      header,
+      row(0, '0100007F:9C40', '00000000:0000', '0A', 501), // SO_REUSEPORT: two listeners on 127.0.0.1:40000
+      row(1, '0100007F:9C40', '00000000:0000', '0A', 502),
+      row(2, '0100007F:9C40', '0100007F:D431', '01', 503),
+      row(3, '0100007F:9C40', '0100007F:D431', '01', 503), // the same socket again, after the page boundary
+      '',
+    ].join('\n');
+    const rows = parseTable('tcp', text);
+    assert.deepEqual(
+      rows.map(({ localPort, remotePort, state, inode }) => [localPort, remotePort, state, inode]),
+      [
+        [40000, 0, 'LISTEN', 501],
+        [40000, 0, 'LISTEN', 502],
+        [40000, 54321, 'ESTABLISHED', 503],
+      ],
+    );
+  },
+);
 
 test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, async () => {
   // A port outside the ephemeral range (which no test here uses), and in no table right now.
@@ -256,7 +261,8 @@ test('as another user, a root-owned socket is listed with its owner hidden, not 
   );
 });
 
-test('the lookup benchmark finds this process behind the port with all seven contenders, then fills its table (timings are not judged here)', {
+test('the lookup benchmark finds this process behind the port with all seven contenders, then fills its table ' +
+  '(timings are not judged here)', {
   skip: linuxOnly,
 }, async (t) => {
   if (!(await toolOrSkip(t, 'ss')) || !(await toolOrSkip(t, 'lsof'))) return;
@@ -287,7 +293,8 @@ test('the lookup benchmark finds this process behind the port with all seven con
   assert.match(
     lines[0],
     new RegExp(
-      `^bench: +${opened} extra sockets open in 1 holder process\\(es\\); port ${result.port} held by pid ${process.pid}$`,
+      `^bench: +${opened} extra sockets open in 1 holder process\\(es\\); port ${result.port} held by pid ` +
+        `${process.pid}$`,
     ),
   );
   const time = String.raw`\d+\.\d\d ms`;

@@ -90,7 +90,8 @@ test('on the wire: SYN, SYN-ACK, ACK, data, ACK, then a FIN and an ACK from each
 /** The demo's observations with `change` applied, rendered as text. */
 const renderedWith = (change: (copy: HandshakeObservations) => void) => renderChanged(seen!, renderHandshake, change);
 
-test('the timeline reports what was seen: ss missing or disagreeing, no capture or a failed one, flags without a name', {
+test('the timeline reports what was seen: ss missing or disagreeing, ' +
+  'no capture or a failed one, flags without a name', {
   skip: linuxOnly,
 }, () => {
   const withoutSs = renderedWith((copy) => {

@@ -45,12 +45,16 @@ test(`${DATAGRAMS} sends arrive as ${DATAGRAMS} messages of exactly the sizes se
   assert.deepEqual(seen!.boundaries.received, sizes, 'no two datagrams merged, none split');
 });
 
-test(`a burst holding one datagram of ${expectedLargest.udp4 + 1} bytes fails with the kernel's EMSGSIZE from the send, not with a timeout`, async () => {
-  await assert.rejects(
-    sendBurst([0, expectedLargest.udp4 + 1]),
-    new RegExp(`refused the ${expectedLargest.udp4 + 1}-byte send to port \\d+: EMSGSIZE$`),
-  );
-});
+test(
+  `a burst holding one datagram of ${expectedLargest.udp4 + 1} bytes fails with the kernel's EMSGSIZE from ` +
+    `the send, not with a timeout`,
+  async () => {
+    await assert.rejects(
+      sendBurst([0, expectedLargest.udp4 + 1]),
+      new RegExp(`refused the ${expectedLargest.udp4 + 1}-byte send to port \\d+: EMSGSIZE$`),
+    );
+  },
+);
 
 for (const type of ['udp4', 'udp6'] as const) {
   test(`${type}: ${expectedLargest[type]} bytes of payload are accepted and arrive whole; one byte more is EMSGSIZE`, {
@@ -142,7 +146,8 @@ test('the output matches the sample in NOTES.md', { skip: linuxOnly }, () =>
   assertOutputMatchesNotes('10-udp-fire-and-forget', RUN_MASKS),
 );
 
-test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other experiment still runs', {
+test('with IPv6 switched off, as in many containers, the udp6 probe is skipped in one line and every other ' +
+  'experiment still runs', {
   skip: linuxOnly,
 }, async (t) => {
   // IPv6 off before lo comes up: lo gets 127.0.0.1 but no ::1.
@@ -163,22 +168,25 @@ test('with IPv6 switched off, as in many containers, the udp6 probe is skipped i
   assert.match(run.stdout, /^udp: +sent 10 = received \d+ \+ dropped \d+; unexplained: 0$/m);
 });
 
-test('a UDP port another socket holds cannot be bound again: --serve on it fails with EADDRINUSE and exit 1', async (t) => {
-  const holder = await boundSocket('udp4', '127.0.0.1');
-  t.after(() => holder.close());
-  const { port } = holder.address();
-  let stdout = '';
-  let stderr = '';
-  const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
-  const code = await within(
-    runCommandLine(cli, ['--serve', '--port', String(port)], output),
-    5000,
-    '--serve on a held port to fail',
-  );
-  assert.equal(code, 1, 'a port in use is not bad input: exit 1, not 2');
-  assert.equal(stderr, `error: bind EADDRINUSE 127.0.0.1:${port}\n`);
-  assert.equal(stdout, '', 'no "listening on" line');
-});
+test(
+  'a UDP port another socket holds cannot be bound again: ' + '--serve on it fails with EADDRINUSE and exit 1',
+  async (t) => {
+    const holder = await boundSocket('udp4', '127.0.0.1');
+    t.after(() => holder.close());
+    const { port } = holder.address();
+    let stdout = '';
+    let stderr = '';
+    const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };
+    const code = await within(
+      runCommandLine(cli, ['--serve', '--port', String(port)], output),
+      5000,
+      '--serve on a held port to fail',
+    );
+    assert.equal(code, 1, 'a port in use is not bad input: exit 1, not 2');
+    assert.equal(stderr, `error: bind EADDRINUSE 127.0.0.1:${port}\n`);
+    assert.equal(stdout, '', 'no "listening on" line');
+  },
+);
 
 test('--serve echoes a real datagram back to its sender, says so in one line, and exits 0 on SIGTERM', async (t) => {
   const { server, found: port } = await startServing(t, '10-udp-fire-and-forget', (output) => {

@@ -42,7 +42,8 @@ test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TC
   assert.ok(reliability.inOrder, 'record i is at offset i * PAYLOAD');
 });
 
-test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was dropped', {
+test('while the receiver was frozen, every byte sat in a buffer: flow control held the sender back, nothing was ' +
+  'dropped', {
   skip: linuxOnly,
 }, () => {
   const { receiverKernel, senderKernel, senderProcess, nodeUnsent } = seen.reliability.whileFrozen!;
@@ -57,20 +58,24 @@ test('while the receiver was frozen, every byte sat in a buffer: flow control he
   );
 });
 
-test(`TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the same bytes, and the empty write sends nothing`, () => {
-  const { writes, reads, sameBytes } = seen.boundaries;
-  const sizes = datagramSizes(DATAGRAMS);
-  assert.deepEqual(writes, sizes);
-  assert.equal(
-    reads.reduce((sum, size) => sum + size, 0),
-    sizes.reduce((sum, size) => sum + size, 0),
-  );
-  assert.ok(sameBytes);
-  assert.ok(
-    reads.every((size) => size > 0),
-    'a read never returns an empty piece while the stream is open',
-  );
-});
+test(
+  `TCP keeps no boundaries: ${DATAGRAMS} writes arrive as one stream of the same bytes, and the empty write ` +
+    `sends nothing`,
+  () => {
+    const { writes, reads, sameBytes } = seen.boundaries;
+    const sizes = datagramSizes(DATAGRAMS);
+    assert.deepEqual(writes, sizes);
+    assert.equal(
+      reads.reduce((sum, size) => sum + size, 0),
+      sizes.reduce((sum, size) => sum + size, 0),
+    );
+    assert.ok(sameBytes);
+    assert.ok(
+      reads.every((size) => size > 0),
+      'a read never returns an empty piece while the stream is open',
+    );
+  },
+);
 
 /**
  * True when the overhead was counted from a capture; otherwise a skip (a failure under REQUIRE_TOOLS=1) saying why not.
@@ -97,7 +102,8 @@ test('tcpdump: one UDP exchange is 2 packets with 8-byte headers; the TCP one ad
   assert.ok(tcp.ipHeaderBytes + tcp.transportHeaderBytes > 4 * (udp.ipHeaderBytes + udp.transportHeaderBytes));
 });
 
-test("without permission to capture (a learner's own account), the overhead comes from the protocols, and the output says why", {
+test("without permission to capture (a learner's own account), the overhead comes from the protocols, and the " +
+  'output says why', {
   skip: linuxOnly || (process.geteuid?.() === 0 ? false : 'needs root, to take the uid of nobody for one call'),
 }, async (t) => {
   if (!(await toolOrSkip(t, 'tcpdump'))) return;

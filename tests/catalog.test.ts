@@ -3,7 +3,7 @@
  * NOTES.md section that links both and shows a checked sample, and a row in README.md.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listEntries, ROOT } from '../scripts/lib/catalog.ts';
@@ -77,3 +77,22 @@ for (const { base, script, test: testFile, tags } of entries) {
     assert.ok(row.includes(script), `the row does not name ${script}`);
   });
 }
+
+/** Every TypeScript file under these folders of the project. */
+function sourceFiles(): string[] {
+  const folders = ['scripts', 'tests', 'bench'];
+  return folders.flatMap((folder) =>
+    readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => join(folder, name)),
+  );
+}
+
+test('no line of scripts/, tests/ or bench/ is longer than 120 characters', () => {
+  const long = sourceFiles().flatMap((file) =>
+    readFileSync(join(ROOT, file), 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (line.length > 120 ? [`${file}:${i + 1} (${line.length})`] : [])),
+  );
+  assert.deepEqual(long, []);
+});

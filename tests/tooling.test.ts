@@ -53,14 +53,17 @@ test("an exercise runs that concept's tests, then points to its notes and knobs"
   assert.match(run.stdout, /^ {2}FILES/m);
 });
 
-test('after an exercise: the notes to read, the demo to run, and the knobs to turn, or the word that there are none', () => {
-  const [socket, accept] = selectEntries(['01', '03']);
-  assert.match(nextSteps(socket), /^Read: NOTES\.md#11-one-connection-two-ends-01-socket +\(What a socket is/m);
-  assert.match(nextSteps(socket), /^Run the demo: npx tsx scripts\/01-socket\.ts$/m);
-  assert.match(nextSteps(socket), /^This concept has no knobs/m);
-  assert.match(nextSteps(accept), /^Knobs to try/m);
-  assert.match(nextSteps(accept), /^ {2}e\.g\. CLIENTS=5 npm run exercise -- 03$/m);
-});
+test(
+  'after an exercise: the notes to read, the demo to run, and the knobs to turn, ' + 'or the word that there are none',
+  () => {
+    const [socket, accept] = selectEntries(['01', '03']);
+    assert.match(nextSteps(socket), /^Read: NOTES\.md#11-one-connection-two-ends-01-socket +\(What a socket is/m);
+    assert.match(nextSteps(socket), /^Run the demo: npx tsx scripts\/01-socket\.ts$/m);
+    assert.match(nextSteps(socket), /^This concept has no knobs/m);
+    assert.match(nextSteps(accept), /^Knobs to try/m);
+    assert.match(nextSteps(accept), /^ {2}e\.g\. CLIENTS=5 npm run exercise -- 03$/m);
+  },
+);
 
 test('an exercise needs exactly one concept', async () => {
   for (const names of [[], ['03', '04']]) {
@@ -103,17 +106,20 @@ test('an unexpected failure is one error line and exit code 1, bad input exit co
   assert.match(stderr, /^error: Unknown option '--no-such-flag'[^\n]*\n$/);
 });
 
-test('outside tools: a missing one is undefined, a failing one returns its exit code, one that cannot start rejects', async () => {
-  assert.equal(await findTool('no-such-tool-anywhere'), undefined);
-  const shell = await findTool('sh');
-  assert.ok(shell, 'sh is on every Linux machine');
-  assert.deepEqual(await runTool(shell, ['-c', 'echo out; echo err >&2; exit 3']), {
-    stdout: 'out\n',
-    stderr: 'err\n',
-    code: 3,
-  });
-  await assert.rejects(runTool('/no/such/file', []), { code: 'ENOENT' });
-});
+test(
+  'outside tools: a missing one is undefined, ' + 'a failing one returns its exit code, one that cannot start rejects',
+  async () => {
+    assert.equal(await findTool('no-such-tool-anywhere'), undefined);
+    const shell = await findTool('sh');
+    assert.ok(shell, 'sh is on every Linux machine');
+    assert.deepEqual(await runTool(shell, ['-c', 'echo out; echo err >&2; exit 3']), {
+      stdout: 'out\n',
+      stderr: 'err\n',
+      code: 3,
+    });
+    await assert.rejects(runTool('/no/such/file', []), { code: 'ENOENT' });
+  },
+);
 
 test('a negative value after a space is checked against the range, not refused as "ambiguous"', async () => {
   const { MAX_BACKLOG } = await import('../scripts/04-listen-backlog.ts');

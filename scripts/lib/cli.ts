@@ -177,7 +177,10 @@ export function tryHint(protocol: 'tcp' | 'udp', address: string, port: number):
 
 /** The line every --serve prints once it is listening: where, and a real client command to try. */
 export function listeningLine(protocol: 'tcp' | 'udp', address: string, port: number, what = ''): string {
-  return `listening on ${formatEndpoint({ address, port })}${what && ` (${what})`}; try: ${tryHint(protocol, address, port)}`;
+  return (
+    `listening on ${formatEndpoint({ address, port })}${what && ` (${what})`}; try: ` +
+    `${tryHint(protocol, address, port)}`
+  );
 }
 
 /** One line of a timeline: who speaks (`server`, `client`, `kernel`, ...) and what happened. */
