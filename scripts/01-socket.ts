@@ -24,6 +24,52 @@ const STEP_TIMEOUT_MS = 2000;
 /** The server's side, a module of its own run as a child process: see children/01-socket-server.ts. */
 const SERVER = new URL('./children/01-socket-server.ts', import.meta.url);
 
+// --- The lesson: one connection, two ends, two processes ------------------------------------
+
+/** Connects to a server in another process and records both ends of the one connection. */
+export async function observeSocket(): Promise<SocketObservations> {
+  // The server's socket() + bind() + listen() run in a child process: it has a PID of its own.
+  const server = await startNodeChild({ module: SERVER, args: [HOST] });
+  let client: Socket | undefined;
+  try {
+    const { listening } = await server.next<{ listening: Endpoint }>(STEP_TIMEOUT_MS, 'the server to listen');
+
+    // The client's socket() + connect(): its end gets this machine's address and a port of its own.
+    client = createConnection({ host: HOST, port: listening.port });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the server');
+    // The server's accept() hands it the other end, which it reports back to us.
+    const { accepted } = await server.next<{ accepted: AcceptedEnd }>(STEP_TIMEOUT_MS, 'the server to accept');
+
+    // The kernel's view while both ends are open: one row per socket, and no PID in any of them.
+    const kernelRows = hasProcNet ? await connectionRows(listening, client) : null;
+
+    // write() a question, read() the answer: the only way to learn the server's PID is to be told.
+    let heard = '';
+    client.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
+    client.write('who are you?');
+    await onceWithin(client, 'end', STEP_TIMEOUT_MS, "the server's reply");
+
+    return {
+      client: { pid: process.pid, local: localEnd(client), remote: remoteEnd(client), heard },
+      server: {
+        pid: server.pid,
+        listening: { address: listening.address, port: listening.port },
+        accepted: {
+          local: { address: accepted.localAddress, port: accepted.localPort },
+          remote: { address: accepted.remoteAddress, port: accepted.remotePort },
+        },
+      },
+      kernelRows,
+      interfaces: loopbackAndOtherInterfaces(),
+    };
+  } finally {
+    client?.destroy();
+    await server.stop();
+  }
+}
+
+// --- Instrumentation: the kernel's rows and the interfaces, as plain data ---------------------
+
 export interface Endpoint {
   address: string;
   port: number;
@@ -49,72 +95,41 @@ function rank(row: SocketRow, serverPort: number): number {
   return row.localPort === serverPort ? 1 : 2;
 }
 
-/** Connects to a server in another process and records both ends of the one connection. */
-export async function observeSocket(): Promise<SocketObservations> {
-  const server = await startNodeChild({ module: SERVER, args: [HOST] });
-  let client: Socket | undefined;
-  try {
-    const { listening } = await server.next<{ listening: Endpoint }>(STEP_TIMEOUT_MS, 'the server to listen');
+/** The accepted socket's two ends, as the server reports them over IPC. */
+interface AcceptedEnd {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+}
 
-    client = createConnection({ host: HOST, port: listening.port });
-    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the server');
-    const { accepted } = await server.next<{ accepted: Record<string, string | number> }>(
-      STEP_TIMEOUT_MS,
-      'the server to accept',
-    );
+const localEnd = (socket: Socket): Endpoint => ({ address: socket.localAddress!, port: socket.localPort! });
+const remoteEnd = (socket: Socket): Endpoint => ({ address: socket.remoteAddress!, port: socket.remotePort! });
 
-    // Read the kernel's table while the connection is still open on both ends.
-    const kernelRows = hasProcNet
-      ? (await readTable('tcp'))
-          // Only this connection's sockets, by their full addresses: other sockets may use the same port numbers.
-          .filter((row) =>
-            isOurs(
-              row,
-              { address: HOST, port: listening.port },
-              { address: client!.localAddress!, port: client!.localPort! },
-            ),
-          )
-          // The table's order follows the kernel's hash buckets; list the listener, then the server's end, then the
-          // client's.
-          .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
-          .map((row) => ({
-            state: row.state,
-            local: { address: row.localAddress, port: row.localPort },
-            remote: { address: row.remoteAddress, port: row.remotePort },
-            inode: row.inode,
-          }))
-      : null;
+/** The rows of /proc/net/tcp for the listener and both ends of the one connection from `client`. */
+async function connectionRows(listening: Endpoint, client: Socket): Promise<SocketObservations['kernelRows']> {
+  const server = { address: HOST, port: listening.port };
+  return (
+    (await readTable('tcp'))
+      // Only this connection's sockets, by their full addresses: other sockets may use the same port numbers.
+      .filter((row) => isOurs(row, server, localEnd(client)))
+      // The table's order follows the kernel's hash buckets: list the listener, the server's end, the client's.
+      .sort((a, b) => rank(a, listening.port) - rank(b, listening.port))
+      .map((row) => ({
+        state: row.state,
+        local: { address: row.localAddress, port: row.localPort },
+        remote: { address: row.remoteAddress, port: row.remotePort },
+        inode: row.inode,
+      }))
+  );
+}
 
-    let heard = '';
-    client.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
-    client.write('who are you?');
-    await onceWithin(client, 'end', STEP_TIMEOUT_MS, "the server's reply");
-
-    return {
-      client: {
-        pid: process.pid,
-        local: { address: client.localAddress!, port: client.localPort! },
-        remote: { address: client.remoteAddress!, port: client.remotePort! },
-        heard,
-      },
-      server: {
-        pid: server.pid,
-        listening: { address: listening.address, port: listening.port },
-        accepted: {
-          local: { address: String(accepted.localAddress), port: Number(accepted.localPort) },
-          remote: { address: String(accepted.remoteAddress), port: Number(accepted.remotePort) },
-        },
-      },
-      kernelRows,
-      interfaces: Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
-        // Node lists an array for every interface it names, with the prefix length from the kernel's netmask.
-        addresses!.map((entry) => ({ name, family: entry.family, cidr: entry.cidr!, internal: entry.internal })),
-      ),
-    };
-  } finally {
-    client?.destroy();
-    await server.stop();
-  }
+/** Every interface's addresses: where 127.0.0.1 lives (lo), and this machine's other addresses. */
+function loopbackAndOtherInterfaces(): SocketObservations['interfaces'] {
+  return Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
+    // Node lists an array for every interface it names, with the prefix length from the kernel's netmask.
+    addresses!.map((entry) => ({ name, family: entry.family, cidr: entry.cidr!, internal: entry.internal })),
+  );
 }
 
 const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
