@@ -28,6 +28,68 @@ const MAX_FILES = 100;
 /** The exercise's knob: the same number and range as --files (the test opens two by default). */
 export const KNOBS = defineKnobs({ FILES: { fallback: 2, min: 1, max: MAX_FILES } });
 
+// --- The lesson: sockets and files take their numbers from one descriptor table ------------
+
+/** Opens a listener, a connection and a file in this process, and reads their descriptors from /proc/self/fd. */
+export async function observeDescriptors(fileCount = 1): Promise<DescriptorObservations> {
+  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
+  if (!hasProcNet) throw new Error('this lesson reads /proc/self/fd and /proc/net/tcp, which only Linux has');
+  const server = createServer();
+  const open: Socket[] = [];
+  const openFiles: number[] = [];
+  const files: DescriptorObservations['files'] = [];
+  try {
+    // socket() returns a descriptor; bind() and listen() work on it (all three inside listen()).
+    server.listen(0, HOST);
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the listener');
+    const port = (server.address() as { port: number }).port;
+    // Each socket found twice: its row in /proc/net/tcp, and the descriptor linking to that row's inode.
+    const listener = await locate(
+      'listener',
+      (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port,
+    );
+
+    // connect() on a new socket, accept4() on the server: two more descriptors, one per end.
+    const first = await connectPair(server, port, open);
+    const clientPort = first.client.localPort!;
+    const client = await locate('client', (row) => row.localPort === clientPort && row.remotePort === port);
+    const accepted = await locate('accepted socket', (row) => row.localPort === port && row.remotePort === clientPort);
+
+    // open() of ordinary files: each follows a fresh read of the table, with nothing else running in between.
+    const path = fileURLToPath(import.meta.url);
+    for (let i = 0; i < fileCount; i++) {
+      const lowestFreeBefore = lowestFreeDescriptor();
+      const fd = openSync(path, 'r');
+      openFiles.push(fd);
+      files.push({ path, lowestFreeBefore, fd, isFile: fstatSync(fd).isFile() });
+    }
+
+    // close() the first file: the next socket() this process makes gets that number back, lowest free first.
+    const freedFd = openFiles.shift()!;
+    closeSync(freedFd);
+    const lowestFreeAfterClose = lowestFreeDescriptor();
+    const second = await connectPair(server, port, open);
+    const secondPort = second.client.localPort!;
+    const secondClient = await locate(
+      'second client',
+      (row) => row.localPort === secondPort && row.remotePort === port,
+    );
+
+    return {
+      pid: process.pid,
+      sockets: [listener, client, accepted, secondClient],
+      files,
+      reuse: { freedFd, lowestFreeAfterClose, nextSocketFd: secondClient.fd },
+    };
+  } finally {
+    for (const socket of open) socket.destroy();
+    for (const fd of openFiles) closeSync(fd);
+    server.close();
+  }
+}
+
+// --- Instrumentation: reading /proc/self/fd and /proc/net/tcp --------------------------------
+
 /** One open descriptor: its number and what the kernel says it points at ("socket:[123]", "/etc/hosts", "pipe:[9]"). */
 export interface Descriptor {
   fd: number;
@@ -141,61 +203,6 @@ async function connectPair(
   ])) as [[Socket], unknown[]];
   open.push(accepted);
   return { client, accepted };
-}
-
-/** Opens a listener, a connection and a file in this process, and reads their descriptors from /proc/self/fd. */
-export async function observeDescriptors(fileCount = 1): Promise<DescriptorObservations> {
-  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
-  if (!hasProcNet) throw new Error('this lesson reads /proc/self/fd and /proc/net/tcp, which only Linux has');
-  const server = createServer();
-  const open: Socket[] = [];
-  const openFiles: number[] = [];
-  const files: DescriptorObservations['files'] = [];
-  try {
-    server.listen(0, HOST);
-    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the listener');
-    const port = (server.address() as { port: number }).port;
-    const listener = await locate(
-      'listener',
-      (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port,
-    );
-
-    const first = await connectPair(server, port, open);
-    const clientPort = first.client.localPort!;
-    const client = await locate('client', (row) => row.localPort === clientPort && row.remotePort === port);
-    const accepted = await locate('accepted socket', (row) => row.localPort === port && row.remotePort === clientPort);
-
-    // Ordinary files: each open() follows a fresh read of the table, with nothing else running in between.
-    const path = fileURLToPath(import.meta.url);
-    for (let i = 0; i < fileCount; i++) {
-      const lowestFreeBefore = lowestFreeDescriptor();
-      const fd = openSync(path, 'r');
-      openFiles.push(fd);
-      files.push({ path, lowestFreeBefore, fd, isFile: fstatSync(fd).isFile() });
-    }
-
-    // Close the first file, and the next socket this process makes gets that number back.
-    const freedFd = openFiles.shift()!;
-    closeSync(freedFd);
-    const lowestFreeAfterClose = lowestFreeDescriptor();
-    const second = await connectPair(server, port, open);
-    const secondPort = second.client.localPort!;
-    const secondClient = await locate(
-      'second client',
-      (row) => row.localPort === secondPort && row.remotePort === port,
-    );
-
-    return {
-      pid: process.pid,
-      sockets: [listener, client, accepted, secondClient],
-      files,
-      reuse: { freedFd, lowestFreeAfterClose, nextSocketFd: secondClient.fd },
-    };
-  } finally {
-    for (const socket of open) socket.destroy();
-    for (const fd of openFiles) closeSync(fd);
-    server.close();
-  }
 }
 
 export function renderDescriptors(seen: DescriptorObservations): Line[] {
