@@ -43,6 +43,172 @@ const STALLED_BACKLOG = 1;
 /** How many ports below the ephemeral range to try for the "bound first" client before giving up. */
 const BIND_ATTEMPTS = 20;
 
+// --- The lesson: the client's flow, socket → connect → write/read, and when connect fails ------
+
+/** The client's side of TCP, four ways: an ordinary connect and exchange, bound first, refused, unanswered. */
+export async function observeConnect({
+  rounds = DEFAULT_ROUNDS,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+  whileSynSent,
+}: ConnectOptions = {}): Promise<ConnectObservations> {
+  const ephemeralRange = hasProcNet
+    ? ((await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number) as [number, number])
+    : null;
+  const inRange = (port: number) => (ephemeralRange ? port >= ephemeralRange[0] && port <= ephemeralRange[1] : null);
+
+  const serverReads: ServerRead[] = [];
+  const server = await startPongServer(serverReads);
+  const clients: Socket[] = [];
+  try {
+    const { port } = server.address() as AddressInfo;
+
+    // socket() and connect() in one call; no bind(), so the kernel picks the source port.
+    const client = await connected({ host: HOST, port }, 'the client to connect');
+    clients.push(client);
+    const ephemeral = { local: endpointOf(client), inRange: inRange(client.localPort!) };
+    // write() a request, read() the reply: ROUNDS times on the one connection.
+    const roundsSeen = await exchange(client, rounds, serverReads);
+
+    // bind() first, then connect(): the source port is the one we chose, even outside the range.
+
+    const { socket: bound, requested } = await connectBoundFirst(port, ephemeralRange?.[0] ?? 32768);
+    clients.push(bound);
+    const boundFirst = { requested, local: endpointOf(bound), inRange: inRange(bound.localPort!) };
+
+    return {
+      server: { address: HOST, port },
+      ephemeralRange,
+      ephemeral,
+      rounds: roundsSeen,
+      boundFirst,
+      // connect() where nothing listens: the kernel's RST comes back at once, as ECONNREFUSED.
+      refused: await connectRefused(),
+      // connect() to a full accept queue: the SYN is dropped and nothing comes back until a timer fires.
+      unanswered: hasProcNet ? await connectUnanswered(connectTimeoutMs, whileSynSent) : null,
+    };
+  } finally {
+    for (const client of clients) client.destroy();
+    await within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
+  }
+}
+
+/** ROUNDS request/response exchanges on one connection: write a line, read the reply line. */
+async function exchange(client: Socket, rounds: number, serverReads: ServerRead[]): Promise<Round[]> {
+  const replies = createInterface({ input: client })[Symbol.asyncIterator]();
+  const result: Round[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const sent = `ping ${round}`;
+    const start = performance.now();
+    client.write(`${sent}\n`);
+    const reply = await within(replies.next(), STEP_TIMEOUT_MS, `the reply to "${sent}"`);
+    // The server read this round's line before it wrote the reply the client just read.
+    const { line: serverRead, peerPort } = serverReads[round - 1];
+    result.push({
+      sent,
+      serverRead,
+      reply: String(reply.value),
+      clientPort: peerPort,
+      roundTripUs: elapsedSince(start) * 1000,
+    });
+  }
+  return result;
+}
+
+/** Connects from a port below the ephemeral range, trying the next lower one while a port is taken. */
+export async function connectBoundFirst(
+  port: number,
+  belowPort: number,
+): Promise<{ socket: Socket; requested: Endpoint }> {
+  for (let localPort = belowPort - 1; localPort >= belowPort - BIND_ATTEMPTS; localPort--) {
+    try {
+      const socket = await connected(
+        { host: HOST, port, localAddress: HOST, localPort },
+        `a connection bound to ${HOST}:${localPort}`,
+      );
+      return { socket, requested: { address: HOST, port: localPort } };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  throw new Error(`ports ${belowPort - BIND_ATTEMPTS} to ${belowPort - 1} are all taken on ${HOST}`);
+}
+
+/** connect() to port 0: no socket can listen there, so the kernel answers the SYN with RST. */
+async function connectRefused(): Promise<RefusedObservations> {
+  const resetsBefore = hasProcNet ? (await readCounters())['Tcp.OutRsts'] : 0;
+  const start = performance.now();
+  const socket = createConnection({ host: HOST, port: 0 });
+  try {
+    const [error] = (await onceWithin(socket, 'error', STEP_TIMEOUT_MS, 'the refusal')) as [NodeJS.ErrnoException];
+    const afterMs = elapsedSince(start);
+    return {
+      code: error.code!,
+      afterMs,
+      outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null,
+    };
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * connect() to a stalled listener whose accept queue is full. The kernel drops the SYN, so
+ * nothing comes back: no connect, no error. Our own connect timer ends the wait with destroy().
+ */
+async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook): Promise<UnansweredObservations> {
+  const listener = await startStalledListener({ backlog: STALLED_BACKLOG });
+  const queueFillers: Socket[] = [];
+  let client: Socket | undefined;
+  let connectTimer: NodeJS.Timeout | undefined;
+  try {
+    queueFillers.push(...(await fillAcceptQueue(listener)).map((filler) => filler.socket));
+    const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
+
+    const eventsBeforeTimer: string[] = [];
+    const start = performance.now();
+    client = createConnection({ host: HOST, port: listener.port });
+    for (const event of ['connect', 'error', 'close'] as const) client.once(event, () => eventsBeforeTimer.push(event));
+    const connecting = client;
+    // The connect timer: the only thing that will end this wait before the kernel's own limit.
+    const timerFired = new Promise<number>(
+      (resolve) => (connectTimer = setTimeout(() => resolve(elapsedSince(start)), timeoutMs)),
+    );
+
+    const row = await until(() => synSentRow(listener.port), STEP_TIMEOUT_MS, 'the client to show up in SYN_SENT');
+    await whileSynSent?.(row.localPort);
+    const timerFiredAfterMs = await timerFired;
+    const eventsSeen = [...eventsBeforeTimer];
+    connecting.destroy();
+    await onceWithin(connecting, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
+    const rowGoneAfterDestroy = (await synSentRow(listener.port)) === undefined;
+
+    const synRetries = Number(await readSysctl('net/ipv4/tcp_syn_retries'));
+    const synLinearTimeouts = await sysctlNumber('net/ipv4/tcp_syn_linear_timeouts', 0); // Linux 6.5+
+    const rtoMaxMs = await sysctlNumber('net/ipv4/tcp_rto_max_ms', 120_000); // tunable since Linux 6.15
+    return {
+      listener: { address: listener.host, port: listener.port, backlog: listener.backlog, queued: queueFillers.length },
+      timeoutMs,
+      stateWhileWaiting: row.state,
+      clientPort: row.localPort,
+      eventsBeforeTimer: eventsSeen,
+      timerFiredAfterMs,
+      rowGoneAfterDestroy,
+      listenOverflowsDelta: (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore,
+      synRetries,
+      synLinearTimeouts,
+      rtoMaxMs,
+      kernelGivesUpAfterS: synGiveUpSeconds(synRetries, synLinearTimeouts, rtoMaxMs / 1000),
+    };
+  } finally {
+    clearTimeout(connectTimer); // still pending if a step above failed
+    client?.destroy();
+    for (const filler of queueFillers) filler.destroy();
+    await listener.stop();
+  }
+}
+
+// --- Instrumentation: the servers it talks to, the kernel's rows, counters and timers -----------
+
 export interface Endpoint {
   address: string;
   port: number;
@@ -172,168 +338,11 @@ async function startPongServer(serverReads: ServerRead[]) {
   return server;
 }
 
-/** ROUNDS request/response exchanges on one connection: write a line, read the reply line. */
-async function exchange(client: Socket, rounds: number, serverReads: ServerRead[]): Promise<Round[]> {
-  const replies = createInterface({ input: client })[Symbol.asyncIterator]();
-  const result: Round[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const sent = `ping ${round}`;
-    const start = performance.now();
-    client.write(`${sent}\n`);
-    const reply = await within(replies.next(), STEP_TIMEOUT_MS, `the reply to "${sent}"`);
-    // The server read this round's line before it wrote the reply the client just read.
-    const { line: serverRead, peerPort } = serverReads[round - 1];
-    result.push({
-      sent,
-      serverRead,
-      reply: String(reply.value),
-      clientPort: peerPort,
-      roundTripUs: elapsedSince(start) * 1000,
-    });
-  }
-  return result;
-}
-
-/** Connects from a port below the ephemeral range, trying the next lower one while a port is taken. */
-export async function connectBoundFirst(
-  port: number,
-  belowPort: number,
-): Promise<{ socket: Socket; requested: Endpoint }> {
-  for (let localPort = belowPort - 1; localPort >= belowPort - BIND_ATTEMPTS; localPort--) {
-    try {
-      const socket = await connected(
-        { host: HOST, port, localAddress: HOST, localPort },
-        `a connection bound to ${HOST}:${localPort}`,
-      );
-      return { socket, requested: { address: HOST, port: localPort } };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    }
-  }
-  throw new Error(`ports ${belowPort - BIND_ATTEMPTS} to ${belowPort - 1} are all taken on ${HOST}`);
-}
-
-/** connect() to port 0: no socket can listen there, so the kernel answers the SYN with RST. */
-async function connectRefused(): Promise<RefusedObservations> {
-  const resetsBefore = hasProcNet ? (await readCounters())['Tcp.OutRsts'] : 0;
-  const start = performance.now();
-  const socket = createConnection({ host: HOST, port: 0 });
-  try {
-    const [error] = (await onceWithin(socket, 'error', STEP_TIMEOUT_MS, 'the refusal')) as [NodeJS.ErrnoException];
-    const afterMs = elapsedSince(start);
-    return {
-      code: error.code!,
-      afterMs,
-      outRstsDelta: hasProcNet ? (await readCounters())['Tcp.OutRsts'] - resetsBefore : null,
-    };
-  } finally {
-    socket.destroy();
-  }
-}
-
 /** The client's row, found by its remote end: the listener's address and port. */
 async function synSentRow(listenerPort: number) {
   return (await readTable('tcp')).find(
     (row) => row.remoteAddress === HOST && row.remotePort === listenerPort && row.state === 'SYN_SENT',
   );
-}
-
-/**
- * connect() to a stalled listener whose accept queue is full. The kernel drops the SYN, so
- * nothing comes back: no connect, no error. Our own connect timer ends the wait with destroy().
- */
-async function connectUnanswered(timeoutMs: number, whileSynSent?: SynSentHook): Promise<UnansweredObservations> {
-  const listener = await startStalledListener({ backlog: STALLED_BACKLOG });
-  const queueFillers: Socket[] = [];
-  let client: Socket | undefined;
-  let connectTimer: NodeJS.Timeout | undefined;
-  try {
-    queueFillers.push(...(await fillAcceptQueue(listener)).map((filler) => filler.socket));
-    const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
-
-    const eventsBeforeTimer: string[] = [];
-    const start = performance.now();
-    client = createConnection({ host: HOST, port: listener.port });
-    for (const event of ['connect', 'error', 'close'] as const) client.once(event, () => eventsBeforeTimer.push(event));
-    const connecting = client;
-    // The connect timer: the only thing that will end this wait before the kernel's own limit.
-    const timerFired = new Promise<number>(
-      (resolve) => (connectTimer = setTimeout(() => resolve(elapsedSince(start)), timeoutMs)),
-    );
-
-    const row = await until(() => synSentRow(listener.port), STEP_TIMEOUT_MS, 'the client to show up in SYN_SENT');
-    await whileSynSent?.(row.localPort);
-    const timerFiredAfterMs = await timerFired;
-    const eventsSeen = [...eventsBeforeTimer];
-    connecting.destroy();
-    await onceWithin(connecting, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
-    const rowGoneAfterDestroy = (await synSentRow(listener.port)) === undefined;
-
-    const synRetries = Number(await readSysctl('net/ipv4/tcp_syn_retries'));
-    const synLinearTimeouts = await sysctlNumber('net/ipv4/tcp_syn_linear_timeouts', 0); // Linux 6.5+
-    const rtoMaxMs = await sysctlNumber('net/ipv4/tcp_rto_max_ms', 120_000); // tunable since Linux 6.15
-    return {
-      listener: { address: listener.host, port: listener.port, backlog: listener.backlog, queued: queueFillers.length },
-      timeoutMs,
-      stateWhileWaiting: row.state,
-      clientPort: row.localPort,
-      eventsBeforeTimer: eventsSeen,
-      timerFiredAfterMs,
-      rowGoneAfterDestroy,
-      listenOverflowsDelta: (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore,
-      synRetries,
-      synLinearTimeouts,
-      rtoMaxMs,
-      kernelGivesUpAfterS: synGiveUpSeconds(synRetries, synLinearTimeouts, rtoMaxMs / 1000),
-    };
-  } finally {
-    clearTimeout(connectTimer); // still pending if a step above failed
-    client?.destroy();
-    for (const filler of queueFillers) filler.destroy();
-    await listener.stop();
-  }
-}
-
-/** The client's side of TCP, four ways: an ordinary connect and exchange, bound first, refused, unanswered. */
-export async function observeConnect({
-  rounds = DEFAULT_ROUNDS,
-  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
-  whileSynSent,
-}: ConnectOptions = {}): Promise<ConnectObservations> {
-  const ephemeralRange = hasProcNet
-    ? ((await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number) as [number, number])
-    : null;
-  const inRange = (port: number) => (ephemeralRange ? port >= ephemeralRange[0] && port <= ephemeralRange[1] : null);
-
-  const serverReads: ServerRead[] = [];
-  const server = await startPongServer(serverReads);
-  const clients: Socket[] = [];
-  try {
-    const { port } = server.address() as AddressInfo;
-
-    // socket() and connect() in one call; no bind(), so the kernel picks the source port.
-    const client = await connected({ host: HOST, port }, 'the client to connect');
-    clients.push(client);
-    const ephemeral = { local: endpointOf(client), inRange: inRange(client.localPort!) };
-    const roundsSeen = await exchange(client, rounds, serverReads);
-
-    const { socket: bound, requested } = await connectBoundFirst(port, ephemeralRange?.[0] ?? 32768);
-    clients.push(bound);
-    const boundFirst = { requested, local: endpointOf(bound), inRange: inRange(bound.localPort!) };
-
-    return {
-      server: { address: HOST, port },
-      ephemeralRange,
-      ephemeral,
-      rounds: roundsSeen,
-      boundFirst,
-      refused: await connectRefused(),
-      unanswered: hasProcNet ? await connectUnanswered(connectTimeoutMs, whileSynSent) : null,
-    };
-  } finally {
-    for (const client of clients) client.destroy();
-    await within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
-  }
 }
 
 const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
