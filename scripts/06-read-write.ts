@@ -39,6 +39,177 @@ export const KNOBS = defineKnobs({
   RANDOM_MESSAGES: { fallback: 500, min: 1, max: 100_000 },
 });
 
+// ---- The lesson: write() and read() on a byte stream, four steps, one connection each ---------
+
+/** Runs the four steps, one connection each. */
+export async function observeByteStream({
+  messages = DEFAULT_MESSAGES,
+  largeBytes = DEFAULT_LARGE_BYTES,
+  whileQueued,
+}: ByteStreamOptions = {}): Promise<ByteStreamObservations> {
+  return {
+    coalesce: await observeCoalesce(messages, whileQueued),
+    split: await observeSplit(largeBytes),
+    halfClose: await observeHalfClose(),
+    peerGone: await observePeerGone(),
+  };
+}
+
+/**
+ * Several small writes while the reader is paused: the kernel queues them as one run of bytes, and one read takes them
+ * all.
+ */
+async function observeCoalesce(messageCount: number, whileQueued?: QueuedHook): Promise<CoalesceObservations> {
+  // pauseOnConnect: the accepted socket does not read until we resume it.
+  const connection = await connect({ pauseOnConnect: true });
+  try {
+    const { client, server } = connection;
+    client.setNoDelay(true); // no Nagle: each write leaves as its own segment, so any merging is the reader's
+    const messages = Array.from({ length: messageCount }, (_, i) => Buffer.from(`message ${i + 1} of ${messageCount}`));
+    const framed = messages.map(frame);
+    // write() each framed message: separate calls, and (no Nagle) separate segments on the wire.
+    for (const bytes of framed) await write(client, bytes);
+    const bytesWritten = framed.reduce((sum, bytes) => sum + bytes.length, 0);
+
+    // Resume only once every byte sits in the reader's receive queue: then one read() takes them all.
+    let queuedBeforeResume: number | null = null;
+    if (hasProcNet) {
+      await untilRow(
+        `all ${bytesWritten} bytes to reach the reader's receive queue`,
+        async () => (await connection.serverRow())?.rxQueue === bytesWritten,
+      );
+      queuedBeforeResume = (await connection.serverRow())?.rxQueue ?? null;
+    }
+    await whileQueued?.(client.localPort!);
+    // read(): each 'data' chunk is one read() by libuv, of up to 64 KiB.
+    const chunks = await readChunks(server, bytesWritten, `the ${messageCount} messages to arrive`);
+    return {
+      writes: messageCount,
+      bytesWritten,
+      queuedBeforeResume,
+      chunkSizes: chunks.map((chunk) => chunk.length),
+      ...verdict(chunks, messages),
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** One large write: the bytes leave in segments and arrive in as many reads as it takes. */
+async function observeSplit(largeBytes: number): Promise<SplitObservations> {
+  const connection = await connect();
+  try {
+    const message = Buffer.alloc(largeBytes, 0);
+    for (let i = 0; i < largeBytes; i++) message[i] = i % 251; // a pattern, so a lost or moved byte shows
+    const wire = frame(message);
+    const arrived = readChunks(connection.server, wire.length, `${wire.length} bytes of one write to arrive`);
+    await write(connection.client, wire);
+    const chunks = await arrived;
+    return {
+      writes: 1,
+      bytesWritten: wire.length,
+      chunks: chunks.length,
+      largestChunk: Math.max(...chunks.map((chunk) => chunk.length)),
+      ...verdict(chunks, [message]),
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** end() sends FIN: the server reads to the end and, with allowHalfOpen, still answers. */
+async function observeHalfClose(): Promise<HalfCloseObservations> {
+  const connection = await connect({ allowHalfOpen: true });
+  let halfOpen: Omit<HalfCloseObservations, 'defaultPeerAnswered'>;
+  try {
+    const { client, server } = connection;
+    let clientHeard = '';
+    client.setEncoding('utf8').on('data', (text: string) => (clientHeard += text));
+    const clientDone = onceWithin(client, 'end', STEP_TIMEOUT_MS, "the server's answer and FIN");
+    const serverSawEnd = onceWithin(server.resume(), 'end', STEP_TIMEOUT_MS, "the client's FIN");
+
+    // end(): write() the last bytes, then shutdown(SHUT_WR): the kernel sends FIN; this side can still read.
+    client.end('question, then FIN');
+    await serverSawEnd;
+    // The server has seen FIN yet holds its side open: the kernel shows the half-closed pair.
+    let clientStateAfterEnd: string | null = null;
+    let serverStateAfterEnd: string | null = null;
+    if (hasProcNet) {
+      await untilRow(
+        'the client to reach FIN_WAIT2',
+        async () => (await connection.clientRow())?.state === 'FIN_WAIT2',
+      );
+      clientStateAfterEnd = (await connection.clientRow())?.state ?? null;
+      serverStateAfterEnd = (await connection.serverRow())?.state ?? null;
+    }
+    const clientWritableAfterEnd = client.writable;
+    server.end('an answer after your FIN');
+    await clientDone;
+    halfOpen = { clientStateAfterEnd, serverStateAfterEnd, clientWritableAfterEnd, clientHeard };
+  } finally {
+    await connection.close();
+  }
+
+  // The same FIN to a server with Node's default, allowHalfOpen: false. Its code never calls end().
+  const closing = await connect();
+  try {
+    let heard = '';
+    closing.client.setEncoding('utf8').on('data', (text: string) => (heard += text));
+    const peerEnded = onceWithin(closing.client, 'end', STEP_TIMEOUT_MS, "Node's automatic FIN from the server");
+    closing.server.resume();
+    closing.client.end();
+    await peerEnded;
+    return { ...halfOpen, defaultPeerAnswered: heard };
+  } finally {
+    await closing.close();
+  }
+}
+
+/** The peer resets, or closes and then gets data: what reads and writes on this side report. */
+async function observePeerGone(): Promise<PeerGoneObservations> {
+  // A reading socket whose peer resets: read() fails.
+  const reading = await connect();
+  let readerAfterReset: string;
+  try {
+    const failed = onceWithin(reading.client, 'error', STEP_TIMEOUT_MS, 'the reset to reach the reader');
+    // resetAndDestroy(): libuv sets SO_LINGER to zero, then close(): the kernel sends RST instead of FIN.
+    reading.server.resetAndDestroy();
+    const [error] = await failed;
+    readerAfterReset = errorCode(error);
+  } finally {
+    await reading.close();
+  }
+
+  // A paused socket (never reading, so only write() can learn of it) whose peer resets.
+  const reset = await connect({ pauseOnConnect: true });
+  let writeAfterReset: string;
+  try {
+    reset.client.resetAndDestroy();
+    if (hasProcNet)
+      await untilRow('the RST to close the server end', async () => (await reset.serverRow()) === undefined);
+    writeAfterReset = await failedWrite(reset.server, 'anyone there?');
+  } finally {
+    await reset.close();
+  }
+
+  // A paused socket whose peer closed normally (FIN). Its first write still goes out.
+  const closed = await connect({ pauseOnConnect: true });
+  try {
+    closed.client.destroy();
+    if (hasProcNet)
+      await untilRow("the client's FIN to arrive", async () => (await closed.serverRow())?.state === 'CLOSE_WAIT');
+    const firstWriteAfterClose = await failedWrite(closed.server, 'first reply');
+    if (hasProcNet)
+      await untilRow("the peer's RST to close the server end", async () => (await closed.serverRow()) === undefined);
+    const secondWriteAfterClose = await failedWrite(closed.server, 'second reply');
+    return { readerAfterReset, writeAfterReset, firstWriteAfterClose, secondWriteAfterClose };
+  } finally {
+    await closed.close();
+  }
+}
+
+// ---- Below: framing, the steps' plumbing, what they observe, output ------------------------
+
 // ---- Framing: the protocol's job, because TCP keeps no boundaries -------------------------
 
 /** Every message travels as a 4-byte big-endian length, then that many bytes. */
@@ -167,7 +338,7 @@ function untilRow(what: string, probe: () => Promise<boolean>): Promise<true> {
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? String(error);
 
-// ---- The steps ---------------------------------------------------------------------------
+// ---- What the steps observe ----------------------------------------------------------------
 
 export interface ReaderVerdict {
   /** How many messages a reader that takes each `data` chunk as one message believes it got. */
@@ -230,113 +401,6 @@ function verdict(chunks: Buffer[], sent: Buffer[]): ReaderVerdict {
   };
 }
 
-/**
- * Several small writes while the reader is paused: the kernel queues them as one run of bytes, and one read takes them
- * all.
- */
-async function observeCoalesce(messageCount: number, whileQueued?: QueuedHook): Promise<CoalesceObservations> {
-  // pauseOnConnect: the accepted socket does not read until we resume it.
-  const connection = await connect({ pauseOnConnect: true });
-  try {
-    const { client, server } = connection;
-    client.setNoDelay(true); // no Nagle: each write leaves as its own segment, so any merging is the reader's
-    const messages = Array.from({ length: messageCount }, (_, i) => Buffer.from(`message ${i + 1} of ${messageCount}`));
-    const framed = messages.map(frame);
-    for (const bytes of framed) await write(client, bytes);
-    const bytesWritten = framed.reduce((sum, bytes) => sum + bytes.length, 0);
-
-    // Resume only once every byte sits in the reader's receive queue: then one read() takes them all.
-    let queuedBeforeResume: number | null = null;
-    if (hasProcNet) {
-      await untilRow(
-        `all ${bytesWritten} bytes to reach the reader's receive queue`,
-        async () => (await connection.serverRow())?.rxQueue === bytesWritten,
-      );
-      queuedBeforeResume = (await connection.serverRow())?.rxQueue ?? null;
-    }
-    await whileQueued?.(client.localPort!);
-    const chunks = await readChunks(server, bytesWritten, `the ${messageCount} messages to arrive`);
-    return {
-      writes: messageCount,
-      bytesWritten,
-      queuedBeforeResume,
-      chunkSizes: chunks.map((chunk) => chunk.length),
-      ...verdict(chunks, messages),
-    };
-  } finally {
-    await connection.close();
-  }
-}
-
-/** One large write: the bytes leave in segments and arrive in as many reads as it takes. */
-async function observeSplit(largeBytes: number): Promise<SplitObservations> {
-  const connection = await connect();
-  try {
-    const message = Buffer.alloc(largeBytes, 0);
-    for (let i = 0; i < largeBytes; i++) message[i] = i % 251; // a pattern, so a lost or moved byte shows
-    const wire = frame(message);
-    const arrived = readChunks(connection.server, wire.length, `${wire.length} bytes of one write to arrive`);
-    await write(connection.client, wire);
-    const chunks = await arrived;
-    return {
-      writes: 1,
-      bytesWritten: wire.length,
-      chunks: chunks.length,
-      largestChunk: Math.max(...chunks.map((chunk) => chunk.length)),
-      ...verdict(chunks, [message]),
-    };
-  } finally {
-    await connection.close();
-  }
-}
-
-/** end() sends FIN: the server reads to the end and, with allowHalfOpen, still answers. */
-async function observeHalfClose(): Promise<HalfCloseObservations> {
-  const connection = await connect({ allowHalfOpen: true });
-  let halfOpen: Omit<HalfCloseObservations, 'defaultPeerAnswered'>;
-  try {
-    const { client, server } = connection;
-    let clientHeard = '';
-    client.setEncoding('utf8').on('data', (text: string) => (clientHeard += text));
-    const clientDone = onceWithin(client, 'end', STEP_TIMEOUT_MS, "the server's answer and FIN");
-    const serverSawEnd = onceWithin(server.resume(), 'end', STEP_TIMEOUT_MS, "the client's FIN");
-
-    client.end('question, then FIN');
-    await serverSawEnd;
-    // The server has seen FIN yet holds its side open: the kernel shows the half-closed pair.
-    let clientStateAfterEnd: string | null = null;
-    let serverStateAfterEnd: string | null = null;
-    if (hasProcNet) {
-      await untilRow(
-        'the client to reach FIN_WAIT2',
-        async () => (await connection.clientRow())?.state === 'FIN_WAIT2',
-      );
-      clientStateAfterEnd = (await connection.clientRow())?.state ?? null;
-      serverStateAfterEnd = (await connection.serverRow())?.state ?? null;
-    }
-    const clientWritableAfterEnd = client.writable;
-    server.end('an answer after your FIN');
-    await clientDone;
-    halfOpen = { clientStateAfterEnd, serverStateAfterEnd, clientWritableAfterEnd, clientHeard };
-  } finally {
-    await connection.close();
-  }
-
-  // The same FIN to a server with Node's default, allowHalfOpen: false. Its code never calls end().
-  const closing = await connect();
-  try {
-    let heard = '';
-    closing.client.setEncoding('utf8').on('data', (text: string) => (heard += text));
-    const peerEnded = onceWithin(closing.client, 'end', STEP_TIMEOUT_MS, "Node's automatic FIN from the server");
-    closing.server.resume();
-    closing.client.end();
-    await peerEnded;
-    return { ...halfOpen, defaultPeerAnswered: heard };
-  } finally {
-    await closing.close();
-  }
-}
-
 /** The error a write on `socket` ends with. */
 async function failedWrite(socket: Socket, data: string): Promise<string> {
   socket.on('error', () => {}); // the write's callback reports it; the 'error' event says it again
@@ -348,48 +412,6 @@ async function failedWrite(socket: Socket, data: string): Promise<string> {
   }
 }
 
-/** The peer resets, or closes and then gets data: what reads and writes on this side report. */
-async function observePeerGone(): Promise<PeerGoneObservations> {
-  // A reading socket whose peer resets: read() fails.
-  const reading = await connect();
-  let readerAfterReset: string;
-  try {
-    const failed = onceWithin(reading.client, 'error', STEP_TIMEOUT_MS, 'the reset to reach the reader');
-    reading.server.resetAndDestroy();
-    const [error] = await failed;
-    readerAfterReset = errorCode(error);
-  } finally {
-    await reading.close();
-  }
-
-  // A paused socket (never reading, so only write() can learn of it) whose peer resets.
-  const reset = await connect({ pauseOnConnect: true });
-  let writeAfterReset: string;
-  try {
-    reset.client.resetAndDestroy();
-    if (hasProcNet)
-      await untilRow('the RST to close the server end', async () => (await reset.serverRow()) === undefined);
-    writeAfterReset = await failedWrite(reset.server, 'anyone there?');
-  } finally {
-    await reset.close();
-  }
-
-  // A paused socket whose peer closed normally (FIN). Its first write still goes out.
-  const closed = await connect({ pauseOnConnect: true });
-  try {
-    closed.client.destroy();
-    if (hasProcNet)
-      await untilRow("the client's FIN to arrive", async () => (await closed.serverRow())?.state === 'CLOSE_WAIT');
-    const firstWriteAfterClose = await failedWrite(closed.server, 'first reply');
-    if (hasProcNet)
-      await untilRow("the peer's RST to close the server end", async () => (await closed.serverRow()) === undefined);
-    const secondWriteAfterClose = await failedWrite(closed.server, 'second reply');
-    return { readerAfterReset, writeAfterReset, firstWriteAfterClose, secondWriteAfterClose };
-  } finally {
-    await closed.close();
-  }
-}
-
 /** Runs while step 1's bytes wait in the paused reader's queue (a test's outside tools look then). */
 export type QueuedHook = (clientPort: number) => Promise<void>;
 
@@ -397,20 +419,6 @@ export interface ByteStreamOptions {
   messages?: number;
   largeBytes?: number;
   whileQueued?: QueuedHook;
-}
-
-/** Runs the four steps, one connection each. */
-export async function observeByteStream({
-  messages = DEFAULT_MESSAGES,
-  largeBytes = DEFAULT_LARGE_BYTES,
-  whileQueued,
-}: ByteStreamOptions = {}): Promise<ByteStreamObservations> {
-  return {
-    coalesce: await observeCoalesce(messages, whileQueued),
-    split: await observeSplit(largeBytes),
-    halfClose: await observeHalfClose(),
-    peerGone: await observePeerGone(),
-  };
 }
 
 // ---- Output ------------------------------------------------------------------------------
