@@ -29,6 +29,146 @@ const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;
 const GREETING = 'hello';
 
+// --- The lesson: a connection's life as the kernel runs it, from SYN to TIME_WAIT ------------
+
+/** Linux only: act one's stalled listener says so in one line anywhere else. */
+export async function observeHandshake({ capture = false } = {}): Promise<HandshakeObservations> {
+  const ss = await findTool('ss');
+  const stalled = await observeStalled(ss);
+  const { life, capture: captured } = await observeLife(ss, capture);
+  return { stalled, life, ssPresent: ss !== undefined, capture: captured };
+}
+
+/** Act one: states the kernel reaches on its own while the server process cannot run. */
+async function observeStalled(ss: string | undefined): Promise<HandshakeObservations['stalled']> {
+  const listener = await startStalledListener({ backlog: 1 });
+  const clients: TrackedClient[] = [];
+  try {
+    clients.push(...(await fillAcceptQueue(listener)));
+    const beyondQueue = startClient(listener.port);
+    clients.push(beyondQueue);
+    // Node calls connect() on the next tick; only then does the socket have its local port (read it no sooner: Node
+    // caches it).
+    await new Promise((resolve) => setImmediate(resolve));
+    return {
+      port: listener.port,
+      backlog: listener.backlog,
+      queued: await readStage(
+        'client',
+        "#1 connect() resolved, though the server's process never called accept()",
+        ss,
+        listener.port,
+        clients[0].socket.localPort!,
+      ),
+      unanswered: await readStage(
+        'client',
+        `#${clients.length} connect() called while the accept queue is full: its SYN goes unanswered`,
+        ss,
+        listener.port,
+        beyondQueue.socket.localPort!,
+      ),
+    };
+  } finally {
+    for (const client of clients) client.socket.destroy();
+    await listener.stop();
+  }
+}
+
+/** Act two: one connection's life with a server that accepts, captured with tcpdump when asked. */
+async function observeLife(
+  ss: string | undefined,
+  capture: boolean,
+): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
+  // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
+  const server = createServer({ allowHalfOpen: true });
+  server.listen({ host: HOST, port: 0 });
+  try {
+    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
+    const serverPort = (server.address() as AddressInfo).port;
+    const life = () => connectionLife(server, serverPort, ss);
+    if (!capture) return { life: await life(), capture: null };
+    const { result, capture: captured } = await captureLife(serverPort, life);
+    return { life: result, capture: captured };
+  } finally {
+    server.close();
+  }
+}
+
+/** One connection from handshake to TIME_WAIT, to `server`; every stage waits for the kernel to get there. */
+async function connectionLife(
+  server: Server,
+  serverPort: number,
+  ss: string | undefined,
+): Promise<HandshakeObservations['life']> {
+  let client: Socket | undefined;
+  let serverSide: Socket | undefined;
+  try {
+    // connect(): SYN, SYN-ACK, ACK. The kernel completes the handshake; accept4() then hands the server its socket.
+    const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'accept()');
+    client = createConnection({ host: HOST, port: serverPort, allowHalfOpen: true });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the handshake');
+    serverSide = (await accepted)[0] as Socket;
+    const clientPort = client.localPort!;
+    const stages: Stage[] = [
+      await readStage(
+        'client',
+        "connect() resolved, and the server's accept() returned a socket",
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    ];
+
+    // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides
+    // on a later packet.
+    const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
+    client.write(GREETING);
+    const serverRead = String((await heard)[0]);
+    await untilTrue(
+      async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0,
+      STEP_TIMEOUT_MS,
+      'the greeting to be acknowledged',
+    );
+
+    // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly
+    // after a delayed-ACK timer).
+    const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
+    client.end(); // shutdown(SHUT_WR)
+    await serverSawEnd;
+    await awaitStates(serverPort, clientPort, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
+    stages.push(
+      await readStage(
+        'client',
+        'end(): a FIN, half-closing; the server reads end-of-file and does not close yet',
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    );
+
+    // The server closes too: its FIN, the client's last ACK. The side that closed first keeps TIME_WAIT.
+    const clientClosed = onceWithin(client, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
+    const serverClosed = onceWithin(serverSide, 'close', STEP_TIMEOUT_MS, 'the server socket to close');
+    serverSide.end();
+    await Promise.all([clientClosed, serverClosed]);
+    await awaitStates(serverPort, clientPort, { client: 'TIME_WAIT', server: null });
+    stages.push(
+      await readStage(
+        'server',
+        'end(): its own FIN; the client acknowledges it and both programs close their sockets',
+        ss,
+        serverPort,
+        clientPort,
+      ),
+    );
+
+    return { serverPort, clientPort, stages, serverRead };
+  } finally {
+    client?.destroy();
+    serverSide?.destroy();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading both ends' states
 // ---------------------------------------------------------------------------------------------
@@ -177,7 +317,7 @@ async function captureLife<T extends { clientPort: number }>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The demo
+// What the demo observes
 // ---------------------------------------------------------------------------------------------
 
 export interface HandshakeObservations {
@@ -187,143 +327,6 @@ export interface HandshakeObservations {
   life: { serverPort: number; clientPort: number; stages: Stage[]; serverRead: string };
   ssPresent: boolean;
   capture: Capture | null;
-}
-
-/** Act one: states the kernel reaches on its own while the server process cannot run. */
-async function observeStalled(ss: string | undefined): Promise<HandshakeObservations['stalled']> {
-  const listener = await startStalledListener({ backlog: 1 });
-  const clients: TrackedClient[] = [];
-  try {
-    clients.push(...(await fillAcceptQueue(listener)));
-    const beyondQueue = startClient(listener.port);
-    clients.push(beyondQueue);
-    // Node calls connect() on the next tick; only then does the socket have its local port (read it no sooner: Node
-    // caches it).
-    await new Promise((resolve) => setImmediate(resolve));
-    return {
-      port: listener.port,
-      backlog: listener.backlog,
-      queued: await readStage(
-        'client',
-        "#1 connect() resolved, though the server's process never called accept()",
-        ss,
-        listener.port,
-        clients[0].socket.localPort!,
-      ),
-      unanswered: await readStage(
-        'client',
-        `#${clients.length} connect() called while the accept queue is full: its SYN goes unanswered`,
-        ss,
-        listener.port,
-        beyondQueue.socket.localPort!,
-      ),
-    };
-  } finally {
-    for (const client of clients) client.socket.destroy();
-    await listener.stop();
-  }
-}
-
-/** One connection from handshake to TIME_WAIT, to `server`; every stage waits for the kernel to get there. */
-async function connectionLife(
-  server: Server,
-  serverPort: number,
-  ss: string | undefined,
-): Promise<HandshakeObservations['life']> {
-  let client: Socket | undefined;
-  let serverSide: Socket | undefined;
-  try {
-    const accepted = onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'accept()');
-    client = createConnection({ host: HOST, port: serverPort, allowHalfOpen: true });
-    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the handshake');
-    serverSide = (await accepted)[0] as Socket;
-    const clientPort = client.localPort!;
-    const stages: Stage[] = [
-      await readStage(
-        'client',
-        "connect() resolved, and the server's accept() returned a socket",
-        ss,
-        serverPort,
-        clientPort,
-      ),
-    ];
-
-    // Data, then wait until the server's kernel has acknowledged it (the client's send queue is empty), so no ACK rides
-    // on a later packet.
-    const heard = onceWithin(serverSide, 'data', STEP_TIMEOUT_MS, 'the greeting');
-    client.write(GREETING);
-    const serverRead = String((await heard)[0]);
-    await untilTrue(
-      async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0,
-      STEP_TIMEOUT_MS,
-      'the greeting to be acknowledged',
-    );
-
-    // The client half-closes: FIN. The server's process sees end-of-file; its kernel acknowledges the FIN (possibly
-    // after a delayed-ACK timer).
-    const serverSawEnd = onceWithin(serverSide, 'end', STEP_TIMEOUT_MS, "the client's FIN at the server");
-    client.end();
-    await serverSawEnd;
-    await awaitStates(serverPort, clientPort, { client: 'FIN_WAIT2', server: 'CLOSE_WAIT' });
-    stages.push(
-      await readStage(
-        'client',
-        'end(): a FIN, half-closing; the server reads end-of-file and does not close yet',
-        ss,
-        serverPort,
-        clientPort,
-      ),
-    );
-
-    // The server closes too: its FIN, the client's last ACK. The side that closed first keeps TIME_WAIT.
-    const clientClosed = onceWithin(client, 'close', STEP_TIMEOUT_MS, 'the client socket to close');
-    const serverClosed = onceWithin(serverSide, 'close', STEP_TIMEOUT_MS, 'the server socket to close');
-    serverSide.end();
-    await Promise.all([clientClosed, serverClosed]);
-    await awaitStates(serverPort, clientPort, { client: 'TIME_WAIT', server: null });
-    stages.push(
-      await readStage(
-        'server',
-        'end(): its own FIN; the client acknowledges it and both programs close their sockets',
-        ss,
-        serverPort,
-        clientPort,
-      ),
-    );
-
-    return { serverPort, clientPort, stages, serverRead };
-  } finally {
-    client?.destroy();
-    serverSide?.destroy();
-  }
-}
-
-/** Act two: one connection's life with a server that accepts, captured with tcpdump when asked. */
-async function observeLife(
-  ss: string | undefined,
-  capture: boolean,
-): Promise<{ life: HandshakeObservations['life']; capture: Capture | null }> {
-  // allowHalfOpen: after the client's FIN the server's socket stays open for writing until we end() it.
-  const server = createServer({ allowHalfOpen: true });
-  server.listen({ host: HOST, port: 0 });
-  try {
-    await onceWithin(server, 'listening', STEP_TIMEOUT_MS, 'the server to listen');
-    const serverPort = (server.address() as AddressInfo).port;
-    const life = () => connectionLife(server, serverPort, ss);
-    if (!capture) return { life: await life(), capture: null };
-    const { result, capture: captured } = await captureLife(serverPort, life);
-    return { life: result, capture: captured };
-  } finally {
-    server.close();
-  }
-}
-
-/** Linux only: act one's stalled listener says so in one line anywhere else. */
-export async function observeHandshake({ capture = false } = {}): Promise<HandshakeObservations> {
-  const ss = await findTool('ss');
-  const stalled = await observeStalled(ss);
-  const { life, capture: captured } = await observeLife(ss, capture);
-  return { stalled, life, ssPresent: ss !== undefined, capture: captured };
 }
 
 function stateLine(stage: Stage): string {
