@@ -57,6 +57,100 @@ const INITIAL_SYN_RTO_MS = 1000;
 /** Long enough for the first SYN retransmission, short of the second (at 1 s + 2 s). */
 const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 
+// --- The lesson: listen(backlog) and a server that never calls accept() ------------------------
+
+export async function observeListenBacklog({
+  backlog = DEFAULT_BACKLOG,
+  extra = DEFAULT_EXTRA,
+} = {}): Promise<BacklogObservations> {
+  // socket() + bind() + listen(backlog) in a child process, which SIGSTOP then freezes: no accept() from here on.
+  const listener = await startStalledListener({ backlog });
+  const clients: TrackedClient[] = [];
+  try {
+    const sysctl = {
+      somaxconn: Number(await readSysctl('net/core/somaxconn')),
+      syncookies: Number(await readSysctl('net/ipv4/tcp_syncookies')),
+      abortOnOverflow: Number(await readSysctl('net/ipv4/tcp_abort_on_overflow')),
+    };
+    const ss = await findTool('ss');
+    const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
+    // connect() until the accept queue is full: backlog + 1 handshakes complete, and nobody has called accept().
+    clients.push(...(await fillAcceptQueue(listener)));
+    // connect() beyond that: the kernel drops each SYN (no RST, so no ECONNREFUSED), and the clients' timers resend.
+    for (let dropped = 1; dropped <= extra; dropped++) {
+      clients.push(startClient(listener.port));
+      // No event marks a dropped SYN; the namespace-wide counter does (other traffic can only end this wait early).
+      await untilTrue(
+        async () => (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore >= dropped,
+        INITIAL_SYN_RTO_MS / 2,
+        `the kernel to count dropped SYN number ${dropped}`,
+      );
+    }
+    const lastConnectAt = performance.now();
+
+    // The kernel's view while nobody has called accept().
+    // By address and port: another test or program may use the same port number on another address.
+    const rows = (await readTable('tcp')).filter(
+      (row) =>
+        (row.localAddress === listener.host && row.localPort === listener.port) ||
+        (row.remoteAddress === listener.host && row.remotePort === listener.port),
+    );
+    const listenOverflowsDelta = (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore;
+    // The same moment seen from outside (ss reads sock_diag), and a second listener asking for more than somaxconn.
+    const capAsked = sysctl.somaxconn + 1;
+    const ssViews = ss
+      ? {
+          stalled: await ssListener(ss, listener.port),
+          cap: { asked: capAsked, sendQ: await cappedBacklog(ss, capAsked) },
+        }
+      : null;
+    const connectedBeforeAccept = clients.map((client) => client.connectedAfterMs !== undefined);
+    const stoppedForMs = performance.now() - lastConnectAt;
+
+    // SIGCONT: the server's accept() takes the queue in order, and the resent SYNs find room again.
+    await listener.resume();
+    const acceptOrder: number[] = [];
+    for (let i = 0; i < clients.length; i++) acceptOrder.push(await listener.nextAccepted(RETRANSMIT_WAIT_MS));
+    const stillConnecting = clients.filter((client) => client.connectedAfterMs === undefined);
+    await Promise.all(
+      stillConnecting.map((client) =>
+        onceWithin(client.socket, 'connect', RETRANSMIT_WAIT_MS, 'a waiting client to connect'),
+      ),
+    );
+
+    const port = listener.port;
+    return {
+      backlog,
+      extra,
+      sysctl,
+      server: { pid: listener.pid, host: HOST, port },
+      // The stopped server's child is alive, so its LISTEN row is there; every client has a row (ESTABLISHED or
+      // SYN_SENT).
+      acceptQueueLength: rows.find((row) => row.state === 'LISTEN')!.rxQueue,
+      clients: clients.map((client, i) => {
+        const clientPort = client.socket.localPort!;
+        return {
+          number: i + 1,
+          port: clientPort,
+          clientState: rows.find((row) => row.localPort === clientPort && row.remotePort === port)!.state,
+          serverEndState: rows.find((row) => row.localPort === port && row.remotePort === clientPort)?.state ?? null,
+          connectedBeforeAccept: connectedBeforeAccept[i],
+          // Every client connected and was accepted by now: the waits above fail otherwise.
+          connectedAfterMs: client.connectedAfterMs!,
+          acceptedAs: acceptOrder.indexOf(clientPort) + 1,
+          errorCode: client.errorCode ?? null,
+        };
+      }),
+      listenOverflowsDelta,
+      stoppedForMs,
+      ss: ssViews,
+    };
+  } finally {
+    for (const client of clients) client.socket.destroy();
+    await listener.stop();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // A listener that cannot accept (exported for 05 and 09)
 // ---------------------------------------------------------------------------------------------
@@ -256,94 +350,6 @@ async function cappedBacklog(ss: string, backlog: number): Promise<number> {
     return (await ssListener(ss, (server.address() as AddressInfo).port)).sendQ;
   } finally {
     server.close();
-  }
-}
-
-export async function observeListenBacklog({
-  backlog = DEFAULT_BACKLOG,
-  extra = DEFAULT_EXTRA,
-} = {}): Promise<BacklogObservations> {
-  const listener = await startStalledListener({ backlog });
-  const clients: TrackedClient[] = [];
-  try {
-    const sysctl = {
-      somaxconn: Number(await readSysctl('net/core/somaxconn')),
-      syncookies: Number(await readSysctl('net/ipv4/tcp_syncookies')),
-      abortOnOverflow: Number(await readSysctl('net/ipv4/tcp_abort_on_overflow')),
-    };
-    const ss = await findTool('ss');
-    const overflowsBefore = (await readCounters())['TcpExt.ListenOverflows'];
-    clients.push(...(await fillAcceptQueue(listener)));
-    for (let dropped = 1; dropped <= extra; dropped++) {
-      clients.push(startClient(listener.port));
-      // No event marks a dropped SYN; the namespace-wide counter does (other traffic can only end this wait early).
-      await untilTrue(
-        async () => (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore >= dropped,
-        INITIAL_SYN_RTO_MS / 2,
-        `the kernel to count dropped SYN number ${dropped}`,
-      );
-    }
-    const lastConnectAt = performance.now();
-
-    // The kernel's view while nobody has called accept().
-    // By address and port: another test or program may use the same port number on another address.
-    const rows = (await readTable('tcp')).filter(
-      (row) =>
-        (row.localAddress === listener.host && row.localPort === listener.port) ||
-        (row.remoteAddress === listener.host && row.remotePort === listener.port),
-    );
-    const listenOverflowsDelta = (await readCounters())['TcpExt.ListenOverflows'] - overflowsBefore;
-    // The same moment seen from outside (ss reads sock_diag), and a second listener asking for more than somaxconn.
-    const capAsked = sysctl.somaxconn + 1;
-    const ssViews = ss
-      ? {
-          stalled: await ssListener(ss, listener.port),
-          cap: { asked: capAsked, sendQ: await cappedBacklog(ss, capAsked) },
-        }
-      : null;
-    const connectedBeforeAccept = clients.map((client) => client.connectedAfterMs !== undefined);
-    const stoppedForMs = performance.now() - lastConnectAt;
-
-    await listener.resume();
-    const acceptOrder: number[] = [];
-    for (let i = 0; i < clients.length; i++) acceptOrder.push(await listener.nextAccepted(RETRANSMIT_WAIT_MS));
-    const stillConnecting = clients.filter((client) => client.connectedAfterMs === undefined);
-    await Promise.all(
-      stillConnecting.map((client) =>
-        onceWithin(client.socket, 'connect', RETRANSMIT_WAIT_MS, 'a waiting client to connect'),
-      ),
-    );
-
-    const port = listener.port;
-    return {
-      backlog,
-      extra,
-      sysctl,
-      server: { pid: listener.pid, host: HOST, port },
-      // The stopped server's child is alive, so its LISTEN row is there; every client has a row (ESTABLISHED or
-      // SYN_SENT).
-      acceptQueueLength: rows.find((row) => row.state === 'LISTEN')!.rxQueue,
-      clients: clients.map((client, i) => {
-        const clientPort = client.socket.localPort!;
-        return {
-          number: i + 1,
-          port: clientPort,
-          clientState: rows.find((row) => row.localPort === clientPort && row.remotePort === port)!.state,
-          serverEndState: rows.find((row) => row.localPort === port && row.remotePort === clientPort)?.state ?? null,
-          connectedBeforeAccept: connectedBeforeAccept[i],
-          // Every client connected and was accepted by now: the waits above fail otherwise.
-          connectedAfterMs: client.connectedAfterMs!,
-          acceptedAs: acceptOrder.indexOf(clientPort) + 1,
-          errorCode: client.errorCode ?? null,
-        };
-      }),
-      listenOverflowsDelta,
-      stoppedForMs,
-      ss: ssViews,
-    };
-  } finally {
-    for (const client of clients) client.socket.destroy();
-    await listener.stop();
   }
 }
 
