@@ -45,6 +45,80 @@ export const HIDDEN_OWNER = "owner hidden (another user's process; run as root t
 /** Even root may be refused (a process outside this user namespace, or guarded by a security module). */
 const HIDDEN_FROM_ROOT = 'owner hidden (its process refuses even root a look at its descriptors)';
 
+// ---- The lesson: a port names a socket, a PID a process; from one to the other ----------
+
+/**
+ * Who holds this port: every socket whose local port it is, in the tables asked (by default TCP
+ * and UDP, IPv4 and IPv6), and the processes behind each.
+ */
+export function lookupPort(port: number, tables: readonly Table[] = TABLES): PortHolder[] {
+  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
+  if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
+  // 1. The kernel's socket tables: the rows whose local port is P, each with its socket's inode, and no PID.
+  const rows = tables.filter(tableExists).flatMap((table) => rowsWithLocalPort(table, port));
+  if (rows.length === 0) return [];
+  // 2. Every process's descriptor table: the PIDs with a descriptor linking to socket:[inode].
+  const { holders, hiddenProcesses } = processesHoldingInodes(
+    new Set(rows.map((row) => row.inode).filter((inode) => inode !== 0)),
+  );
+  return rows
+    .map((row): PortHolder => {
+      const pids = (holders.get(row.inode) ?? [])
+        .sort((a, b) => a - b)
+        .map((pid) => ({ pid, command: commandOf(pid) }));
+      const owner =
+        pids.length > 0 ? 'process' : row.inode === 0 ? 'kernel' : hiddenProcesses > 0 ? 'hidden' : 'unknown';
+      return {
+        protocol: row.table,
+        localAddress: row.localAddress,
+        localPort: row.localPort,
+        state: stateOf(row),
+        inode: row.inode,
+        pids,
+        owner,
+      };
+    })
+    .sort(
+      (a, b) =>
+        PROTOCOL_ORDER.get(a.protocol)! - PROTOCOL_ORDER.get(b.protocol)! ||
+        a.localAddress.localeCompare(b.localAddress) ||
+        a.state.localeCompare(b.state) ||
+        a.inode - b.inode,
+    );
+}
+
+export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservations> {
+  const child = await startPortHolderChild([
+    { protocol: 'tcp', host: HOST },
+    { protocol: 'tcp', host: HOST },
+    { protocol: 'udp', host: HOST },
+  ]);
+  // Each port in its own table, and only sockets a process holds: other programs' old connections
+  // may linger in TIME_WAIT on the same port number, held by the kernel alone.
+  const heldByProcesses = ({ protocol, port }: ListenSpec & { port: number }) =>
+    lookupPort(port, [protocol]).filter((holder) => holder.owner !== 'kernel');
+  try {
+    // One PID behind three ports: two TCP listeners and a UDP socket, all bound by the child.
+    const alone = child.ports.map(heldByProcesses);
+    // Several PIDs behind one port: the child passes its listener's descriptor to helpers over IPC.
+    const helperPids = await child.share(sharers);
+    const shared = heldByProcesses(child.ports[0]);
+    await child.stop();
+    // The child is gone at once; its helpers notice their closed IPC channel a moment later.
+    const afterExit = await until(
+      () => {
+        const lookups = child.ports.map(heldByProcesses);
+        return lookups.every((holders) => holders.length === 0) ? lookups : undefined;
+      },
+      STEP_TIMEOUT_MS,
+      'the ports to be free once the children exited',
+    );
+    return { ourPid: process.pid, childPid: child.pid, ports: child.ports, alone, helperPids, shared, afterExit };
+  } finally {
+    await child.stop(); // a second stop() of a child that has exited returns at once
+  }
+}
+
 export interface PortOwner {
   pid: number;
   /** The process's command name, from /proc/PID/comm. */
@@ -137,44 +211,6 @@ function stateOf(row: SocketRow): string {
 
 const PROTOCOL_ORDER = new Map(TABLES.map((table, i) => [table, i]));
 
-/**
- * Who holds this port: every socket whose local port it is, in the tables asked (by default TCP
- * and UDP, IPv4 and IPv6), and the processes behind each.
- */
-export function lookupPort(port: number, tables: readonly Table[] = TABLES): PortHolder[] {
-  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
-  if (!hasProcNet) throw new Error('the lookup reads /proc/net and /proc/PID/fd, which only Linux has');
-  const rows = tables.filter(tableExists).flatMap((table) => rowsWithLocalPort(table, port));
-  if (rows.length === 0) return [];
-  const { holders, hiddenProcesses } = processesHoldingInodes(
-    new Set(rows.map((row) => row.inode).filter((inode) => inode !== 0)),
-  );
-  return rows
-    .map((row): PortHolder => {
-      const pids = (holders.get(row.inode) ?? [])
-        .sort((a, b) => a - b)
-        .map((pid) => ({ pid, command: commandOf(pid) }));
-      const owner =
-        pids.length > 0 ? 'process' : row.inode === 0 ? 'kernel' : hiddenProcesses > 0 ? 'hidden' : 'unknown';
-      return {
-        protocol: row.table,
-        localAddress: row.localAddress,
-        localPort: row.localPort,
-        state: stateOf(row),
-        inode: row.inode,
-        pids,
-        owner,
-      };
-    })
-    .sort(
-      (a, b) =>
-        PROTOCOL_ORDER.get(a.protocol)! - PROTOCOL_ORDER.get(b.protocol)! ||
-        a.localAddress.localeCompare(b.localAddress) ||
-        a.state.localeCompare(b.state) ||
-        a.inode - b.inode,
-    );
-}
-
 // ---- The demo: one child, three ports, then one port shared by several processes ----
 
 export interface ListenSpec {
@@ -227,36 +263,6 @@ export interface PortVsPidObservations {
   shared: PortHolder[];
   /** The lookup of each port after the child and its helpers are gone. */
   afterExit: PortHolder[][];
-}
-
-export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservations> {
-  const child = await startPortHolderChild([
-    { protocol: 'tcp', host: HOST },
-    { protocol: 'tcp', host: HOST },
-    { protocol: 'udp', host: HOST },
-  ]);
-  // Each port in its own table, and only sockets a process holds: other programs' old connections
-  // may linger in TIME_WAIT on the same port number, held by the kernel alone.
-  const heldByProcesses = ({ protocol, port }: ListenSpec & { port: number }) =>
-    lookupPort(port, [protocol]).filter((holder) => holder.owner !== 'kernel');
-  try {
-    const alone = child.ports.map(heldByProcesses);
-    const helperPids = await child.share(sharers);
-    const shared = heldByProcesses(child.ports[0]);
-    await child.stop();
-    // The child is gone at once; its helpers notice their closed IPC channel a moment later.
-    const afterExit = await until(
-      () => {
-        const lookups = child.ports.map(heldByProcesses);
-        return lookups.every((holders) => holders.length === 0) ? lookups : undefined;
-      },
-      STEP_TIMEOUT_MS,
-      'the ports to be free once the children exited',
-    );
-    return { ourPid: process.pid, childPid: child.pid, ports: child.ports, alone, helperPids, shared, afterExit };
-  } finally {
-    await child.stop(); // a second stop() of a child that has exited returns at once
-  }
 }
 
 // ---- Rendering ----
