@@ -75,6 +75,166 @@ export const KNOBS = defineKnobs({
   LOW_PORT: { fallback: Math.max(1, unprivilegedPortStartNow() - 1), min: 1, max: 65535 },
 });
 
+// --- The lesson: bind() claims an (address, port) pair, and what the kernel says to each ask ------
+
+/** Binds sockets every way the lesson needs and records the kernel's answer to each. */
+export async function observeBind(): Promise<BindObservations> {
+  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
+  if (!hasProcNet) throw new Error('this lesson reads /proc/sys and /proc/net, which only Linux has');
+  return {
+    ephemeral: await observeEphemeral(),
+    conflicts: await observeConflicts(),
+    absentAddress: await observeAbsentAddress(),
+    privileged: await observePrivileged(),
+    reach: await observeReach(),
+  };
+}
+
+/** Port 0: the kernel chooses a free port from its ephemeral range. */
+async function observeEphemeral(): Promise<EphemeralObservations> {
+  const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  const open: Closer[] = [];
+  try {
+    // bind() to port 0, once for TCP (inside listen()) and once for UDP: the kernel picks a free port in the range.
+    const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
+    const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
+    const ours = async (table: Table, result: BindResult) =>
+      (await readTable(table)).filter(
+        (row) => result.ok && row.localAddress === result.address && row.localPort === result.port,
+      );
+    const rows = [...(await ours('tcp', tcp)), ...(await ours('udp', udp))].map((row) => ({
+      table: row.table,
+      local: { address: row.localAddress, port: row.localPort },
+      remote: { address: row.remoteAddress, port: row.remotePort },
+      state: row.state,
+    }));
+    return { range: [low, high], tcp, udp, rows };
+  } finally {
+    await closeAll(open);
+  }
+}
+
+/**
+ * EADDRINUSE: a blocker holds 127.0.0.1:PORT while other sockets try the same port. The port is
+ * the kernel's choice for the blocker, so the two binds that should succeed (another address,
+ * UDP) could meet a stranger's socket on that number: then we pick another port and try again.
+ */
+async function observeConflicts(): Promise<ConflictObservations> {
+  const open: Closer[] = [];
+  try {
+    let port: number;
+    let tcpOtherAddress: BindResult;
+    let udpSamePort: BindResult;
+    let round = 1;
+    // One listener holds (127.0.0.1, P); then bind() asks for P again, on other addresses and in UDP.
+    do {
+      await closeAll(open); // the last round's sockets, when a stranger spoiled it
+      const blocker = await listenOn({ host: HOST, port: 0 });
+      open.push(closeServer(blocker));
+      port = (blocker.address() as AddressInfo).port;
+      tcpOtherAddress = await attempt(open, () => listenOn({ host: '127.0.0.2', port }));
+      udpSamePort = await attempt(open, () => bindUdp('udp4', port, HOST));
+    } while ((!tcpOtherAddress.ok || !udpSamePort.ok) && round++ < FREE_PORT_TRIES);
+    return {
+      port,
+      tcpSameAddress: await attempt(open, () => listenOn({ host: HOST, port })),
+      tcpWildcard: await attempt(open, () => listenOn({ host: '0.0.0.0', port })),
+      tcpOtherAddress,
+      udpSamePort,
+      udpSamePortAgain: await attempt(open, () => bindUdp('udp4', port, HOST)),
+    };
+  } finally {
+    await closeAll(open);
+  }
+}
+
+/** EADDRNOTAVAIL: an address this machine does not have. Binding sends no packet. */
+async function observeAbsentAddress(): Promise<AbsentAddressObservations> {
+  const assigned = assignedAddresses();
+  const address = ABSENT_ADDRESS_CANDIDATES.find((candidate) => !assigned.has(candidate));
+  if (!address) throw new Error(`every candidate address is assigned here: ${ABSENT_ADDRESS_CANDIDATES.join(', ')}`);
+  const open: Closer[] = [];
+  try {
+    // bind() to an address no interface has: EADDRNOTAVAIL, unless ip_nonlocal_bind allows it.
+    return {
+      address,
+      nonlocalBind: (await readSysctl('net/ipv4/ip_nonlocal_bind')) === '1',
+      tcp: await attempt(open, () => listenOn({ host: address, port: 0 })),
+      udp: await attempt(open, () => bindUdp('udp4', 0, address)),
+    };
+  } finally {
+    await closeAll(open);
+  }
+}
+
+/**
+ * EACCES: ports under ip_unprivileged_port_start, for a process without CAP_NET_BIND_SERVICE.
+ * The uid that counts is the effective one: it is what the kernel checks, with the capabilities.
+ */
+export async function observePrivileged(): Promise<PrivilegedObservations> {
+  const unprivilegedPortStart = unprivilegedPortStartNow();
+  if (unprivilegedPortStart <= 1) return { unprivilegedPortStart, self: null, unprivileged: null };
+
+  const uid = process.geteuid!();
+  const holdsNetBindService = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
+  // Walk down from the highest privileged port while the answer is EADDRINUSE (another socket has it).
+  const lowestTry = Math.max(1, unprivilegedPortStart - FREE_PORT_TRIES);
+  let port = unprivilegedPortStart - 1;
+  let result = await tryLowPort(port);
+  while (!result.ok && result.code === 'EADDRINUSE' && port > lowestTry) result = await tryLowPort(--port);
+  const self = { uid, holdsNetBindService, port, result };
+
+  if (uid !== 0) return { unprivilegedPortStart, self, unprivileged: null };
+  const child = await startNodeChild({ module: UNPRIVILEGED_BIND, args: [String(UNPRIVILEGED_UID)] });
+  try {
+    await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
+    child.send({ port: self.port, host: HOST });
+    const answer = await child.next<{ uid: number; status: string; result: BindResult }>(
+      STEP_TIMEOUT_MS,
+      "the unprivileged child's bind",
+    );
+    return {
+      unprivilegedPortStart,
+      self,
+      unprivileged: { uid: answer.uid, holdsNetBindService: hasNetBindService(answer.status), result: answer.result },
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Who can connect: one listener per bind address, each dialled on every loopback address. */
+async function observeReach(): Promise<ReachObservations> {
+  const ipv6 = assignedAddresses().has('::1');
+  const binds = [
+    { host: '127.0.0.1', ipv6Only: false },
+    // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up
+    // only while we dial.
+    { host: '0.0.0.0', ipv6Only: false },
+  ];
+  const targets = [...DIAL_TARGETS_V4];
+  if (ipv6) {
+    binds.push({ host: '::1', ipv6Only: false }, { host: '::', ipv6Only: false }, { host: '::', ipv6Only: true });
+    targets.push('::1');
+  }
+  const listeners: ReachObservations['listeners'] = [];
+  for (const { host, ipv6Only } of binds) {
+    // A program that held a pair before we could (the rare case): try another port.
+    let listener = await dialListener(host, ipv6Only, targets);
+    for (
+      let tries = 1;
+      tries < FREE_PORT_TRIES && listener.dials.some((dialled) => dialled.outcome === 'other');
+      tries++
+    ) {
+      listener = await dialListener(host, ipv6Only, targets);
+    }
+    listeners.push(listener);
+  }
+  return { ipv6, listeners };
+}
+
+// --- Below: what each step observes, the binding and dialling plumbing, output, --serve -------
+
 export interface Endpoint {
   address: string;
   port: number;
@@ -143,29 +303,6 @@ export interface EphemeralObservations {
   rows: Array<{ table: Table; local: Endpoint; remote: Endpoint; state: string }>;
 }
 
-/** Port 0: the kernel chooses a free port from its ephemeral range. */
-async function observeEphemeral(): Promise<EphemeralObservations> {
-  const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
-  const open: Closer[] = [];
-  try {
-    const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
-    const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
-    const ours = async (table: Table, result: BindResult) =>
-      (await readTable(table)).filter(
-        (row) => result.ok && row.localAddress === result.address && row.localPort === result.port,
-      );
-    const rows = [...(await ours('tcp', tcp)), ...(await ours('udp', udp))].map((row) => ({
-      table: row.table,
-      local: { address: row.localAddress, port: row.localPort },
-      remote: { address: row.remoteAddress, port: row.remotePort },
-      state: row.state,
-    }));
-    return { range: [low, high], tcp, udp, rows };
-  } finally {
-    await closeAll(open);
-  }
-}
-
 export interface ConflictObservations {
   /** The port a live TCP listener (the blocker) holds on 127.0.0.1 throughout. */
   port: number;
@@ -174,39 +311,6 @@ export interface ConflictObservations {
   tcpOtherAddress: BindResult;
   udpSamePort: BindResult;
   udpSamePortAgain: BindResult;
-}
-
-/**
- * EADDRINUSE: a blocker holds 127.0.0.1:PORT while other sockets try the same port. The port is
- * the kernel's choice for the blocker, so the two binds that should succeed (another address,
- * UDP) could meet a stranger's socket on that number: then we pick another port and try again.
- */
-async function observeConflicts(): Promise<ConflictObservations> {
-  const open: Closer[] = [];
-  try {
-    let port: number;
-    let tcpOtherAddress: BindResult;
-    let udpSamePort: BindResult;
-    let round = 1;
-    do {
-      await closeAll(open); // the last round's sockets, when a stranger spoiled it
-      const blocker = await listenOn({ host: HOST, port: 0 });
-      open.push(closeServer(blocker));
-      port = (blocker.address() as AddressInfo).port;
-      tcpOtherAddress = await attempt(open, () => listenOn({ host: '127.0.0.2', port }));
-      udpSamePort = await attempt(open, () => bindUdp('udp4', port, HOST));
-    } while ((!tcpOtherAddress.ok || !udpSamePort.ok) && round++ < FREE_PORT_TRIES);
-    return {
-      port,
-      tcpSameAddress: await attempt(open, () => listenOn({ host: HOST, port })),
-      tcpWildcard: await attempt(open, () => listenOn({ host: '0.0.0.0', port })),
-      tcpOtherAddress,
-      udpSamePort,
-      udpSamePortAgain: await attempt(open, () => bindUdp('udp4', port, HOST)),
-    };
-  } finally {
-    await closeAll(open);
-  }
 }
 
 export interface AbsentAddressObservations {
@@ -221,24 +325,6 @@ export interface AbsentAddressObservations {
 function assignedAddresses(): Set<string> {
   // Every value is an array; the Dict type of networkInterfaces() merely allows undefined.
   return new Set(Object.values(networkInterfaces()).flatMap((entries) => entries!.map((entry) => entry.address)));
-}
-
-/** EADDRNOTAVAIL: an address this machine does not have. Binding sends no packet. */
-async function observeAbsentAddress(): Promise<AbsentAddressObservations> {
-  const assigned = assignedAddresses();
-  const address = ABSENT_ADDRESS_CANDIDATES.find((candidate) => !assigned.has(candidate));
-  if (!address) throw new Error(`every candidate address is assigned here: ${ABSENT_ADDRESS_CANDIDATES.join(', ')}`);
-  const open: Closer[] = [];
-  try {
-    return {
-      address,
-      nonlocalBind: (await readSysctl('net/ipv4/ip_nonlocal_bind')) === '1',
-      tcp: await attempt(open, () => listenOn({ host: address, port: 0 })),
-      udp: await attempt(open, () => bindUdp('udp4', 0, address)),
-    };
-  } finally {
-    await closeAll(open);
-  }
 }
 
 export interface PrivilegedObservations {
@@ -266,42 +352,6 @@ async function tryLowPort(port: number): Promise<BindResult> {
   const result = await attempt(open, () => listenOn({ host: HOST, port }));
   await closeAll(open);
   return result;
-}
-
-/**
- * EACCES: ports under ip_unprivileged_port_start, for a process without CAP_NET_BIND_SERVICE.
- * The uid that counts is the effective one: it is what the kernel checks, with the capabilities.
- */
-export async function observePrivileged(): Promise<PrivilegedObservations> {
-  const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
-  if (unprivilegedPortStart <= 1) return { unprivilegedPortStart, self: null, unprivileged: null };
-
-  const uid = process.geteuid!();
-  const holdsNetBindService = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
-  // Walk down from the highest privileged port while the answer is EADDRINUSE (another socket has it).
-  const lowestTry = Math.max(1, unprivilegedPortStart - FREE_PORT_TRIES);
-  let port = unprivilegedPortStart - 1;
-  let result = await tryLowPort(port);
-  while (!result.ok && result.code === 'EADDRINUSE' && port > lowestTry) result = await tryLowPort(--port);
-  const self = { uid, holdsNetBindService, port, result };
-
-  if (uid !== 0) return { unprivilegedPortStart, self, unprivileged: null };
-  const child = await startNodeChild({ module: UNPRIVILEGED_BIND, args: [String(UNPRIVILEGED_UID)] });
-  try {
-    await child.next(STEP_TIMEOUT_MS, 'the child to become nobody');
-    child.send({ port: self.port, host: HOST });
-    const answer = await child.next<{ uid: number; status: string; result: BindResult }>(
-      STEP_TIMEOUT_MS,
-      "the unprivileged child's bind",
-    );
-    return {
-      unprivilegedPortStart,
-      self,
-      unprivileged: { uid: answer.uid, holdsNetBindService: hasNetBindService(answer.status), result: answer.result },
-    };
-  } finally {
-    await child.stop();
-  }
 }
 
 export interface DialOutcome {
@@ -408,55 +458,12 @@ async function dialListener(
   }
 }
 
-/** Who can connect: one listener per bind address, each dialled on every loopback address. */
-async function observeReach(): Promise<ReachObservations> {
-  const ipv6 = assignedAddresses().has('::1');
-  const binds = [
-    { host: '127.0.0.1', ipv6Only: false },
-    // A wildcard bind accepts on every address of this machine, not only loopback: it is the lesson, so it stays up
-    // only while we dial.
-    { host: '0.0.0.0', ipv6Only: false },
-  ];
-  const targets = [...DIAL_TARGETS_V4];
-  if (ipv6) {
-    binds.push({ host: '::1', ipv6Only: false }, { host: '::', ipv6Only: false }, { host: '::', ipv6Only: true });
-    targets.push('::1');
-  }
-  const listeners: ReachObservations['listeners'] = [];
-  for (const { host, ipv6Only } of binds) {
-    // A program that held a pair before we could (the rare case): try another port.
-    let listener = await dialListener(host, ipv6Only, targets);
-    for (
-      let tries = 1;
-      tries < FREE_PORT_TRIES && listener.dials.some((dialled) => dialled.outcome === 'other');
-      tries++
-    ) {
-      listener = await dialListener(host, ipv6Only, targets);
-    }
-    listeners.push(listener);
-  }
-  return { ipv6, listeners };
-}
-
 export interface BindObservations {
   ephemeral: EphemeralObservations;
   conflicts: ConflictObservations;
   absentAddress: AbsentAddressObservations;
   privileged: PrivilegedObservations;
   reach: ReachObservations;
-}
-
-/** Binds sockets every way the lesson needs and records the kernel's answer to each. */
-export async function observeBind(): Promise<BindObservations> {
-  /* c8 ignore next -- the Linux-only refusal; CI runs on Linux */
-  if (!hasProcNet) throw new Error('this lesson reads /proc/sys and /proc/net, which only Linux has');
-  return {
-    ephemeral: await observeEphemeral(),
-    conflicts: await observeConflicts(),
-    absentAddress: await observeAbsentAddress(),
-    privileged: await observePrivileged(),
-    reach: await observeReach(),
-  };
 }
 
 const answer = (result: BindResult) => (result.ok ? `bound ${formatEndpoint(result)}` : result.code);
