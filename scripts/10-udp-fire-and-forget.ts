@@ -59,6 +59,182 @@ export const KNOBS = defineKnobs({
 });
 const { DATAGRAMS, FLOOD, PAYLOAD, RCVBUF } = KNOBS.knobs;
 
+// --- The lesson: UDP sockets send datagrams, and nothing comes back to say they arrived ---------
+
+export async function observeUdp(options: UdpOptions = DEFAULTS): Promise<UdpObservations> {
+  /* c8 ignore next: the line for systems without /proc/net, which CI (Linux) never takes */
+  if (!hasProcNet)
+    throw new Error('this lesson picks its unheld port and counts drops in /proc/net/udp, which is Linux only');
+  // 1. Boundaries: each send (sendmsg(), in libuv) is one datagram, and each recvmsg() takes exactly one.
+  const boundaries = await sendBurst(datagramSizes(options.datagrams));
+  // 2. The size limit: the largest payload one datagram can carry, over IPv4 and IPv6, and one byte more.
+  const limits: UdpObservations['limits'] = [];
+  for (const type of ['udp4', 'udp6'] as const) limits.push((await probeSizeLimit(type)) ?? { type, missing: true });
+  // 3. No connection: a send to a port nobody holds succeeds; only a connect()ed socket hears of the refusal.
+  const nobody = await sendToNobody();
+  // 4. No delivery guarantee: a receiver that cannot read, and the kernel drops what its buffer cannot hold.
+  const flood = await floodFrozenReceiver(options.flood, options.payload, options.rcvbuf);
+  return { boundaries, limits, nobody, flood };
+}
+
+/** Sends datagrams of the given sizes back to back and records the size of every message that arrives. */
+export async function sendBurst(sizes: readonly number[]): Promise<Boundaries> {
+  const receiver = await boundSocket('udp4', HOST, { recvBufferSize: ROOMY_RCVBUF });
+  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
+    await closeSocket(receiver);
+    throw error;
+  });
+  try {
+    const received: number[] = [];
+    const allArrived = new Promise<void>((resolve) => {
+      receiver.on('message', (message: Buffer) => {
+        received.push(message.length);
+        if (received.length === sizes.length) resolve();
+      });
+    });
+    await sendEach(
+      sender,
+      sizes.map((size, i) => Buffer.alloc(size, i)),
+      receiver.address().port,
+      HOST,
+    );
+    await within(allArrived, STEP_TIMEOUT_MS, `${sizes.length} datagrams to arrive (${received.length} did)`);
+    return { sent: [...sizes], received };
+  } finally {
+    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
+  }
+}
+
+/** Sends the largest payload and one byte more over one address family; null when that loopback address is missing. */
+export async function probeSizeLimit(type: SocketType): Promise<SizeLimit | null> {
+  const host = type === 'udp4' ? HOST : '::1';
+  const largest = LARGEST_PAYLOAD[type];
+  let receiver: Socket;
+  try {
+    receiver = await boundSocket(type, host, { recvBufferSize: ROOMY_RCVBUF });
+  } catch (error) {
+    if (FAMILY_MISSING.includes((error as NodeJS.ErrnoException).code)) return null;
+    throw error;
+  }
+  const sender = await boundSocket(type, host).catch(async (error: unknown) => {
+    await closeSocket(receiver);
+    throw error;
+  });
+  try {
+    const arrived = onceWithin(receiver, 'message', STEP_TIMEOUT_MS, `the ${largest}-byte datagram over ${type}`);
+    const port = receiver.address().port;
+    await sendEach(sender, [Buffer.alloc(largest)], port, host);
+    const [message] = (await arrived) as [Buffer];
+    const oneMoreError = await sendDatagram(sender, Buffer.alloc(largest + 1), port, host);
+    return { type, host, largest, largestArrivedAs: message.length, oneMoreError };
+  } finally {
+    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
+  }
+}
+
+/**
+ * Sends to a closed port twice over: from an unconnected socket (no error, ever) and from a
+ * connected one, which hears the ICMP port-unreachable as ECONNREFUSED on its next receive.
+ */
+export async function sendToNobody(): Promise<NobodyThere> {
+  const before = await readCounters();
+  const port = await findUnheldPort(['udp', 'udp6']);
+  const unconnected = await boundSocket('udp4', HOST);
+  const connected = createSocket('udp4');
+  const errorEvents: string[] = [];
+  unconnected.on('error', (error: NodeJS.ErrnoException) => errorEvents.push(String(error.code)));
+  try {
+    const sendResults: Array<string | null> = [];
+    for (let i = 0; i < UNCONNECTED_SENDS; i++)
+      sendResults.push(await sendDatagram(unconnected, Buffer.from(`hello ${i}`), port, HOST));
+    const unconnectedState = (await udpRow(unconnected.address().port)).state;
+
+    connected.connect(port, HOST);
+    await onceWithin(connected, 'connect', STEP_TIMEOUT_MS, 'the UDP connect (a local step: no packet is sent)');
+    const connectedState = (await udpRow(connected.address().port)).state;
+    // The refusal comes back later as an ICMP message; the socket reports it on its next operation.
+    const refused = onceWithin(
+      connected,
+      'error',
+      STEP_TIMEOUT_MS,
+      `ECONNREFUSED from port ${port} (did another process bind it meanwhile?)`,
+    );
+    const sendError = await sendDatagram(connected, Buffer.from('hello?'));
+    const [{ code, syscall }] = (await refused) as [NodeJS.ErrnoException];
+
+    // The ICMP for this datagram comes after the refusal above: if the unconnected socket were told, it would be by
+    // now.
+    sendResults.push(await sendDatagram(unconnected, Buffer.from('still there?'), port, HOST));
+    const after = await readCounters();
+    return {
+      port,
+      unconnected: {
+        sends: sendResults.length,
+        sendErrors: sendResults.filter((result) => result !== null),
+        errorEvents,
+        state: unconnectedState,
+      },
+      connected: { sendError, laterError: { code, syscall }, state: connectedState },
+      counters: {
+        noPorts: after['Udp.NoPorts'] - before['Udp.NoPorts'],
+        icmpUnreachables: after['Icmp.OutDestUnreachs'] - before['Icmp.OutDestUnreachs'],
+      },
+    };
+  } finally {
+    await Promise.all([closeSocket(unconnected), closeSocket(connected)]);
+  }
+}
+
+/** Floods a receiver that cannot read, then lets it read, and accounts for every datagram. */
+export async function floodFrozenReceiver(count: number, payload: number, rcvbuf: number): Promise<Flood> {
+  const receiver = await startNodeChild({ module: FROZEN_RECEIVER, args: [HOST, String(rcvbuf)] });
+  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
+    await receiver.stop();
+    throw error;
+  });
+  try {
+    const bound = await receiver.next<{ port: number; rcvbuf: number }>(STEP_TIMEOUT_MS, 'the receiver to bind');
+    const before = await readCounters();
+    await receiver.freeze();
+
+    const numbered = Array.from({ length: count }, (_, i) => {
+      const datagram = Buffer.alloc(payload);
+      datagram.writeUInt32BE(i, 0);
+      return datagram;
+    });
+    await sendEach(sender, numbered, bound.port, HOST);
+
+    // Thaw the receiver and wait until it has read everything the kernel queued for it.
+    await receiver.thaw();
+    await untilTrue(
+      async () => (await udpRow(bound.port)).rxQueue === 0,
+      STEP_TIMEOUT_MS,
+      'the receiver to drain its queue',
+    );
+    receiver.send('count');
+    const { received, outOfOrder } = await receiver.next<{ received: number; outOfOrder: number }>(
+      STEP_TIMEOUT_MS,
+      "the receiver's count",
+    );
+    const dropped = (await udpRow(bound.port)).drops!; // every row of a udp table has the column
+    const after = await readCounters();
+    return {
+      sent: count,
+      payload,
+      rcvbuf: bound.rcvbuf,
+      received,
+      dropped,
+      rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'],
+      outOfOrder,
+    };
+  } finally {
+    await closeSocket(sender);
+    await receiver.stop();
+  }
+}
+
+// --- Below: what each step observes, sending and binding plumbing, output, --serve ----------
+
 /**
  * Sizes for the boundary burst: an empty datagram first, then sizes spread evenly on a log scale up to the IPv4
  * maximum.
@@ -132,42 +308,10 @@ async function udpRow(port: number) {
   return row;
 }
 
-// --- 1. Boundaries: every send is one datagram --------------------------------------------
-
 export interface Boundaries {
   sent: number[];
   received: number[];
 }
-
-/** Sends datagrams of the given sizes back to back and records the size of every message that arrives. */
-export async function sendBurst(sizes: readonly number[]): Promise<Boundaries> {
-  const receiver = await boundSocket('udp4', HOST, { recvBufferSize: ROOMY_RCVBUF });
-  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
-    await closeSocket(receiver);
-    throw error;
-  });
-  try {
-    const received: number[] = [];
-    const allArrived = new Promise<void>((resolve) => {
-      receiver.on('message', (message: Buffer) => {
-        received.push(message.length);
-        if (received.length === sizes.length) resolve();
-      });
-    });
-    await sendEach(
-      sender,
-      sizes.map((size, i) => Buffer.alloc(size, i)),
-      receiver.address().port,
-      HOST,
-    );
-    await within(allArrived, STEP_TIMEOUT_MS, `${sizes.length} datagrams to arrive (${received.length} did)`);
-    return { sent: [...sizes], received };
-  } finally {
-    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
-  }
-}
-
-// --- 2. The size limit ------------------------------------------------------------------------
 
 export interface SizeLimit {
   type: SocketType;
@@ -182,35 +326,6 @@ export interface SizeLimit {
 /** How a bind reports a missing family: no ::1 on lo (IPv6 disabled there), or no IPv6 in the kernel at all. */
 const FAMILY_MISSING: ReadonlyArray<string | undefined> = ['EADDRNOTAVAIL', 'EAFNOSUPPORT'];
 
-/** Sends the largest payload and one byte more over one address family; null when that loopback address is missing. */
-export async function probeSizeLimit(type: SocketType): Promise<SizeLimit | null> {
-  const host = type === 'udp4' ? HOST : '::1';
-  const largest = LARGEST_PAYLOAD[type];
-  let receiver: Socket;
-  try {
-    receiver = await boundSocket(type, host, { recvBufferSize: ROOMY_RCVBUF });
-  } catch (error) {
-    if (FAMILY_MISSING.includes((error as NodeJS.ErrnoException).code)) return null;
-    throw error;
-  }
-  const sender = await boundSocket(type, host).catch(async (error: unknown) => {
-    await closeSocket(receiver);
-    throw error;
-  });
-  try {
-    const arrived = onceWithin(receiver, 'message', STEP_TIMEOUT_MS, `the ${largest}-byte datagram over ${type}`);
-    const port = receiver.address().port;
-    await sendEach(sender, [Buffer.alloc(largest)], port, host);
-    const [message] = (await arrived) as [Buffer];
-    const oneMoreError = await sendDatagram(sender, Buffer.alloc(largest + 1), port, host);
-    return { type, host, largest, largestArrivedAs: message.length, oneMoreError };
-  } finally {
-    await Promise.all([closeSocket(sender), closeSocket(receiver)]);
-  }
-}
-
-// --- 3. Sending to a port nobody holds --------------------------------------------------------
-
 export interface NobodyThere {
   port: number;
   unconnected: { sends: number; sendErrors: string[]; errorEvents: string[]; state: string };
@@ -218,61 +333,6 @@ export interface NobodyThere {
   /** Namespace-wide counter deltas: datagrams to no socket, ICMP port-unreachable sent. */
   counters: { noPorts: number; icmpUnreachables: number };
 }
-
-/**
- * Sends to a closed port twice over: from an unconnected socket (no error, ever) and from a
- * connected one, which hears the ICMP port-unreachable as ECONNREFUSED on its next receive.
- */
-export async function sendToNobody(): Promise<NobodyThere> {
-  const before = await readCounters();
-  const port = await findUnheldPort(['udp', 'udp6']);
-  const unconnected = await boundSocket('udp4', HOST);
-  const connected = createSocket('udp4');
-  const errorEvents: string[] = [];
-  unconnected.on('error', (error: NodeJS.ErrnoException) => errorEvents.push(String(error.code)));
-  try {
-    const sendResults: Array<string | null> = [];
-    for (let i = 0; i < UNCONNECTED_SENDS; i++)
-      sendResults.push(await sendDatagram(unconnected, Buffer.from(`hello ${i}`), port, HOST));
-    const unconnectedState = (await udpRow(unconnected.address().port)).state;
-
-    connected.connect(port, HOST);
-    await onceWithin(connected, 'connect', STEP_TIMEOUT_MS, 'the UDP connect (a local step: no packet is sent)');
-    const connectedState = (await udpRow(connected.address().port)).state;
-    // The refusal comes back later as an ICMP message; the socket reports it on its next operation.
-    const refused = onceWithin(
-      connected,
-      'error',
-      STEP_TIMEOUT_MS,
-      `ECONNREFUSED from port ${port} (did another process bind it meanwhile?)`,
-    );
-    const sendError = await sendDatagram(connected, Buffer.from('hello?'));
-    const [{ code, syscall }] = (await refused) as [NodeJS.ErrnoException];
-
-    // The ICMP for this datagram comes after the refusal above: if the unconnected socket were told, it would be by
-    // now.
-    sendResults.push(await sendDatagram(unconnected, Buffer.from('still there?'), port, HOST));
-    const after = await readCounters();
-    return {
-      port,
-      unconnected: {
-        sends: sendResults.length,
-        sendErrors: sendResults.filter((result) => result !== null),
-        errorEvents,
-        state: unconnectedState,
-      },
-      connected: { sendError, laterError: { code, syscall }, state: connectedState },
-      counters: {
-        noPorts: after['Udp.NoPorts'] - before['Udp.NoPorts'],
-        icmpUnreachables: after['Icmp.OutDestUnreachs'] - before['Icmp.OutDestUnreachs'],
-      },
-    };
-  } finally {
-    await Promise.all([closeSocket(unconnected), closeSocket(connected)]);
-  }
-}
-
-// --- 4. A flood into a frozen receiver -------------------------------------------------------
 
 /** The receiver, a module of its own run as a child process: see children/10-frozen-receiver.ts. */
 const FROZEN_RECEIVER = new URL('./children/10-frozen-receiver.ts', import.meta.url);
@@ -291,56 +351,6 @@ export interface Flood {
   outOfOrder: number;
 }
 
-/** Floods a receiver that cannot read, then lets it read, and accounts for every datagram. */
-export async function floodFrozenReceiver(count: number, payload: number, rcvbuf: number): Promise<Flood> {
-  const receiver = await startNodeChild({ module: FROZEN_RECEIVER, args: [HOST, String(rcvbuf)] });
-  const sender = await boundSocket('udp4', HOST).catch(async (error: unknown) => {
-    await receiver.stop();
-    throw error;
-  });
-  try {
-    const bound = await receiver.next<{ port: number; rcvbuf: number }>(STEP_TIMEOUT_MS, 'the receiver to bind');
-    const before = await readCounters();
-    await receiver.freeze();
-
-    const numbered = Array.from({ length: count }, (_, i) => {
-      const datagram = Buffer.alloc(payload);
-      datagram.writeUInt32BE(i, 0);
-      return datagram;
-    });
-    await sendEach(sender, numbered, bound.port, HOST);
-
-    // Thaw the receiver and wait until it has read everything the kernel queued for it.
-    await receiver.thaw();
-    await untilTrue(
-      async () => (await udpRow(bound.port)).rxQueue === 0,
-      STEP_TIMEOUT_MS,
-      'the receiver to drain its queue',
-    );
-    receiver.send('count');
-    const { received, outOfOrder } = await receiver.next<{ received: number; outOfOrder: number }>(
-      STEP_TIMEOUT_MS,
-      "the receiver's count",
-    );
-    const dropped = (await udpRow(bound.port)).drops!; // every row of a udp table has the column
-    const after = await readCounters();
-    return {
-      sent: count,
-      payload,
-      rcvbuf: bound.rcvbuf,
-      received,
-      dropped,
-      rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'],
-      outOfOrder,
-    };
-  } finally {
-    await closeSocket(sender);
-    await receiver.stop();
-  }
-}
-
-// --- The demo ---------------------------------------------------------------------------------
-
 export interface UdpOptions {
   datagrams: number;
   flood: number;
@@ -353,18 +363,6 @@ export interface UdpObservations {
   limits: Array<SizeLimit | { type: SocketType; missing: true }>;
   nobody: NobodyThere;
   flood: Flood;
-}
-
-export async function observeUdp(options: UdpOptions = DEFAULTS): Promise<UdpObservations> {
-  /* c8 ignore next: the line for systems without /proc/net, which CI (Linux) never takes */
-  if (!hasProcNet)
-    throw new Error('this lesson picks its unheld port and counts drops in /proc/net/udp, which is Linux only');
-  const boundaries = await sendBurst(datagramSizes(options.datagrams));
-  const limits: UdpObservations['limits'] = [];
-  for (const type of ['udp4', 'udp6'] as const) limits.push((await probeSizeLimit(type)) ?? { type, missing: true });
-  const nobody = await sendToNobody();
-  const flood = await floodFrozenReceiver(options.flood, options.payload, options.rcvbuf);
-  return { boundaries, limits, nobody, flood };
 }
 
 const errorText = (code: string | null) => code ?? 'no error';
