@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { iperf3MinimumMib, renderBench, type BenchResult, type Cpu } from './cost.ts';
-import { BULK_CHUNK, MESSAGE_BYTES } from '../scripts/11-tcp-vs-udp.ts';
+import { BULK_CHUNK, MESSAGE_BYTES } from '../scripts/lib/round-trips.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl, readTables } from '../scripts/lib/proc-net.ts';
 import { findTool } from '../scripts/lib/tools.ts';

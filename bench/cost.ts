@@ -12,16 +12,8 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
-import {
-  BULK_CHUNK,
-  measureSpeed,
-  median,
-  MESSAGE_BYTES,
-  speedOptionsFrom,
-  tcpRoundTrips,
-  udpRoundTrips,
-  type SpeedOptions,
-} from '../scripts/11-tcp-vs-udp.ts';
+import { measureSpeed, speedOptionsFrom, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
+import { BULK_CHUNK, MESSAGE_BYTES, median, tcpRoundTrips, udpRoundTrips } from '../scripts/lib/round-trips.ts';
 import {
   defineScript,
   integerFlag,

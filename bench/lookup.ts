@@ -20,7 +20,7 @@ import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/chil
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { lookupPort } from '../scripts/08-port-vs-pid.ts';
-import { median } from '../scripts/11-tcp-vs-udp.ts';
+import { median } from '../scripts/lib/round-trips.ts';
 
 const HOST = '127.0.0.1';
 const SOCKETS_PER_HOLDER = 900;

@@ -31,6 +31,7 @@ import {
   listeningLine,
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
+import { boundSocket, closeSocket } from './lib/udp.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
 
@@ -243,24 +244,6 @@ export function datagramSizes(count: number): number[] {
   return Array.from({ length: count }, (_, i) => (i === 0 ? 0 : Math.round(LARGEST_PAYLOAD.udp4 ** (i / (count - 1)))));
 }
 
-/** Binds a UDP socket and waits until it is bound; a failed bind (EADDRINUSE, say) rejects with its error. */
-export async function boundSocket(
-  type: SocketType,
-  host: string,
-  options: { recvBufferSize?: number; port?: number } = {},
-): Promise<Socket> {
-  const socket = createSocket({ type, recvBufferSize: options.recvBufferSize });
-  socket.bind(options.port ?? 0, host);
-  try {
-    // events.once rejects when the socket emits 'error' first, which is how a failed bind is reported.
-    await onceWithin(socket, 'listening', STEP_TIMEOUT_MS, `${type} socket to bind`);
-  } catch (error) {
-    socket.close();
-    throw error;
-  }
-  return socket;
-}
-
 /** Sends one datagram and resolves with the send's error code, or null when the kernel took it. */
 export function sendDatagram(socket: Socket, payload: Buffer, port?: number, host?: string): Promise<string | null> {
   return new Promise((resolve) => {
@@ -280,8 +263,6 @@ export async function sendEach(socket: Socket, payloads: readonly Buffer[], port
   if (refused >= 0)
     throw new Error(`the kernel refused the ${payloads[refused].length}-byte send to port ${port}: ${codes[refused]}`);
 }
-
-const closeSocket = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()));
 
 /**
  * A UDP port that no socket in this network namespace holds right now (neither udp nor udp6),

@@ -35,7 +35,6 @@ import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import {
-  boundSocket,
   datagramSizes,
   DEFAULTS as UDP_DEFAULTS,
   KNOBS as UDP_KNOBS,
@@ -43,13 +42,19 @@ import {
   startUdpEcho,
 } from './10-udp-fire-and-forget.ts';
 import { captureExchange, CaptureUnavailable, type Capture } from './lib/pcap.ts';
+import {
+  MESSAGE_BYTES,
+  median,
+  requestReply,
+  tcpBulk,
+  tcpConnectEachRoundTrips,
+  tcpRoundTrips,
+  udpRoundTrips,
+} from './lib/round-trips.ts';
+import { boundSocket } from './lib/udp.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 5000;
-/** The size of every request and reply in the round-trip measurements (the bench gives sockperf the same size). */
-export const MESSAGE_BYTES = 64;
-/** The size of each write in the bulk measurement (the bench gives iperf3 the same). */
-export const BULK_CHUNK = 1024 * 1024;
 
 export const DEFAULTS = {
   flood: UDP_DEFAULTS.flood,
@@ -73,6 +78,188 @@ export const KNOBS = defineKnobs({
   BULK_MIB: { fallback: DEFAULTS.bulkMib, min: 1, max: 4096 },
 });
 const { FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB } = KNOBS.knobs;
+
+// --- The lesson: the same work over TCP and over UDP, four ways -------------------------------
+
+export async function observeTcpVsUdp(options: TcpVsUdpOptions = DEFAULTS): Promise<TcpVsUdpObservations> {
+  // 1. Reliability: 10's flood, now write() into a TCP connection to a frozen receiver: nothing is lost.
+  const reliability = await floodOverTcp(options.flood, options.payload);
+  // 2. Boundaries: 10's datagram sizes, now as TCP writes: one stream, read in chunks of its own.
+  const boundaries = await writeSizesOverTcp(datagramSizes(options.datagrams));
+  const servers = await startServers();
+  try {
+    // 3. Overhead: one short exchange each way, packet by packet (the handshake and teardown are TCP's).
+    const overhead = await measureOverhead(servers);
+    // 4. Speed: round trips and throughput, measured, with the connection's cost shown apart.
+    const speed = await measureSpeed(servers, options);
+    return { reliability, boundaries, overhead, speed };
+  } finally {
+    await servers.close();
+  }
+}
+
+/** Sends the flood of 10 over TCP to a receiver frozen with SIGSTOP, then thaws it and compares what arrived. */
+export async function floodOverTcp(records: number, payload: number): Promise<Reliability> {
+  const receiver = await startNodeChild({ module: TCP_RECEIVER, args: [HOST, String(payload)] });
+  let client: Socket | undefined;
+  try {
+    const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');
+    client = createConnection({ host: HOST, port });
+    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the receiver');
+    await receiver.freeze();
+
+    const stream = Buffer.alloc(records * payload);
+    for (let i = 0; i < records; i++) stream.writeUInt32BE(i, i * payload);
+    // One write per record, as 10 sent one datagram per record.
+    for (let i = 0; i < records; i++) client.write(stream.subarray(i * payload, (i + 1) * payload));
+
+    let whileFrozen: Reliability['whileFrozen'] = null;
+    if (hasProcNet) {
+      // Every byte is in one of three places. Wait until the kernel's figures stop moving (the
+      // window is closed and the send buffer is full, or everything has left the process).
+      // Node counts a partly written chunk as still its own, so the process's share is what the kernel does not hold.
+      const sender = client;
+      let previous = '';
+      whileFrozen = await until(
+        async () => {
+          const rows = await readTable('tcp');
+          const receiverRow = rows.find((row) => row.localPort === port && row.remotePort === sender.localPort);
+          const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
+          if (!receiverRow || !senderRow) return undefined;
+          const inKernels = receiverRow.rxQueue + senderRow.txQueue;
+          const settled =
+            inKernels === stream.length ||
+            (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
+          previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
+          if (!settled) return undefined;
+          return {
+            receiverKernel: receiverRow.rxQueue,
+            senderKernel: senderRow.txQueue,
+            senderProcess: stream.length - inKernels,
+            nodeUnsent: sender.writableLength,
+          };
+        },
+        STEP_TIMEOUT_MS,
+        'the frozen connection to settle',
+        20,
+      );
+    }
+
+    await receiver.thaw();
+    client.end();
+    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(
+      STEP_TIMEOUT_MS,
+      "the receiver's report",
+    );
+    return {
+      records,
+      payload,
+      bytes: stream.length,
+      whileFrozen,
+      received: report.bytes,
+      sameBytes: report.sha256 === createHash('sha256').update(stream).digest('hex'),
+      inOrder: report.inOrder,
+    };
+  } finally {
+    client?.destroy();
+    await receiver.stop();
+  }
+}
+
+/** Writes 10's sizes one write each, and records how the receiver's reads cut the stream. */
+export async function writeSizesOverTcp(sizes: readonly number[]): Promise<StreamBoundaries> {
+  const server = createServer();
+  const port = await listenOn(server, HOST, 0);
+  const client = createConnection({ host: HOST, port });
+  try {
+    const [accepted] = (
+      await within(
+        Promise.all([
+          onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'),
+          onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect'),
+        ]),
+        STEP_TIMEOUT_MS,
+        'the connection',
+      )
+    ).map(([first]) => first) as [Socket];
+    const reads: number[] = [];
+    const chunks: Buffer[] = [];
+    accepted.on('data', (chunk: Buffer) => {
+      reads.push(chunk.length);
+      chunks.push(chunk);
+    });
+    const ended = onceWithin(accepted, 'end', STEP_TIMEOUT_MS, 'the end of the stream');
+    const sent = sizes.map((size, i) => Buffer.alloc(size, i));
+    for (const buffer of sent) client.write(buffer);
+    client.end();
+    await ended;
+    accepted.destroy();
+    return { writes: [...sizes], reads, sameBytes: Buffer.concat(chunks).equals(Buffer.concat(sent)) };
+  } finally {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+export async function measureOverhead(servers: Servers): Promise<Overhead> {
+  const exchange = async () => {
+    await udpExchange(servers.udpEcho);
+    await tcpExchange(servers.tcpEcho);
+  };
+  const tcpdump = hasProcNet ? await findTool('tcpdump') : undefined;
+  if (!tcpdump) {
+    await exchange();
+    return { ...PROTOCOL_VIEW, reason: 'tcpdump not installed' };
+  }
+  try {
+    return {
+      source: 'capture',
+      ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)),
+    };
+  } catch (error) {
+    // Capturing needs root or CAP_NET_RAW; a learner's own account usually has neither. The exchange has not run yet.
+    if (!(error instanceof CaptureUnavailable)) throw error;
+    await exchange();
+    return { ...PROTOCOL_VIEW, reason: 'tcpdump may not capture here: run as root for the real count' };
+  }
+}
+
+/**
+ * Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of
+ * them alike. The first `warmUpRounds` rounds are not counted: V8 compiles a function's optimized
+ * code only after some thousand calls, in the client and in the server, so early rounds measure
+ * the compiler as much as the sockets (sockperf, compiled ahead of time, still leaves out its first
+ * 400 ms).
+ */
+export async function measureSpeed(
+  ports: { udpEcho: number; tcpEcho: number; tcpSink: number },
+  options: SpeedOptions,
+  host = HOST,
+): Promise<Speed> {
+  const udp: number[] = [];
+  const tcpKept: number[] = [];
+  const tcpConnectEach: number[] = [];
+  const bulk: number[] = [];
+  const warmUpRounds = options.warmUpRounds ?? 1;
+  for (let round = 0; round < warmUpRounds + options.runs; round++) {
+    const counted = round >= warmUpRounds;
+    const keep = (runs: number[], value: number) => counted && runs.push(value);
+    keep(udp, await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
+    keep(tcpKept, await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    keep(tcpConnectEach, await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
+    keep(bulk, await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
+  }
+  const summary = (runs: number[]) => ({ runs, median: median(runs) });
+  return {
+    options,
+    udp: summary(udp),
+    tcpKept: summary(tcpKept),
+    tcpConnectEach: summary(tcpConnectEach),
+    bulkMBps: summary(bulk),
+  };
+}
+
+// --- Below: the servers, what each step observes, the exchanges, output, --serve ------------
 
 // --- The servers: a UDP echo, a TCP echo, a TCP sink ------------------------------------------
 
@@ -146,8 +333,6 @@ export async function startServers(host = HOST, echoPort = 0): Promise<Servers> 
   };
 }
 
-// --- 1. Reliability: 10's flood, over TCP ----------------------------------------------------
-
 /** The TCP receiver, a module of its own run as a child process: see children/11-tcp-receiver.ts. */
 const TCP_RECEIVER = new URL('./children/11-tcp-receiver.ts', import.meta.url);
 
@@ -166,118 +351,11 @@ export interface Reliability {
   inOrder: boolean;
 }
 
-/** Sends the flood of 10 over TCP to a receiver frozen with SIGSTOP, then thaws it and compares what arrived. */
-export async function floodOverTcp(records: number, payload: number): Promise<Reliability> {
-  const receiver = await startNodeChild({ module: TCP_RECEIVER, args: [HOST, String(payload)] });
-  let client: Socket | undefined;
-  try {
-    const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');
-    client = createConnection({ host: HOST, port });
-    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the receiver');
-    await receiver.freeze();
-
-    const stream = Buffer.alloc(records * payload);
-    for (let i = 0; i < records; i++) stream.writeUInt32BE(i, i * payload);
-    // One write per record, as 10 sent one datagram per record.
-    for (let i = 0; i < records; i++) client.write(stream.subarray(i * payload, (i + 1) * payload));
-
-    let whileFrozen: Reliability['whileFrozen'] = null;
-    if (hasProcNet) {
-      // Every byte is in one of three places. Wait until the kernel's figures stop moving (the
-      // window is closed and the send buffer is full, or everything has left the process).
-      // Node counts a partly written chunk as still its own, so the process's share is what the kernel does not hold.
-      const sender = client;
-      let previous = '';
-      whileFrozen = await until(
-        async () => {
-          const rows = await readTable('tcp');
-          const receiverRow = rows.find((row) => row.localPort === port && row.remotePort === sender.localPort);
-          const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
-          if (!receiverRow || !senderRow) return undefined;
-          const inKernels = receiverRow.rxQueue + senderRow.txQueue;
-          const settled =
-            inKernels === stream.length ||
-            (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
-          previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
-          if (!settled) return undefined;
-          return {
-            receiverKernel: receiverRow.rxQueue,
-            senderKernel: senderRow.txQueue,
-            senderProcess: stream.length - inKernels,
-            nodeUnsent: sender.writableLength,
-          };
-        },
-        STEP_TIMEOUT_MS,
-        'the frozen connection to settle',
-        20,
-      );
-    }
-
-    await receiver.thaw();
-    client.end();
-    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(
-      STEP_TIMEOUT_MS,
-      "the receiver's report",
-    );
-    return {
-      records,
-      payload,
-      bytes: stream.length,
-      whileFrozen,
-      received: report.bytes,
-      sameBytes: report.sha256 === createHash('sha256').update(stream).digest('hex'),
-      inOrder: report.inOrder,
-    };
-  } finally {
-    client?.destroy();
-    await receiver.stop();
-  }
-}
-
-// --- 2. Boundaries: 10's sizes, as TCP writes ------------------------------------------------
-
 export interface StreamBoundaries {
   writes: number[];
   reads: number[];
   sameBytes: boolean;
 }
-
-/** Writes 10's sizes one write each, and records how the receiver's reads cut the stream. */
-export async function writeSizesOverTcp(sizes: readonly number[]): Promise<StreamBoundaries> {
-  const server = createServer();
-  const port = await listenOn(server, HOST, 0);
-  const client = createConnection({ host: HOST, port });
-  try {
-    const [accepted] = (
-      await within(
-        Promise.all([
-          onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'),
-          onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect'),
-        ]),
-        STEP_TIMEOUT_MS,
-        'the connection',
-      )
-    ).map(([first]) => first) as [Socket];
-    const reads: number[] = [];
-    const chunks: Buffer[] = [];
-    accepted.on('data', (chunk: Buffer) => {
-      reads.push(chunk.length);
-      chunks.push(chunk);
-    });
-    const ended = onceWithin(accepted, 'end', STEP_TIMEOUT_MS, 'the end of the stream');
-    const sent = sizes.map((size, i) => Buffer.alloc(size, i));
-    for (const buffer of sent) client.write(buffer);
-    client.end();
-    await ended;
-    accepted.destroy();
-    return { writes: [...sizes], reads, sameBytes: Buffer.concat(chunks).equals(Buffer.concat(sent)) };
-  } finally {
-    client.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-// --- 3. Overhead: one short exchange, packet by packet ----------------------------------------
 
 export interface Overhead {
   /** "capture" when counted by tcpdump, "protocol" when derived from the specifications. */
@@ -332,174 +410,6 @@ const PROTOCOL_VIEW: Omit<Overhead, 'reason'> = {
   },
 };
 
-export async function measureOverhead(servers: Servers): Promise<Overhead> {
-  const exchange = async () => {
-    await udpExchange(servers.udpEcho);
-    await tcpExchange(servers.tcpEcho);
-  };
-  const tcpdump = hasProcNet ? await findTool('tcpdump') : undefined;
-  if (!tcpdump) {
-    await exchange();
-    return { ...PROTOCOL_VIEW, reason: 'tcpdump not installed' };
-  }
-  try {
-    return {
-      source: 'capture',
-      ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)),
-    };
-  } catch (error) {
-    // Capturing needs root or CAP_NET_RAW; a learner's own account usually has neither. The exchange has not run yet.
-    if (!(error instanceof CaptureUnavailable)) throw error;
-    await exchange();
-    return { ...PROTOCOL_VIEW, reason: 'tcpdump may not capture here: run as root for the real count' };
-  }
-}
-
-// --- 4. Speed -----------------------------------------------------------------------------------
-
-/** Writes a request and resolves when a reply of the same length has come back. */
-function requestReply(socket: Socket, request: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let pending = request.length;
-    const onData = (chunk: Buffer) => {
-      pending -= chunk.length;
-      if (pending > 0) return;
-      socket.off('data', onData).off('error', reject);
-      resolve();
-    };
-    socket.on('data', onData).once('error', reject);
-    socket.write(request);
-  });
-}
-
-/** How long a whole run of round trips may take before it counts as stuck. */
-const runTimeoutMs = (count: number) => STEP_TIMEOUT_MS + count;
-
-/**
- * `count` round trips with one request in flight, as sockperf ping-pong does: the handler of each
- * reply sends the next request itself. Nothing is made per round trip (no promise, timer, listener
- * or buffer: each would cost a fair part of a loopback round trip); one deadline covers the run.
- * Resolves with completed round trips per second, the figure sockperf's run gives too.
- */
-function pingPong(
-  socket: DatagramSocket | Socket,
-  count: number,
-  sendRequest: () => void,
-  onReply: (handler: () => void) => void,
-  what: string,
-): Promise<number> {
-  const run = new Promise<number>((resolve, reject) => {
-    socket.once('error', reject);
-    let left = count;
-    const start = performance.now();
-    onReply(() => {
-      if (--left > 0) return sendRequest();
-      resolve((count / (performance.now() - start)) * 1000);
-    });
-    sendRequest();
-  });
-  return within(run, runTimeoutMs(count), what);
-}
-
-/** Calls `handler` each time a whole reply of MESSAGE_BYTES has arrived: TCP may cut it into pieces. */
-function onTcpReply(socket: Socket, handler: () => void): void {
-  let pending = MESSAGE_BYTES;
-  socket.on('data', (chunk: Buffer) => {
-    pending -= chunk.length;
-    if (pending > 0) return;
-    pending = MESSAGE_BYTES;
-    handler();
-  });
-}
-
-/** Round trips per second: UDP, one request datagram and its echo at a time. */
-export async function udpRoundTrips(port: number, count: number, host = HOST): Promise<number> {
-  const socket = await boundSocket('udp4', host);
-  try {
-    // Connected: send() needs no address (no lookup per datagram), and only the echo's replies arrive.
-    socket.connect(port, host);
-    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the UDP connect');
-    const request = Buffer.alloc(MESSAGE_BYTES);
-    return await pingPong(
-      socket,
-      count,
-      () => socket.send(request),
-      (handler) => socket.on('message', handler),
-      `${count} UDP replies (a lost datagram is not resent)`,
-    );
-  } finally {
-    socket.close();
-  }
-}
-
-/** Round trips per second over one TCP connection kept open for all of them. */
-export async function tcpRoundTrips(port: number, count: number, host = HOST): Promise<number> {
-  const socket = createConnection({ host, port, noDelay: true });
-  try {
-    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
-    const request = Buffer.alloc(MESSAGE_BYTES);
-    return await pingPong(
-      socket,
-      count,
-      () => socket.write(request),
-      (handler) => onTcpReply(socket, handler),
-      `${count} TCP replies`,
-    );
-  } finally {
-    socket.destroy();
-  }
-}
-
-/** Round trips per second when every request opens (and closes) its own TCP connection. */
-export async function tcpConnectEachRoundTrips(port: number, count: number, host = HOST): Promise<number> {
-  const request = Buffer.alloc(MESSAGE_BYTES);
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const socket = createConnection({ host, port, noDelay: true });
-    try {
-      await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, `TCP connect ${i + 1}`);
-      await within(requestReply(socket, request), STEP_TIMEOUT_MS, `TCP reply ${i + 1}`);
-      socket.end();
-      await onceWithin(socket, 'close', STEP_TIMEOUT_MS, `TCP close ${i + 1}`);
-    } finally {
-      socket.destroy();
-    }
-  }
-  return (count / (performance.now() - start)) * 1000;
-}
-
-/**
- * Bulk throughput in MB/s: `bytes` written into one connection as fast as flow control allows, until the sink confirms.
- */
-export async function tcpBulk(port: number, bytes: number, host = HOST): Promise<number> {
-  const socket = createConnection({ host, port });
-  try {
-    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
-    const chunk = Buffer.alloc(BULK_CHUNK, 0x61);
-    let answer = '';
-    socket.setEncoding('utf8').on('data', (text: string) => (answer += text));
-    const start = performance.now();
-    for (let written = 0; written < bytes; written += chunk.length) {
-      if (!socket.write(written + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - written))) {
-        await onceWithin(socket, 'drain', STEP_TIMEOUT_MS, 'the receiver to take more (drain)');
-      }
-    }
-    socket.end();
-    await onceWithin(socket, 'close', STEP_TIMEOUT_MS * 4, 'the sink to confirm the byte count');
-    const elapsed = performance.now() - start;
-    if (Number(answer.trim()) !== bytes) throw new Error(`the sink counted ${answer.trim()} bytes, not ${bytes}`);
-    return bytes / 1e6 / (elapsed / 1000);
-  } finally {
-    socket.destroy();
-  }
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 export interface SpeedOptions {
   roundTrips: number;
   runs: number;
@@ -517,43 +427,6 @@ export interface Speed {
   bulkMBps: { runs: number[]; median: number };
 }
 
-/**
- * Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of
- * them alike. The first `warmUpRounds` rounds are not counted: V8 compiles a function's optimized
- * code only after some thousand calls, in the client and in the server, so early rounds measure
- * the compiler as much as the sockets (sockperf, compiled ahead of time, still leaves out its first
- * 400 ms).
- */
-export async function measureSpeed(
-  ports: { udpEcho: number; tcpEcho: number; tcpSink: number },
-  options: SpeedOptions,
-  host = HOST,
-): Promise<Speed> {
-  const udp: number[] = [];
-  const tcpKept: number[] = [];
-  const tcpConnectEach: number[] = [];
-  const bulk: number[] = [];
-  const warmUpRounds = options.warmUpRounds ?? 1;
-  for (let round = 0; round < warmUpRounds + options.runs; round++) {
-    const counted = round >= warmUpRounds;
-    const keep = (runs: number[], value: number) => counted && runs.push(value);
-    keep(udp, await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
-    keep(tcpKept, await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    keep(tcpConnectEach, await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    keep(bulk, await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
-  }
-  const summary = (runs: number[]) => ({ runs, median: median(runs) });
-  return {
-    options,
-    udp: summary(udp),
-    tcpKept: summary(tcpKept),
-    tcpConnectEach: summary(tcpConnectEach),
-    bulkMBps: summary(bulk),
-  };
-}
-
-// --- The demo -----------------------------------------------------------------------------------
-
 export interface TcpVsUdpOptions extends SpeedOptions {
   flood: number;
   payload: number;
@@ -565,19 +438,6 @@ export interface TcpVsUdpObservations {
   boundaries: StreamBoundaries;
   overhead: Overhead;
   speed: Speed;
-}
-
-export async function observeTcpVsUdp(options: TcpVsUdpOptions = DEFAULTS): Promise<TcpVsUdpObservations> {
-  const reliability = await floodOverTcp(options.flood, options.payload);
-  const boundaries = await writeSizesOverTcp(datagramSizes(options.datagrams));
-  const servers = await startServers();
-  try {
-    const overhead = await measureOverhead(servers);
-    const speed = await measureSpeed(servers, options);
-    return { reliability, boundaries, overhead, speed };
-  } finally {
-    await servers.close();
-  }
 }
 
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');

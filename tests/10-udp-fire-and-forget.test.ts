@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
-import { KNOBS, boundSocket, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
+import { KNOBS, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
+import { boundSocket } from '../scripts/lib/udp.ts';
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
