@@ -59,6 +59,7 @@ const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 
 // --- The lesson: listen(backlog) and a server that never calls accept() ------------------------
 
+/** Fills a stalled listener's accept queue and goes beyond it, then lets it accept; records what each client saw. */
 export async function observeListenBacklog({
   backlog = DEFAULT_BACKLOG,
   extra = DEFAULT_EXTRA,

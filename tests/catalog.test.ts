@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { listEntries, ROOT } from '../scripts/lib/catalog.ts';
 import type { KnobSet } from '../scripts/lib/cli.ts';
 
+/** After the header, the imports and the constants: the lesson comes before any instrumentation. */
+const LESSON_BY_LINE = 100;
 const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
 const entries = listEntries();
 const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
@@ -69,6 +71,13 @@ for (const { base, script, test: testFile, tags } of entries) {
     assert.ok(section.body.includes(`](${script})`), `the section does not link ${script}`);
     assert.ok(section.body.includes(`](${testFile})`), `the section does not link ${testFile}`);
     assert.ok(section.body.includes(`<!-- transcript: ${base} -->`), 'the section shows no checked sample');
+  });
+
+  test(`${base}: opens with its lesson, marked, within the first ${LESSON_BY_LINE} lines`, () => {
+    const lines = readFileSync(join(ROOT, script), 'utf8').split('\n');
+    const marker = lines.findIndex((line) => /^\/\/ -+ The lesson: /.test(line));
+    assert.ok(marker >= 0, `${script} has no "// --- The lesson: ..." line`);
+    assert.ok(marker < LESSON_BY_LINE, `${script}'s lesson starts at line ${marker + 1}`);
   });
 
   test(`${base}: README.md has a row for it`, () => {
