@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { within } from '../scripts/lib/wait.ts';
-import { runningInGroup, startServingLikeAUser } from './lib/serve.ts';
+import { commandLines, runningInGroup, startServingLikeAUser } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
 
 /** The ways users stop a server: Ctrl-C signals the terminal's whole job, `kill $!` only npx at its head. */
@@ -31,7 +31,7 @@ describe('a server started as users start one stops clean', { concurrency: true 
         await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
         const rows = (await readTable(table)).filter((row) => row.localPort === port && row.state !== 'TIME_WAIT');
         assert.deepEqual(rows, [], `a ${table} socket is still bound to port ${port}`);
-        assert.deepEqual(runningInGroup(command.pid!), [], 'processes of the command still running');
+        assert.deepEqual(commandLines(runningInGroup(command.pid!)), [], 'processes of the command still running');
       });
     }
   }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { readProcessStat } from '../../scripts/lib/proc-stat.ts';
@@ -53,9 +53,10 @@ export async function startServingLikeAUser(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Every process of the command holds this pipe: it closes when the last of them has exited. npx
-  // is our child: its exit is also the moment it is reaped.
-  const allGone = Promise.all([once(command.stdout!, 'close'), once(command, 'exit')]);
+  // Every process of the command holds one of these pipes (tsx's esbuild helper only stderr): both close
+  // when the last of them has exited. npx is our child: its exit is also the moment it is reaped.
+  const allGone = Promise.all([once(command.stdout!, 'close'), once(command.stderr!, 'close'), once(command, 'exit')]);
+  command.stderr!.resume(); // read, so that its end (and close) can come
   t.after(() => {
     try {
       process.kill(-command.pid!, 'SIGKILL');
@@ -87,4 +88,15 @@ export function runningInGroup(pgid: number): number[] {
       const stat = readProcessStat(pid); // undefined: it exited while we looked
       return stat?.pgrp === pgid && stat.state !== 'Z';
     });
+}
+
+/** Each PID with its command line, for a failure message that says what is still running. */
+export function commandLines(pids: readonly number[]): string[] {
+  return pids.map((pid) => {
+    try {
+      return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
+    } catch {
+      return `${pid}: (exited)`;
+    }
+  });
 }
