@@ -113,7 +113,9 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
       { name: '08 lookupPort() in this process', ask: async () => JSON.stringify(lookupPort(port)) },
       {
         name: `node ${script.join(' ')}`,
-        ask: () => command(process.execPath, nodeArgsFor(script[0], script.slice(1))),
+        // Without the compile cache, whatever the environment says: every run strips the types anew.
+        ask: () =>
+          command(process.execPath, nodeArgsFor(script[0], script.slice(1)), { NODE_COMPILE_CACHE: undefined }),
       },
       {
         // Node keeps the stripped TypeScript in its compile cache: later runs skip the stripper.
