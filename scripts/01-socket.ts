@@ -13,9 +13,10 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { defineScript, isMain, runScript, type Line } from './lib/cli.ts';
+import { defineKnobs, defineScript, isMain, runScript, type Line } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -167,6 +168,36 @@ export function renderSocket(seen: SocketObservations): Line[] {
   }
   return lines;
 }
+
+/** Predict, then run: `npm run exercise -- 01`. */
+export const EXERCISE = defineExercise({
+  knobs: defineKnobs({}),
+  observe: () => observeSocket(),
+  questions: [
+    {
+      id: 'rows',
+      kind: 'number',
+      ask: () =>
+        'A server process listens and one client connects to it. How many TCP sockets does the kernel list for ' +
+        'the listener and this one connection, counting every end?',
+      measure: (seen) => seen.kernelRows?.length ?? { unmeasured: 'the rows are read from /proc/net/tcp, Linux only' },
+      why: () => 'the listener, and the connection twice: one socket at each end, each with its own row',
+    },
+    {
+      id: 'client-port',
+      kind: 'choice',
+      ask: () => 'The client never chose a port. What is its local port?',
+      options: [
+        ['same', "the server's port"],
+        ['picked', "a port the kernel picked for it, not the server's"],
+        ['none', 'none: only servers have ports'],
+      ],
+      measure: ({ client }) =>
+        client.local.port === client.remote.port ? 'same' : client.local.port > 0 ? 'picked' : 'none',
+      why: () => 'every end of a connection is an (address, port) pair; connect() without bind() gets a free port',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

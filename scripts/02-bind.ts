@@ -46,6 +46,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readSysctl, readTable, type Table } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { until, within } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -596,6 +597,56 @@ async function serve(values: FlagValues): Promise<void> {
     return closeServer(server)();
   });
 }
+
+const outcome = (result: BindResult) => (result.ok ? 'ok' : result.code);
+const BIND_OUTCOMES = [
+  ['ok', 'it succeeds'],
+  ['EADDRINUSE', 'EADDRINUSE'],
+  ['EADDRNOTAVAIL', 'EADDRNOTAVAIL'],
+  ['EACCES', 'EACCES'],
+] as const;
+
+/** Predict, then run: `npm run exercise -- 02`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: () => observeBind(),
+  questions: [
+    {
+      id: 'same-pair',
+      kind: 'choice',
+      ask: () => 'A TCP server listens on 127.0.0.1 port P. A second TCP socket binds 127.0.0.1 port P and listens:',
+      options: BIND_OUTCOMES,
+      measure: ({ conflicts }) => outcome(conflicts.tcpSameAddress),
+      why: () => 'one (address, port) pair names one listener; the kernel refuses a second',
+    },
+    {
+      id: 'other-address',
+      kind: 'choice',
+      ask: () => 'The same port P, but on 127.0.0.2 (another loopback address):',
+      options: BIND_OUTCOMES,
+      measure: ({ conflicts }) => outcome(conflicts.tcpOtherAddress),
+      why: () => 'the pair differs in its address, so it is a different pair: a port is taken per address',
+    },
+    {
+      id: 'udp-same-port',
+      kind: 'choice',
+      ask: () => 'A UDP socket binds 127.0.0.1 port P while the TCP listener holds it:',
+      options: BIND_OUTCOMES,
+      measure: ({ conflicts }) => outcome(conflicts.udpSamePort),
+      why: () => 'TCP and UDP keep separate port tables; the same number in each is two different ports',
+    },
+    {
+      id: 'absent-address',
+      kind: 'choice',
+      ask: () => 'A socket binds 203.0.113.7, an address no interface of this machine carries:',
+      options: BIND_OUTCOMES,
+      measure: ({ absentAddress }) => outcome(absentAddress.tcp),
+      why: ({ absentAddress }) =>
+        `bind() takes only an address of this host unless net.ipv4.ip_nonlocal_bind is 1 (here it is ` +
+        `${absentAddress.nonlocalBind ? 1 : 0})`,
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -28,6 +28,7 @@ import {
   listeningLine,
 } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin, within } from './lib/wait.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -250,6 +251,57 @@ async function serveEcho(values: FlagValues): Promise<void> {
 function demoFromFlags(values: FlagValues): Promise<AcceptObservations> {
   return observeAccept(integerFlag(values, 'clients', 1, MAX_CLIENTS));
 }
+
+/** Predict, then run: `npm run exercise -- 03`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ CLIENTS }) => observeAccept(CLIENTS),
+  questions: [
+    {
+      id: 'server-sockets',
+      kind: 'number',
+      ask: ({ CLIENTS }) =>
+        `${CLIENTS} clients connect and stay connected. How many TCP sockets does the kernel list on the server's ` +
+        "port (the rows whose local port is the listener's)?",
+      measure: (seen) =>
+        seen.kernel ? seen.kernel.listening + seen.kernel.serverEnds : { unmeasured: 'no /proc/net/tcp here' },
+      why: () => 'one LISTEN row for the listener, and one ESTABLISHED row for each socket that accept() returned',
+    },
+    {
+      id: 'accepted-port',
+      kind: 'choice',
+      ask: () => 'Which local port does the socket that accept() returns have?',
+      options: [
+        ['listener', "the listener's port"],
+        ['new', 'a new port the kernel picks for each client'],
+        ['client', "the client's port"],
+      ],
+      measure: (seen) => {
+        const [{ accepted, client }] = seen.clients;
+        if (accepted.local.port === seen.listener.local.port) return 'listener';
+        return accepted.local.port === client.port ? 'client' : 'new';
+      },
+      why: () =>
+        "a connection is named by both ends, so every accepted socket shares the listener's local port and differs " +
+        'in the remote one',
+    },
+    {
+      id: 'descriptors',
+      kind: 'number',
+      ask: ({ CLIENTS }) =>
+        `The listener and all ${CLIENTS} clients live in this one process. How many socket descriptors does the ` +
+        'process hold for this lesson once every client is connected?',
+      measure: (seen) => {
+        const fds = [seen.listener.fd, ...seen.clients.flatMap((entry) => [entry.client.fd, entry.accepted.fd])];
+        return fds.includes(null) ? { unmeasured: 'descriptors are read from /proc, Linux only' } : new Set(fds).size;
+      },
+      why: ({ clients }) =>
+        `one for the listener and two per connection (the client's end and the accepted end): 1 + 2 × ` +
+        `${clients.length}`,
+      notes: '#31-a-socket-is-a-file-descriptor-07-socket-descriptor',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

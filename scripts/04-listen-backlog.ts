@@ -31,6 +31,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, type SocketRow } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
 import { onceWithin, untilTrue } from './lib/wait.ts';
 
@@ -449,6 +450,70 @@ function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
   checkBurst(backlog, extra, { backlog: 'backlog', extra: '--extra' });
   return { backlog, extra };
 }
+
+const waitingClients = (seen: BacklogObservations) => seen.clients.filter((fate) => !fate.connectedBeforeAccept);
+const NO_EXTRA = { unmeasured: 'EXTRA=0: no client went beyond the queue' };
+
+/** Predict, then run: `npm run exercise -- 04`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ BACKLOG, EXTRA }) => observeListenBacklog({ backlog: BACKLOG, extra: EXTRA }),
+  questions: [
+    {
+      id: 'connected-before-accept',
+      kind: 'number',
+      ask: ({ BACKLOG, EXTRA }) =>
+        `A server listens with BACKLOG=${BACKLOG} and never calls accept(). ${BACKLOG + 1 + EXTRA} clients ` +
+        'connect, one after another. How many of their connect() calls succeed before the server calls accept()?',
+      measure: (seen) => seen.clients.filter((fate) => fate.connectedBeforeAccept).length,
+      why: () =>
+        'the kernel completes the handshake on its own while the accept queue has room, and on Linux the queue is ' +
+        'full only when it holds more than the backlog (backlog + 1)',
+    },
+    {
+      id: 'send-q',
+      kind: 'number',
+      ask: ({ BACKLOG }) => `What does \`ss -ltn\` print as Send-Q for that listener (listen backlog ${BACKLOG})?`,
+      measure: (seen) => seen.ss?.stalled.sendQ ?? { unmeasured: 'ss is not installed' },
+      why: () => "for a listening socket ss shows the accept queue's limit as Send-Q: the backlog, after the cap",
+    },
+    {
+      id: 'beyond-the-queue',
+      kind: 'choice',
+      ask: () => 'What happens to a client that connects while the accept queue is full?',
+      options: [
+        ['refused', 'connect() fails at once with ECONNREFUSED'],
+        ['waits', 'connect() stays pending and succeeds after the server starts accepting'],
+        ['timeout', 'connect() fails with ETIMEDOUT'],
+      ],
+      measure: (seen) => {
+        const waiting = waitingClients(seen);
+        if (waiting.length === 0) return NO_EXTRA;
+        return waiting.every((fate) => fate.errorCode === null) ? 'waits' : (waiting[0].errorCode ?? 'waits');
+      },
+      why: () =>
+        'the kernel drops the SYN without a reply (no RST, so no ECONNREFUSED), and the client sends it again when ' +
+        'its retransmission timer fires',
+    },
+    {
+      id: 'waited-seconds',
+      kind: 'number',
+      unit: 's',
+      ask: () =>
+        'The server resumes and accepts within a few milliseconds. How many seconds after its connect() does ' +
+        'such a waiting client get in (rounded to whole seconds)?',
+      measure: (seen) => {
+        const waiting = waitingClients(seen);
+        if (waiting.length === 0) return NO_EXTRA;
+        return Math.round(Math.max(...waiting.map((fate) => fate.connectedAfterMs)) / 1000);
+      },
+      why: (seen) =>
+        `the kernel does not tell a client that room appeared; it gets in when its first SYN retransmission ` +
+        `comes, ${(Math.max(...seen.clients.map((fate) => fate.connectedAfterMs)) / 1000).toFixed(2)} s after ` +
+        'connect() here (the initial retransmission timeout is 1 s)',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readCounters, readSysctl, readTable } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import { fillAcceptQueue, startStalledListener } from './04-listen-backlog.ts';
 
@@ -435,6 +436,62 @@ function connectFlags(values: FlagValues): ConnectOptions {
     connectTimeoutMs: integerFlag(values, 'connect-timeout-ms', MIN_CONNECT_TIMEOUT_MS, MAX_CONNECT_TIMEOUT_MS),
   };
 }
+
+const NO_FULL_QUEUE = { unmeasured: 'the full-queue experiment is Linux only' };
+
+/** Predict, then run: `npm run exercise -- 05`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ ROUNDS, CONNECT_TIMEOUT_MS }) => observeConnect({ rounds: ROUNDS, connectTimeoutMs: CONNECT_TIMEOUT_MS }),
+  questions: [
+    {
+      id: 'ports-per-connection',
+      kind: 'number',
+      ask: ({ ROUNDS }) =>
+        `A client connects once and exchanges ${ROUNDS} request-reply rounds. How many different local ports ` +
+        'does it use?',
+      measure: ({ rounds }) => new Set(rounds.map((round) => round.clientPort)).size,
+      why: () => 'the port is chosen once, at connect(), and belongs to the connection until it closes',
+    },
+    {
+      id: 'nobody-listens',
+      kind: 'choice',
+      ask: () => 'connect() to a port on 127.0.0.1 where nobody listens:',
+      options: [
+        ['ECONNREFUSED', 'fails at once with ECONNREFUSED'],
+        ['ETIMEDOUT', 'fails with ETIMEDOUT after the kernel gives up'],
+        ['pending', 'stays pending until your own timer ends it'],
+      ],
+      measure: ({ refused }) => refused.code,
+      why: ({ refused }) =>
+        `the kernel answers the SYN with a reset, and the reset arrives within ${refused.afterMs.toFixed(1)} ms`,
+    },
+    {
+      id: 'state-while-waiting',
+      kind: 'choice',
+      ask: () => "connect() to a listener whose accept queue is full: the client's state while it waits?",
+      options: [
+        ['SYN_SENT', 'SYN_SENT'],
+        ['SYN_RECV', 'SYN_RECV'],
+        ['ESTABLISHED', 'ESTABLISHED'],
+      ],
+      measure: ({ unanswered }) => unanswered?.stateWhileWaiting ?? NO_FULL_QUEUE,
+      why: () => 'its SYN was dropped, so no SYN-ACK came back: the client is still at the first step of the handshake',
+    },
+    {
+      id: 'events-before-timer',
+      kind: 'number',
+      ask: ({ CONNECT_TIMEOUT_MS }) =>
+        `The same wait, with your own timer of ${CONNECT_TIMEOUT_MS} ms. How many events ('connect' or 'error') ` +
+        'does the socket emit before the timer fires?',
+      measure: ({ unanswered }) => unanswered?.eventsBeforeTimer.length ?? NO_FULL_QUEUE,
+      why: ({ unanswered }) =>
+        `a dropped SYN sends nothing back; the kernel would retry for about ` +
+        `${unanswered?.kernelGivesUpAfterS ?? '?'} s ` +
+        '(tcp_syn_retries) before ETIMEDOUT',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

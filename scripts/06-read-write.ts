@@ -17,6 +17,7 @@
 import { createConnection, createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
 import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -500,6 +501,63 @@ export function renderByteStream(seen: ByteStreamObservations): Line[] {
     ['server', `second write(): ${peerGone.secondWriteAfterClose}`],
   ];
 }
+
+/** Predict, then run: `npm run exercise -- 06`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ MESSAGES, LARGE_BYTES }) => observeByteStream({ messages: MESSAGES, largeBytes: LARGE_BYTES }),
+  questions: [
+    {
+      id: 'coalesced-reads',
+      kind: 'number',
+      ask: ({ MESSAGES }) =>
+        `The client writes ${MESSAGES} short messages while the reader is paused. The reader resumes: how many ` +
+        "'data' events does it get?",
+      measure: ({ coalesce }) => coalesce.chunkSizes.length,
+      why: ({ coalesce }) =>
+        `the kernel keeps a stream of bytes, not messages: the ${coalesce.bytesWritten} bytes waited in one ` +
+        'receive queue and one read took as much as was there',
+    },
+    {
+      id: 'largest-read',
+      kind: 'number',
+      unit: 'bytes',
+      ask: ({ LARGE_BYTES }) =>
+        `One write() of ${LARGE_BYTES} bytes. How many bytes does the largest 'data' event hold?`,
+      measure: ({ split }) => split.largestChunk,
+      why: () =>
+        'libuv reads into a buffer of 64 KiB: one read() returns what has arrived, at most that much, whatever ' +
+        'was written',
+    },
+    {
+      id: 'after-half-close',
+      kind: 'choice',
+      ask: () => "The client calls end() (a FIN) and the server has not answered. The client's state?",
+      options: [
+        ['FIN_WAIT2', 'FIN_WAIT2'],
+        ['TIME_WAIT', 'TIME_WAIT'],
+        ['CLOSED', 'CLOSED: the connection is over'],
+      ],
+      measure: ({ halfClose }) =>
+        halfClose.clientStateAfterEnd ?? { unmeasured: 'states are read from /proc, Linux only' },
+      why: () => "its FIN was acknowledged; it waits for the server's FIN, and can still read what the server sends",
+    },
+    {
+      id: 'second-write',
+      kind: 'choice',
+      ask: () => 'The server closed normally. The client writes once (the kernel takes the bytes), then once more:',
+      options: [
+        ['written', 'the second write succeeds as well'],
+        ['EPIPE', 'EPIPE'],
+        ['ECONNRESET', 'ECONNRESET'],
+      ],
+      measure: ({ peerGone }) => peerGone.secondWriteAfterClose,
+      why: () =>
+        "the first write's bytes reached a peer that had closed, whose kernel answered with a reset; once that " +
+        'reset has arrived, writing is refused with EPIPE',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -20,6 +20,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { fileURLToPath } from 'node:url';
 import { defineScript, integerFlag, isMain, runScript, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -236,6 +237,45 @@ export function renderDescriptors(seen: DescriptorObservations): Line[] {
   ]);
   return lines;
 }
+
+/** Predict, then run: `npm run exercise -- 07`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ FILES }) => observeDescriptors(FILES),
+  questions: [
+    {
+      id: 'file-after-sockets',
+      kind: 'choice',
+      ask: () => 'The process holds four sockets, then opens an ordinary file. Which descriptor does open() return?',
+      options: [
+        ['lowest', 'the lowest free number, from the same table the sockets took theirs from'],
+        ['three', '3: files are numbered apart from sockets'],
+      ],
+      measure: ({ files: [first] }) =>
+        first.fd === first.lowestFreeBefore ? 'lowest' : first.fd === 3 ? 'three' : String(first.fd),
+      why: () => 'a socket and a file are both open files of the process, numbered from one descriptor table',
+    },
+    {
+      id: 'files-span',
+      kind: 'number',
+      ask: ({ FILES }) =>
+        `${FILES} files are opened one after another. How far apart are the first file's descriptor and the last's?`,
+      measure: ({ files }) => files[files.length - 1].fd - files[0].fd,
+      why: ({ files }) => `each open() takes the lowest free number, here ${files.map((file) => file.fd).join(', ')}`,
+    },
+    {
+      id: 'reuse',
+      kind: 'choice',
+      ask: () => "The first file is closed, then a new socket is made. The socket's descriptor?",
+      options: [
+        ['freed', 'the number the file just freed'],
+        ['higher', 'a number higher than any used so far'],
+      ],
+      measure: ({ reuse }) => (reuse.nextSocketFd === reuse.freedFd ? 'freed' : 'higher'),
+      why: ({ reuse }) => `close() freed ${reuse.freedFd}, the lowest free number, and socket() took it`,
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -31,6 +31,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { until } from './lib/wait.ts';
 import { readDescriptorTable, socketInodeOf } from './07-socket-descriptor.ts';
 
@@ -326,6 +327,43 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
 
 /** With --port the observations are the lookup's answer itself, so that --json prints exactly that array. */
 type Observations = PortVsPidObservations | PortHolder[];
+
+/** Predict, then run: `npm run exercise -- 08`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ SHARERS }) => observePortVsPid(SHARERS),
+  questions: [
+    {
+      id: 'pids-on-port',
+      kind: 'number',
+      ask: ({ SHARERS }) =>
+        `A process listens on a port and starts ${SHARERS} helper processes that inherit the listening socket. ` +
+        'How many PIDs does the lookup find on that port?',
+      measure: ({ shared }) => new Set(shared.flatMap((holder) => holder.pids.map(({ pid }) => pid))).size,
+      why: ({ shared }) =>
+        `one socket (inode ${shared[0]?.inode ?? '?'}) and every process whose descriptor table points at it`,
+    },
+    {
+      id: 'udp-state',
+      kind: 'choice',
+      ask: () => 'The same process also binds a UDP port. In which state does ss list that UDP socket?',
+      options: [
+        ['LISTEN', 'LISTEN'],
+        ['UNCONN', 'UNCONN'],
+        ['ESTABLISHED', 'ESTABLISHED'],
+      ],
+      measure: ({ alone }) => alone[2][0]?.state ?? { unmeasured: 'the UDP port was not found' },
+      why: () => 'UDP has no listen() and no connection: a bound UDP socket that is not connected is UNCONN',
+    },
+    {
+      id: 'after-exit',
+      kind: 'number',
+      ask: () => 'The process and its helpers exit. How many sockets does the lookup still find on their ports?',
+      measure: ({ afterExit }) => afterExit.flat().length,
+      why: () => "a process's descriptors are closed when it exits, and a listener closed by its last holder is gone",
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript<Observations>({

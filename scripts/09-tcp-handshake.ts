@@ -19,9 +19,10 @@
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './04-listen-backlog.ts';
-import { defineScript, isMain, runScript, type Line } from './lib/cli.ts';
+import { defineKnobs, defineScript, isMain, runScript, type Line } from './lib/cli.ts';
 import { capturePackets, CaptureUnavailable, tcpFlagLetters } from './lib/pcap.ts';
 import { readTable } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
 import { onceWithin, untilTrue } from './lib/wait.ts';
 
@@ -396,6 +397,49 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
   }
   return lines;
 }
+
+const STATES = (...states: string[]) => states.map((state) => [state, state] as const);
+
+/** Predict, then run: `npm run exercise -- 09`. */
+export const EXERCISE = defineExercise({
+  knobs: defineKnobs({}),
+  observe: () => observeHandshake(),
+  questions: [
+    {
+      id: 'queued-server-end',
+      kind: 'choice',
+      ask: () =>
+        "A connection completed its handshake but the server's process never called accept(). Its server end's state?",
+      options: STATES('SYN_RECV', 'ESTABLISHED', 'LISTEN'),
+      measure: ({ stalled }) => stalled.queued.proc.server ?? 'none',
+      why: () => 'the kernel finishes the 3-way handshake on its own; accept() only hands over what is already done',
+    },
+    {
+      id: 'half-closed-server',
+      kind: 'choice',
+      ask: () =>
+        "The client calls end() first, and the server has read end-of-file but not closed. The server's state?",
+      options: STATES('CLOSE_WAIT', 'FIN_WAIT2', 'LAST_ACK', 'TIME_WAIT'),
+      measure: ({ life }) => life.stages[1].proc.server ?? 'none',
+      why: () => 'it received a FIN and acknowledged it; the kernel waits for its program to close',
+    },
+    {
+      id: 'after-close',
+      kind: 'choice',
+      ask: () => 'Both ends have closed. What is left of the client end, the one that sent the first FIN?',
+      options: [
+        ['none', 'nothing: its socket is gone'],
+        ['TIME_WAIT', 'a TIME_WAIT entry, held by the kernel'],
+        ['CLOSE_WAIT', 'a CLOSE_WAIT entry'],
+      ],
+      measure: ({ life }) => life.stages[2].proc.client ?? 'none',
+      why: ({ life }) =>
+        `the side that closes first keeps the connection's pair in TIME_WAIT ` +
+        `(${life.stages[2].timeWaitLeftS ?? '?'} s ` +
+        'left when read), so late segments of this connection cannot be taken for a new one',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -33,6 +33,7 @@ import {
 import { startNodeChild } from './lib/child.ts';
 import { boundSocket, closeSocket } from './lib/udp.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, readTables, type Table } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -430,6 +431,62 @@ function optionsFrom(values: FlagValues): UdpOptions {
     throw new UsageError('--flood times --payload must stay under 512 MiB');
   return options;
 }
+
+/** Predict, then run: `npm run exercise -- 10`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ DATAGRAMS, FLOOD, PAYLOAD, RCVBUF }) =>
+    observeUdp({ datagrams: DATAGRAMS, flood: FLOOD, payload: PAYLOAD, rcvbuf: RCVBUF }),
+  questions: [
+    {
+      id: 'messages',
+      kind: 'number',
+      ask: ({ DATAGRAMS }) =>
+        `${DATAGRAMS} sends of different sizes (the first one empty), back to back. How many 'message' events ` +
+        'does the receiver get?',
+      measure: ({ boundaries }) => boundaries.received.length,
+      why: () => 'every send is one datagram and every receive takes exactly one, an empty one included',
+    },
+    {
+      id: 'largest-udp4',
+      kind: 'number',
+      unit: 'bytes',
+      ask: () => 'The largest payload one UDP datagram can carry over IPv4 (one more byte fails)?',
+      measure: ({ limits }) => {
+        const udp4 = limits.find((limit) => limit.type === 'udp4');
+        return udp4 && !('missing' in udp4) ? udp4.largest : { unmeasured: 'no IPv4 loopback here' };
+      },
+      why: () => "IPv4's 16-bit total length (65,535) less its 20-byte header and UDP's 8-byte header",
+    },
+    {
+      id: 'nobody-there',
+      kind: 'choice',
+      ask: () => 'An unconnected UDP socket sends to a port nobody holds. What does the sender get?',
+      options: [
+        ['nothing', 'nothing: every send succeeds and no error follows'],
+        ['ECONNREFUSED', 'ECONNREFUSED'],
+        ['EHOSTUNREACH', 'EHOSTUNREACH'],
+      ],
+      measure: ({ nobody }) => nobody.unconnected.sendErrors[0] ?? nobody.unconnected.errorEvents[0] ?? 'nothing',
+      why: ({ nobody }) =>
+        `the receiving kernel answers with ICMP port unreachable (${nobody.counters.icmpUnreachables} sent), but ` +
+        'an unconnected UDP socket is not told',
+    },
+    {
+      id: 'rcvbuf',
+      kind: 'number',
+      unit: 'bytes',
+      ask: ({ RCVBUF }) =>
+        `The receiver asks for a receive buffer of ${RCVBUF} bytes (setRecvBufferSize, SO_RCVBUF). What does ` +
+        'getRecvBufferSize() then report?',
+      measure: ({ flood }) => flood.rcvbuf,
+      why: () =>
+        'the kernel doubles the value asked for, to leave room for its own bookkeeping, within a floor and the cap ' +
+        'net.core.rmem_max (socket(7))',
+      notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

@@ -32,6 +32,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readTable } from './lib/proc-net.ts';
+import { defineExercise } from './lib/questions.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 import {
@@ -539,6 +540,51 @@ function optionsFrom(values: FlagValues): TcpVsUdpOptions {
     ...speedOptionsFrom(values),
   };
 }
+
+const NO_CAPTURE = { unmeasured: 'counted only from a tcpdump capture, and there was none in this run' };
+
+/** Predict, then run: `npm run exercise -- 11`. */
+export const EXERCISE = defineExercise({
+  knobs: KNOBS,
+  observe: ({ FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB }) =>
+    observeTcpVsUdp({
+      flood: FLOOD,
+      payload: PAYLOAD,
+      datagrams: DATAGRAMS,
+      roundTrips: ROUND_TRIPS,
+      runs: RUNS,
+      bulkMib: BULK_MIB,
+    }),
+  questions: [
+    {
+      id: 'tcp-lost',
+      kind: 'number',
+      unit: 'bytes',
+      ask: ({ FLOOD, PAYLOAD }) =>
+        `${FLOOD} records of ${PAYLOAD} bytes, written over TCP to a receiver that is frozen for a while. How ` +
+        'many bytes are lost?',
+      measure: ({ reliability }) => reliability.bytes - reliability.received,
+      why: () =>
+        "TCP's flow control: when the receiver's buffer is full the sender's kernel stops sending, and write() " +
+        'keeps the rest in the process, so nothing is dropped',
+    },
+    {
+      id: 'udp-packets',
+      kind: 'number',
+      ask: () => 'One request and its reply over UDP: how many packets cross the loopback interface?',
+      measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.udp.packets.length : NO_CAPTURE),
+      why: () => 'no handshake and no acknowledgement: one datagram each way',
+    },
+    {
+      id: 'tcp-packets',
+      kind: 'number',
+      ask: () => 'The same request and reply over a new TCP connection, opened and closed for it: how many packets?',
+      measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.tcp.packets.length : NO_CAPTURE),
+      why: ({ overhead }) =>
+        `the handshake, the data and their acknowledgements, and the teardown: ${overhead.tcp.packets.join(', ')}`,
+    },
+  ],
+});
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({

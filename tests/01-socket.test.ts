@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { observeSocket } from '../scripts/01-socket.ts';
+import { EXERCISE, observeSocket } from '../scripts/01-socket.ts';
 import { assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import { measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly } from './lib/tools.ts';
 
 const seen = await observeSocket();
@@ -53,4 +54,8 @@ test('as a real process, bad input reaches the shell as exit code 2 with one lin
   assert.equal(run.code, 2);
   assert.equal(run.stdout, '');
   assert.match(run.stderr, /^error: Unknown option '--clients'[^\n]*\n$/);
+});
+
+test('the questions of `npm run exercise -- 01` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), { rows: 3, 'client-port': 'picked' });
 });

@@ -24,13 +24,14 @@ import {
   observePrivileged,
   renderPrivileged,
   type BindResult,
+  EXERCISE,
 } from '../scripts/02-bind.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { assertOutputMatchesNotes, assertRejects, ROOT, runInProcess } from './lib/transcript.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
@@ -314,3 +315,12 @@ test('--port without --serve is one error line and exit code 2', () =>
   assertRejects('02-bind', ['--port', '8080'], /--(host|port) goes with --serve/));
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('02-bind', ['--backlog', '5'], /Unknown option '--backlog'/));
+
+test('the questions of `npm run exercise -- 02` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'same-pair': 'EADDRINUSE',
+    'other-address': 'ok',
+    'udp-same-port': 'ok',
+    'absent-address': seen.absentAddress.nonlocalBind ? 'ok' : 'EADDRNOTAVAIL',
+  });
+});

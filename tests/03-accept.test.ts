@@ -18,12 +18,13 @@ import {
   observeAccept,
   renderAccept,
   type AcceptObservations,
+  EXERCISE,
 } from '../scripts/03-accept.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { ROOT, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
@@ -217,4 +218,12 @@ test('--help explains the flags and exits 0', async () => {
   const run = await runScript('03-accept', ['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /--clients N/);
+});
+
+test('the questions of `npm run exercise -- 03` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'server-sockets': CLIENTS + 1,
+    'accepted-port': 'listener',
+    descriptors: 1 + 2 * CLIENTS,
+  });
 });

@@ -18,10 +18,12 @@ import {
   ssListener,
   startStalledListener,
   type BacklogObservations,
+  EXERCISE,
 } from '../scripts/04-listen-backlog.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { findTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, type Mask, renderChanged } from './lib/transcript.ts';
 
@@ -219,3 +221,16 @@ test('a backlog that is not a number is refused', () =>
   assertRejects('04-listen-backlog', ['--backlog', 'many'], /whole number/));
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('04-listen-backlog', ['--clients', '3'], /Unknown option '--clients'/));
+
+test('the questions of `npm run exercise -- 04` are answered by what this run measured', {
+  skip: linuxOnly,
+}, async () => {
+  const ss = await findTool('ss');
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'connected-before-accept': QUEUE_CAPACITY,
+    'send-q': ss ? BACKLOG : UNMEASURED,
+    'beyond-the-queue': EXTRA > 0 ? 'waits' : UNMEASURED,
+    // The first SYN retransmission comes 1 s after connect().
+    'waited-seconds': EXTRA > 0 ? INITIAL_SYN_RTO_MS / 1000 : UNMEASURED,
+  });
+});

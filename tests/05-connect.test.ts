@@ -19,10 +19,11 @@ import {
   synGiveUpSeconds,
   sysctlNumber,
   type ConnectObservations,
+  EXERCISE,
 } from '../scripts/05-connect.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
@@ -217,3 +218,12 @@ test('a connect timeout below the minimum is refused', () =>
 
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('05-connect', ['--timeout', '3'], /Unknown option '--timeout'/));
+
+test('the questions of `npm run exercise -- 05` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'ports-per-connection': 1,
+    'nobody-listens': 'ECONNREFUSED',
+    'state-while-waiting': 'SYN_SENT',
+    'events-before-timer': 0,
+  });
+});

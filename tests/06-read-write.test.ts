@@ -18,8 +18,9 @@ import {
   LENGTH_PREFIX_BYTES,
   observeByteStream,
   READ_SIZE_BYTES,
+  EXERCISE,
 } from '../scripts/06-read-write.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
@@ -200,3 +201,10 @@ test('--large-bytes that fits in one read is refused', () =>
 
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('06-read-write', ['--chunks', '3'], /Unknown option '--chunks'/));
+
+test('the questions of `npm run exercise -- 06` are answered by what this run measured', { skip: linuxOnly }, () => {
+  const { 'largest-read': largestRead, ...answers } = measuredAnswers(EXERCISE, seen);
+  assert.deepEqual(answers, { 'coalesced-reads': 1, 'after-half-close': 'FIN_WAIT2', 'second-write': 'EPIPE' });
+  // A read takes what has arrived, up to libuv's buffer: usually the whole buffer, never more.
+  assert.ok(Number(largestRead) > 0 && Number(largestRead) <= READ_SIZE_BYTES, `${largestRead} bytes`);
+});

@@ -16,11 +16,12 @@ import {
   observeDescriptors,
   readDescriptorTable,
   socketInodeOf,
+  EXERCISE,
 } from '../scripts/07-socket-descriptor.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
@@ -146,3 +147,11 @@ test('--files out of range is one error line and exit code 2', () =>
 
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('07-socket-descriptor', ['--port', '80'], /Unknown option '--port'/));
+
+test('the questions of `npm run exercise -- 07` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'file-after-sockets': 'lowest',
+    'files-span': FILES - 1,
+    reuse: 'freed',
+  });
+});

@@ -18,13 +18,14 @@ import {
   startPortHolderChild,
   type ListenSpec,
   type PortHolder,
+  EXERCISE,
 } from '../scripts/08-port-vs-pid.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
@@ -35,6 +36,11 @@ const pidsOf = (holders: readonly PortHolder[]) =>
 
 test('one child holds three ports, and all three lead to its PID, not to ours', { skip: linuxOnly }, async () => {
   const seen = await observePortVsPid(SHARERS);
+  assert.deepEqual(
+    measuredAnswers(EXERCISE, seen),
+    { 'pids-on-port': SHARERS + 1, 'udp-state': 'UNCONN', 'after-exit': 0 },
+    'the questions of `npm run exercise -- 08` are answered by this run',
+  );
   assert.equal(seen.ports.length, 3);
   for (const holders of seen.alone) {
     assert.equal(holders.length, 1, 'one socket on each port');

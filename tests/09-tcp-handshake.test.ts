@@ -14,7 +14,9 @@ import {
   renderHandshake,
   type HandshakeObservations,
   type Packet,
+  EXERCISE,
 } from '../scripts/09-tcp-handshake.ts';
+import { measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 
@@ -136,3 +138,11 @@ test('the output matches the sample in NOTES.md', { skip: linuxOnly }, async (t)
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('09-tcp-handshake', ['--port', '80'], /Unknown option '--port'/));
 test('--capture takes no value', () => assertRejects('09-tcp-handshake', ['--capture=yes'], /--capture/));
+
+test('the questions of `npm run exercise -- 09` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'queued-server-end': 'ESTABLISHED',
+    'half-closed-server': 'CLOSE_WAIT',
+    'after-close': 'TIME_WAIT',
+  });
+});

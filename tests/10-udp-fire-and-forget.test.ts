@@ -12,13 +12,13 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
-import { KNOBS, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
+import { EXERCISE, KNOBS, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
 import { boundSocket } from '../scripts/lib/udp.ts';
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
@@ -227,4 +227,14 @@ test('bad input is one error line and exit code 2', async () => {
     /--flood times --payload must stay under 512 MiB/,
   );
   await assertRejects('10-udp-fire-and-forget', ['--datagram', '3'], /Unknown option '--datagram'/);
+});
+
+test('the questions of `npm run exercise -- 10` are answered by what this run measured', { skip: linuxOnly }, () => {
+  const { rcvbuf, ...answers } = measuredAnswers(EXERCISE, seen);
+  assert.deepEqual(answers, {
+    messages: DATAGRAMS,
+    'largest-udp4': 65_535 - 20 - UDP_HEADER,
+    'nobody-there': 'nothing',
+  });
+  assert.equal(rcvbuf, seen!.flood.rcvbuf, "the buffer size is the one the receiver's getRecvBufferSize() reported");
 });

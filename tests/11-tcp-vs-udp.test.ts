@@ -14,25 +14,20 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { KNOBS, measureOverhead, observeTcpVsUdp, startServers } from '../scripts/11-tcp-vs-udp.ts';
+import { EXERCISE, KNOBS, measureOverhead, startServers } from '../scripts/11-tcp-vs-udp.ts';
 import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knobs } from './lib/knobs.ts';
+import { knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
 import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
-const { FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB } = knobs(KNOBS);
+const KNOB_VALUES = knobs(KNOBS);
+const { FLOOD, PAYLOAD, DATAGRAMS, RUNS } = KNOB_VALUES;
 
-const seen = await observeTcpVsUdp({
-  flood: FLOOD,
-  payload: PAYLOAD,
-  datagrams: DATAGRAMS,
-  roundTrips: ROUND_TRIPS,
-  runs: RUNS,
-  bulkMib: BULK_MIB,
-});
+// The demo as the exercise runs it, with the same knobs.
+const seen = await EXERCISE.observe(KNOB_VALUES);
 
 test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TCP, byte for byte and in order`, () => {
   const { reliability } = seen;
@@ -179,4 +174,13 @@ test('bad input is one error line and exit code 2', async () => {
   await assertRejects('11-tcp-vs-udp', ['--port', '9'], /--(host|port) goes with --serve/);
   await assertRejects('11-tcp-vs-udp', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/);
   await assertRejects('11-tcp-vs-udp', ['--rounds', '3'], /Unknown option '--rounds'/);
+});
+
+test('the questions of `npm run exercise -- 11` are answered by what this run measured', () => {
+  const captured = seen.overhead.source === 'capture';
+  const { 'tcp-packets': tcpPackets, ...answers } = measuredAnswers(EXERCISE, seen);
+  assert.deepEqual(answers, { 'tcp-lost': 0, 'udp-packets': captured ? 2 : UNMEASURED });
+  // SYN, SYN-ACK, ACK, the request, the reply and two FINs at least; ACKs may ride on data or go alone.
+  if (captured) assert.ok(Number(tcpPackets) >= 7, `${tcpPackets} packets`);
+  else assert.equal(tcpPackets, UNMEASURED);
 });

@@ -6,33 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listEntries, ROOT } from '../scripts/lib/catalog.ts';
+import { listEntries, notesSections, ROOT } from '../scripts/lib/catalog.ts';
 import type { KnobSet } from '../scripts/lib/cli.ts';
 
 /** After the header, the imports and the constants: the lesson comes before any instrumentation. */
 const LESSON_BY_LINE = 100;
 const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
 const entries = listEntries();
-const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (letters of any script kept). */
-function anchorOf(heading: string): string {
-  return heading
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
-    .replace(/ /g, '-');
-}
-
-/** Each heading of NOTES.md with its anchor and the text under it, up to the next heading of its level or above. */
-function notesSections(): Array<{ anchor: string; body: string }> {
-  const headings = [...notes.matchAll(/^(#{1,6}) (.+)$/gm)];
-  return headings.map((match, i) => {
-    const level = match[1].length;
-    const next = headings.slice(i + 1).find((later) => later[1].length <= level);
-    return { anchor: anchorOf(match[2]), body: notes.slice(match.index!, next?.index ?? notes.length) };
-  });
-}
 
 test('there is at least one numbered script, and no two share a number', () => {
   assert.ok(entries.length > 0);

@@ -1,5 +1,6 @@
 /**
- * The learner's entry points: `npm start` (the tour) and `npm run exercise -- NN`.
+ * The learner's entry points: `npm start` (the tour) and the command-line plumbing every script shares.
+ * The exercise runner has its own file, exercise.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -8,7 +9,6 @@ import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
 import { defineScript, listeningLine, readKnobs, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
-import { exercise, nextSteps } from '../scripts/lib/exercise.ts';
 import { tour } from '../scripts/lib/tour.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
 
@@ -40,39 +40,6 @@ test('the tour names the scripts there are when asked for one that is not', asyn
     tour(['99']),
     (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message),
   );
-});
-
-test("an exercise runs that concept's tests, then points to its notes and knobs", async () => {
-  const run = await runScript('scripts/lib/exercise.ts', ['7'], {
-    env: { ...NOT_UNDER_A_RUNNER, FILES: '3' },
-    timeoutMs: 30_000,
-  });
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /each of 3 ordinary file\(s\) takes the lowest free number/, 'the knob reached the tests');
-  assert.match(run.stdout, /^Read: NOTES\.md#31-a-socket-is-a-file-descriptor-07-socket-descriptor/m);
-  assert.match(run.stdout, /^ {2}FILES/m);
-});
-
-test(
-  'after an exercise: the notes to read, the demo to run, and the knobs to turn, ' + 'or the word that there are none',
-  () => {
-    const [socket, accept] = selectEntries(['01', '03']);
-    assert.match(nextSteps(socket), /^Read: NOTES\.md#11-one-connection-two-ends-01-socket +\(What a socket is/m);
-    assert.match(nextSteps(socket), /^Run the demo: npx tsx scripts\/01-socket\.ts$/m);
-    assert.match(nextSteps(socket), /^This concept has no knobs/m);
-    assert.match(nextSteps(accept), /^Knobs to try/m);
-    assert.match(nextSteps(accept), /^ {2}e\.g\. CLIENTS=5 npm run exercise -- 03$/m);
-  },
-);
-
-test('an exercise needs exactly one concept', async () => {
-  for (const names of [[], ['03', '04']]) {
-    await assert.rejects(
-      exercise(names),
-      (error: Error) =>
-        error instanceof UsageError && error.message === 'name one concept, e.g. npm run exercise -- 04',
-    );
-  }
 });
 
 test('every script loads as it is on plain Node (type stripping, no loader)', async () => {

@@ -3,6 +3,7 @@
  * Used by the tour (`npm start`), the exercise runner and the catalog test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
 
@@ -91,4 +92,40 @@ export function selectEntries(names: readonly string[]): Entry[] {
       throw new UsageError(`no script "${name}"; there are ${entries.map((candidate) => candidate.number).join(', ')}`);
     return entry;
   });
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (letters of any script kept). */
+export function anchorOf(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
+}
+
+export interface NotesSection {
+  heading: string;
+  anchor: string;
+  /** The heading line and the text under it, up to the next heading of its level or above. */
+  body: string;
+}
+
+/** Each heading of NOTES.md with its anchor and its text. */
+export function notesSections(notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8')): NotesSection[] {
+  const headings = [...notes.matchAll(/^(#{1,6}) (.+)$/gm)];
+  return headings.map((match, i) => {
+    const level = match[1].length;
+    const next = headings.slice(i + 1).find((later) => later[1].length <= level);
+    return {
+      heading: match[2],
+      anchor: anchorOf(match[2]),
+      body: notes.slice(match.index!, next?.index ?? notes.length),
+    };
+  });
+}
+
+/** A NOTES.md anchor as a reader finds it: "§2.3 What listen(backlog) bounds (04-listen-backlog)". */
+export function sectionTitle(anchor: string): string {
+  const section = notesSections().find((candidate) => `#${candidate.anchor}` === anchor);
+  if (!section) throw new Error(`NOTES.md has no heading with the anchor ${anchor}`);
+  return /^\d/.test(section.heading) ? `§${section.heading}` : `"${section.heading}"`;
 }

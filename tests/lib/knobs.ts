@@ -4,6 +4,7 @@
  * expectation from them.
  */
 import { type KnobSet, readKnobs, UsageError } from '../../scripts/lib/cli.ts';
+import { type AnyExercise, isUnmeasured } from '../../scripts/lib/questions.ts';
 
 /**
  * The knobs' values from the environment. A bad one stops the file with the same one line as the
@@ -18,3 +19,15 @@ export function knobs<Name extends string>(declared: KnobSet<Name>): Record<Name
     process.exit(2);
   }
 }
+
+/** What each of a script's questions measured in `seen`: id → answer, or UNMEASURED where the run could not tell. */
+export function measuredAnswers(exercise: AnyExercise, seen: unknown): Record<string, number | string> {
+  return Object.fromEntries(
+    exercise.questions.map((question) => {
+      const measured = question.measure(seen);
+      return [question.id, isUnmeasured(measured) ? UNMEASURED : measured];
+    }),
+  );
+}
+
+export const UNMEASURED = 'not measured';
