@@ -1,0 +1,56 @@
+/**
+ * Check for scripts/fix/05-greeting-server.ts: many clients, one after another, against the
+ * server run under a low descriptor limit (prlimit --nofile), each of them greeted.
+ */
+import { connect } from 'node:net';
+import { defineCheck } from '../../scripts/lib/fix-check.ts';
+import { findTool } from '../../scripts/lib/tools.ts';
+import { onceWithin } from '../../scripts/lib/wait.ts';
+import { failed, listeningPort, readLines, startProgram, tail } from '../lib/program.ts';
+
+const STEP_MS = 2000;
+/** Node takes some 25 descriptors for itself; this leaves the server a few dozen for clients. */
+const DESCRIPTOR_LIMIT = 64;
+const CLIENTS = 2 * DESCRIPTOR_LIMIT;
+
+/** One client: its name, a half-close, and the line it hears back (undefined: none came). */
+async function greet(port: number, name: string): Promise<string | undefined> {
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  try {
+    await onceWithin(client, 'connect', STEP_MS, 'the connection');
+    const answer = readLines(client);
+    client.end(name);
+    return await answer.next(STEP_MS);
+  } finally {
+    client.destroy();
+  }
+}
+
+export const CHECK = defineCheck({
+  hint: 'ask what becomes of a connection, and of its descriptor, when the server never ends its side',
+  notes: '#41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake',
+  async check(file) {
+    const prlimit = await findTool('prlimit');
+    if (!prlimit) return { cannotCheck: 'prlimit is not installed (apt-get install util-linux)' };
+    const program = startProgram(file, [], [prlimit, `--nofile=${DESCRIPTOR_LIMIT}:${DESCRIPTOR_LIMIT}`]);
+    try {
+      const port = await listeningPort(program, STEP_MS);
+      for (let n = 1; n <= CLIENTS; n++) {
+        const answer = await greet(port, `client ${n}`).catch(() => undefined);
+        if (answer !== `hello, client ${n}`)
+          return {
+            passed: false,
+            saw:
+              `with at most ${DESCRIPTOR_LIMIT} descriptors, client ${n} of ${CLIENTS} heard ` +
+              `${answer === undefined ? 'nothing' : JSON.stringify(answer)}; the server printed: ${tail(program, 2)}`,
+          };
+      }
+      return { passed: true, saw: `all ${CLIENTS} clients greeted, with at most ${DESCRIPTOR_LIMIT} descriptors` };
+    } catch (error) {
+      return failed(error, program);
+    } finally {
+      await program.stop();
+    }
+  },
+});

@@ -1,0 +1,60 @@
+/**
+ * Check for scripts/fix/06-udp-time-client.ts: a server that loses the first request (as a lossy
+ * network would) must still be asked until it answers; a server that never answers must be given up on.
+ */
+import { defineCheck } from '../../scripts/lib/fix-check.ts';
+import { boundSocket, closeSocket } from '../../scripts/lib/udp.ts';
+import { startProgram, tail } from '../lib/program.ts';
+
+const ANSWER = '12:00';
+/** Time enough for a few tries; a client that waits for ever is stopped here. */
+const RUN_MS = 2000;
+
+/** Runs the client against a server that answers from request number `answersFrom` on (never: Infinity). */
+async function ask(file: string, answersFrom: number) {
+  const server = await boundSocket('udp4', '127.0.0.1');
+  let requests = 0;
+  server.on('message', (_, from) => {
+    requests++;
+    if (requests >= answersFrom) server.send(ANSWER, from.port, from.address);
+  });
+  const program = startProgram(file, [String(server.address().port)]);
+  try {
+    const exit = await program.exit(RUN_MS);
+    return { exit, requests, printed: tail(program, 2) };
+  } finally {
+    await program.stop();
+    await closeSocket(server);
+  }
+}
+
+export const CHECK = defineCheck({
+  hint: 'ask what tells a UDP sender that its datagram was lost, and what the program does until it hears back',
+  notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
+  async check(file) {
+    const lossy = await ask(file, 2);
+    if (lossy.exit?.code !== 0 || !lossy.printed.includes(ANSWER))
+      return {
+        passed: false,
+        saw:
+          `the server lost request 1 and would answer the next; in ${RUN_MS / 1000} s it got ${lossy.requests} ` +
+          `request(s), and the program ${lossy.exit ? `exited with code ${lossy.exit.code}` : 'was still waiting'}: ` +
+          lossy.printed,
+      };
+    const silent = await ask(file, Number.POSITIVE_INFINITY);
+    if (silent.exit?.code !== 1)
+      return {
+        passed: false,
+        saw:
+          `against a server that never answers, the program ` +
+          `${silent.exit ? `exited with code ${silent.exit.code}` : `still waited after ${RUN_MS / 1000} s`} ` +
+          `(${silent.requests} requests sent), where it should give up with exit code 1`,
+      };
+    return {
+      passed: true,
+      saw:
+        `request 1 lost, answered on try ${lossy.requests}; ` +
+        `a silent server given up on after ${silent.requests} tries`,
+    };
+  },
+});

@@ -1,0 +1,50 @@
+/**
+ * Check for scripts/fix/07-admin-server.ts: who can connect. In a network namespace of its own
+ * the host has its loopback and an outward address, 192.0.2.1 (a documentation address) on a
+ * link; the server must answer on the first and refuse on the second, the address other hosts
+ * would use. Nothing outside the namespace is touched.
+ */
+import { defineCheck } from '../../scripts/lib/fix-check.ts';
+import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { findTool, runTool } from '../../scripts/lib/tools.ts';
+import { ROOT } from '../../scripts/lib/catalog.ts';
+
+const LOOPBACK = '127.0.0.1';
+const OUTWARD = '192.0.2.1';
+/** In the shell, "$0" is ip and "$@" the probe: a link with the outward address, then the probe. */
+const SETUP = [
+  '"$0" link set lo up',
+  '"$0" link add outward type veth peer name outward-peer',
+  `"$0" addr add ${OUTWARD}/24 dev outward`,
+  '"$0" link set outward up',
+  '"$0" link set outward-peer up',
+  'exec "$@"',
+].join(' && ');
+const RUN_MS = 10_000;
+
+export const CHECK = defineCheck({
+  hint: 'ask which addresses a server takes when listen() is given a port and no address',
+  notes: '#21-bind-gives-a-socket-its-address-02-bind',
+  async check(file) {
+    const [unshare, ip] = await Promise.all([findTool('unshare'), findTool('ip')]);
+    if (!unshare || !ip) return { cannotCheck: 'unshare and ip are needed (apt-get install util-linux iproute2)' };
+    const probe = [process.execPath, ...nodeArgsFor('tests/fix/children/who-connects.ts', [file, LOOPBACK, OUTWARD])];
+    const run = await runTool(unshare, ['--net', '--map-root-user', 'sh', '-c', SETUP, ip, ...probe], RUN_MS, ROOT);
+    const refused = /^(unshare|ip|RTNETLINK answers): .*$/m.exec(run.stderr)?.[0];
+    if (refused) return { cannotCheck: `no network namespace with a veth link here (${refused})` };
+    const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+      failed?: string;
+      listening?: string;
+      reached?: Record<string, boolean>;
+    };
+    if (!report.reached) return { passed: false, saw: report.failed ?? `the probe failed: ${run.stderr.trim()}` };
+    const who = (address: string) => `${address} ${report.reached![address] ? 'answered' : 'refused'}`;
+    const passed = report.reached[LOOPBACK] && !report.reached[OUTWARD];
+    return {
+      passed,
+      saw:
+        `${report.listening}; dialled at ${who(LOOPBACK)} (this host only), ` +
+        `at ${who(OUTWARD)} (the address other hosts reach)`,
+    };
+  },
+});

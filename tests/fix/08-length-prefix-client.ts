@@ -1,0 +1,56 @@
+/**
+ * Check for scripts/fix/08-length-prefix-client.ts: the server sends a whole message together
+ * with half of the next one's 4-byte header, waits until the client has printed the first, then
+ * sends the rest. Both messages must be printed, and the client must end cleanly.
+ */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { defineCheck } from '../../scripts/lib/fix-check.ts';
+import { onceWithin } from '../../scripts/lib/wait.ts';
+import { failed, startProgram, tail } from '../lib/program.ts';
+
+const STEP_MS = 2000;
+const MESSAGES = ['first', 'second'];
+const HEADER_CUT = 2;
+
+function framed(text: string): Buffer {
+  const body = Buffer.from(text);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length);
+  return Buffer.concat([header, body]);
+}
+
+export const CHECK = defineCheck({
+  hint: 'ask what the program reads when even the 4-byte header has come only in part',
+  notes: '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
+  async check(file) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await onceWithin(server, 'listening', STEP_MS, 'the message server');
+    const program = startProgram(file, [String((server.address() as AddressInfo).port)]);
+    try {
+      const [socket] = (await onceWithin(server, 'connection', STEP_MS, 'the client to connect')) as [Socket];
+      // A client that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
+      socket.on('error', () => {});
+      const [first, second] = MESSAGES.map(framed);
+      socket.write(Buffer.concat([first, second.subarray(0, HEADER_CUT)]));
+      const printed = [await program.stdout.next(STEP_MS)];
+      socket.end(second.subarray(HEADER_CUT));
+      printed.push(await program.stdout.next(STEP_MS));
+      const exit = await program.exit(STEP_MS);
+      const shown = printed.map((line) => line ?? '(nothing)').join(', ');
+      const passed = printed.join() === MESSAGES.join() && exit?.code === 0;
+      return {
+        passed,
+        saw: passed
+          ? `a header cut after ${HEADER_CUT} bytes, and both messages printed: ${shown}`
+          : `sent "first" with ${HEADER_CUT} bytes of the next header, then the rest; it printed ${shown}, ` +
+            `${exit ? `exit code ${exit.code}` : 'and did not exit'}: ${tail(program, 2)}`,
+      };
+    } catch (error) {
+      return failed(error, program);
+    } finally {
+      await program.stop();
+      server.close();
+    }
+  },
+});

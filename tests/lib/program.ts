@@ -1,0 +1,116 @@
+/**
+ * A learner's program, run as its own process the way the learner runs it, for a fix-the-bug
+ * check: its stdout read line by line, everything it printed kept for the verdict, every wait
+ * bounded, and the process killed when the check is done with it.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { nodeArgsFor } from '../../scripts/lib/child.ts';
+
+/** Lines of a stream, one at a time, each wait bounded; undefined once the stream has ended. */
+export interface LineReader {
+  next(ms: number): Promise<string | undefined>;
+}
+
+/** `promise`'s value, or undefined once `ms` have passed without one. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads `stream` as lines; a wait that runs out resolves with undefined too (the caller says what it missed). */
+export function readLines(stream: Readable): LineReader {
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+  return {
+    next: (ms) =>
+      settledWithin(
+        lines.next().then((result) => (result.done ? undefined : result.value)),
+        ms,
+      ),
+  };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningProgram {
+  readonly pid: number;
+  /** Its stdout, line by line. */
+  readonly stdout: LineReader;
+  /** Everything it printed so far, stdout and stderr interleaved as they came. */
+  transcript(): string;
+  /** Its exit, waiting at most `ms`; undefined if it is still running then. */
+  exit(ms: number): Promise<Exit | undefined>;
+  /** Kills it if it still runs and waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `file` with this Node and `args`, behind `wrapper` when given (a command that runs the
+ * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`).
+ */
+export function startProgram(
+  file: string,
+  args: readonly string[] = [],
+  wrapper: readonly string[] = [],
+): RunningProgram {
+  const node = [process.execPath, ...nodeArgsFor(file, args)];
+  const [command, ...rest] = [...wrapper, ...node];
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let transcript = '';
+  child.stdout.on('data', (chunk: Buffer) => (transcript += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (transcript += chunk));
+  // A program that cannot even start (a wrapper that is missing) still ends: as an exit with code 127.
+  child.on('error', (error) => (transcript += `${error.message}\n`));
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? null : 127), signal }));
+  });
+  const program: RunningProgram = {
+    pid: child.pid ?? 0,
+    stdout: readLines(child.stdout),
+    transcript: () => transcript,
+    exit: (ms) => settledWithin(exited, ms),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  return program;
+}
+
+/**
+ * The port a server program says it listens on ("listening on 127.0.0.1:PORT" or "… ADDRESS port
+ * PORT"); an error when it does not say so within `ms`.
+ */
+export async function listeningPort(program: RunningProgram, ms: number): Promise<number> {
+  const line = await program.stdout.next(ms);
+  const port = line && /^listening on \S+?(?::| port )(\d+)$/.exec(line)?.[1];
+  if (!port) throw new Error('it never said where it listens');
+  return Number(port);
+}
+
+/** A failed check's verdict: what went wrong, and what the program printed. */
+export function failed(error: unknown, program: RunningProgram): { passed: false; saw: string } {
+  return { passed: false, saw: `${(error as Error).message}: ${tail(program)}` };
+}
+
+/**
+ * What a program printed, for a verdict: the error it died of where there is one (the first line
+ * of a stack trace), else its last lines, as the learner would see them in the terminal.
+ */
+export function tail(program: RunningProgram, lines = 3): string {
+  const text = program.transcript().trim();
+  const died = /^(?:\w*Error|Error)\b.*$/m.exec(text)?.[0];
+  if (died) return died;
+  return text === '' ? '(it printed nothing)' : text.split('\n').slice(-lines).join(' | ');
+}
