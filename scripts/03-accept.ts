@@ -27,6 +27,7 @@ import {
   hostFlag,
   listeningLine,
 } from './lib/cli.ts';
+import { kindOf, readDescriptorTable } from './lib/descriptors.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin, within } from './lib/wait.ts';
@@ -42,6 +43,8 @@ const STEP_TIMEOUT_MS = 2000;
 
 /** Listens, lets `clientCount` clients connect one at a time, and records what each accept() returned. */
 export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<AcceptObservations> {
+  // Before the first socket: the numbers this process already uses (Node's own), so the first socket's is no surprise.
+  const openBefore = hasProcNet ? openDescriptors() : null;
   // socket() + bind() + listen(): Node makes all three calls inside server.listen().
   const server = createServer();
   server.listen(0, DEFAULT_HOST);
@@ -79,7 +82,7 @@ export async function observeAccept(clientCount = DEFAULT_CLIENTS): Promise<Acce
           seen.map((entry) => entry.client),
         )
       : null;
-    return { listener: { fd: descriptorOf(server), local: { address, port } }, clients: seen, kernel };
+    return { openBefore, listener: { fd: descriptorOf(server), local: { address, port } }, clients: seen, kernel };
   } finally {
     // close(): every client and every accepted socket (a stranger's too), so server.close() waits on none.
     for (const client of clients) client.destroy();
@@ -152,6 +155,8 @@ export interface AcceptedClient {
 }
 
 export interface AcceptObservations {
+  /** The descriptors open before the lesson's first socket, by kind; null off Linux. */
+  openBefore: OpenDescriptors | null;
   listener: { fd: number | null; local: Endpoint };
   clients: AcceptedClient[];
   /**
@@ -185,13 +190,43 @@ export async function listenerRows(
   };
 }
 
+export interface OpenDescriptors {
+  /** The lowest number not open when read (a thread of Node's may take it for a moment before the first socket). */
+  lowestFree: number;
+  /** How many of each kind ("pipe": 6, "eventpoll": 2) hold the numbers from 3 to just below it. */
+  kinds: Record<string, number>;
+  /** Open numbers above the lowest free one (inherited from the parent, say). */
+  above: number;
+}
+
+/** This process's descriptors before the lesson opens any: 0-2 are stdin, stdout and stderr, then Node's own. */
+function openDescriptors(): OpenDescriptors {
+  const table = readDescriptorTable();
+  const open = new Set(table.map(({ fd }) => fd));
+  let lowestFree = 0;
+  while (open.has(lowestFree)) lowestFree++;
+  const kinds: Record<string, number> = {};
+  for (const { fd, target } of table)
+    if (fd > 2 && fd < lowestFree) kinds[kindOf(target)] = (kinds[kindOf(target)] ?? 0) + 1;
+  return { lowestFree, kinds, above: table.filter(({ fd }) => fd > lowestFree).length };
+}
+
 const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
 const fdText = (fd: number | null) => (fd === null ? 'fd unknown on this OS' : `fd ${fd}`);
 
 export function renderAccept(seen: AcceptObservations): Line[] {
-  const lines: Line[] = [
-    ['server', `socket() + bind() + listen() on ${at(seen.listener.local)}, ${fdText(seen.listener.fd)}`],
-  ];
+  const lines: Line[] = [];
+  if (seen.openBefore) {
+    const { lowestFree, kinds, above } = seen.openBefore;
+    const held = Object.entries(kinds).map(([kind, count]) => `${count} ${kind}`);
+    lines.push([
+      'process',
+      `fds 0-2 are stdin, stdout and stderr; 3-${lowestFree - 1} were open before the lesson (${held.join(', ')}: ` +
+        `Node's start-up and its event loops)${above > 0 ? `, and ${above} above them` : ''}; the kernel gives ` +
+        'each new socket the lowest number free at that moment',
+    ]);
+  }
+  lines.push(['server', `socket() + bind() + listen() on ${at(seen.listener.local)}, ${fdText(seen.listener.fd)}`]);
   seen.clients.forEach((entry, index) => {
     const name = `client ${index + 1}`;
     lines.push(

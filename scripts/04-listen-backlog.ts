@@ -365,8 +365,10 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   const lines: Line[] = [
     [
       'kernel',
-      `net.core.somaxconn ${sysctl.somaxconn}, net.ipv4.tcp_syncookies ${sysctl.syncookies}, ` +
-        `net.ipv4.tcp_abort_on_overflow ${sysctl.abortOnOverflow}`,
+      `net.core.somaxconn ${sysctl.somaxconn} (the cap on any backlog), net.ipv4.tcp_syncookies ` +
+        `${sysctl.syncookies} (SYN cookies once a SYN queue overflows), net.ipv4.tcp_abort_on_overflow ` +
+        `${sysctl.abortOnOverflow} (${sysctl.abortOnOverflow ? 'reset' : 'no reset for'} a connection the full ` +
+        'accept queue cannot take)',
     ],
     [
       'server',

@@ -15,10 +15,11 @@
  * An ordinary file opened in between takes its number from the same table, and a number freed
  * by closing that file is the one the next socket gets.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineScript, integerFlag, isMain, runScript, type Line, defineKnobs } from './lib/cli.ts';
+import { type Descriptor, readDescriptorTable, socketInodeOf } from './lib/descriptors.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
@@ -90,37 +91,6 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
 }
 
 // --- Instrumentation: reading /proc/self/fd and /proc/net/tcp --------------------------------
-
-/** One open descriptor: its number and what the kernel says it points at ("socket:[123]", "/etc/hosts", "pipe:[9]"). */
-export interface Descriptor {
-  fd: number;
-  target: string;
-}
-
-/**
- * Reads a process's descriptor table from /proc/PID/fd, lowest number first. Listing the folder
- * opens a descriptor of its own, which is closed again by the time we read the links; that one
- * (and any other that closes while we read) is left out. Throws EACCES for a process this user
- * may not inspect.
- */
-export function readDescriptorTable(pid: number | 'self' = 'self'): Descriptor[] {
-  const folder = `/proc/${pid}/fd`;
-  const table: Descriptor[] = [];
-  for (const name of readdirSync(folder)) {
-    try {
-      table.push({ fd: Number(name), target: readlinkSync(`${folder}/${name}`) });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return table.sort((a, b) => a.fd - b.fd);
-}
-
-/** The inode in a descriptor target "socket:[123]", or undefined for anything that is not a socket. */
-export function socketInodeOf(target: string): number | undefined {
-  const match = /^socket:\[(\d+)\]$/.exec(target);
-  return match ? Number(match[1]) : undefined;
-}
 
 /** The descriptor of this process that holds the socket with this inode. */
 export function descriptorOfInode(inode: number): Descriptor | undefined {

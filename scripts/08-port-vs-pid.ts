@@ -33,7 +33,7 @@ import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { until } from './lib/wait.ts';
-import { readDescriptorTable, socketInodeOf } from './07-socket-descriptor.ts';
+import { readDescriptorTable, socketInodeOf } from './lib/descriptors.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 3000;
@@ -346,7 +346,9 @@ export const EXERCISE = defineExercise({
     {
       id: 'udp-state',
       kind: 'choice',
-      ask: () => 'The same process also binds a UDP port. In which state does ss list that UDP socket?',
+      ask: () =>
+        'The same process also binds a UDP port. Which state does the lookup show for that UDP socket (the ' +
+        'word ss uses)?',
       options: [
         ['LISTEN', 'LISTEN'],
         ['UNCONN', 'UNCONN'],

@@ -56,7 +56,8 @@ async function observeStalled(ss: string | undefined): Promise<HandshakeObservat
       backlog: listener.backlog,
       queued: await readStage(
         'client',
-        "#1 connect() resolved, though the server's process never called accept()",
+        `#1 connect() resolved, as did #${clients.length - 1}: the queue holds backlog + 1 = ` +
+          `${clients.length - 1}, though the server's process never called accept()`,
         ss,
         listener.port,
         clients[0].socket.localPort!,

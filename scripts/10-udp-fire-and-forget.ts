@@ -223,6 +223,7 @@ export async function floodFrozenReceiver(count: number, payload: number, rcvbuf
     return {
       sent: count,
       payload,
+      rcvbufAsked: rcvbuf,
       rcvbuf: bound.rcvbuf,
       received,
       dropped,
@@ -322,7 +323,8 @@ const FROZEN_RECEIVER = new URL('./children/10-frozen-receiver.ts', import.meta.
 export interface Flood {
   sent: number;
   payload: number;
-  /** The buffer the kernel granted (it doubles the request to cover its bookkeeping). */
+  /** The receive buffer asked for with SO_RCVBUF, and the one the kernel granted (it doubles the request). */
+  rcvbufAsked: number;
   rcvbuf: number;
   received: number;
   /** The drops column of the receiver's row in /proc/net/udp. */
@@ -386,12 +388,17 @@ export function renderUdp(seen: UdpObservations): Line[] {
     [
       'kernel',
       `Udp NoPorts +${counters.noPorts}, Icmp OutDestUnreachs +${counters.icmpUnreachables}: a port unreachable ` +
-        `for each of the ${unconnected.sends + 1} datagrams to nobody (namespace-wide: other traffic only adds)`,
+        `for each of the ${unconnected.sends + 1} datagrams to nobody, the ${unconnected.sends} unconnected sends ` +
+        'and the connected one (namespace-wide: other traffic only adds)',
     ],
   );
   const unexplained = flood.sent - flood.received - flood.dropped;
   lines.push(
-    ['receiver', `frozen with SIGSTOP, receive buffer ${flood.rcvbuf} bytes`],
+    [
+      'receiver',
+      `frozen with SIGSTOP, receive buffer ${flood.rcvbuf} bytes: it asked for ${flood.rcvbufAsked}, and the ` +
+        'kernel doubles an SO_RCVBUF request for its own bookkeeping, within a floor and net.core.rmem_max',
+    ],
     ['sender', `${flood.sent} datagrams of ${flood.payload} bytes, every send accepted`],
     ['receiver', `thawed with SIGCONT: received ${flood.received}`],
     ['kernel', `the receiver's row in /proc/net/udp: drops ${flood.dropped}`],

@@ -461,8 +461,8 @@ export function speedLesson(speed: Speed): string[] {
   const perMessage = speed.udp.median / speed.tcpKept.median;
   const perConnection = speed.tcpKept.median / speed.tcpConnectEach.median;
   const lessons = [
-    `UDP makes ${perMessage.toFixed(1)}x the round trips of TCP on a kept connection; a new connection per ` +
-      `request divides TCP's by ${perConnection.toFixed(1)}`,
+    `UDP completes ${perMessage.toFixed(1)} times as many round trips per second as TCP on a kept connection; ` +
+      `a new TCP connection for each request cuts TCP's rate by a factor of ${perConnection.toFixed(1)}`,
   ];
   lessons.push(
     perConnection > perMessage

@@ -182,7 +182,12 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   );
 });
 
-test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('03-accept'));
+test('the output matches the sample in NOTES.md', () =>
+  // How many descriptors Node holds before the lesson depends on the machine and the Node version.
+  assertOutputMatchesNotes('03-accept', [
+    [/3-\d+ were open before the lesson \([^:]*:/g, '3-N were open before the lesson (…:'],
+    [/\), and \d+ above them;/g, ');'],
+  ]));
 
 test('--serve echoes a real client on its own accepted socket and exits 0 on SIGTERM', async (t) => {
   let output = '';

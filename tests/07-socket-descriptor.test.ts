@@ -10,14 +10,8 @@ import assert from 'node:assert/strict';
 import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import {
-  KNOBS,
-  descriptorOfInode,
-  observeDescriptors,
-  readDescriptorTable,
-  socketInodeOf,
-  EXERCISE,
-} from '../scripts/07-socket-descriptor.ts';
+import { KNOBS, descriptorOfInode, observeDescriptors, EXERCISE } from '../scripts/07-socket-descriptor.ts';
+import { readDescriptorTable, socketInodeOf } from '../scripts/lib/descriptors.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';

@@ -86,3 +86,16 @@ test('no line of scripts/, tests/ or bench/ is longer than 120 characters', () =
   );
   assert.deepEqual(long, []);
 });
+
+test('every link inside NOTES.md leads to a heading, and every glossary term to the section that shows it', () => {
+  const sections = notesSections();
+  const anchors = new Set(sections.map((section) => section.anchor));
+  const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
+  const broken = [...notes.matchAll(/\]\(#([^)]+)\)/g)].map((link) => link[1]).filter((anchor) => !anchors.has(anchor));
+  assert.deepEqual(broken, [], 'links to no heading');
+  const glossary = sections.find((section) => /^Glossary\b/.test(section.heading));
+  assert.ok(glossary, 'NOTES.md has a glossary');
+  const rows = glossary.body.split('\n').filter((line) => line.startsWith('| ') && !/^\| term \|/.test(line));
+  assert.ok(rows.length >= 40, `${rows.length} terms`);
+  for (const row of rows) assert.match(row, /\]\(#[^)]+\) \|$/, `a glossary row without a link: ${row.slice(0, 60)}`);
+});
