@@ -22,7 +22,7 @@ export const CHECK = defineCheck({
     const program = startProgram(file);
     let client: Socket | undefined;
     try {
-      client = connect(await listeningPort(program, STEP_MS), '127.0.0.1');
+      client = connect(await listeningPort(program), '127.0.0.1');
       await onceWithin(client, 'connect', STEP_MS, 'the connection');
       const answers = readLines(client);
       const heard: string[] = [];

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { findTool } from '../../scripts/lib/tools.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { startProgram, tail } from '../lib/program.ts';
+import { START_MS, startProgram, tail } from '../lib/program.ts';
 
-const RUN_MS = 5000;
+const RUN_MS = START_MS;
 const GREETING = 'hello from 127.0.0.1';
 /** The order of many distributions' /etc/hosts, and what glibc returns first for "localhost" then. */
 const HOSTS = '::1 localhost\n127.0.0.1 localhost\n';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, startProgram } from '../lib/program.ts';
+import { failed, START_MS, startProgram } from '../lib/program.ts';
 
 const SEND_MIB = 512;
 /**
@@ -37,7 +37,7 @@ export const CHECK = defineCheck({
     await onceWithin(server, 'listening', STEP_MS, 'the upload server');
     const program = startProgram(file, [String((server.address() as AddressInfo).port), String(SEND_MIB)]);
     try {
-      const [socket] = (await onceWithin(server, 'connection', STEP_MS, 'the sender to connect')) as [Socket];
+      const [socket] = (await onceWithin(server, 'connection', START_MS, 'the sender to connect')) as [Socket];
       // A sender that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
       socket.on('error', () => {});
       let bytes = 0;

@@ -24,7 +24,7 @@ export const CHECK = defineCheck({
     client.on('data', (text: string) => (heard += text));
     client.on('error', (error: NodeJS.ErrnoException) => (failure = ` (${error.code})`));
     try {
-      client.connect(await listeningPort(program, STEP_MS), '127.0.0.1');
+      client.connect(await listeningPort(program), '127.0.0.1');
       await onceWithin(client, 'connect', STEP_MS, 'the connection');
       // end(): our FIN, after the text. We can still read: the answer comes back on the other direction.
       client.end(TEXT);

@@ -35,7 +35,7 @@ export const CHECK = defineCheck({
     if (!prlimit) return { cannotCheck: 'prlimit is not installed (apt-get install util-linux)' };
     const program = startProgram(file, [], [prlimit, `--nofile=${DESCRIPTOR_LIMIT}:${DESCRIPTOR_LIMIT}`]);
     try {
-      const port = await listeningPort(program, STEP_MS);
+      const port = await listeningPort(program);
       for (let n = 1; n <= CLIENTS; n++) {
         const answer = await greet(port, `client ${n}`).catch(() => undefined);
         if (answer !== `hello, client ${n}`)

@@ -4,10 +4,12 @@
  */
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { boundSocket, closeSocket } from '../../scripts/lib/udp.ts';
-import { startProgram, tail } from '../lib/program.ts';
+import { once } from 'node:events';
+import { START_MS, startProgram, tail } from '../lib/program.ts';
+import { within } from '../../scripts/lib/wait.ts';
 
 const ANSWER = '12:00';
-/** Time enough for a few tries; a client that waits for ever is stopped here. */
+/** From its first request: time enough for a few tries; a client that waits for ever is stopped here. */
 const RUN_MS = 2000;
 
 /** Runs the client against a server that answers from request number `answersFrom` on (never: Infinity). */
@@ -20,7 +22,9 @@ async function ask(file: string, answersFrom: number) {
   });
   const program = startProgram(file, [String(server.address().port)]);
   try {
-    const exit = await program.exit(RUN_MS);
+    // The clock starts at the first request, however long the program took to start.
+    const firstRequest = await within(once(server, 'message'), START_MS, 'the first request').catch(() => undefined);
+    const exit = firstRequest ? await program.exit(RUN_MS) : await program.exit(0);
     return { exit, requests, printed: tail(program, 2) };
   } finally {
     await program.stop();

@@ -8,6 +8,7 @@ import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { findTool, runTool } from '../../scripts/lib/tools.ts';
 import { ROOT } from '../../scripts/lib/catalog.ts';
+import { START_MS } from '../lib/program.ts';
 
 const LOOPBACK = '127.0.0.1';
 const OUTWARD = '192.0.2.1';
@@ -20,7 +21,7 @@ const SETUP = [
   '"$0" link set outward-peer up',
   'exec "$@"',
 ].join(' && ');
-const RUN_MS = 10_000;
+const RUN_MS = 2 * START_MS;
 
 export const CHECK = defineCheck({
   hint: 'ask which addresses a server takes when listen() is given a port and no address',

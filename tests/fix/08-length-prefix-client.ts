@@ -6,7 +6,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, startProgram, tail } from '../lib/program.ts';
+import { failed, START_MS, startProgram, tail } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 const MESSAGES = ['first', 'second'];
@@ -28,7 +28,7 @@ export const CHECK = defineCheck({
     await onceWithin(server, 'listening', STEP_MS, 'the message server');
     const program = startProgram(file, [String((server.address() as AddressInfo).port)]);
     try {
-      const [socket] = (await onceWithin(server, 'connection', STEP_MS, 'the client to connect')) as [Socket];
+      const [socket] = (await onceWithin(server, 'connection', START_MS, 'the client to connect')) as [Socket];
       // A client that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
       socket.on('error', () => {});
       const [first, second] = MESSAGES.map(framed);

@@ -89,10 +89,16 @@ export function startProgram(
 }
 
 /**
+ * How long a program may take to start: on a fresh clone there is no compile cache yet, and the
+ * suite runs many processes at once on two cores. Only a program that never starts waits this out.
+ */
+export const START_MS = 15_000;
+
+/**
  * The port a server program says it listens on ("listening on 127.0.0.1:PORT" or "… ADDRESS port
  * PORT"); an error when it does not say so within `ms`.
  */
-export async function listeningPort(program: RunningProgram, ms: number): Promise<number> {
+export async function listeningPort(program: RunningProgram, ms = START_MS): Promise<number> {
   const line = await program.stdout.next(ms);
   const port = line && /^listening on \S+?(?::| port )(\d+)$/.exec(line)?.[1];
   if (!port) throw new Error('it never said where it listens');

@@ -27,7 +27,7 @@ async function reaches(address: string, port: number): Promise<boolean> {
 
 const program = startProgram(file);
 try {
-  const port = await listeningPort(program, STEP_MS);
+  const port = await listeningPort(program);
   const reached: Record<string, boolean> = {};
   for (const address of addresses) reached[address] = await reaches(address, port);
   console.log(JSON.stringify({ listening: tail(program, 1), reached }));
