@@ -1,0 +1,111 @@
+/**
+ * Exercise: two hosts, A (192.0.2.1, 2001:db8::1) and B (192.0.2.2, 2001:db8::2), each a network
+ * namespace of its own joined by a veth link. No knobs; predict, then run:
+ *   - Which address does B see a client on A come from? Which one does A's route choose?
+ *   - A server bound to B's address: can A reach it at A's own address, or at A's loopback?
+ *   - Does 08's lookup inside A find B's listener?
+ * Run: npm run exercise -- 14   (as root: the hosts are network namespaces)
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { type Crossing, EXERCISE, observeTwoHosts } from '../scripts/14-two-hosts.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
+import { readProcessStat } from '../scripts/lib/proc-stat.ts';
+import { untilTrue } from '../scripts/lib/wait.ts';
+import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
+import { measuredAnswers } from './lib/knobs.ts';
+import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+
+const seen = await observeHosts(observeTwoHosts);
+const FAMILIES = ['ipv4', 'ipv6'] as const;
+
+test("the client's source address is A's, the one A's route to B names", (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  for (const family of FAMILIES) {
+    const { route, dialled }: Crossing = seen[family];
+    assert.deepEqual(route, { device: seen.a.link, source: seen.a[family] }, `${family}: the route out of A's link`);
+    assert.ok(dialled.ok, `${family}: A reached B's server`);
+    assert.equal(dialled.local.address, route.source, `${family}: the socket took the route's source address`);
+    assert.deepEqual(dialled.serverSaw.remote, dialled.local, `${family}: B saw the same pair A had`);
+    assert.equal(dialled.serverSaw.local.address, seen.b[family], `${family}: and arrived at B's address`);
+  }
+});
+
+test("A learns B's link-layer address with the first packet: no neighbour entry before, B's MAC after", (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  for (const family of FAMILIES) {
+    assert.equal(seen[family].neighbourBefore, null, `${family}: no entry before any packet`);
+    assert.equal(seen[family].neighbourAfter?.lladdr, seen.b.linkAddress, `${family}: B's host-b after`);
+  }
+});
+
+test("B's server is not at A's address, nor at A's loopback: each host has addresses of its own", (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  for (const family of FAMILIES) {
+    assert.deepEqual(seen[family].atOwnAddress, { ok: false, code: 'ECONNREFUSED' }, `${family}: A's address`);
+    assert.deepEqual(seen[family].atLoopback, { ok: false, code: 'ECONNREFUSED' }, `${family}: A's loopback`);
+  }
+});
+
+test("each host has socket tables of its own: 08's lookup finds B's listener in B and nothing in A", (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  for (const family of FAMILIES) {
+    const { inB, inA }: Crossing['lookup'] = seen[family].lookup;
+    const listener = inB.find((holder) => holder.state === 'LISTEN');
+    assert.equal(listener?.localAddress, seen.b[family], `${family}: B's listener, on B's address`);
+    assert.deepEqual(
+      listener?.pids.map(({ pid }) => pid),
+      [seen.b.pid],
+      `${family}: held by B's host process`,
+    );
+    assert.deepEqual(inA, [], `${family}: A's tables have nothing on that port`);
+  }
+  assert.notEqual(seen.a.namespace, seen.b.namespace);
+});
+
+test('when the run ends, both hosts and their namespaces are gone', (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  const live = liveNamespaces();
+  assert.ok(!live.has(seen.a.namespace) && !live.has(seen.b.namespace), 'no process is left in either namespace');
+});
+
+test('a run killed halfway leaves nothing behind: its hosts end with it, and their namespaces', async (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  const run = spawn(process.execPath, nodeArgsFor('scripts/14-two-hosts.ts'), { stdio: 'ignore' });
+  // The hosts are the script's children: once both run, the script is in the middle of its work.
+  await untilTrue(async () => childrenOf(run.pid!).length === 2, 10_000, 'the two hosts to start');
+  const hosts = childrenOf(run.pid!);
+  run.kill('SIGKILL');
+  await once(run, 'exit');
+  // A host whose script is gone loses its IPC channel and exits; a zombie waiting for its reaper counts as gone.
+  await untilTrue(async () => hosts.every((pid) => !liveProcess(pid)), 10_000, 'the hosts to end with their script');
+});
+
+/** Still running: a process that has exited but not been reaped (state Z) has freed its namespace already. */
+function liveProcess(pid: number): boolean {
+  const state = readProcessStat(pid)?.state;
+  return state !== undefined && state !== 'Z';
+}
+
+test('the questions of `npm run exercise -- 14` are answered by what this run measured', (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'source-address': seen.a.ipv4,
+    'own-address': 'ECONNREFUSED',
+    tables: 0,
+  });
+});
+
+test('the output matches the sample in NOTES.md', async (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  await assertOutputMatchesNotes('14-two-hosts', [
+    [/net:\[\d+\]/g, 'net:[N]'],
+    [/lladdr [0-9a-f:]+/g, 'lladdr MAC'],
+    [/\), [A-Z]+, learnt by/g, '), STATE, learnt by'],
+  ]);
+});
+
+test('a flag it does not take is one line and exit 2', () =>
+  assertRejects('14-two-hosts', ['--hosts', '3'], /--hosts/));
