@@ -138,7 +138,9 @@ export async function startTwoHosts(): Promise<TwoHosts> {
       await must(host, 'ip', ['addr', 'add', `${host.ipv4}/${PREFIX.ipv4}`, 'dev', host.link]);
       // nodad: the address is usable at once, without the second of duplicate detection.
       await must(host, 'ip', ['-6', 'addr', 'add', `${host.ipv6}/${PREFIX.ipv6}`, 'dev', host.link, 'nodad']);
-      await must(host, 'ip', ['link', 'set', host.link, 'up']);
+      // One TCP segment per packet, as on a real wire: veth would otherwise pass 64 KiB "super-packets"
+      // (GSO) whole, and a rule that drops one would drop dozens of segments at once.
+      await must(host, 'ip', ['link', 'set', host.link, 'gso_max_segs', '1', 'up']);
     }
     return { a, b, stop };
   } catch (error) {

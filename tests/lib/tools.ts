@@ -21,6 +21,8 @@ const PACKAGE_OF: Record<string, string> = {
   setpriv: 'util-linux',
   unshare: 'util-linux',
   ip: 'iproute2',
+  nft: 'nftables',
+  prlimit: 'util-linux',
 };
 
 /** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */
