@@ -152,12 +152,32 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
     'nothing',
   ).catch(() => leakedSince(before));
   assert.deepEqual(leaks, [], `${name} left handles open after it finished`);
-  const actual = mask(run.stdout, extraMasks).trimEnd().split('\n');
+  assertFitsSample(name, sample, run.stdout, extraMasks);
+}
+
+function assertFitsSample(name: string, sample: NotesSample, output: string, extraMasks: readonly Mask[]): void {
+  const actual = mask(output, extraMasks).trimEnd().split('\n');
   const expected = mask(sample.lines.join('\n'), extraMasks).split('\n');
   if (!linesMatch(expected, actual)) {
     // No fit: show the whole difference, the wildcard lines left in place for the reader.
     assert.deepEqual(actual, expected, `the output of ${name} no longer matches its sample in NOTES.md`);
   }
+}
+
+/**
+ * For a demo too slow to run twice (16 waits out kernel timers): the script's own rendering of an
+ * observation the test file already made, against the sample. `args` are the flags that run used;
+ * they must be the sample's, or the comparison would be of two different runs.
+ */
+export async function assertRenderingMatchesNotes(
+  name: string,
+  args: readonly string[],
+  output: string,
+  extraMasks: readonly Mask[] = [],
+): Promise<void> {
+  const sample = await notesSample(name);
+  assert.deepEqual(args, sample.args, `the run was made with other flags than the sample's (${sample.args.join(' ')})`);
+  assertFitsSample(name, sample, output, extraMasks);
 }
 
 /**
