@@ -21,7 +21,7 @@ import { createSocket } from 'node:dgram';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
-import { type Host, startTwoHosts } from './lib/hosts.ts';
+import { type Host, must, startTwoHosts } from './lib/hosts.ts';
 import { readCounters, readTable } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
@@ -258,22 +258,8 @@ async function ssRetransOf(localPort: number): Promise<number | null> {
  * transfer into a minute.
  */
 async function shortenRetransmissionTimeout(a: Host): Promise<void> {
-  const { code, stderr } = await a.tool('ip', [
-    'route',
-    'replace',
-    '192.0.2.0/24',
-    'dev',
-    a.link,
-    'proto',
-    'kernel',
-    'scope',
-    'link',
-    'src',
-    a.ipv4,
-    'rto_min',
-    `${RTO_MIN_MS}ms`,
-  ]);
-  if (code !== 0) throw new Error(`ip route replace … rto_min in host A: ${stderr.trim()}`);
+  const route = ['192.0.2.0/24', 'dev', a.link, 'proto', 'kernel', 'scope', 'link', 'src', a.ipv4];
+  await must(a, 'ip', ['route', 'replace', ...route, 'rto_min', `${RTO_MIN_MS}ms`]);
 }
 
 /** An nftables table of B's own, with a chain on the input hook: what arrives from the link passes it. */
@@ -334,11 +320,7 @@ async function ruleCounter(b: Host, handle: number): Promise<number> {
   return rule?.expr.find((expr) => expr.counter)?.counter?.packets ?? 0;
 }
 
-async function nft(host: Host, args: readonly string[]): Promise<string> {
-  const run = await host.tool('nft', args);
-  if (run.code !== 0) throw new Error(`nft ${args.join(' ')} in host ${host.name}: ${run.stderr.trim()}`);
-  return run.stdout;
-}
+const nft = (host: Host, args: readonly string[]) => must(host, 'nft', args);
 
 // --- The observations and their story ---------------------------------------------------------
 

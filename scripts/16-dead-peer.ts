@@ -21,7 +21,7 @@ import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { sysctlNumber } from './05-connect.ts';
 import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
-import { type Host, startTwoHosts } from './lib/hosts.ts';
+import { type Host, must, startTwoHosts } from './lib/hosts.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
@@ -256,11 +256,7 @@ export function giveUpMs(retries: number, rtoMaxMs: number, rtoMinMs = 200): num
   return (2 ** (doublingsToMax + 1) - 1) * rtoMinMs + (retries - doublingsToMax) * rtoMaxMs;
 }
 
-async function nft(host: Host, args: readonly string[]): Promise<string> {
-  const run = await host.tool('nft', args);
-  if (run.code !== 0) throw new Error(`nft ${args.join(' ')} in host ${host.name}: ${run.stderr.trim()}`);
-  return run.stdout;
-}
+const nft = (host: Host, args: readonly string[]) => must(host, 'nft', args);
 
 async function nftHandle(host: Host, args: readonly string[]): Promise<number> {
   return Number(/# handle (\d+)/.exec(await nft(host, ['--echo', '--handle', ...args]))?.[1]);

@@ -93,8 +93,8 @@ async function startHost(spec: HostSpec, unshare: string): Promise<{ host: Host;
   return { host, child };
 }
 
-/** Runs a tool in `host` and fails with its own message when it fails. */
-async function must(host: Host, name: string, args: readonly string[]): Promise<string> {
+/** Runs a tool in `host` and returns its output; fails with the tool's own message when it fails. */
+export async function must(host: Host, name: string, args: readonly string[]): Promise<string> {
   const run = await host.tool(name, args);
   if (run.code !== 0) throw new Error(`${name} ${args.join(' ')} in host ${host.name}: ${run.stderr.trim()}`);
   return run.stdout;
