@@ -9,14 +9,14 @@ import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
 import { failed, START_MS, startProgram } from '../lib/program.ts';
 
-const SEND_MIB = 512;
+const SEND_MIB = 384;
 /**
  * Node itself takes some 40 MiB, and a sender that waits for 'drain' holds one chunk more, though
  * the garbage collector may leave up to about 200 MiB of sent chunks uncollected for a while
  * (measured: 130 to 250 MiB at the peak, whatever the amount sent, busy machine included). A
- * sender that does not wait holds everything it sent: over 550 MiB here.
+ * sender that does not wait holds everything it sent: over 420 MiB here.
  */
-const PEAK_BOUND_MIB = 384;
+const PEAK_BOUND_MIB = 320;
 const STEP_MS = 2000;
 const RUN_MS = 20_000;
 
