@@ -211,22 +211,33 @@ export async function endingOf(name: Connection): Promise<Ending> {
   }));
 }
 
-/** ss -to's timer for the connection from `localPort`, once it shows `kind` with at least `count` expirations. */
+/**
+ * ss -to's timer for the connection from `localPort`, read once it shows `kind` with `count`
+ * expirations and once with `count + 1`: two readings, so the growing wait shows. A connection
+ * that ends before the second reading leaves the first alone.
+ */
 export async function timerWhen(localPort: number, kind: string, count: number): Promise<string> {
   const ss = await findTool('ss');
   if (!ss) return 'ss is not installed';
-  let timer = '';
-  await untilTrue(
-    async () => {
-      const { stdout } = await runTool(ss, ['-tnoH', `sport = :${localPort}`]);
-      timer = /timer:\(([^)]*)\)/.exec(stdout)?.[1] ?? '';
-      const [shown, , expirations] = timer.split(',');
-      return shown === kind && Number(expirations) >= count;
-    },
-    ENDING_MS,
-    `the ${kind} timer of port ${localPort}`,
-  );
-  return `timer:(${timer})`;
+  const readings: string[] = [];
+  for (const wanted of [count, count + 1]) {
+    let timer = '';
+    let gone = false;
+    await untilTrue(
+      async () => {
+        const { stdout } = await runTool(ss, ['-tnoH', `sport = :${localPort}`]);
+        gone = stdout.trim() === '';
+        timer = /timer:\(([^)]*)\)/.exec(stdout)?.[1] ?? '';
+        const [shown, , expirations] = timer.split(',');
+        return gone || (shown === kind && Number(expirations) >= wanted);
+      },
+      ENDING_MS,
+      `the ${kind} timer of port ${localPort}`,
+    );
+    if (gone) break;
+    readings.push(`timer:(${timer})`);
+  }
+  return readings.join(' then ');
 }
 
 export interface IdleState {
@@ -297,7 +308,11 @@ export function renderDeadPeer(seen: DeadPeerObservations): Line[] {
         'link works',
     ],
     ['A', `1 write(): ${writeText(seen.written.retransmitting)}; no ACK comes back`],
-    ['ss', `1 ${seen.timers.retransmitting}: the retransmission timer, its next expiry and retransmissions so far`],
+    [
+      'ss',
+      `1 ${seen.timers.retransmitting}: the retransmission timer (time to its next expiry, ` +
+        'retransmissions so far): each wait doubles',
+    ],
     [
       'A',
       `1 ${endingText(endings.retransmitting)}: tcp_retries2 = ${seen.retries} allows ` +
@@ -309,7 +324,7 @@ export function renderDeadPeer(seen: DeadPeerObservations): Line[] {
       `  the default tcp_retries2 = 15 allows ${seconds(model.defaultMs)} (about ` +
         `${Math.round(model.defaultMs / 60_000)} minutes) before a dead peer is noticed this way`,
     ],
-    ['ss', `2 ${seen.timers.keepalive}: idle, so the keepalive timer probes`],
+    ['ss', `2 ${seen.timers.keepalive}: idle, so the keepalive timer probes, ${keepalive.intvl} s apart`],
     [
       'A',
       `2 ${endingText(endings.keepalive)}: ${keepalive.time} s idle + ${keepalive.probes} unanswered probes ` +

@@ -16,7 +16,8 @@ import { readProcessStat } from '../scripts/lib/proc-stat.ts';
 import { untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
+import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
 const seen = await observeHosts(observeTwoHosts);
 const FAMILIES = ['ipv4', 'ipv6'] as const;
@@ -105,6 +106,15 @@ test('the output matches the sample in NOTES.md', async (t) => {
     [/lladdr [0-9a-f:]+/g, 'lladdr MAC'],
     [/\), [A-Z]+, learnt by/g, '), STATE, learnt by'],
   ]);
+});
+
+test('without root there are no hosts to make: one line that says why, and exit 1', {
+  skip: process.geteuid?.() === 0 ? false : 'needs root, to take the uid of nobody for one run',
+}, async () => {
+  const run = await withEffectiveUid(NOBODY_UID, () => runInProcess('14-two-hosts', []));
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, /^error: two hosts need network namespaces, which need root here \(unshare: .+\)\n$/);
 });
 
 test('a flag it does not take is one line and exit 2', () =>
