@@ -53,9 +53,12 @@ export const KNOBS = defineKnobs(
   ({ BACKLOG, EXTRA }) => checkBurst(BACKLOG, EXTRA, { backlog: 'BACKLOG', extra: 'knob EXTRA' }),
 );
 const STEP_TIMEOUT_MS = 2000;
-/** A dropped SYN is sent again when the client's retransmission timer fires: 1 s, then 2 s later, and so on. */
+/**
+ * A dropped SYN is sent again when the client's retransmission timer fires: after 1 s, and since
+ * Linux 6.5 at 1 s intervals for the first tcp_syn_linear_timeouts retransmissions (doubling before).
+ */
 const INITIAL_SYN_RTO_MS = 1000;
-/** Long enough for the first SYN retransmission, short of the second (at 1 s + 2 s). */
+/** Long enough for the first SYN retransmission, with room for a busy machine. */
 const RETRANSMIT_WAIT_MS = 3 * INITIAL_SYN_RTO_MS;
 
 // --- The lesson: listen(backlog) and a server that never calls accept() ------------------------

@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo, type Server } from 'node:net';
 import { test } from 'node:test';
 import {
   KNOBS,
@@ -26,10 +26,10 @@ import {
   type BindResult,
   EXERCISE,
 } from '../scripts/02-bind.ts';
-import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { readSysctl, readTable } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
-import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { onceWithin, untilTrue, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
@@ -301,6 +301,55 @@ test('--serve on a port a live socket holds fails at once: one line, listen EADD
   assert.equal(run.code, 1, run.stderr);
   assert.equal(run.stdout, '', 'it never got to "listening on"');
   assert.equal(run.stderr, `error: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+});
+
+/** Opens a connection, lets `closer` end it first, and waits until that end's port is in TIME_WAIT. */
+async function timeWaitOn(closer: 'client' | 'server'): Promise<{ port: number; listener: Server }> {
+  const listener = createServer({ allowHalfOpen: true }, (accepted) => {
+    if (closer === 'server') accepted.end();
+    else accepted.on('end', () => accepted.end());
+  });
+  listener.listen(0, '127.0.0.1');
+  await onceWithin(listener, 'listening', WAIT_MS, 'the listener');
+  const client = createConnection({ host: '127.0.0.1', port: (listener.address() as AddressInfo).port });
+  await onceWithin(client, 'connect', WAIT_MS, 'the connection');
+  const port = closer === 'client' ? client.localPort! : (listener.address() as AddressInfo).port;
+  client.on('end', () => client.end());
+  if (closer === 'client') client.end();
+  await untilTrue(
+    async () => (await readTable('tcp')).some((row) => row.localPort === port && row.state === 'TIME_WAIT'),
+    WAIT_MS,
+    `port ${port} to be in TIME_WAIT`,
+  );
+  return { port, listener };
+}
+
+/** listen() on 127.0.0.1:port as Node does it (SO_REUSEADDR set): bound, or the error code. */
+async function listenOn(port: number): Promise<string> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    // events.once rejects with the 'error' the server emits instead of 'listening'.
+    await onceWithin(server, 'listening', WAIT_MS, 'listen()');
+    return 'bound';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  } finally {
+    server.close();
+  }
+}
+
+test("a TIME_WAIT left by a plain client blocks listen() on its port; one left by a server's end does not", {
+  skip: linuxOnly,
+}, async () => {
+  // libuv sets SO_REUSEADDR in uv__tcp_bind() only: a listener has it, a socket that only connect()ed does not, and
+  // the kernel lets a new bind share a port with a TIME_WAIT entry only when both carry the flag.
+  const client = await timeWaitOn('client');
+  client.listener.close();
+  assert.equal(await listenOn(client.port), 'EADDRINUSE', `port ${client.port}: the client's TIME_WAIT`);
+  const server = await timeWaitOn('server');
+  await new Promise((resolve) => server.listener.close(resolve));
+  assert.equal(await listenOn(server.port), 'bound', `port ${server.port}: the server's own TIME_WAIT`);
 });
 
 test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('02-bind'));

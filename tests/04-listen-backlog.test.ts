@@ -29,9 +29,12 @@ import { assertOutputMatchesNotes, assertRejects, type Mask, renderChanged } fro
 
 const { BACKLOG, EXTRA } = knobs(KNOBS);
 const QUEUE_CAPACITY = BACKLOG + 1;
-/** The client's first SYN retransmission comes 1 s after connect(); the second 2 s after that. */
+/**
+ * The client's first SYN retransmission comes 1 s after connect(). The second comes at 2 s where
+ * tcp_syn_linear_timeouts > 0 (Linux 6.5 and later), at 3 s before: 2 s is the earlier of the two.
+ */
 const INITIAL_SYN_RTO_MS = 1000;
-const SECOND_RETRANSMIT_MS = 3000;
+const SECOND_RETRANSMIT_MS = 2000;
 /** net.js: `this._handle.listen(backlog || 511)`. */
 const NODE_DEFAULT_BACKLOG = 511;
 
