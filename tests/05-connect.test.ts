@@ -21,11 +21,13 @@ import {
   type ConnectObservations,
   EXERCISE,
 } from '../scripts/05-connect.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
+import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const { ROUNDS, CONNECT_TIMEOUT_MS } = knobs(KNOBS);
@@ -200,6 +202,40 @@ test("the kernel's own limit: how long SYN retries take, per tcp(7) and ip-sysct
   assert.equal(synGiveUpSeconds(6, 4), 131, 'Linux 6.5+: waits of 1,1,1,1,1 s, then 2,4,...,64 s');
   assert.equal(synGiveUpSeconds(1, 0), 1 + 2, 'one retry: wait 1 s, retransmit, wait 2 s, ETIMEDOUT');
   assert.equal(synGiveUpSeconds(8, 0), 127 + 120 + 120, 'waits stop doubling at the maximum RTO, 120 s');
+});
+
+test('measured: the kernel gives up on an unanswered SYN when the model says, linear waits and doubling ones alike', {
+  skip: linuxOnly,
+}, async (t) => {
+  // Two namespaces of their own, side by side: one retry, with and without a linear wait first.
+  const settings = [
+    { retries: 1, linear: 0 },
+    { retries: 1, linear: 1 },
+  ];
+  const runs = await Promise.all(
+    settings.map(({ retries, linear }) =>
+      runInOwnNamespace(
+        t,
+        `echo ${retries} > /proc/sys/net/ipv4/tcp_syn_retries && ` +
+          `echo ${linear} > /proc/sys/net/ipv4/tcp_syn_linear_timeouts`,
+        [process.execPath, ...nodeArgsFor('tests/probes/05-syn-give-up.ts')],
+      ),
+    ),
+  );
+  for (const [i, run] of runs.entries()) {
+    if (!run) return;
+    assert.equal(run.code, 0, run.stderr);
+    const { code, afterMs } = JSON.parse(run.stdout) as { code: string; afterMs: number };
+    const { retries, linear } = settings[i];
+    const modelMs = synGiveUpSeconds(retries, linear) * 1000;
+    assert.equal(code, 'ETIMEDOUT', `retries ${retries}, linear ${linear}`);
+    // Timers fire on time or a little late, never early; a busy machine may add some.
+    assert.ok(afterMs >= modelMs - 50 && afterMs < modelMs + 1000, `${afterMs} ms against ${modelMs} ms`);
+    t.diagnostic(
+      `tcp_syn_retries ${retries}, tcp_syn_linear_timeouts ${linear}: ETIMEDOUT after ` +
+        `${Math.round(afterMs)} ms (model ${modelMs} ms)`,
+    );
+  }
 });
 
 test('the output matches the sample in NOTES.md', () =>
