@@ -20,10 +20,12 @@ import {
   type BacklogObservations,
   EXERCISE,
 } from '../scripts/04-listen-backlog.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { findTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
+import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import { assertOutputMatchesNotes, assertRejects, type Mask, renderChanged } from './lib/transcript.ts';
 
@@ -236,4 +238,19 @@ test('the questions of `npm run exercise -- 04` are answered by what this run me
     // The first SYN retransmission comes 1 s after connect().
     'waited-seconds': EXTRA > 0 ? INITIAL_SYN_RTO_MS / 1000 : UNMEASURED,
   });
+});
+
+test("tcp_max_syn_backlog does not bound the accept queue: at 2, a backlog of 8 still queues 9 (Node's docs name it)", {
+  skip: linuxOnly,
+}, async (t) => {
+  const script = ['scripts/04-listen-backlog.ts', '--backlog', '8', '--extra', '0', '--json'];
+  const run = await runInOwnNamespace(t, 'echo 2 > /proc/sys/net/ipv4/tcp_max_syn_backlog', [
+    process.execPath,
+    ...nodeArgsFor(script[0], script.slice(1)),
+  ]);
+  if (!run) return;
+  assert.equal(run.code, 0, run.stderr);
+  const inNamespace = JSON.parse(run.stdout) as BacklogObservations;
+  assert.equal(inNamespace.clients.filter((fate) => fate.connectedBeforeAccept).length, 9);
+  assert.equal(inNamespace.acceptQueueLength, 9);
 });
