@@ -29,6 +29,7 @@ import {
 } from './lib/cli.ts';
 import { kindOf, readDescriptorTable } from './lib/descriptors.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin, within } from './lib/wait.ts';
 
@@ -256,6 +257,27 @@ export function renderAccept(seen: AcceptObservations): Line[] {
   return lines;
 }
 
+/** The listener, each client and the socket accept() made for it, as a Mermaid flowchart (`--mermaid`). */
+export function mermaidAccept(seen: AcceptObservations): string[] {
+  const { listener } = seen;
+  const lines = [
+    'flowchart LR',
+    '    subgraph process["this one process: the server and, here, the clients too"]',
+    `      L[${label(`listening socket<br/>${at(listener.local)}, ${fdText(listener.fd)}<br/>no data, ever`)}]`,
+  ];
+  seen.clients.forEach(({ client, accepted }, i) => {
+    const ends = `${at(accepted.local)} ↔ ${at(accepted.remote)}`;
+    lines.push(`      C${i + 1}[${label(`client ${i + 1}, ${fdText(client.fd)}<br/>${at(client)}`)}]`);
+    lines.push(`      A${i + 1}[${label(`accepted socket, ${fdText(accepted.fd)}<br/>${ends}`)}]`);
+  });
+  lines.push('    end');
+  seen.clients.forEach((entry, i) => {
+    lines.push(`    C${i + 1} -- "handshake" --> L`, `    L -- "accept()" --> A${i + 1}`);
+    lines.push(`    C${i + 1} <-- ${label(`${entry.accepted.bytesRead} bytes each way`)} --> A${i + 1}`);
+  });
+  return lines;
+}
+
 /** `--serve`: the same server for real clients, echoing each one on its own accepted socket. */
 async function serveEcho(values: FlagValues): Promise<void> {
   const host = hostFlag(values);
@@ -341,7 +363,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/03-accept.ts [--clients N] [--json]
+Usage: npx tsx scripts/03-accept.ts [--clients N] [--json | --mermaid]
        npx tsx scripts/03-accept.ts --serve [--host ${DEFAULT_HOST}] [--port 0]
 
 Runs the server flow socket -> bind -> listen -> accept and connects N clients (default
@@ -353,6 +375,7 @@ its own descriptor, on the listener's port; every byte travels on those, none on
 --host H      address to listen on with --serve (default ${DEFAULT_HOST})
 --port P      port to listen on with --serve (default 0: the kernel picks one)
 --json        print the observations as one JSON document
+--mermaid     print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
 --help        show this text`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
@@ -361,6 +384,7 @@ its own descriptor, on the listener's port; every byte travels on those, none on
   },
   demo: demoFromFlags,
   render: renderAccept,
+  mermaid: mermaidAccept,
   serve: serveEcho,
 });
 

@@ -31,6 +31,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild } from './lib/child.ts';
 import { hasProcNet, readCounters, readSysctl, readTable, type SocketRow } from './lib/proc-net.ts';
+import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
 import { onceWithin, untilTrue } from './lib/wait.ts';
@@ -448,6 +449,31 @@ export function renderListenBacklog(seen: BacklogObservations): Line[] {
   return lines;
 }
 
+/** Who got into the accept queue, whose SYN was dropped, and how they got in later, as a Mermaid flowchart. */
+export function mermaidBacklog(seen: BacklogObservations): string[] {
+  const { server, backlog } = seen;
+  const lines = [
+    'flowchart LR',
+    `    Q[${label(
+      `accept queue of ${server.host}:${server.port}: ${seen.acceptQueueLength} connections, ` +
+        `ESTABLISHED<br/>backlog ${backlog} + 1, server stopped: no accept()`,
+    )}]`,
+    `    D((${label(`SYN dropped, no RST<br/>TcpExt.ListenOverflows +${seen.listenOverflowsDelta}`)}))`,
+    `    S[${label(`server pid ${server.pid}, after SIGCONT`)}]`,
+  ];
+  for (const fate of seen.clients) {
+    lines.push(`    C${fate.number}[${label(`client #${fate.number}`)}]`);
+    if (fate.connectedBeforeAccept) lines.push(`    C${fate.number} -- "SYN, SYN-ACK, ACK" --> Q`);
+    else
+      lines.push(
+        `    C${fate.number} -. "SYN" .-> D`,
+        `    C${fate.number} -- ${label(`retransmitted SYN: in after ${ms(fate.connectedAfterMs)}`)} --> Q`,
+      );
+  }
+  lines.push('    Q -- "accept()" --> S');
+  return lines;
+}
+
 /** The flags, checked: --extra may not exceed backlog + 1 (a bigger burst would overflow again after the resume). */
 function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
   const backlog = integerFlag(values, 'backlog', 1, MAX_BACKLOG);
@@ -523,7 +549,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/04-listen-backlog.ts [--backlog N] [--extra N] [--json]
+Usage: npx tsx scripts/04-listen-backlog.ts [--backlog N] [--extra N] [--json | --mermaid]
 
 Starts a listener with listen(backlog) in a child process and stops that process (SIGSTOP), so
 nobody calls accept(). Connects backlog + 1 + extra clients one at a time and shows, from
@@ -535,6 +561,7 @@ Linux only.
 --backlog N   the listen() backlog, 1 to ${MAX_BACKLOG} (default ${DEFAULT_BACKLOG})
 --extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})
 --json        print the observations as one JSON document
+--mermaid     print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
 --help        show this text`,
   flags: {
     backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },
@@ -542,6 +569,7 @@ Linux only.
   },
   demo: (values) => observeListenBacklog(backlogFlags(values)),
   render: renderListenBacklog,
+  mermaid: mermaidBacklog,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

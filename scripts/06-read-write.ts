@@ -17,6 +17,7 @@
 import { createConnection, createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
 import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from './lib/cli.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { text } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
 
@@ -559,10 +560,28 @@ export const EXERCISE = defineExercise({
   ],
 });
 
+/** Writes merged into one read, then the half-close and the answer after it, as a Mermaid sequence diagram. */
+export function mermaidByteStream(seen: ByteStreamObservations): string[] {
+  const { coalesce, halfClose } = seen;
+  const reads = coalesce.chunkSizes.map((size) => `${size}`).join(', ');
+  return [
+    'sequenceDiagram',
+    '    participant C as client socket',
+    '    participant S as server socket',
+    `    C->>S: write() × ${coalesce.writes}, ${coalesce.bytesWritten} bytes in all, while the server does not read`,
+    `    Note over S: rx_queue: ${coalesce.queuedBeforeResume ?? '?'} bytes waiting`,
+    `    Note over S: reads again: ${coalesce.chunkSizes.length} data event(s) of ${reads} bytes`,
+    '    C->>S: end(): FIN, the client stops writing',
+    `    Note over C,S: client ${halfClose.clientStateAfterEnd ?? '?'}, server ${halfClose.serverStateAfterEnd ?? '?'}`,
+    `    S->>C: ${text(halfClose.clientHeard)}, then its own FIN`,
+    '    Note over C: reads the answer after its own FIN',
+  ];
+}
+
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/06-read-write.ts [--messages N] [--large-bytes N] [--json]
+Usage: npx tsx scripts/06-read-write.ts [--messages N] [--large-bytes N] [--json | --mermaid]
 
 Shows that TCP is a byte stream, on ${HOST}: several writes arrive as one read, one large write
 arrives as many reads, and only a length-prefix framer gets the messages back; then half-close
@@ -573,6 +592,7 @@ with end(), and what reads and writes report once the peer has reset or closed.
 --large-bytes N   size of the one large write
                   (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
 --json            print the observations as one JSON document
+--mermaid         print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
 --help            show this text`,
   flags: {
     messages: { type: 'string', default: String(DEFAULT_MESSAGES) },
@@ -584,6 +604,7 @@ with end(), and what reads and writes report once the peer has reset or closed.
       largeBytes: integerFlag(values, 'large-bytes', READ_SIZE_BYTES + 1, MAX_LARGE_BYTES),
     }),
   render: renderByteStream,
+  mermaid: mermaidByteStream,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -401,6 +401,35 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
 
 const STATES = (...states: string[]) => states.map((state) => [state, state] as const);
 
+/** The second connection's packets, as captured, with the states read between them, as a Mermaid sequence diagram. */
+export function mermaidHandshake(seen: HandshakeObservations): string[] {
+  const { stages } = seen.life;
+  const lines = ['sequenceDiagram', '    participant C as client', '    participant S as server'];
+  const states = (stage: Stage) =>
+    `    Note over C,S: client ${stage.proc.client ?? 'no socket'}, server ${stage.proc.server ?? 'no socket'}`;
+  if (seen.capture?.status !== 'captured') {
+    lines.push('    Note over C,S: no capture in this run: the states only');
+    lines.push(...stages.map(states));
+    return lines;
+  }
+  // Each reading comes after the packets that caused it: the handshake, the client's FIN and its ACK, the rest.
+  const packets = seen.capture.packets;
+  const clientFin = packets.findIndex((packet) => packet.from === 'client' && packet.flags.includes('F'));
+  const readingAfter = new Map([
+    [2, stages[0]],
+    [clientFin + 1, stages[1]],
+    [packets.length - 1, stages[2]],
+  ]);
+  packets.forEach((packet, i) => {
+    const name = FLAG_NAMES[packet.flags] ?? packet.flags;
+    const what = packet.length > 0 ? `${name}, ${packet.length} bytes` : name;
+    lines.push(packet.from === 'client' ? `    C->>S: ${what}` : `    S->>C: ${what}`);
+    const stage = readingAfter.get(i);
+    if (stage) lines.push(states(stage));
+  });
+  return lines;
+}
+
 /** Predict, then run: `npm run exercise -- 09`. */
 export const EXERCISE = defineExercise({
   knobs: defineKnobs({}),
@@ -445,7 +474,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/09-tcp-handshake.ts [--capture] [--json]
+Usage: npx tsx scripts/09-tcp-handshake.ts [--capture] [--json | --mermaid]
 
 Follows TCP connections on ${HOST} through their states, read from /proc/net/tcp (and ss where
 installed): SYN_SENT and ESTABLISHED-before-accept() at a listener whose process is stopped,
@@ -454,10 +483,12 @@ and the TIME_WAIT left on the side that closed first. Linux only.
 
 --capture   also print the second connection's packets, captured with tcpdump on lo
 --json      print the observations as one JSON document
+--mermaid   print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
 --help      show this text`,
   flags: { capture: { type: 'boolean' } },
   demo: (values) => observeHandshake({ capture: values.capture === true }),
   render: renderHandshake,
+  mermaid: mermaidHandshake,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -19,6 +19,8 @@ import {
   renderAccept,
   type AcceptObservations,
   EXERCISE,
+  DEFAULT_CLIENTS,
+  mermaidAccept,
 } from '../scripts/03-accept.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
@@ -27,7 +29,13 @@ import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { ROOT, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import {
+  ROOT,
+  assertMermaidMatchesNotes,
+  assertOutputMatchesNotes,
+  assertRejects,
+  runScript,
+} from './lib/transcript.ts';
 
 const { CLIENTS } = knobs(KNOBS);
 const seen = await observeAccept(CLIENTS);
@@ -231,4 +239,9 @@ test('the questions of `npm run exercise -- 03` are answered by what this run me
     'accepted-port': 'listener',
     descriptors: 1 + 2 * CLIENTS,
   });
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
+  if (CLIENTS !== DEFAULT_CLIENTS) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
+  return assertMermaidMatchesNotes('03-accept', mermaidAccept(seen));
 });

@@ -19,6 +19,9 @@ import {
   startStalledListener,
   type BacklogObservations,
   EXERCISE,
+  DEFAULT_BACKLOG,
+  DEFAULT_EXTRA,
+  mermaidBacklog,
 } from '../scripts/04-listen-backlog.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
@@ -27,7 +30,13 @@ import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects, type Mask, renderChanged } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertOutputMatchesNotes,
+  assertRejects,
+  type Mask,
+  renderChanged,
+} from './lib/transcript.ts';
 
 const { BACKLOG, EXTRA } = knobs(KNOBS);
 const QUEUE_CAPACITY = BACKLOG + 1;
@@ -253,4 +262,10 @@ test("tcp_max_syn_backlog does not bound the accept queue: at 2, a backlog of 8 
   const inNamespace = JSON.parse(run.stdout) as BacklogObservations;
   assert.equal(inNamespace.clients.filter((fate) => fate.connectedBeforeAccept).length, 9);
   assert.equal(inNamespace.acceptQueueLength, 9);
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, (t) => {
+  if (BACKLOG !== DEFAULT_BACKLOG || EXTRA !== DEFAULT_EXTRA)
+    return t.skip(`the diagram shows BACKLOG=${DEFAULT_BACKLOG} EXTRA=${DEFAULT_EXTRA}`);
+  return assertMermaidMatchesNotes('04-listen-backlog', mermaidBacklog(seen!), MACHINE_MASKS);
 });

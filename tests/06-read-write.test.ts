@@ -19,10 +19,12 @@ import {
   observeByteStream,
   READ_SIZE_BYTES,
   EXERCISE,
+  DEFAULT_MESSAGES,
+  mermaidByteStream,
 } from '../scripts/06-read-write.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const { MESSAGES, LARGE_BYTES, SEED, RANDOM_MESSAGES } = knobs(KNOBS);
@@ -207,4 +209,9 @@ test('the questions of `npm run exercise -- 06` are answered by what this run me
   assert.deepEqual(answers, { 'coalesced-reads': 1, 'after-half-close': 'FIN_WAIT2', 'second-write': 'EPIPE' });
   // A read takes what has arrived, up to libuv's buffer: usually the whole buffer, never more.
   assert.ok(Number(largestRead) > 0 && Number(largestRead) <= READ_SIZE_BYTES, `${largestRead} bytes`);
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, (t) => {
+  if (MESSAGES !== DEFAULT_MESSAGES) return t.skip(`the diagram shows MESSAGES=${DEFAULT_MESSAGES}`);
+  return assertMermaidMatchesNotes('06-read-write', mermaidByteStream(seen));
 });

@@ -15,10 +15,11 @@ import {
   type HandshakeObservations,
   type Packet,
   EXERCISE,
+  mermaidHandshake,
 } from '../scripts/09-tcp-handshake.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 
 /** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
 const TIME_WAIT_S = 60;
@@ -145,4 +146,9 @@ test('the questions of `npm run exercise -- 09` are answered by what this run me
     'half-closed-server': 'CLOSE_WAIT',
     'after-close': 'TIME_WAIT',
   });
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, async (t) => {
+  if (!(await packetsOrSkip(t))) return;
+  await assertMermaidMatchesNotes('09-tcp-handshake', mermaidHandshake(seen!));
 });

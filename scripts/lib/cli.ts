@@ -201,6 +201,8 @@ export interface ScriptDefinition<Observations> {
   demo(values: FlagValues): Promise<Observations>;
   /** Turns the observations into role-prefixed lines for a reader. */
   render(observations: Observations, values: FlagValues): readonly Line[];
+  /** When present, --mermaid prints this instead: a Mermaid diagram drawn from the observations. */
+  mermaid?(observations: Observations): readonly string[];
   /** The exit code the observations call for (a lookup that found nothing, say); 0 when absent. */
   exitCode?(observations: Observations): number;
   /** When present and --serve is given, serves real clients instead of running the demo. */
@@ -237,6 +239,7 @@ export async function runScript<Observations>(
     help: { type: 'boolean', short: 'h' },
     json: { type: 'boolean' },
     ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
+    ...(definition.mermaid ? { mermaid: { type: 'boolean' } } : {}),
     ...definition.flags,
   };
   let code = 0;
@@ -252,7 +255,9 @@ export async function runScript<Observations>(
       const observations = await definition.demo(values);
       const text = values.json
         ? JSON.stringify(observations, null, 2)
-        : renderTimeline(definition.render(observations, values));
+        : values.mermaid && definition.mermaid
+          ? definition.mermaid(observations).join('\n')
+          : renderTimeline(definition.render(observations, values));
       output.stdout(`${text}\n`);
       code = definition.exitCode?.(observations) ?? 0;
     }

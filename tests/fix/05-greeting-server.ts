@@ -9,8 +9,8 @@ import { onceWithin } from '../../scripts/lib/wait.ts';
 import { failed, listeningPort, readLines, startProgram, tail } from '../lib/program.ts';
 
 const STEP_MS = 2000;
-/** Node takes some 25 descriptors for itself; this leaves the server a few dozen for clients. */
-const DESCRIPTOR_LIMIT = 64;
+/** Node takes some 25 descriptors for itself; this leaves the server about twenty for clients. */
+const DESCRIPTOR_LIMIT = 48;
 const CLIENTS = 2 * DESCRIPTOR_LIMIT;
 
 /** One client: its name, a half-close, and the line it hears back (undefined: none came). */

@@ -165,6 +165,28 @@ function assertFitsSample(name: string, sample: NotesSample, output: string, ext
 }
 
 /**
+ * The diagram NOTES.md shows after `<!-- mermaid: NAME -->` against the one the script draws from
+ * an observation the test file made (`mermaidLines`), both masked like the samples.
+ */
+export async function assertMermaidMatchesNotes(
+  name: string,
+  mermaidLines: readonly string[],
+  extraMasks: readonly Mask[] = [],
+): Promise<void> {
+  const notes = await readFile(new URL('NOTES.md', `file://${ROOT}`), 'utf8');
+  const marker = `<!-- mermaid: ${name} -->`;
+  const at = notes.indexOf(marker);
+  assert.notEqual(at, -1, `NOTES.md has no diagram marked ${marker}`);
+  const block = /```mermaid\n([\s\S]*?)\n```/.exec(notes.slice(at + marker.length));
+  assert.ok(block, `the diagram after ${marker} is not a \`\`\`mermaid block`);
+  assert.deepEqual(
+    mask(mermaidLines.join('\n'), extraMasks).split('\n'),
+    mask(block[1], extraMasks).split('\n'),
+    `the diagram of ${name} no longer matches NOTES.md`,
+  );
+}
+
+/**
  * For a demo too slow to run twice (16 waits out kernel timers): the script's own rendering of an
  * observation the test file already made, against the sample. `args` are the flags that run used;
  * they must be the sample's, or the comparison would be of two different runs.
