@@ -205,6 +205,8 @@ export async function floodFrozenReceiver(count: number, payload: number, rcvbuf
       return datagram;
     });
     await sendEach(sender, numbered, bound.port, HOST);
+    // What the frozen receiver's queue holds now: its bytes (truesize, as the kernel charges them) and its drops.
+    const frozen = await udpRow(bound.port);
 
     // Thaw the receiver and wait until it has read everything the kernel queued for it.
     await receiver.thaw();
@@ -225,6 +227,7 @@ export async function floodFrozenReceiver(count: number, payload: number, rcvbuf
       payload,
       rcvbufAsked: rcvbuf,
       rcvbuf: bound.rcvbuf,
+      frozenQueue: { bytes: frozen.rxQueue, drops: frozen.drops! },
       received,
       dropped,
       rcvbufErrors: after['Udp.RcvbufErrors'] - before['Udp.RcvbufErrors'],
@@ -326,6 +329,8 @@ export interface Flood {
   /** The receive buffer asked for with SO_RCVBUF, and the one the kernel granted (it doubles the request). */
   rcvbufAsked: number;
   rcvbuf: number;
+  /** The receiver's row while it was frozen, after the last send: bytes queued (rx_queue) and drops so far. */
+  frozenQueue: { bytes: number; drops: number };
   received: number;
   /** The drops column of the receiver's row in /proc/net/udp. */
   dropped: number;

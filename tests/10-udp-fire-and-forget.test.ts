@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { release } from 'node:os';
 import { test } from 'node:test';
 import { EXERCISE, KNOBS, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
 import { boundSocket } from '../scripts/lib/udp.ts';
@@ -124,6 +125,21 @@ test(`the kernel doubles the SO_RCVBUF request of ${RCVBUF}, capped by net.core.
   // Below a floor of a few KiB the kernel raises the request instead (SOCK_MIN_RCVBUF).
   if (RCVBUF < 4096) return t.skip('a request this small is raised to the kernel minimum');
   assert.equal(seen!.flood.rcvbuf, granted);
+});
+
+test('measured: a full receive queue takes a datagram only if it fits (Linux 6.18), so it never exceeds the buffer', {
+  skip: linuxOnly,
+}, (t) => {
+  const { flood } = seen!;
+  // The reading was complete: every datagram was either queued then or already dropped.
+  assert.equal(flood.frozenQueue.drops + flood.received, flood.sent, 'the frozen reading saw every datagram');
+  const [major, minor] = release().split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 18))
+    return t.skip(`Linux ${release()}: before 6.18 the queue may overshoot the buffer by one datagram`);
+  if (flood.received > 1) assert.ok(flood.frozenQueue.bytes <= flood.rcvbuf, `${flood.frozenQueue.bytes} bytes queued`);
+  t.diagnostic(
+    `${flood.received} datagrams queued in ${flood.frozenQueue.bytes} bytes of a ${flood.rcvbuf}-byte buffer`,
+  );
 });
 
 test('a frozen receiver holds at most its buffer: received <= rcvbuf / payload + 1, and the rest is dropped', {
