@@ -375,7 +375,7 @@ its own descriptor, on the listener's port; every byte travels on those, none on
 --host H      address to listen on with --serve (default ${DEFAULT_HOST})
 --port P      port to listen on with --serve (default 0: the kernel picks one)
 --json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
+--mermaid     print a Mermaid diagram drawn from this run
 --help        show this text`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },

@@ -561,7 +561,7 @@ Linux only.
 --backlog N   the listen() backlog, 1 to ${MAX_BACKLOG} (default ${DEFAULT_BACKLOG})
 --extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})
 --json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
+--mermaid     print a Mermaid diagram drawn from this run
 --help        show this text`,
   flags: {
     backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },

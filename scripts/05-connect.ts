@@ -439,6 +439,35 @@ function connectFlags(values: FlagValues): ConnectOptions {
 
 const NO_FULL_QUEUE = { unmeasured: 'the full-queue experiment is Linux only' };
 
+/** The client's side of this run, as a Mermaid sequence diagram (`--mermaid`). */
+export function mermaidConnect(seen: ConnectObservations): string[] {
+  const at = (endpoint: Endpoint) => `${endpoint.address}:${endpoint.port}`;
+  const range = seen.ephemeralRange ? `${seen.ephemeralRange[0]}-${seen.ephemeralRange[1]}` : 'the ephemeral range';
+  const lines = [
+    'sequenceDiagram',
+    '    participant C as client',
+    '    participant K as the kernel (both ends, on loopback)',
+    '    participant S as server',
+    `    C->>K: connect(${at(seen.server)}), no bind()`,
+    `    Note over K: source ${at(seen.ephemeral.local)}, from ip_local_port_range ${range}`,
+    '    K-->>C: connected: SYN, SYN-ACK, ACK',
+    `    loop ${seen.rounds.length} rounds, all from port ${seen.ephemeral.local.port}`,
+    '        C->>S: ping N',
+    '        S->>C: pong N',
+    '    end',
+    `    C->>K: connect(${seen.server.address}:0), nothing can listen there`,
+    `    K-->>C: RST: ${seen.refused.code} after ${seen.refused.afterMs.toFixed(1)} ms`,
+  ];
+  const { unanswered } = seen;
+  if (unanswered)
+    lines.push(
+      `    C->>K: connect() to a listener whose accept queue is full (${unanswered.listener.queued} queued)`,
+      `    Note over K: the SYN is dropped: ${unanswered.stateWhileWaiting}, no event, no error`,
+      `    Note over C: our own timer fires after ${Math.round(unanswered.timerFiredAfterMs)} ms: destroy()`,
+    );
+  return lines;
+}
+
 /** Predict, then run: `npm run exercise -- 05`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -496,7 +525,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/05-connect.ts [--rounds N] [--connect-timeout-ms MS] [--json]
+Usage: npx tsx scripts/05-connect.ts [--rounds N] [--connect-timeout-ms MS] [--json | --mermaid]
 
 The client's flow, socket → connect → write/read, on ${HOST}: where connect() takes its source
 port from (with and without bind() first), ROUNDS request/response round trips on one
@@ -507,6 +536,7 @@ accept queue is full, where the SYN goes unanswered until our connect timer give
 --connect-timeout-ms MS  how long the client waits for an unanswered SYN
                          (${MIN_CONNECT_TIMEOUT_MS}-${MAX_CONNECT_TIMEOUT_MS}, default ${DEFAULT_CONNECT_TIMEOUT_MS})
 --json                   print the observations as one JSON document
+--mermaid                print a Mermaid diagram drawn from this run
 --help                   show this text`,
   flags: {
     rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
@@ -514,6 +544,7 @@ accept queue is full, where the SYN goes unanswered until our connect timer give
   },
   demo: (values) => observeConnect(connectFlags(values)),
   render: renderConnect,
+  mermaid: mermaidConnect,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

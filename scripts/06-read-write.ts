@@ -592,7 +592,7 @@ with end(), and what reads and writes report once the peer has reset or closed.
 --large-bytes N   size of the one large write
                   (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
 --json            print the observations as one JSON document
---mermaid         print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
+--mermaid         print a Mermaid diagram drawn from this run
 --help            show this text`,
   flags: {
     messages: { type: 'string', default: String(DEFAULT_MESSAGES) },

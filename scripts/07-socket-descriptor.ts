@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { defineScript, integerFlag, isMain, runScript, type Line, defineKnobs } from './lib/cli.ts';
 import { type Descriptor, readDescriptorTable, socketInodeOf } from './lib/descriptors.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
+import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
 
@@ -208,6 +209,31 @@ export function renderDescriptors(seen: DescriptorObservations): Line[] {
   return lines;
 }
 
+/** The process's descriptors and what each points at, as a Mermaid flowchart (`--mermaid`). */
+export function mermaidDescriptors(seen: DescriptorObservations): string[] {
+  const lines = [
+    'flowchart LR',
+    `    subgraph table[${label(`pid ${seen.pid}: /proc/self/fd`)}]`,
+    ...seen.sockets.map((socket, i) => `      D${i}[${label(`fd ${socket.fd}`)}]`),
+    ...seen.files.map((file, i) => {
+      const closed = file.fd === seen.reuse.freedFd ? ', closed before the second client took the number' : '';
+      return `      F${i}[${label(`fd ${file.fd}${closed}`)}]`;
+    }),
+    '    end',
+  ];
+  seen.sockets.forEach((socket, i) => {
+    const row = `/proc/net/tcp: ${socket.state} ${socket.local} -> ${socket.remote}, inode ${socket.inode}`;
+    lines.push(`    D${i} --> S${i}[${label(`socket:[${socket.inode}]<br/>the ${socket.role}`)}]`);
+    lines.push(`    S${i} --- R${i}[${label(row)}]`);
+  });
+  // The checkout's own path differs from machine to machine: its last two parts say enough.
+  const shortPath = (path: string) => path.split('/').slice(-2).join('/');
+  lines.push(
+    ...seen.files.map((file, i) => `    F${i} --> P${i}[${label(`${shortPath(file.path)}<br/>a regular file`)}]`),
+  );
+  return lines;
+}
+
 /** Predict, then run: `npm run exercise -- 07`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -250,7 +276,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/07-socket-descriptor.ts [--files N] [--json]
+Usage: npx tsx scripts/07-socket-descriptor.ts [--files N] [--json | --mermaid]
 
 Opens a listener on ${HOST}, connects a client to it and accepts, all in this process, then
 finds each socket twice: by its row in /proc/net/tcp and by its descriptor in /proc/self/fd,
@@ -260,10 +286,12 @@ Linux only.
 
 --files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
 --json     print the observations as one JSON document
+--mermaid  print a Mermaid diagram drawn from this run
 --help     show this text`,
   flags: { files: { type: 'string', default: '1' } },
   demo: (values) => observeDescriptors(integerFlag(values, 'files', 1, MAX_FILES)),
   render: renderDescriptors,
+  mermaid: mermaidDescriptors,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -31,6 +31,7 @@ import {
 } from './lib/cli.ts';
 import { startNodeChild, type NodeChild } from './lib/child.ts';
 import { hasProcNet, parseTable, type SocketRow, type Table } from './lib/proc-net.ts';
+import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { until } from './lib/wait.ts';
 import { readDescriptorTable, socketInodeOf } from './lib/descriptors.ts';
@@ -328,6 +329,19 @@ export function renderPortVsPid(seen: PortVsPidObservations): Line[] {
 /** With --port the observations are the lookup's answer itself, so that --json prints exactly that array. */
 type Observations = PortVsPidObservations | PortHolder[];
 
+/** From each socket on the port to its inode and to every process holding it, as a Mermaid flowchart. */
+export function mermaidHolders(holders: readonly PortHolder[]): string[] {
+  const lines = ['flowchart LR'];
+  holders.forEach((holder, i) => {
+    const socket = `${holder.protocol} ${formatEndpoint({ address: holder.localAddress, port: holder.localPort })}`;
+    lines.push(`    S${i}[${label(`${socket} ${holder.state}`)}] --> I${i}[${label(`socket:[${holder.inode}]`)}]`);
+    if (holder.pids.length === 0) lines.push(`    I${i} --> N${i}[${label(ownersText(holder))}]`);
+    const owners = holder.pids.map(({ pid, command }, j) => `P${i}_${j}[${label(`pid ${pid} (${command})`)}]`);
+    lines.push(...owners.map((owner) => `    I${i} -- "a descriptor in /proc/PID/fd" --> ${owner}`));
+  });
+  return lines;
+}
+
 /** Predict, then run: `npm run exercise -- 08`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -370,7 +384,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript<Observations>({
   usage: `
-Usage: npx tsx scripts/08-port-vs-pid.ts [--sharers N] [--json]
+Usage: npx tsx scripts/08-port-vs-pid.ts [--sharers N] [--json | --mermaid]
        npx tsx scripts/08-port-vs-pid.ts --port P [--json]
 
 Without --port: a demo. A child process listens on two TCP ports and binds one UDP port on
@@ -386,6 +400,7 @@ see other users' processes.
 --sharers N   demo: processes that share the first listener (default 1)
 --json        print one JSON document: with --port, an array of
               {protocol, localAddress, localPort, state, inode, pids: [{pid, command}], owner}
+--mermaid     print a Mermaid diagram of the port's sockets and their processes
 --help        show this text`,
   flags: { port: { type: 'string' }, sharers: { type: 'string' } },
   async demo(values): Promise<Observations> {
@@ -399,6 +414,7 @@ see other users' processes.
     return lookupPort(port);
   },
   render: (seen, values) => (Array.isArray(seen) ? renderLookup(Number(values.port), seen) : renderPortVsPid(seen)),
+  mermaid: (seen) => mermaidHolders(Array.isArray(seen) ? seen : seen.shared),
   // Like lsof: a lookup that finds nobody exits 1.
   exitCode: (seen) => (Array.isArray(seen) && seen.length === 0 ? 1 : 0),
 });

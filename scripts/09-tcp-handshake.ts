@@ -483,7 +483,7 @@ and the TIME_WAIT left on the side that closed first. Linux only.
 
 --capture   also print the second connection's packets, captured with tcpdump on lo
 --json      print the observations as one JSON document
---mermaid   print a Mermaid diagram drawn from this run (paste it into any Mermaid viewer)
+--mermaid   print a Mermaid diagram drawn from this run
 --help      show this text`,
   flags: { capture: { type: 'boolean' } },
   demo: (values) => observeHandshake({ capture: values.capture === true }),

@@ -20,13 +20,16 @@ import {
   sysctlNumber,
   type ConnectObservations,
   EXERCISE,
+  DEFAULT_ROUNDS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  mermaidConnect,
 } from '../scripts/05-connect.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { ssSocket } from './lib/ss.ts';
-import { assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
 import { ranOrSkip, startInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
@@ -267,4 +270,10 @@ test('the questions of `npm run exercise -- 05` are answered by what this run me
     'state-while-waiting': 'SYN_SENT',
     'events-before-timer': 0,
   });
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, (t) => {
+  if (ROUNDS !== DEFAULT_ROUNDS || CONNECT_TIMEOUT_MS !== DEFAULT_CONNECT_TIMEOUT_MS)
+    return t.skip('the diagram shows the default knobs');
+  return assertMermaidMatchesNotes('05-connect', mermaidConnect(seen), [[/after \d+\.\d ms/g, 'after N ms']]);
 });

@@ -10,14 +10,20 @@ import assert from 'node:assert/strict';
 import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { KNOBS, descriptorOfInode, observeDescriptors, EXERCISE } from '../scripts/07-socket-descriptor.ts';
+import {
+  KNOBS,
+  descriptorOfInode,
+  observeDescriptors,
+  EXERCISE,
+  mermaidDescriptors,
+} from '../scripts/07-socket-descriptor.ts';
 import { readDescriptorTable, socketInodeOf } from '../scripts/lib/descriptors.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const { FILES } = knobs(KNOBS);
 
@@ -148,4 +154,9 @@ test('the questions of `npm run exercise -- 07` are answered by what this run me
     'files-span': FILES - 1,
     reuse: 'freed',
   });
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid, --files 2)', { skip: linuxOnly }, (t) => {
+  if (FILES !== 2) return t.skip('the diagram shows FILES=2');
+  return assertMermaidMatchesNotes('07-socket-descriptor', mermaidDescriptors(seen!));
 });

@@ -19,6 +19,7 @@ import {
   type ListenSpec,
   type PortHolder,
   EXERCISE,
+  mermaidHolders,
 } from '../scripts/08-port-vs-pid.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
@@ -27,7 +28,7 @@ import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
 const { SHARERS } = knobs(KNOBS);
 
@@ -41,6 +42,11 @@ test('one child holds three ports, and all three lead to its PID, not to ours', 
     { 'pids-on-port': SHARERS + 1, 'udp-state': 'UNCONN', 'after-exit': 0 },
     'the questions of `npm run exercise -- 08` are answered by this run',
   );
+  // The diagram in NOTES.md is the one this run draws (--mermaid), where the knob is the sample's.
+  if (SHARERS === 1)
+    await assertMermaidMatchesNotes('08-port-vs-pid', mermaidHolders(seen.shared), [
+      [/\bpid PID \([^)]+\)/g, 'pid PID (COMMAND)'],
+    ]);
   assert.equal(seen.ports.length, 3);
   for (const holders of seen.alone) {
     assert.equal(holders.length, 1, 'one socket on each port');
