@@ -444,6 +444,24 @@ function optionsFrom(values: FlagValues): UdpOptions {
   return options;
 }
 
+/** The flood into a frozen receiver, accounted for, as a Mermaid sequence diagram (`--mermaid`). */
+export function mermaidUdp(seen: UdpObservations): string[] {
+  const { flood } = seen;
+  return [
+    'sequenceDiagram',
+    '    participant S as sender (unconnected)',
+    '    participant K as kernel',
+    '    participant R as receiver (SIGSTOP)',
+    `    S->>K: ${flood.sent} sends of ${flood.payload} bytes, every one accepted`,
+    `    K->>R: queued while each fits: ${flood.frozenQueue.bytes} bytes of a ${flood.rcvbuf}-byte buffer`,
+    `    Note over K: the rest thrown away: drops ${flood.dropped} in the socket's row`,
+    '    Note over S: nothing comes back to the sender',
+    '    Note over R: SIGCONT',
+    `    R->>K: reads until the queue is empty: received ${flood.received}`,
+    `    Note over S,R: sent ${flood.sent} = received ${flood.received} + dropped ${flood.dropped}`,
+  ];
+}
+
 /** Predict, then run: `npm run exercise -- 10`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -519,6 +537,7 @@ the kernel counts per socket.
 --serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
 --host, --port   where --serve binds
 --json           print the observations as one JSON document
+--mermaid        print a Mermaid diagram drawn from this run
 --help           show this text`,
   flags: {
     datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
@@ -530,6 +549,7 @@ the kernel counts per socket.
   },
   demo: (values) => observeUdp(optionsFrom(values)),
   render: renderUdp,
+  mermaid: mermaidUdp,
   async serve(values) {
     const port = values.port === undefined ? 0 : portFlag(values);
     const socket = await startUdpEcho(hostFlag(values), port, (bytes, from) =>

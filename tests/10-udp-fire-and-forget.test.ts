@@ -13,7 +13,16 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { release } from 'node:os';
 import { test } from 'node:test';
-import { EXERCISE, KNOBS, cli, datagramSizes, observeUdp, sendBurst } from '../scripts/10-udp-fire-and-forget.ts';
+import {
+  DEFAULTS,
+  EXERCISE,
+  KNOBS,
+  cli,
+  datagramSizes,
+  mermaidUdp,
+  observeUdp,
+  sendBurst,
+} from '../scripts/10-udp-fire-and-forget.ts';
 import { boundSocket } from '../scripts/lib/udp.ts';
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
@@ -23,7 +32,7 @@ import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const { DATAGRAMS, FLOOD, PAYLOAD, RCVBUF } = knobs(KNOBS);
 
@@ -253,4 +262,14 @@ test('the questions of `npm run exercise -- 10` are answered by what this run me
     'nobody-there': 'nothing',
   });
   assert.equal(rcvbuf, seen!.flood.rcvbuf, "the buffer size is the one the receiver's getRecvBufferSize() reported");
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, (t) => {
+  if (FLOOD !== DEFAULTS.flood || PAYLOAD !== DEFAULTS.payload || RCVBUF !== DEFAULTS.rcvbuf)
+    return t.skip('the diagram shows the default knobs');
+  return assertMermaidMatchesNotes('10-udp-fire-and-forget', mermaidUdp(seen!), [
+    ...RUN_MASKS,
+    // What a datagram is charged depends on the kernel, and so does how many fit.
+    [/\d+ bytes of a \d+-byte buffer/g, 'N bytes of a N-byte buffer'],
+  ]);
 });
