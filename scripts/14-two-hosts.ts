@@ -17,6 +17,7 @@
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { defineKnobs, defineScript, formatEndpoint, isMain, runScript, type Line } from './lib/cli.ts';
 import { type Host, startTwoHosts } from './lib/hosts.ts';
+import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
 import type { PortHolder } from './08-port-vs-pid.ts';
@@ -238,6 +239,29 @@ export function renderTwoHosts(seen: TwoHostsObservations): Line[] {
 
 const lookedUp = (holders: readonly PortHolder[]) => holders.length;
 
+/** The two hosts, their link and the IPv4 connection as this run saw it, as a Mermaid flowchart (`--mermaid`). */
+export function mermaidTwoHosts(seen: TwoHostsObservations): string[] {
+  const { a, b, ipv4 } = seen;
+  const client = ipv4.dialled.ok ? `client socket ${formatEndpoint(ipv4.dialled.local)}` : 'client socket';
+  const neighbour = ipv4.neighbourAfter
+    ? `neighbour ${b.ipv4} lladdr ${ipv4.neighbourAfter.lladdr}`
+    : 'no neighbour entry';
+  return [
+    'flowchart LR',
+    `    subgraph A[${label(`host A: ${a.namespace}`)}]`,
+    `      CA[${label(`${client}<br/>route: dev ${ipv4.route.device} src ${ipv4.route.source}`)}]`,
+    `      LA[${label(`${a.link}: ${a.ipv4}, ${a.ipv6}<br/>${neighbour}`)}]`,
+    '      CA --- LA',
+    '    end',
+    `    subgraph B[${label(`host B: ${b.namespace}`)}]`,
+    `      LB[${label(`${b.link}: ${b.ipv4}, ${b.ipv6}<br/>lladdr ${b.linkAddress}`)}]`,
+    `      SB[${label(`listener ${formatEndpoint(ipv4.server)}`)}]`,
+    '      LB --- SB',
+    '    end',
+    '    LA <-- "veth link" --> LB',
+  ];
+}
+
 /** Predict, then run: `npm run exercise -- 14`. */
 export const EXERCISE = defineExercise({
   knobs: defineKnobs({}),
@@ -282,7 +306,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/14-two-hosts.ts [--json]
+Usage: npx tsx scripts/14-two-hosts.ts [--json | --mermaid]
 
 Makes two hosts, A and B, as network namespaces joined by a veth link (A 192.0.2.1 and
 2001:db8::1, B 192.0.2.2 and 2001:db8::2), runs a server on B and a client on A over IPv4 and
@@ -291,9 +315,11 @@ sees, and that each host has its own addresses, loopback and socket tables. Linu
 (unshare --net); both hosts are removed when it ends.
 
 --json        print the observations as one JSON document
+--mermaid     print a Mermaid diagram drawn from this run
 --help        show this text`,
   demo: () => observeTwoHosts(),
   render: renderTwoHosts,
+  mermaid: mermaidTwoHosts,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -399,6 +399,24 @@ export function renderLossyLink(seen: LossyObservations): Line[] {
   ];
 }
 
+/** What the rule did to each protocol in this run, as a Mermaid sequence diagram (`--mermaid`). */
+export function mermaidLossyLink(seen: LossyObservations): string[] {
+  const { udp, tcp, loss } = seen;
+  return [
+    'sequenceDiagram',
+    '    participant A as host A',
+    `    participant R as rule in B (drops ${loss}%)`,
+    '    participant B as host B',
+    `    A->>R: ${udp.sent} UDP datagrams`,
+    `    R->>B: received ${udp.received}`,
+    `    Note over R: dropped ${udp.droppedByRule}, counted; A is told nothing`,
+    `    A->>R: ${tcp.bytes} bytes over TCP`,
+    `    Note over R: dropped ${tcp.droppedByRule} segments carrying data`,
+    `    Note over A: no ACK for them: ${tcp.lossy.retransmittedSegments} segments retransmitted`,
+    `    R->>B: read ${tcp.lossy.received} bytes, ${tcp.lossy.sameBytes ? 'the same, in order' : 'NOT the bytes sent'}`,
+  ];
+}
+
 /** Predict, then run: `npm run exercise -- 15`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -454,7 +472,8 @@ function lossyFlags(values: FlagValues): LossyOptions {
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/15-lossy-link.ts [--loss PERCENT] [--datagrams N] [--kib N] [--json]
+Usage: npx tsx scripts/15-lossy-link.ts [--loss PERCENT] [--datagrams N] [--kib N]
+                                        [--json | --mermaid]
 
 Makes two hosts joined by a link (as 14), where an nftables rule in B drops a share of the
 packets at random and counts them. Sends UDP datagrams from A to B and accounts for every one,
@@ -465,6 +484,7 @@ what arrived, what was retransmitted and what it cost in time. Linux, as root, w
 --datagrams N   UDP datagrams sent, 1 to 2000 (default ${DEFAULTS.datagrams})
 --kib N         KiB sent over TCP, 1 to 16384 (default ${DEFAULTS.kib})
 --json          print the observations as one JSON document
+--mermaid       print a Mermaid diagram drawn from this run
 --help          show this text`,
   flags: {
     loss: { type: 'string', default: String(DEFAULTS.loss) },
@@ -473,6 +493,7 @@ what arrived, what was retransmitted and what it cost in time. Linux, as root, w
   },
   demo: (values) => observeLossyLink(lossyFlags(values)),
   render: renderLossyLink,
+  mermaid: mermaidLossyLink,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -340,6 +340,27 @@ export function renderDeadPeer(seen: DeadPeerObservations): Line[] {
   ];
 }
 
+/** The four connections' endings in this run, as a Mermaid sequence diagram (`--mermaid`). */
+export function mermaidDeadPeer(seen: DeadPeerObservations): string[] {
+  const { endings, keepalive } = seen;
+  const ending = (found: Ending) => found.code ?? 'no error';
+  return [
+    'sequenceDiagram',
+    '    participant A as host A',
+    '    participant B as host B',
+    '    Note over B: vanishes for connections 1-3 (all packets dropped)',
+    `    A->>B: 1: write() ${seen.written.retransmitting.accepted ? 'accepted' : 'failed'}; data, no ACK`,
+    `    Note over A: 1: retransmitted, waits doubling (${seen.timers.retransmitting})`,
+    `    Note over A: 1: ${ending(endings.retransmitting)} (tcp_retries2 ${seen.retries})`,
+    `    A->>B: 2: keepalive probes after ${keepalive.time} s idle, ${keepalive.intvl} s apart`,
+    `    Note over A: 2: ${ending(endings.keepalive)} after ${keepalive.probes} unanswered probes`,
+    `    Note over A: 3: idle, no keepalive: ${seen.idle.error ? 'an error' : 'no error'}, never told`,
+    '    Note over B: reboots for connection 4: its socket gone, its link back',
+    '    A->>B: 4: data',
+    `    B->>A: RST: ${ending(endings.rebooted)}`,
+  ];
+}
+
 /** Predict, then run: `npm run exercise -- 16`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -387,7 +408,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/16-dead-peer.ts [--retries N] [--json]
+Usage: npx tsx scripts/16-dead-peer.ts [--retries N] [--json | --mermaid]
 
 Makes two hosts (as 14), opens four connections from A to B, then makes B vanish for three of
 them (nft drops everything) and reboot for the fourth (its socket destroyed, its link back).
@@ -397,10 +418,12 @@ from the rebooted peer. Linux, as root, with nft; about 4 s with the default.
 
 --retries N   net.ipv4.tcp_retries2 in host A, 1 to 4 (default ${DEFAULT_RETRIES})
 --json        print the observations as one JSON document
+--mermaid     print a Mermaid diagram drawn from this run
 --help        show this text`,
   flags: { retries: { type: 'string', default: String(DEFAULT_RETRIES) } },
   demo: (values: FlagValues) => observeDeadPeer(integerFlag(values, 'retries', 1, 4)),
   render: renderDeadPeer,
+  mermaid: mermaidDeadPeer,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -139,6 +139,28 @@ export function renderNames(seen: NamesObservations): Line[] {
   ];
 }
 
+/** What the client tried, in order, and what answered, as a Mermaid sequence diagram (`--mermaid`). */
+export function mermaidNames(seen: NamesObservations): string[] {
+  const { withoutHappyEyeballs: first, withHappyEyeballs: both, resolved } = seen.client;
+  const lines = [
+    'sequenceDiagram',
+    '    participant C as client',
+    '    participant R as resolver (its own /etc/hosts)',
+    '    participant K as the kernel',
+    '    C->>R: lookup("localhost")',
+    `    R->>C: ${resolved.join(', ')}`,
+    `    C->>K: SYN to ${resolved[0]} only (autoSelectFamily: false)`,
+    `    K->>C: ${first.ok ? 'SYN-ACK: connected' : `RST: ${first.code} ${first.address ?? ''}`.trim()}`,
+    '    Note over C: autoSelectFamily: true',
+  ];
+  both.tried.forEach((attempt, i) => {
+    lines.push(`    C->>K: SYN to ${attemptText(attempt)}`);
+    const last = i === both.tried.length - 1;
+    lines.push(`    K->>C: ${last && both.ok ? `SYN-ACK: connected to ${both.remote}` : 'RST'}`);
+  });
+  return lines;
+}
+
 /** Predict, then run: `npm run exercise -- 17`. */
 export const EXERCISE = defineExercise({
   knobs: defineKnobs({}),
@@ -174,7 +196,7 @@ export const EXERCISE = defineExercise({
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript({
   usage: `
-Usage: npx tsx scripts/17-names.ts [--json]
+Usage: npx tsx scripts/17-names.ts [--json | --mermaid]
 
 Shows what "localhost" resolves to on this machine (through /etc/nsswitch.conf and /etc/hosts),
 then starts a server on 127.0.0.1 and runs a client with an /etc/hosts that lists ::1 first (a
@@ -183,9 +205,11 @@ with it (autoSelectFamily) Node tries both addresses and connects. No DNS server
 Linux, as root or with unprivileged user namespaces.
 
 --json        print the observations as one JSON document
+--mermaid     print a Mermaid diagram drawn from this run
 --help        show this text`,
   demo: () => observeNames(),
   render: renderNames,
+  mermaid: mermaidNames,
 });
 
 if (isMain(import.meta.url)) await runScript(cli);

@@ -10,14 +10,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { type Crossing, EXERCISE, observeTwoHosts } from '../scripts/14-two-hosts.ts';
+import { type Crossing, EXERCISE, mermaidTwoHosts, observeTwoHosts } from '../scripts/14-two-hosts.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readProcessStat } from '../scripts/lib/proc-stat.ts';
 import { untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
 const seen = await observeHosts(observeTwoHosts);
 const FAMILIES = ['ipv4', 'ipv6'] as const;
@@ -119,3 +119,11 @@ test('without root there are no hosts to make: one line that says why, and exit 
 
 test('a flag it does not take is one line and exit 2', () =>
   assertRejects('14-two-hosts', ['--hosts', '3'], /--hosts/));
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', async (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  await assertMermaidMatchesNotes('14-two-hosts', mermaidTwoHosts(seen), [
+    [/net:\[\d+\]/g, 'net:[N]'],
+    [/lladdr [0-9a-f:]+/g, 'lladdr MAC'],
+  ]);
+});

@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXERCISE, KNOBS, observeLossyLink } from '../scripts/15-lossy-link.ts';
+import { DEFAULTS, EXERCISE, KNOBS, mermaidLossyLink, observeLossyLink } from '../scripts/15-lossy-link.ts';
 import { liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { toolOrSkip } from './lib/tools.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const { LOSS, DATAGRAMS, KIB } = knobs(KNOBS);
 const seen = await observeHosts(() => observeLossyLink({ loss: LOSS, datagrams: DATAGRAMS, kib: KIB }));
@@ -73,3 +73,13 @@ test('the output matches the sample in NOTES.md', async (t) => {
 });
 
 test('a loss it cannot make is one line and exit 2', () => assertRejects('15-lossy-link', ['--loss', '51'], /--loss/));
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', async (t) => {
+  if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
+  if (LOSS !== DEFAULTS.loss || DATAGRAMS !== DEFAULTS.datagrams || KIB !== DEFAULTS.kib)
+    return t.skip('the diagram shows the default knobs');
+  await assertMermaidMatchesNotes('15-lossy-link', mermaidLossyLink(seen), [
+    [/\b(received|dropped|read) \d+/g, '$1 N'],
+    [/\b\d+ segments/g, 'N segments'],
+  ]);
+});

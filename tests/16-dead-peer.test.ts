@@ -12,6 +12,7 @@ import {
   EXERCISE,
   giveUpMs,
   KNOBS,
+  mermaidDeadPeer,
   observeDeadPeer,
   renderDeadPeer,
 } from '../scripts/16-dead-peer.ts';
@@ -19,7 +20,7 @@ import { renderTimeline } from '../scripts/lib/cli.ts';
 import { madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { toolOrSkip } from './lib/tools.ts';
-import { assertRejects, assertRenderingMatchesNotes } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes } from './lib/transcript.ts';
 
 const { RETRIES } = knobs(KNOBS);
 const seen = await observeHosts(() => observeDeadPeer(RETRIES));
@@ -76,3 +77,11 @@ test('the output matches the sample in NOTES.md', async (t) => {
 
 test('a tcp_retries2 out of range is one line and exit 2', () =>
   assertRejects('16-dead-peer', ['--retries', '9'], /--retries/));
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', async (t) => {
+  if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
+  if (RETRIES !== DEFAULT_RETRIES) return t.skip(`the diagram shows RETRIES=${DEFAULT_RETRIES}`);
+  await assertMermaidMatchesNotes('16-dead-peer', mermaidDeadPeer(seen), [
+    [/timer:\([a-z]+,[^,]+,\d+\)/g, 'timer:(KIND,NEXT,N)'],
+  ]);
+});

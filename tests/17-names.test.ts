@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { EXERCISE, observeNames } from '../scripts/17-names.ts';
+import { EXERCISE, mermaidNames, observeNames } from '../scripts/17-names.ts';
 import { madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const hostsBefore = await readFile('/etc/hosts', 'utf8');
 const seen = await observeHosts(observeNames);
@@ -60,3 +60,8 @@ test('the output matches the sample in NOTES.md', async (t) => {
 });
 
 test('a flag it does not take is one line and exit 2', () => assertRejects('17-names', ['--dns'], /--dns/));
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', async (t) => {
+  if (!madeOrSkip(t, seen)) return;
+  await assertMermaidMatchesNotes('17-names', mermaidNames(seen));
+});
