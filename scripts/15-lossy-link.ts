@@ -43,6 +43,8 @@ export const RTO_MIN_MS = 10;
 /** A TCP segment with data is longer than this; SYN, ACK and FIN alone are not, so the handshake always passes. */
 const CARRIES_DATA = 100;
 const STEP_MS = 2000;
+/** How often to ask B and its nft counter again: each look is two calls and a process. */
+const TOOL_POLL_MS = 20;
 const TRANSFER_MS = 20_000;
 const SELF = new URL(import.meta.url);
 
@@ -91,6 +93,7 @@ async function udpAcross(a: Host, b: Host, { loss, datagrams }: LossyOptions): P
       },
       STEP_MS,
       `datagrams up to ${sent} to arrive or be dropped by the rule`,
+      TOOL_POLL_MS,
     );
   }
   // B's socket never overflowed: its own drop count (/proc/net/udp) stays 0.

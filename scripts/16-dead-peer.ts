@@ -31,6 +31,8 @@ export const KNOBS = defineKnobs({ RETRIES: { fallback: DEFAULT_RETRIES, min: 1,
 /** A's keepalive settings: probes after 1 s of silence, 2 of them, 1 s apart. */
 const KEEPALIVE = { time: 1, intvl: 1, probes: 2 };
 const STEP_MS = 2000;
+/** How often to ask ss again: its timers count in hundreds of milliseconds, and each look starts a process. */
+const TOOL_POLL_MS = 50;
 /** Long enough for RETRIES = 4: 6.2 s by the kernel's model, and up to one more backed-off timeout. */
 const ENDING_MS = 30_000;
 const SELF = new URL(import.meta.url);
@@ -233,6 +235,7 @@ export async function timerWhen(localPort: number, kind: string, count: number):
       },
       ENDING_MS,
       `the ${kind} timer of port ${localPort}`,
+      TOOL_POLL_MS,
     );
     if (gone) break;
     readings.push(`timer:(${timer})`);

@@ -42,7 +42,15 @@ export async function until<T>(
   }
 }
 
-/** `until` for a yes-or-no question about kernel state: polls until `probe` answers true. */
-export async function untilTrue(probe: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  await until(async () => ((await probe()) ? true : undefined), ms, what);
+/**
+ * `until` for a yes-or-no question about kernel state: polls until `probe` answers true. A probe
+ * that starts a tool (ss, nft) asks less often, `everyMs`: each look costs a process.
+ */
+export async function untilTrue(
+  probe: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+  everyMs = 5,
+): Promise<void> {
+  await until(async () => ((await probe()) ? true : undefined), ms, what, everyMs);
 }
