@@ -21,7 +21,7 @@ import { createSocket } from 'node:dgram';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
-import { type Host, must, startTwoHosts } from './lib/hosts.ts';
+import { type Host, must, nftCounter, nftRule, nftTable, startTwoHosts } from './lib/hosts.ts';
 import { readCounters, readTable } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
@@ -39,6 +39,8 @@ const DATAGRAM_BYTES = 64;
 /** Datagrams sent before waiting for B to account for them: few enough that B's receive buffer never fills. */
 const BATCH = 50;
 const LENGTH_BYTES = 4;
+/** B's own nftables table: what arrives from the link passes its input chain. */
+const TABLE = 'lossy';
 export const RTO_MIN_MS = 10;
 /** A TCP segment with data is longer than this; SYN, ACK and FIN alone are not, so the handshake always passes. */
 const CARRIES_DATA = 100;
@@ -59,7 +61,7 @@ export interface LossyOptions {
 export async function observeLossyLink(options: LossyOptions = DEFAULTS): Promise<LossyObservations> {
   const { a, b, stop } = await startTwoHosts();
   try {
-    await makeLossyChain(b);
+    await nftTable(b, TABLE, ['input']);
     await shortenRetransmissionTimeout(a);
     return {
       loss: options.loss,
@@ -130,7 +132,9 @@ export const datagramsReceived = async (): Promise<number> => datagramCount;
 
 /** The receiving socket's drops column in /proc/net/udp: datagrams its full buffer turned away. */
 export async function receiverDrops(port: number): Promise<number> {
-  return (await readTable('udp')).find((row) => row.localPort === port)?.drops ?? -1;
+  const row = (await readTable('udp')).find((candidate) => candidate.localPort === port);
+  if (!row) throw new Error(`B has no row in /proc/net/udp for port ${port}`);
+  return row.drops!; // every row of a udp table has the column
 }
 
 export async function closeReceiver(): Promise<void> {
@@ -265,65 +269,13 @@ async function shortenRetransmissionTimeout(a: Host): Promise<void> {
   await must(a, 'ip', ['route', 'replace', ...route, 'rto_min', `${RTO_MIN_MS}ms`]);
 }
 
-/** An nftables table of B's own, with a chain on the input hook: what arrives from the link passes it. */
-async function makeLossyChain(b: Host): Promise<void> {
-  await nft(b, ['add', 'table', 'inet', 'lossy']);
-  await nft(b, [
-    'add',
-    'chain',
-    'inet',
-    'lossy',
-    'input',
-    '{',
-    'type',
-    'filter',
-    'hook',
-    'input',
-    'priority',
-    '0',
-    ';',
-    'policy',
-    'accept',
-    ';',
-    '}',
-  ]);
+/** Drops "MATCH" and a random LOSS out of 100 of what arrives at B from the link, counting each; its handle. */
+function addDropRule(b: Host, match: string, loss: number): Promise<number> {
+  const chance = ['numgen', 'random', 'mod', '100', '<', String(loss)];
+  return nftRule(b, TABLE, 'input', ['iifname', b.link, ...match.split(' '), ...chance, 'counter', 'drop']);
 }
 
-/** Adds "MATCH, and a random number below LOSS out of 100: count, drop"; returns the rule's handle. */
-async function addDropRule(b: Host, match: string, loss: number): Promise<number> {
-  const stdout = await nft(b, [
-    '--echo',
-    '--handle',
-    'add',
-    'rule',
-    'inet',
-    'lossy',
-    'input',
-    'iifname',
-    b.link,
-    ...match.split(' '),
-    'numgen',
-    'random',
-    'mod',
-    '100',
-    '<',
-    String(loss),
-    'counter',
-    'drop',
-  ]);
-  return Number(/# handle (\d+)/.exec(stdout)?.[1]);
-}
-
-/** The packets the rule with this handle has dropped so far (its counter). */
-async function ruleCounter(b: Host, handle: number): Promise<number> {
-  const listing = JSON.parse(await nft(b, ['--json', 'list', 'chain', 'inet', 'lossy', 'input'])) as {
-    nftables: Array<{ rule?: { handle: number; expr: Array<{ counter?: { packets: number } }> } }>;
-  };
-  const rule = listing.nftables.find((entry) => entry.rule?.handle === handle)?.rule;
-  return rule?.expr.find((expr) => expr.counter)?.counter?.packets ?? 0;
-}
-
-const nft = (host: Host, args: readonly string[]) => must(host, 'nft', args);
+const ruleCounter = (b: Host, handle: number) => nftCounter(b, TABLE, 'input', handle);
 
 // --- The observations and their story ---------------------------------------------------------
 

@@ -21,7 +21,7 @@ import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { sysctlNumber } from './05-connect.ts';
 import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
-import { type Host, must, startTwoHosts } from './lib/hosts.ts';
+import { type Host, nftDelete, nftRule, nftTable, startTwoHosts } from './lib/hosts.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool, runTool } from './lib/tools.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
@@ -31,6 +31,8 @@ export const KNOBS = defineKnobs({ RETRIES: { fallback: DEFAULT_RETRIES, min: 1,
 /** A's keepalive settings: probes after 1 s of silence, 2 of them, 1 s apart. */
 const KEEPALIVE = { time: 1, intvl: 1, probes: 2 };
 const STEP_MS = 2000;
+/** B's own nftables table, with the rules that make it vanish. */
+const TABLE = 'dead';
 /** How often to ask ss again: its timers count in hundreds of milliseconds, and each look starts a process. */
 const TOOL_POLL_MS = 50;
 /** Long enough for RETRIES = 4: 6.2 s by the kernel's model, and up to one more backed-off timeout. */
@@ -56,37 +58,10 @@ export async function observeDeadPeer(retries = DEFAULT_RETRIES): Promise<DeadPe
     const clientPorts = await a.call<Record<Connection, number>>(SELF, 'openConnections', b.ipv4, ports);
 
     // B dies for the first three: nothing in, nothing out on that port. For the fourth it reboots.
-    await nft(b, ['add', 'table', 'inet', 'dead']);
-    for (const hook of ['input', 'output'])
-      await nft(b, [
-        'add',
-        'chain',
-        'inet',
-        'dead',
-        hook,
-        '{',
-        'type',
-        'filter',
-        'hook',
-        hook,
-        'priority',
-        '0',
-        ';',
-        '}',
-      ]);
-    await nft(b, ['add', 'rule', 'inet', 'dead', 'input', 'tcp', 'dport', String(ports.dead), 'drop']);
-    await nft(b, ['add', 'rule', 'inet', 'dead', 'output', 'tcp', 'sport', String(ports.dead), 'drop']);
-    const swallow = await nftHandle(b, [
-      'add',
-      'rule',
-      'inet',
-      'dead',
-      'output',
-      'tcp',
-      'sport',
-      String(ports.rebooted),
-      'drop',
-    ]);
+    await nftTable(b, TABLE, ['input', 'output']);
+    await nftRule(b, TABLE, 'input', ['tcp', 'dport', String(ports.dead), 'drop']);
+    await nftRule(b, TABLE, 'output', ['tcp', 'sport', String(ports.dead), 'drop']);
+    const swallow = await nftRule(b, TABLE, 'output', ['tcp', 'sport', String(ports.rebooted), 'drop']);
     const rebootedBy = await reboot(b, clientPorts.rebooted, swallow);
     await a.call(SELF, 'markStart');
 
@@ -125,7 +100,7 @@ async function reboot(b: Host, clientPort: number, swallowRule: number): Promise
   const killed = await b.tool('ss', ['-K', '-tn', 'dport', '=', `:${clientPort}`]);
   const how = killed.code === 0 && killed.stdout.includes(String(clientPort)) ? 'ss -K' : 'close()';
   if (how === 'close()') await b.call(SELF, 'forget', clientPort);
-  await nft(b, ['delete', 'rule', 'inet', 'dead', 'output', 'handle', String(swallowRule)]);
+  await nftDelete(b, TABLE, 'output', swallowRule);
   return how;
 }
 
@@ -159,7 +134,8 @@ export async function setSysctls(values: Record<string, number>): Promise<void> 
 
 export const rtoMaxMs = () => sysctlNumber('net/ipv4/tcp_rto_max_ms', 120_000);
 
-const clients = new Map<Connection, { socket: Socket; ending: Promise<Ending> }>();
+/** Each connection, the promise of its error, and whether that error has come. */
+const clients = new Map<Connection, { socket: Socket; ending: Promise<Ending>; ended: boolean }>();
 let startedAt = 0;
 
 export interface Ending {
@@ -176,12 +152,14 @@ export async function openConnections(address: string, ports: { dead: number; re
     await onceWithin(socket, 'connect', STEP_MS, `connection ${name}`);
     // Without a delay, Node sets SO_KEEPALIVE only, so the namespace's keepalive sysctls decide.
     if (name === 'keepalive') socket.setKeepAlive(true, 0);
-    const ending = new Promise<Ending>((resolve) =>
-      socket.once('error', (error: NodeJS.ErrnoException) =>
-        resolve({ code: error.code ?? error.message, afterMs: performance.now() - startedAt }),
-      ),
+    const entry = { socket, ending: Promise.resolve<Ending>({ code: null, afterMs: 0 }), ended: false };
+    entry.ending = new Promise<Ending>((resolve) =>
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        entry.ended = true;
+        resolve({ code: error.code ?? error.message, afterMs: performance.now() - startedAt });
+      }),
     );
-    clients.set(name, { socket, ending });
+    clients.set(name, entry);
     localPorts[name] = socket.localPort!;
   }
   return localPorts as Record<Connection, number>;
@@ -252,9 +230,9 @@ export interface IdleState {
 export async function idleState(localPort: number): Promise<IdleState> {
   const ss = await findTool('ss');
   const { stdout } = ss ? await runTool(ss, ['-tnH', 'state', 'all', `sport = :${localPort}`]) : { stdout: '' };
-  const ending = await Promise.race([clients.get('idle')!.ending, Promise.resolve(undefined)]);
+  const { ended } = clients.get('idle')!;
   for (const { socket } of clients.values()) socket.destroy();
-  return { error: ending !== undefined, state: stdout.trim().split(/\s+/)[0] ?? 'unknown' };
+  return { error: ended, state: stdout.trim().split(/\s+/)[0] ?? 'unknown' };
 }
 
 // --- Instrumentation ----------------------------------------------------------------------------
@@ -268,12 +246,6 @@ export function giveUpMs(retries: number, rtoMaxMs: number, rtoMinMs = 200): num
   const doublingsToMax = Math.floor(Math.log2(rtoMaxMs / rtoMinMs));
   if (retries <= doublingsToMax) return (2 ** (retries + 1) - 1) * rtoMinMs;
   return (2 ** (doublingsToMax + 1) - 1) * rtoMinMs + (retries - doublingsToMax) * rtoMaxMs;
-}
-
-const nft = (host: Host, args: readonly string[]) => must(host, 'nft', args);
-
-async function nftHandle(host: Host, args: readonly string[]): Promise<number> {
-  return Number(/# handle (\d+)/.exec(await nft(host, ['--echo', '--handle', ...args]))?.[1]);
 }
 
 // --- The observations and their story ---------------------------------------------------------

@@ -39,12 +39,12 @@ async function exerciseHere(args: string[], env: NodeJS.ProcessEnv): Promise<str
   return written;
 }
 
-/** Runs `npm run exercise -- ARGS` on a pseudo-terminal of its own (tests/lib/in-terminal.py), typing `typed`. */
+/** Runs `npm run exercise -- ARGS` on a pseudo-terminal of its own (tests/probes/in-terminal.py), typing `typed`. */
 function exerciseOnATerminal(args: string[], typed: string, env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = execFile(
       'python3',
-      ['tests/lib/in-terminal.py', process.execPath, ...nodeArgsFor('scripts/lib/exercise.ts', args)],
+      ['tests/probes/in-terminal.py', process.execPath, ...nodeArgsFor('scripts/lib/exercise.ts', args)],
       { cwd: ROOT, env: { ...process.env, ...NOT_UNDER_A_RUNNER, ...env }, timeout: RUN_TIMEOUT_MS },
       (error, stdout) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, output: stdout }),
@@ -173,7 +173,7 @@ test('bad answers without a terminal: one error line naming the answer, exit 2, 
   }
 });
 
-test('an exercise names one concept; an unknown flag is a usage error', async () => {
+test('an exercise names one concept; an unknown flag or one given twice is a usage error', async () => {
   const env = { SOCKET_NOTES_PROGRESS: progressFile() };
   const io = { input: new PassThrough(), terminal: false, write: () => {}, env };
   await assert.rejects(
@@ -183,6 +183,10 @@ test('an exercise names one concept; an unknown flag is a usage error', async ()
   await assert.rejects(
     exercise(['03', '--answer', '4'], io),
     (error: Error) => error instanceof UsageError && /usage: npm run exercise/.test(error.message),
+  );
+  await assert.rejects(
+    exercise(['03', '--answers', '4,a,7', '--answers', '4,a,8'], io),
+    (error: Error) => error instanceof UsageError && /^--answers is given twice/.test(error.message),
   );
 });
 

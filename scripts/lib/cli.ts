@@ -50,33 +50,38 @@ function joinNegativeValues(argv: readonly string[], flags: Record<string, FlagS
 }
 
 /**
- * Parses argv strictly: unknown flags, stray positionals and a flag given twice become a UsageError.
- * Returns the values, defaults filled in, and the names of the flags the user gave.
+ * Parses argv strictly: unknown flags, stray positionals (unless `allowPositionals`) and a flag
+ * given twice become a UsageError. Returns the values, defaults filled in, the names of the flags
+ * the user gave, and the positionals.
  */
 export function parseFlags(
-  argv: string[],
+  argv: readonly string[],
   flags: Record<string, FlagSpec>,
-): { values: FlagValues; given: Set<string> } {
+  allowPositionals = false,
+): { values: FlagValues; given: Set<string>; positionals: string[] } {
   // parseArgs gets only what it knows; a default is filled in below, so that `given` stays true.
   const options = Object.fromEntries(
     Object.entries(flags).map(([name, { type, short }]) => [name, short === undefined ? { type } : { type, short }]),
   );
   let tokens: ReturnType<typeof parseArgs>['tokens'];
   try {
-    ({ tokens } = parseArgs({ args: joinNegativeValues(argv, flags), options, strict: true, tokens: true }));
+    const args = joinNegativeValues(argv, flags);
+    ({ tokens } = parseArgs({ args, options, strict: true, tokens: true, allowPositionals }));
   } catch (error) {
     // parseArgs explains itself in one sentence; keep only that sentence.
     throw new UsageError(String((error as Error).message).split('\n')[0]);
   }
   const values: FlagValues = {};
+  const positionals: string[] = [];
   for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
     if (token.kind !== 'option') continue;
     if (token.name in values) throw new UsageError(`--${token.name} is given twice; say it once`);
     values[token.name] = flags[token.name].type === 'boolean' ? true : token.value;
   }
   const given = new Set(Object.keys(values));
   for (const [name, spec] of Object.entries(flags)) if (!given.has(name)) values[name] = spec.default;
-  return { values, given };
+  return { values, given, positionals };
 }
 
 /** Refuses a flag of the mode not chosen: `--json --serve`, `--serve --datagrams 3`, `--port 80` without --serve. */

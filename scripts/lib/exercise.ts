@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ROOT, sectionTitle, selectEntries, type Entry } from './catalog.ts';
 import { nodeArgsFor } from './child.ts';
 import {
   isMain,
+  type FlagSpec,
   type KnobSet,
   type Line,
+  parseFlags,
   readKnobs,
   renderTimeline,
   runMain,
@@ -159,14 +160,13 @@ function judge(
       };
     const predicted = predictions?.[i];
     const right = predicted === measured;
-    const verdict =
-      predictions === undefined
-        ? `   the kernel: ${shown(question, measured)}`
-        : predicted === undefined
-          ? `${i + 1}. skipped; the kernel: ${shown(question, measured)}`
-          : right
-            ? `${i + 1}. right: ${shown(question, measured)}`
-            : `${i + 1}. wrong: you said ${shown(question, predicted)}; the kernel: ${shown(question, measured)}`;
+    const kernel = shown(question, measured);
+    let verdict = `   the kernel: ${kernel}`;
+    if (predictions && predicted === undefined) verdict = `${i + 1}. skipped; the kernel: ${kernel}`;
+    else if (predicted !== undefined)
+      verdict = right
+        ? `${i + 1}. right: ${kernel}`
+        : `${i + 1}. wrong: you said ${shown(question, predicted)}; the kernel: ${kernel}`;
     return { id: question.id, right, text: `${head}${verdict}\n   why: ${question.why(seen, knobs)}\n${read}` };
   });
 }
@@ -247,11 +247,16 @@ async function runClaims(entry: Entry, env: NodeJS.ProcessEnv): Promise<number> 
 }
 
 const USAGE = 'npm run exercise [-- NN [--answers 4,b,?] [--no-claims]]';
+const EXERCISE_FLAGS: Record<string, FlagSpec> = {
+  answers: { type: 'string' },
+  'no-claims': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 export async function exercise(argv: readonly string[], io: ExerciseIo = processIo): Promise<number> {
   let parsed: ReturnType<typeof parseFlags>;
   try {
-    parsed = parseFlags(argv);
+    parsed = parseFlags(argv, EXERCISE_FLAGS, true);
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; usage: ${USAGE}`);
   }
@@ -270,7 +275,7 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
   const setting = settingOf(knobs);
   io.write(`${entry.number} ${entry.title} (${setting}): ${questions.length} questions. Predict, then run.\n`);
   const predictions =
-    values.answers !== undefined
+    typeof values.answers === 'string'
       ? parseGivenAnswers(questions, values.answers, entry.number)
       : io.terminal
         ? await askEach(questions, knobs, io)
@@ -294,18 +299,6 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
   }
   io.write(nextSteps(concept, knobs));
   return values['no-claims'] ? 0 : runClaims(entry, io.env);
-}
-
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      answers: { type: 'string' },
-      'no-claims': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 if (isMain(import.meta.url)) await runMain(() => exercise(process.argv.slice(2)));

@@ -148,3 +148,49 @@ export async function startTwoHosts(): Promise<TwoHosts> {
     throw error;
   }
 }
+
+// --- nftables in a host: a table of its own, rules by handle, their counters ------------------
+
+export type Hook = 'input' | 'output';
+
+/** An `inet` table of the host's own with a filter chain, named after its hook, on each of `hooks`. */
+export async function nftTable(host: Host, table: string, hooks: readonly Hook[]): Promise<void> {
+  await must(host, 'nft', ['add', 'table', 'inet', table]);
+  for (const hook of hooks)
+    await must(host, 'nft', [
+      'add',
+      'chain',
+      'inet',
+      table,
+      hook,
+      '{',
+      'type',
+      'filter',
+      'hook',
+      hook,
+      'priority',
+      '0',
+      ';',
+      '}',
+    ]);
+}
+
+/** Adds `rule` (nft's words: "tcp dport 80 drop") to the chain of `hook`; returns the rule's handle. */
+export async function nftRule(host: Host, table: string, hook: Hook, rule: readonly string[]): Promise<number> {
+  const echoed = await must(host, 'nft', ['--echo', '--handle', 'add', 'rule', 'inet', table, hook, ...rule]);
+  return Number(/# handle (\d+)/.exec(echoed)?.[1]);
+}
+
+export async function nftDelete(host: Host, table: string, hook: Hook, handle: number): Promise<void> {
+  await must(host, 'nft', ['delete', 'rule', 'inet', table, hook, 'handle', String(handle)]);
+}
+
+/** The packets the `counter` of the rule with `handle` has counted so far. */
+export async function nftCounter(host: Host, table: string, hook: Hook, handle: number): Promise<number> {
+  const listing = JSON.parse(await must(host, 'nft', ['--json', 'list', 'chain', 'inet', table, hook])) as {
+    nftables: Array<{ rule?: { handle: number; expr: Array<{ counter?: { packets: number } }> } }>;
+  };
+  const rule = listing.nftables.find((entry) => entry.rule?.handle === handle)?.rule;
+  if (!rule) throw new Error(`host ${host.name} has no nft rule ${handle} in ${table} ${hook}`);
+  return rule.expr.find((expr) => expr.counter)?.counter?.packets ?? 0;
+}

@@ -29,7 +29,7 @@ export const CHECK = defineCheck({
   async check(file) {
     const [unshare, ip] = await Promise.all([findTool('unshare'), findTool('ip')]);
     if (!unshare || !ip) return { cannotCheck: 'unshare and ip are needed (apt-get install util-linux iproute2)' };
-    const probe = [process.execPath, ...nodeArgsFor('tests/fix/children/who-connects.ts', [file, LOOPBACK, OUTWARD])];
+    const probe = [process.execPath, ...nodeArgsFor('tests/probes/fix-07-who-connects.ts', [file, LOOPBACK, OUTWARD])];
     const run = await runTool(unshare, ['--net', '--map-root-user', 'sh', '-c', SETUP, ip, ...probe], RUN_MS, ROOT);
     const refused = /^(unshare|ip|RTNETLINK answers): .*$/m.exec(run.stderr)?.[0];
     if (refused) return { cannotCheck: `no network namespace with a veth link here (${refused})` };

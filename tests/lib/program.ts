@@ -7,24 +7,16 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { within } from '../../scripts/lib/wait.ts';
 
 /** Lines of a stream, one at a time, each wait bounded; undefined once the stream has ended. */
 export interface LineReader {
   next(ms: number): Promise<string | undefined>;
 }
 
-/** `promise`'s value, or undefined once `ms` have passed without one. */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** `promise`'s value, or undefined once `ms` have passed without one (a check says what it missed). */
+const settledWithin = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> =>
+  within(promise, ms, 'the program').catch(() => undefined);
 
 /** Reads `stream` as lines; a wait that runs out resolves with undefined too (the caller says what it missed). */
 export function readLines(stream: Readable): LineReader {

@@ -3,11 +3,11 @@
  * program given, then dials it at each address of this namespace's host, and prints one JSON line:
  * { "listening": "…", "reached": { "127.0.0.1": true, "192.0.2.1": false } }.
  *
- * Usage: node tests/fix/children/who-connects.ts PROGRAM ADDRESS...
+ * Usage: node tests/probes/fix-07-who-connects.ts PROGRAM ADDRESS...
  */
 import { connect } from 'node:net';
-import { onceWithin } from '../../../scripts/lib/wait.ts';
-import { failed, listeningPort, startProgram, tail } from '../../lib/program.ts';
+import { onceWithin } from '../../scripts/lib/wait.ts';
+import { failed, listeningPort, startProgram, tail } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 const [file, ...addresses] = process.argv.slice(2);
