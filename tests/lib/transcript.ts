@@ -92,15 +92,22 @@ export interface NotesSample {
   lines: string[];
 }
 
+/** The body of the first ```LANGUAGE block after `<!-- KIND: NAME -->` in NOTES.md. */
+async function markedBlock(kind: 'transcript' | 'mermaid', language: string, name: string): Promise<string> {
+  const notes = await readFile(new URL('NOTES.md', `file://${ROOT}`), 'utf8');
+  const marker = `<!-- ${kind}: ${name} -->`;
+  const at = notes.indexOf(marker);
+  assert.notEqual(at, -1, `NOTES.md has no block marked ${marker}`);
+  const fence = '```';
+  const blockAfterMarker = new RegExp(`${fence}${language}\\n([\\s\\S]*?)\\n${fence}`);
+  const block = blockAfterMarker.exec(notes.slice(at + marker.length));
+  assert.ok(block, `the block after ${marker} is not a ${fence}${language} block`);
+  return block[1];
+}
+
 /** Finds the sample marked `<!-- transcript: NAME -->` in NOTES.md. */
 export async function notesSample(name: string): Promise<NotesSample> {
-  const notes = await readFile(new URL('NOTES.md', `file://${ROOT}`), 'utf8');
-  const marker = `<!-- transcript: ${name} -->`;
-  const at = notes.indexOf(marker);
-  assert.notEqual(at, -1, `NOTES.md has no sample marked ${marker}`);
-  const block = /```console\n([\s\S]*?)\n```/.exec(notes.slice(at + marker.length));
-  assert.ok(block, `the sample after ${marker} is not a \`\`\`console block`);
-  const [command, ...lines] = block[1].split('\n');
+  const [command, ...lines] = (await markedBlock('transcript', 'console', name)).split('\n');
   const prefix = `$ npx tsx scripts/${name}.ts`;
   assert.ok(command.startsWith(prefix), `the sample for ${name} must start with "${prefix}", not "${command}"`);
   const args = command.slice(prefix.length).trim().split(/\s+/).filter(Boolean);
@@ -144,8 +151,7 @@ export async function assertOutputMatchesNotes(name: string, extraMasks: readonl
   const before = activeResources();
   const run = await runInProcess(name, sample.args);
   assert.equal(run.code, 0, `${name} ${sample.args.join(' ')} exited ${run.code}; stderr: ${run.stderr}`);
-  // Closing is asynchronous (a socket's handle goes on the next turn of the loop): wait, bounded, for the count to fall
-  // back.
+  // Closing is asynchronous (a socket's handle goes on the next loop turn): wait, bounded, for the count to drop.
   const leaks = await until(
     () => (leakedSince(before).length === 0 ? [] : undefined),
     CLOSE_TIMEOUT_MS,
@@ -173,15 +179,10 @@ export async function assertMermaidMatchesNotes(
   mermaidLines: readonly string[],
   extraMasks: readonly Mask[] = [],
 ): Promise<void> {
-  const notes = await readFile(new URL('NOTES.md', `file://${ROOT}`), 'utf8');
-  const marker = `<!-- mermaid: ${name} -->`;
-  const at = notes.indexOf(marker);
-  assert.notEqual(at, -1, `NOTES.md has no diagram marked ${marker}`);
-  const block = /```mermaid\n([\s\S]*?)\n```/.exec(notes.slice(at + marker.length));
-  assert.ok(block, `the diagram after ${marker} is not a \`\`\`mermaid block`);
+  const diagram = await markedBlock('mermaid', 'mermaid', name);
   assert.deepEqual(
     mask(mermaidLines.join('\n'), extraMasks).split('\n'),
-    mask(block[1], extraMasks).split('\n'),
+    mask(diagram, extraMasks).split('\n'),
     `the diagram of ${name} no longer matches NOTES.md`,
   );
 }
