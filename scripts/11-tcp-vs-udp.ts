@@ -42,7 +42,7 @@ import {
   sendDatagram,
   startUdpEcho,
 } from './10-udp-fire-and-forget.ts';
-import { captureExchange, CaptureUnavailable, type Capture } from './lib/pcap.ts';
+import { type Capture, CaptureUnavailable, captureExchange, summarizeWire, type WirePacket } from './lib/pcap.ts';
 import {
   MESSAGE_BYTES,
   median,
@@ -392,23 +392,32 @@ async function tcpExchange(port: number): Promise<void> {
   }
 }
 
+/** One packet as the protocols describe it: 20 bytes of IPv4 header, and TCP's 20 without options. */
+const described = (label: string, toServer: boolean, transportHeader: number, payload = 0): WirePacket => ({
+  label,
+  toServer,
+  ipHeader: 20,
+  transportHeader,
+  payload,
+});
+
 /** The exchange as the protocols describe it, for machines where tcpdump cannot capture. */
 const PROTOCOL_VIEW: Omit<Overhead, 'reason'> = {
   source: 'protocol',
-  udp: {
-    packets: ['request', 'reply'],
-    ipHeaderBytes: 2 * 20,
-    transportHeaderBytes: 2 * 8,
-    transportHeaderSizes: [8],
-    payloadBytes: 2 * MESSAGE_BYTES,
-  },
-  tcp: {
-    packets: ['SYN', 'SYN-ACK', 'ACK', 'request', 'reply', 'ACK', 'FIN', 'ACK', 'FIN', 'ACK'],
-    ipHeaderBytes: 10 * 20,
-    transportHeaderBytes: 10 * 20, // options (timestamps, MSS, window scale) come on top
-    transportHeaderSizes: [20],
-    payloadBytes: 2 * MESSAGE_BYTES,
-  },
+  udp: summarizeWire([described('request', true, 8, MESSAGE_BYTES), described('reply', false, 8, MESSAGE_BYTES)]),
+  // Options (timestamps, MSS, window scale) come on top of the 20 bytes.
+  tcp: summarizeWire([
+    described('SYN', true, 20),
+    described('SYN-ACK', false, 20),
+    described('ACK', true, 20),
+    described('request', true, 20, MESSAGE_BYTES),
+    described('reply', false, 20, MESSAGE_BYTES),
+    described('ACK', true, 20),
+    described('FIN', true, 20),
+    described('ACK', false, 20),
+    described('FIN', false, 20),
+    described('ACK', true, 20),
+  ]),
 };
 
 export interface SpeedOptions {
@@ -450,6 +459,25 @@ function overheadLine(name: string, capture: Capture): string {
     `${capture.transportHeaderSizes.join(' or ')} bytes; header bytes ${headers} (IP ${capture.ipHeaderBytes} + ` +
     `${name} ${capture.transportHeaderBytes}) for ${capture.payloadBytes} bytes of payload`
   );
+}
+
+/** One short exchange over each protocol, a packet an arrow, as a Mermaid sequence diagram. */
+export function mermaidOverhead(seen: TcpVsUdpObservations): string[] {
+  const { overhead } = seen;
+  const lines = ['sequenceDiagram', '    participant C as client', '    participant S as server'];
+  const source = overhead.source === 'capture' ? 'captured on lo' : 'as the protocols describe them (no capture)';
+  for (const [name, capture] of [
+    ['UDP', overhead.udp],
+    ['TCP', overhead.tcp],
+  ] as const) {
+    lines.push(`    Note over C,S: ${name}: ${capture.packets.length} packets, ${source}`);
+    for (const packet of capture.wire) {
+      const bytes = `IP ${packet.ipHeader} + ${name} ${packet.transportHeader}`;
+      const sizes = packet.payload > 0 ? `${bytes} + ${packet.payload} bytes` : bytes;
+      lines.push(`    ${packet.toServer ? 'C->>S' : 'S->>C'}: ${packet.label} (${sizes})`);
+    }
+  }
+  return lines;
 }
 
 /** Where the overhead figures come from: a capture, or the protocols' header sizes and why. */
@@ -590,7 +618,7 @@ export const EXERCISE = defineExercise({
 export const cli = defineScript({
   usage: `
 Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
-                                      [--round-trips N] [--runs N] [--bulk-mib MIB] [--json]
+                                      [--round-trips N] [--runs N] [--bulk-mib MIB] [--json | --mermaid]
        npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
 
 Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
@@ -608,6 +636,7 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
 --serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
 --host, --port     where --serve binds; --port is the echo port for both UDP and TCP
 --json             print the observations as one JSON document
+--mermaid          print the packets of the short exchange as a Mermaid diagram drawn from this run
 --help             show this text`,
   flags: {
     flood: { type: 'string', default: String(DEFAULTS.flood) },
@@ -621,6 +650,7 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
   },
   demo: (values) => observeTcpVsUdp(optionsFrom(values)),
   render: renderTcpVsUdp,
+  mermaid: mermaidOverhead,
   async serve(values) {
     const host = hostFlag(values);
     const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));

@@ -14,14 +14,14 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { EXERCISE, KNOBS, measureOverhead, startServers } from '../scripts/11-tcp-vs-udp.ts';
+import { EXERCISE, KNOBS, measureOverhead, mermaidOverhead, startServers } from '../scripts/11-tcp-vs-udp.ts';
 import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
 
 const KNOB_VALUES = knobs(KNOBS);
 const { FLOOD, PAYLOAD, DATAGRAMS, RUNS } = KNOB_VALUES;
@@ -133,6 +133,15 @@ test('the output matches the sample in NOTES.md', async (t) => {
     [/\b\d+\.\d(?=x|\b)/g, 'N.N'],
     // Which cost dominates is read from the numbers of that run, so the conclusion is masked too.
     [/^lesson: +so .*$/gm, 'lesson: so …'],
+  ]);
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid), bare ACKs aside', async (t) => {
+  if (!(await capturedOrSkip(t))) return; // the diagram shows the captured packets
+  await assertMermaidMatchesNotes('11-tcp-vs-udp', mermaidOverhead(seen), [
+    // A bare ACK goes alone or rides on the next segment, as timing has it (delayed ACK): so does their count.
+    [/\n {4}[CS]->>[CS]: ACK \(IP 20 \+ TCP \d+\)(?=\n|$)/g, ''],
+    [/TCP: \d+ packets/g, 'TCP: N packets'],
   ]);
 });
 

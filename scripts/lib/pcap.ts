@@ -205,8 +205,19 @@ export async function capturePackets<T>(
 // Counting: what one exchange costs in packets and header bytes, per protocol
 // ---------------------------------------------------------------------------------------------
 
+/** One packet of an exchange: its label ("SYN", "request", "reply+FIN", ...), its direction and its sizes. */
+export interface WirePacket {
+  label: string;
+  toServer: boolean;
+  ipHeader: number;
+  transportHeader: number;
+  payload: number;
+}
+
 export interface Capture {
-  /** One label per packet, in capture order: "SYN", "request", "ACK", "reply+FIN", ... */
+  /** Every packet, in capture order. */
+  wire: WirePacket[];
+  /** The packets' labels, in capture order. */
   packets: string[];
   ipHeaderBytes: number;
   transportHeaderBytes: number;
@@ -224,14 +235,22 @@ function tcpLabel(packet: CapturedPacket, toServer: boolean): string {
   return parts.length > 0 ? parts.join('+') : ack ? 'ACK' : 'empty';
 }
 
-function summarize(packets: CapturedPacket[], label: (packet: CapturedPacket) => string): Capture {
+/** An exchange's packets with their totals: what a capture saw, or what the protocols describe. */
+export function summarizeWire(wire: WirePacket[]): Capture {
+  const total = (bytes: (packet: WirePacket) => number) => wire.reduce((sum, packet) => sum + bytes(packet), 0);
   return {
-    packets: packets.map(label),
-    ipHeaderBytes: packets.reduce((sum, packet) => sum + packet.ipHeader, 0),
-    transportHeaderBytes: packets.reduce((sum, packet) => sum + packet.transportHeader, 0),
-    transportHeaderSizes: [...new Set(packets.map((packet) => packet.transportHeader))].sort((a, b) => a - b),
-    payloadBytes: packets.reduce((sum, packet) => sum + packet.payload, 0),
+    wire,
+    packets: wire.map((packet) => packet.label),
+    ipHeaderBytes: total((packet) => packet.ipHeader),
+    transportHeaderBytes: total((packet) => packet.transportHeader),
+    transportHeaderSizes: [...new Set(wire.map((packet) => packet.transportHeader))].sort((a, b) => a - b),
+    payloadBytes: total((packet) => packet.payload),
   };
+}
+
+function onWire(packet: CapturedPacket, toServer: boolean, label: string): WirePacket {
+  const { ipHeader, transportHeader, payload } = packet;
+  return { label, toServer, ipHeader, transportHeader, payload };
 }
 
 /**
@@ -246,8 +265,13 @@ export async function captureExchange(
   const { packets } = await capturePackets(tcpdump, `(udp port ${servers.udp}) or (tcp port ${servers.tcp})`, exchange);
   const udp = packets.filter((packet) => packet.protocol === IPPROTO_UDP);
   const tcp = packets.filter((packet) => packet.protocol === IPPROTO_TCP);
-  return {
-    udp: summarize(udp, (packet) => (packet.destinationPort === servers.udp ? 'request' : 'reply')),
-    tcp: summarize(tcp, (packet) => tcpLabel(packet, packet.destinationPort === servers.tcp)),
-  };
+  const udpWire = udp.map((packet) => {
+    const toServer = packet.destinationPort === servers.udp;
+    return onWire(packet, toServer, toServer ? 'request' : 'reply');
+  });
+  const tcpWire = tcp.map((packet) => {
+    const toServer = packet.destinationPort === servers.tcp;
+    return onWire(packet, toServer, tcpLabel(packet, toServer));
+  });
+  return { udp: summarizeWire(udpWire), tcp: summarizeWire(tcpWire) };
 }
