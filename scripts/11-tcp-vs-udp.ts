@@ -618,7 +618,8 @@ export const EXERCISE = defineExercise({
 export const cli = defineScript({
   usage: `
 Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
-                                      [--round-trips N] [--runs N] [--bulk-mib MIB] [--json | --mermaid]
+                                      [--round-trips N] [--runs N] [--bulk-mib MIB]
+                                      [--json | --mermaid]
        npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
 
 Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
