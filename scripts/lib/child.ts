@@ -34,13 +34,17 @@ export interface NodeChild {
   stop(): Promise<void>;
 }
 
-/** Starts the TypeScript module `module` with `args` in a child Node, with an IPC channel to it. */
+/**
+ * Starts the TypeScript module `module` with `args` in a child Node, with an IPC channel to it.
+ * `prefix` is a command that runs Node in turn, with its arguments (`prlimit --nofile=64:64 --`).
+ */
 export async function startNodeChild(
-  program: { module: URL; args?: readonly string[] },
+  program: { module: URL; args?: readonly string[]; prefix?: readonly string[] },
   startMs = 5000,
 ): Promise<NodeChild> {
   const argv = nodeArgsFor(fileURLToPath(program.module), program.args);
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [command, ...commandArgs] = [...(program.prefix ?? []), process.execPath, ...argv];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: unknown[] = [];
   const waiters: Array<(message: unknown) => void> = [];
   child.on('message', (message) => (waiters.length > 0 ? waiters.shift()!(message) : inbox.push(message)));
@@ -79,6 +83,8 @@ export async function startNodeChild(
       );
     },
     async stop(): Promise<void> {
+      // Closing the channel first ends a Node that runs under another command (strace), which SIGKILL would miss.
+      if (child.connected) child.disconnect();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await within(exited, startMs, 'the child process to exit');
     },

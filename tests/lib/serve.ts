@@ -11,13 +11,18 @@ import { readProcessStat } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, within } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
-/** Starts `scripts/NAME.ts --serve` and resolves once `ready(stdout so far)` returns a value. */
+/**
+ * Starts `scripts/NAME.ts --serve` and resolves once `ready(stdout so far)` returns a value.
+ * `prefix` is a command that runs Node in turn (`prlimit --nofile=40:40 --`).
+ */
 export async function startServing<T>(
   t: TestContext,
   name: string,
   ready: (output: string) => T | undefined,
+  prefix: readonly string[] = [],
 ): Promise<{ server: ChildProcess; found: T }> {
-  const server = spawn(process.execPath, nodeArgsFor(`scripts/${name}.ts`, ['--serve']), {
+  const [command, ...args] = [...prefix, process.execPath, ...nodeArgsFor(`scripts/${name}.ts`, ['--serve'])];
+  const server = spawn(command, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

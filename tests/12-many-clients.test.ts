@@ -1,0 +1,244 @@
+/**
+ * Exercise: one process, one thread, many sockets. Knobs:
+ *   CLIENTS  concurrent connections (default 1000; 10000 works on a 2-core machine)
+ *   BYTES    each client's message (default 256)
+ * Predict, then run (CLIENTS=10000 npm run exercise -- 12):
+ *   - How many epoll instances watch the server's sockets? How many socket descriptors does it hold?
+ *   - What does a client see when the server's descriptor table is full?
+ */
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import {
+  BACKPRESSURE_BYTES,
+  DEFAULT_BYTES,
+  DEFAULT_CLIENTS,
+  EXERCISE,
+  KNOBS,
+  LIMITED_TO,
+  MAX_CLIENTS,
+  mermaidManyClients,
+  observeAll,
+  observeDescriptorLimit,
+  renderManyClients,
+} from '../scripts/12-many-clients.ts';
+import { renderTimeline } from '../scripts/lib/cli.ts';
+import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
+import { startServing } from './lib/serve.ts';
+import { linuxOnly, toolOrSkip } from './lib/tools.ts';
+import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes, runScript } from './lib/transcript.ts';
+
+const { CLIENTS, BYTES } = knobs(KNOBS);
+const seen = await observeAll(CLIENTS, BYTES);
+const atDefaults = CLIENTS === DEFAULT_CLIENTS && BYTES === DEFAULT_BYTES;
+
+/** The most the kernel may hold of one connection's bytes: the sender's send buffer and the receiver's receive one. */
+async function kernelBufferMaximum(): Promise<number> {
+  const maximum = async (name: string) =>
+    Number((await readFile(`/proc/sys/net/ipv4/${name}`, 'utf8')).trim().split(/\s+/)[2]);
+  return (await maximum('tcp_wmem')) + (await maximum('tcp_rmem'));
+}
+
+test(`all ${CLIENTS} clients, connected at once from another process, hear their ${BYTES} bytes back exactly`, () => {
+  assert.notEqual(seen.clientsPid, seen.pid, 'the clients run in a process of their own');
+  assert.deepEqual(
+    { exact: seen.echoed.exact, wrong: seen.echoed.wrong, failed: seen.echoed.failed },
+    { exact: CLIENTS, wrong: 0, failed: 0 },
+  );
+  assert.equal(seen.held.connections, CLIENTS, 'every connection was open at the same time');
+});
+
+test('one epoll instance watches the listener and every accepted socket; no other loop watches any', {
+  skip: linuxOnly,
+}, () => {
+  assert.ok(seen.held.epoll, 'an eventpoll descriptor in /proc/self/fd');
+  assert.equal(seen.held.epoll.ours, CLIENTS + 1);
+  assert.ok(seen.held.otherEpolls.every((ours) => ours === 0));
+});
+
+test(`the server holds ${CLIENTS} + 1 TCP socket descriptors, and its limit has room for them`, {
+  skip: linuxOnly,
+}, () => {
+  assert.equal(seen.held.sockets, CLIENTS + 1);
+  assert.ok(seen.held.open < seen.held.limit);
+  assert.equal(seen.threads.mainName.endsWith('MainThread'), true, `the main thread is ${seen.threads.mainName}`);
+});
+
+test("a slow reader: the echo that waits for 'drain' holds little; the one that ignores write() = false holds " +
+  'nearly everything, and both return every byte', {
+  skip: linuxOnly,
+}, async () => {
+  const { careful, careless } = seen.slowReader;
+  for (const run of [careful, careless]) {
+    assert.equal(run.receivedBytes, BACKPRESSURE_BYTES);
+    assert.ok(run.sameBytes);
+  }
+  assert.ok(careful.pauses >= 1, 'the careful echo paused its reading');
+  // Generous bounds, the figures reported by the script: a highWaterMark and a read's 64 KiB, against all of it
+  // but what the two kernels can hold.
+  assert.ok(careful.peakQueued <= 1024 * 1024, `the careful echo held ${careful.peakQueued} bytes`);
+  const kernelShare = await kernelBufferMaximum();
+  assert.ok(
+    careless.peakQueued >= BACKPRESSURE_BYTES - kernelShare,
+    `the careless echo held ${careless.peakQueued} bytes; the kernels hold at most ${kernelShare}`,
+  );
+  assert.equal(careless.pauses, 0);
+});
+
+test('at its descriptor limit the server sheds new clients (libuv accepts and closes them with its spare ' +
+  'descriptor), keeps serving the ones it holds, and serves again once descriptors are free', {
+  skip: linuxOnly,
+}, async (t) => {
+  if (!(await toolOrSkip(t, 'prlimit'))) return;
+  const limited = seen.descriptorLimit!;
+  assert.equal(limited.limit, LIMITED_TO);
+  assert.equal(limited.atLimit.open, LIMITED_TO, 'every number below the limit is in use');
+  assert.equal(limited.spareAtStart?.target, '/dev/null', 'libuv opens its spare on /dev/null');
+  assert.ok(
+    limited.beyond.every((fate) => fate !== 'echoed'),
+    `the clients beyond: ${limited.beyond}`,
+  );
+  assert.equal(limited.afterShedding.accepted, limited.atLimit.accepted, "no 'connection' for a shed client");
+  assert.equal(limited.afterShedding.serverErrors, 0, "and no 'error' on the server");
+  assert.equal(limited.afterShedding.spare?.target, '/', 'libuv reopens its spare on / after using it');
+  assert.equal(limited.stillServed, limited.room, 'every held client is still echoed');
+  assert.equal(limited.lateFate, 'echoed');
+});
+
+test('strace sees the shedding: accept4() fails with EMFILE, the spare is closed, the waiting connection accepted ' +
+  'and closed, accept4() reaches EAGAIN, and the spare opened again', {
+  skip: linuxOnly,
+}, async (t) => {
+  const strace = await toolOrSkip(t, 'strace');
+  if (!strace || !(await toolOrSkip(t, 'prlimit'))) return;
+  const folder = await mkdtemp(join(tmpdir(), 'emfile-trace-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  const traced = await observeDescriptorLimit(LIMITED_TO, [
+    strace,
+    '-ff',
+    '-qq',
+    '-o',
+    join(folder, 'trace'),
+    '-e',
+    'trace=accept4,close,openat',
+  ]);
+  assert.ok(traced);
+  const traces = await Promise.all((await readdir(folder)).map((file) => readFile(join(folder, file), 'utf8')));
+  const calls = traces.find((trace) => trace.includes('EMFILE'))?.split('\n') ?? [];
+  const failed = calls.findIndex((call) => /^accept4\(\d+,.*= -1 EMFILE/.test(call));
+  assert.ok(failed >= 0, 'an accept4() that failed with EMFILE');
+  const spare = traced.spareAtStart!.fd;
+  const shed = calls.slice(failed + 1, failed + 6);
+  assert.match(shed[0], new RegExp(`^close\\(${spare}\\)`), 'the spare closed');
+  assert.match(shed[1], new RegExp(`^accept4\\(.*= ${spare}$`), 'the waiting connection takes its number');
+  assert.match(shed[2], new RegExp(`^close\\(${spare}\\)`), 'and is closed at once');
+  assert.match(shed[3], /^accept4\(.*= -1 EAGAIN/, 'until the queue is empty');
+  assert.match(shed[4], new RegExp(`^openat\\(AT_FDCWD, "/", .*= ${spare}$`), 'the spare again');
+});
+
+/** Dials the server and sends one line: the socket, and what became of the line. */
+async function dialOnce(t: TestContext, port: number): Promise<{ socket: Socket; fate: 'echoed' | 'shed' }> {
+  const socket: Socket = createConnection({ host: '127.0.0.1', port });
+  t.after(() => socket.destroy());
+  socket.on('connect', () => socket.write('hello\n'));
+  const fate = new Promise<'echoed' | 'shed'>((resolve) => {
+    socket.once('data', () => resolve('echoed'));
+    socket.once('error', () => resolve('shed'));
+    socket.once('end', () => resolve('shed'));
+  });
+  return { socket, fate: await within(fate, 5000, 'an echo or the end of the connection') };
+}
+
+test('--serve under a lowered limit says when it is out of descriptors, sheds, and says when one is free again', {
+  skip: linuxOnly,
+}, async (t) => {
+  const prlimit = await toolOrSkip(t, 'prlimit');
+  if (!prlimit) return;
+  let output = '';
+  let said: (() => void) | undefined;
+  const { server, found: port } = await startServing(
+    t,
+    '12-many-clients',
+    (stdout) => {
+      output = stdout;
+      said?.();
+      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+      return match ? Number(match[1]) : undefined;
+    },
+    [prlimit, `--nofile=${LIMITED_TO}:${LIMITED_TO}`, '--'],
+  );
+  const outOfDescriptors = /descriptors open: the next accept4\(\) fails with EMFILE/;
+  const held: Socket[] = [];
+  while (!outOfDescriptors.test(output)) {
+    const { socket, fate } = await dialOnce(t, port);
+    assert.equal(fate, 'echoed', `client ${held.length + 1} is served`);
+    held.push(socket);
+    assert.ok(held.length <= LIMITED_TO, 'the message came before the limit was passed');
+  }
+  assert.equal((await dialOnce(t, port)).fate, 'shed');
+  const freeAgain = new Promise<void>((resolve) => {
+    said = () => /a descriptor is free again/.test(output) && resolve();
+    said();
+  });
+  held[0].destroy();
+  await within(freeAgain, 5000, 'the server to say a descriptor is free');
+  assert.equal((await dialOnce(t, port)).fate, 'echoed');
+
+  const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  server.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0);
+});
+
+test('the output matches the sample in NOTES.md (rendered from this run)', (t) => {
+  if (!atDefaults) return t.skip(`the sample shows CLIENTS=${DEFAULT_CLIENTS} BYTES=${DEFAULT_BYTES}`);
+  return assertRenderingMatchesNotes('12-many-clients', [], renderTimeline(renderManyClients(seen)), [
+    [/\b\d[\d,]*(\.\d)? (MiB|KiB)\b/g, 'N $2'],
+    [/\b\d+%/g, 'N%'],
+    [/\bone of its \d+ threads/g, 'one of its N threads'],
+    [/\b\d+ (descriptors open at start|clients fill its table)/g, 'N $1'],
+    [/and \d+ of Node's own/g, "and N of Node's own"],
+    [/in [\d,]+ open descriptors/g, 'in N open descriptors'],
+    [/Node's \d+ other epoll/g, "Node's N other epoll"],
+    [/paused \d+ time/g, 'paused N time'],
+    [/room for [\d,]+ more/g, 'room for N more'],
+    [/is [\d,]+: room/g, 'is N: room'],
+    [/watches [\d,]+ descriptors/g, 'watches N descriptors'],
+    [/the [\d,]+ clients it holds/g, 'the N clients it holds'],
+    [/(closed unanswered|reset)/g, 'shed'],
+  ]);
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
+  if (!atDefaults) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
+  return assertMermaidMatchesNotes('12-many-clients', mermaidManyClients(seen), [
+    [/\b\d+%/g, 'N%'],
+    [/: [\d,]+ descriptors watched/g, ': N descriptors watched'],
+  ]);
+});
+
+test('bad input is one error line and exit code 2', async () => {
+  await Promise.all([
+    assertRejects('12-many-clients', ['--clients', '0'], new RegExp(`--clients must be between 1 and ${MAX_CLIENTS}`)),
+    assertRejects('12-many-clients', ['--bytes', '8'], /--bytes must be between 16 and 65536/),
+    assertRejects('12-many-clients', ['--port', '8080'], /--(host|port) goes with --serve/),
+  ]);
+});
+
+test('--help explains the flags and exits 0', async () => {
+  const run = await runScript('12-many-clients', ['--help']);
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /--clients N/);
+});
+
+test('the questions of `npm run exercise -- 12` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'epoll-instances': 1,
+    'socket-descriptors': CLIENTS + 1,
+    'shed-client': seen.descriptorLimit ? 'shed' : 'not measured',
+  });
+});
