@@ -1,0 +1,163 @@
+/**
+ * Exercise: accept fan-out across processes. Knobs:
+ *   WORKERS      processes serving the port (default 3)
+ *   CONNECTIONS  connections per way, one after another (default 30)
+ * Predict, then run (WORKERS=4 CONNECTIONS=40 npm run exercise -- 13):
+ *   - How many LISTEN rows for each way, and how many PIDs behind each?
+ *   - How evenly does each way spread the connections?
+ */
+import assert from 'node:assert/strict';
+import { createConnection } from 'node:net';
+import { test } from 'node:test';
+import {
+  DEFAULT_CONNECTIONS,
+  DEFAULT_WORKERS,
+  EXERCISE,
+  KNOBS,
+  MAX_WORKERS,
+  MODES,
+  mermaidFanOut,
+  observeFanOut,
+  renderFanOut,
+} from '../scripts/13-fan-out-processes.ts';
+import { renderTimeline } from '../scripts/lib/cli.ts';
+import { readProcessStat } from '../scripts/lib/proc-stat.ts';
+import { onceWithin } from '../scripts/lib/wait.ts';
+import { knobs, measuredAnswers } from './lib/knobs.ts';
+import { startServing } from './lib/serve.ts';
+import { linuxOnly } from './lib/tools.ts';
+import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes, runScript } from './lib/transcript.ts';
+
+const { WORKERS, CONNECTIONS } = knobs(KNOBS);
+const seen = await observeFanOut(WORKERS, CONNECTIONS);
+const way = (mode: (typeof MODES)[number]) => seen.ways.find((entry) => entry.mode === mode)!;
+const sorted = (pids: readonly number[]) => [...pids].sort((a, b) => a - b);
+const gone = (pid: number) => readProcessStat(pid) === undefined || readProcessStat(pid)?.state === 'Z';
+
+for (const mode of MODES) {
+  test(`${mode}: each of the ${CONNECTIONS} connections is answered once, by one of the ${WORKERS} workers`, () => {
+    const { perWorker, strangers, workers } = way(mode);
+    assert.equal(workers.length, WORKERS);
+    assert.equal(strangers, 0, 'no reply named a PID that is not a worker');
+    assert.equal(
+      perWorker.reduce((sum, count) => sum + count, 0),
+      CONNECTIONS,
+    );
+  });
+
+  test(`${mode}: the PIDs in the replies are the workers that 08's lookup finds holding the port's connections`, {
+    skip: linuxOnly,
+  }, () => {
+    const { perWorker, workers, kernel } = way(mode);
+    const replied = workers.filter((_, i) => perWorker[i] > 0);
+    assert.deepEqual(sorted(kernel.acceptedBy), sorted(replied));
+  });
+}
+
+test('round-robin: the primary alone holds the one listening socket; it accepts and hands each connection on', {
+  skip: linuxOnly,
+}, () => {
+  const { kernel, primary } = way('cluster');
+  assert.deepEqual(kernel.listening, [[primary]]);
+});
+
+test('SCHED_NONE: one listening socket, held by the primary and every worker (one port, WORKERS + 1 PIDs)', {
+  skip: linuxOnly,
+}, () => {
+  const { kernel, primary, workers } = way('shared');
+  assert.deepEqual(kernel.listening, [sorted([primary, ...workers])]);
+});
+
+test('SO_REUSEPORT: a listening socket per worker, each held by that worker alone', { skip: linuxOnly }, () => {
+  const { kernel, workers } = way('reuseport');
+  assert.equal(kernel.listening.length, WORKERS);
+  assert.deepEqual(sorted(kernel.listening.map((pids) => (pids.length === 1 ? pids[0] : -1))), sorted(workers));
+});
+
+test('every primary and worker has exited when the demo ends', { skip: linuxOnly }, () => {
+  const pids = seen.ways.flatMap((entry) => [entry.primary, ...entry.workers]);
+  assert.deepEqual(
+    pids.filter((pid) => !gone(pid)),
+    [],
+  );
+});
+
+test('--serve answers a real client with a worker PID, and SIGTERM stops every worker', {
+  skip: linuxOnly,
+}, async (t) => {
+  let output = '';
+  const { server, found: port } = await startServing(t, '13-fan-out-processes', (stdout) => {
+    output = stdout;
+    const match = /listening on 127\.0\.0\.1:(\d+)[^]*workers (pid \d+(?:, pid \d+)*);/.exec(stdout);
+    return match ? Number(match[1]) : undefined;
+  });
+  const workers = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1])).slice(1);
+  const client = createConnection({ host: '127.0.0.1', port });
+  t.after(() => client.destroy());
+  const [reply] = await onceWithin(client.setEncoding('utf8'), 'data', 5000, 'a reply');
+  assert.ok(workers.includes(Number(/pid (\d+)/.exec(reply as string)?.[1])), `${reply} names a worker`);
+  client.end();
+
+  const exited = onceWithin(server, 'exit', 10_000, 'the server to exit after SIGTERM');
+  server.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0);
+  assert.match(output, /every worker has exited/);
+  assert.deepEqual(
+    workers.filter((pid) => !gone(pid)),
+    [],
+  );
+});
+
+/** What changes from run to run: how the shared socket and SO_REUSEPORT spread the connections. */
+const SPREAD_MASKS = [
+  [
+    /^(shared|reuseport): ( *)primary pid PID; replies per worker: .*$/gm,
+    '$1: $2primary pid PID; replies per worker: …',
+  ],
+  [/(shared|reuseport)(L\d+) -- "\d+ connections"/g, '$1$2 -- "C connections"'],
+  [/; the accepted sockets by [^;\n]*$/gm, '; the accepted sockets by …'],
+  [/, \d+ of (\d+) (on the shared socket|with SO_REUSEPORT)/g, ', C of $1 $2'],
+] as const;
+
+test('the output matches the sample in NOTES.md (rendered from this run)', (t) => {
+  if (WORKERS !== DEFAULT_WORKERS || CONNECTIONS !== DEFAULT_CONNECTIONS)
+    return t.skip('the sample shows the defaults');
+  return assertRenderingMatchesNotes('13-fan-out-processes', [], renderTimeline(renderFanOut(seen)), [...SPREAD_MASKS]);
+});
+
+test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
+  if (WORKERS !== DEFAULT_WORKERS || CONNECTIONS !== DEFAULT_CONNECTIONS)
+    return t.skip('the diagram shows the defaults');
+  return assertMermaidMatchesNotes('13-fan-out-processes', mermaidFanOut(seen), [...SPREAD_MASKS]);
+});
+
+test('bad input is one error line and exit code 2', async () => {
+  await Promise.all([
+    assertRejects(
+      '13-fan-out-processes',
+      ['--workers', '0'],
+      new RegExp(`--workers must be between 1 and ${MAX_WORKERS}`),
+    ),
+    assertRejects(
+      '13-fan-out-processes',
+      ['--serve', '--mode', 'fork'],
+      /--mode must be one of cluster, shared, reuseport/,
+    ),
+    assertRejects('13-fan-out-processes', ['--mode', 'cluster'], /--mode goes with --serve/),
+  ]);
+});
+
+test('--help explains the flags and exits 0', async () => {
+  const run = await runScript('13-fan-out-processes', ['--help']);
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /--mode M/);
+});
+
+test('the questions of `npm run exercise -- 13` are answered by what this run measured', { skip: linuxOnly }, () => {
+  assert.deepEqual(measuredAnswers(EXERCISE, seen), {
+    'reuseport-rows': WORKERS,
+    'shared-holders': WORKERS + 1,
+    'round-robin-busiest': Math.ceil(CONNECTIONS / WORKERS),
+  });
+});
