@@ -88,7 +88,7 @@ test('--serve answers a real client with a worker PID, and SIGTERM stops every w
   let output = '';
   const { server, found: port } = await startServing(t, '13-fan-out-processes', (stdout) => {
     output = stdout;
-    const match = /listening on 127\.0\.0\.1:(\d+)[^]*workers (pid \d+(?:, pid \d+)*);/.exec(stdout);
+    const match = /listening on 127\.0\.0\.1:(\d+)[\s\S]*workers (pid \d+(?:, pid \d+)*);/.exec(stdout);
     return match ? Number(match[1]) : undefined;
   });
   const workers = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1])).slice(1);
