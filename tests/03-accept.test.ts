@@ -25,6 +25,7 @@ import {
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
+import { straceOptions } from '../scripts/lib/trace.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
@@ -151,12 +152,7 @@ test('strace shows socket → bind → listen, then one accept4() per client, an
   const traced = await runTool(
     strace,
     [
-      '-ff',
-      '-qq',
-      '-o',
-      join(folder, 'trace'),
-      '-e',
-      'trace=socket,bind,listen,accept4,accept,read',
+      ...straceOptions(folder, ['socket', 'bind', 'listen', 'accept4', 'accept', 'read']),
       process.execPath,
       ...nodeArgsFor('scripts/03-accept.ts', ['--json', '--clients', String(CLIENTS)]),
     ],

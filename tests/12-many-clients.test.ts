@@ -26,6 +26,7 @@ import {
   renderManyClients,
 } from '../scripts/12-many-clients.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
+import { straceOptions } from '../scripts/lib/trace.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
@@ -119,12 +120,7 @@ test('strace sees the shedding: accept4() fails with EMFILE, the spare is closed
   t.after(() => rm(folder, { recursive: true, force: true }));
   const traced = await observeDescriptorLimit(LIMITED_TO, [
     strace,
-    '-ff',
-    '-qq',
-    '-o',
-    join(folder, 'trace'),
-    '-e',
-    'trace=accept4,close,openat',
+    ...straceOptions(folder, ['accept4', 'close', 'openat']),
   ]);
   assert.ok(traced);
   const traces = await Promise.all((await readdir(folder)).map((file) => readFile(join(folder, file), 'utf8')));

@@ -19,6 +19,9 @@ export function nodeArgsFor(file: string, args: readonly string[] = []): string[
   return [...loader, file, ...args];
 }
 
+/** A stopped process is "T" in /proc/PID/stat, or "t" when a tracer (`npm run trace`) holds it in the stop. */
+const isStopped = (state: string | undefined) => state === 'T' || state === 't';
+
 export interface NodeChild {
   readonly process: ChildProcess;
   readonly pid: number;
@@ -69,7 +72,7 @@ export async function startNodeChild(
     async freeze(): Promise<void> {
       child.kill('SIGSTOP');
       await untilTrue(
-        async () => readProcessStat(child.pid!)?.state === 'T',
+        async () => isStopped(readProcessStat(child.pid!)?.state),
         startMs,
         `pid ${child.pid} to stop (SIGSTOP)`,
       );
@@ -77,7 +80,7 @@ export async function startNodeChild(
     async thaw(): Promise<void> {
       child.kill('SIGCONT');
       await untilTrue(
-        async () => readProcessStat(child.pid!)?.state !== 'T',
+        async () => !isStopped(readProcessStat(child.pid!)?.state),
         startMs,
         `pid ${child.pid} to resume (SIGCONT)`,
       );

@@ -1,0 +1,122 @@
+/**
+ * `npm run trace`: the system calls a script really makes, read from strace. Skipped where strace
+ * is missing or may not trace (a failure under REQUIRE_TOOLS=1).
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { type TracedStep, traceScript, TraceUnavailable, type TraceResult } from '../scripts/lib/trace.ts';
+import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
+import { runScript } from './lib/transcript.ts';
+
+/** The three traces the tests read, made side by side once. */
+const traces = linuxOnly
+  ? undefined
+  : Promise.allSettled([
+      traceScript('03', ['--clients', '2']),
+      traceScript('10'),
+      traceScript('12', ['--clients', '20']),
+    ]);
+
+async function traced(t: TestContext, index: number): Promise<TraceResult | undefined> {
+  if (!(await toolOrSkip(t, 'strace'))) return undefined;
+  const outcome = (await traces!)[index];
+  if (outcome.status === 'rejected' && outcome.reason instanceof TraceUnavailable) {
+    workedOrSkip(t, outcome.reason.message);
+    return undefined;
+  }
+  if (outcome.status === 'rejected') throw outcome.reason;
+  assert.equal(outcome.value.code, 0, `${outcome.value.script} exited with ${outcome.value.code} under strace`);
+  return outcome.value;
+}
+
+const on = (steps: readonly TracedStep[], fd: number) => steps.filter((step) => step.fd === fd);
+const indexOf = (steps: readonly TracedStep[], call: string, fd: number) =>
+  steps.findIndex((step) => step.call === call && step.fd === fd);
+
+test('03 under strace: the server socket → bind → listen → accept4, and each client socket → connect', {
+  skip: linuxOnly,
+}, async (t) => {
+  const result = await traced(t, 0);
+  if (!result) return;
+  const server = result.threads.find(({ steps }) => steps.some((step) => step.call === 'listen'));
+  assert.ok(server, 'a thread called listen()');
+  const listener = server.steps.find((step) => step.call === 'listen')!.fd!;
+  const order = ['socket', 'bind', 'listen', 'accept4'].map((call) => indexOf(server.steps, call, listener));
+  assert.ok(
+    order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])),
+    `the listener's calls: ${order}`,
+  );
+  assert.equal(
+    on(server.steps, listener).filter((step) => step.call === 'accept4' && Number(step.result) >= 0).length,
+    2,
+  );
+  assert.equal(
+    on(server.steps, listener).filter((step) => step.call === 'read').length,
+    0,
+    'no read() on the listener',
+  );
+  const clients = server.steps.filter((step) => step.call === 'connect').map((step) => step.fd!);
+  assert.equal(clients.length, 2);
+  for (const fd of clients) assert.ok(indexOf(server.steps, 'socket', fd) < indexOf(server.steps, 'connect', fd));
+});
+
+test('10 under strace: UDP sockets are bound and then sendmsg/recvmsg, never listen or accept', {
+  skip: linuxOnly,
+}, async (t) => {
+  const result = await traced(t, 1);
+  if (!result) return;
+  const udp = result.threads.flatMap(({ steps }) =>
+    steps
+      .filter((step) => step.call === 'socket' && step.role === 'UDP socket')
+      .map((step) => ({ steps, fd: step.fd! })),
+  );
+  assert.ok(udp.length >= 2, 'a sender and a receiver');
+  let datagrams = 0;
+  for (const { steps, fd } of udp) {
+    const calls = on(steps, fd).map((step) => step.call);
+    assert.ok(!calls.includes('listen') && !calls.some((call) => call.startsWith('accept')), `fd ${fd}: ${calls}`);
+    datagrams += calls.filter((call) => /^(send|recv)m?msg$/.test(call)).length;
+  }
+  assert.ok(
+    udp.some(({ steps, fd }) => indexOf(steps, 'bind', fd) > indexOf(steps, 'socket', fd)),
+    'a UDP socket is bound after socket()',
+  );
+  assert.ok(datagrams > 0, 'datagrams went through sendmsg/recvmsg');
+});
+
+test('12 under strace: the server waits in epoll between accepts: one accept4() per wake-up', {
+  skip: linuxOnly,
+}, async (t) => {
+  const result = await traced(t, 2);
+  if (!result) return;
+  const server = result.threads.find(({ steps }) => steps.some((step) => step.call === 'listen'))!;
+  const listener = server.steps.find((step) => step.call === 'listen')!.fd!;
+  const accepts = server.steps
+    .map((step, at) => ({ step, at }))
+    .filter(({ step }) => step.call === 'accept4' && step.fd === listener && Number(step.result) >= 0)
+    .map(({ at }) => at);
+  assert.ok(accepts.length >= 20, `${accepts.length} accepts`);
+  for (let i = 1; i < accepts.length; i++) {
+    const between = server.steps.slice(accepts[i - 1] + 1, accepts[i]);
+    assert.ok(
+      between.some((step) => step.call.startsWith('epoll_')),
+      `no epoll wait between accept ${i} and ${i + 1}`,
+    );
+  }
+});
+
+test('without strace, the trace says so in one line and exits 1', async () => {
+  const run = await runScript('scripts/lib/trace.ts', ['03'], { env: { PATH: '/nonexistent' } });
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, 'trace: strace is not installed here (Debian: apt-get install strace)\n');
+});
+
+test('bad input to the trace is one error line and exit code 2', async () => {
+  const cases = [[], ['99'], ['three'], ['03', '--limit', '0']];
+  const runs = await Promise.all(cases.map((args) => runScript('scripts/lib/trace.ts', args)));
+  runs.forEach((run, i) => {
+    assert.equal(run.code, 2, `${cases[i]}: ${run.stderr}`);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^error: [^\n]+\n$/);
+  });
+});
