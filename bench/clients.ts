@@ -196,12 +196,12 @@ export function renderClientsBench(result: ClientsBenchResult): Line[] {
   }
   const [ours, python] = result.results;
   if (python) {
-    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const ratio = (pick: (medians: ContenderResult['medians']) => number) =>
+      (pick(ours.medians) / pick(python.medians)).toFixed(2);
     lines.push([
       'ratio',
-      `Node against Python asyncio, same run: connects ${ratio(ours.medians.connectionsPerSecond, python.medians.connectionsPerSecond)}x ` +
-        `as fast, done in ${ratio(ours.medians.totalMs, python.medians.totalMs)}x the time, with ` +
-        `${ratio(ours.medians.bytesPerConnection, python.medians.bytesPerConnection)}x the memory per connection`,
+      `Node against Python asyncio, same run: connects ${ratio((m) => m.connectionsPerSecond)}x as fast, done in ` +
+        `${ratio((m) => m.totalMs)}x the time, with ${ratio((m) => m.bytesPerConnection)}x the memory per connection`,
     ]);
   }
   for (const { name, reason } of result.missing) lines.push(['missing', `${name}: ${reason}`]);
