@@ -53,7 +53,7 @@ const BACKLOG = 1024;
 /** A step with thousands of connections on a busy 2-core machine takes seconds, never tens of them. */
 const STEP_TIMEOUT_MS = 20_000;
 /** The slow reader's step: this much is sent to a client that does not read at first. */
-export const BACKPRESSURE_BYTES = 32 * 1024 * 1024;
+export const BACKPRESSURE_BYTES = 16 * 1024 * 1024;
 /** The EMFILE step: the echo server's limit on descriptors, and how many clients come beyond it. */
 export const LIMITED_TO = 48;
 const BEYOND_LIMIT = 3;

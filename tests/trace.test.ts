@@ -13,7 +13,7 @@ const traces = linuxOnly
   ? undefined
   : Promise.allSettled([
       traceScript('03', ['--clients', '2']),
-      traceScript('10'),
+      traceScript('10', ['--flood', '200']),
       traceScript('12', ['--clients', '20']),
     ]);
 

@@ -11,10 +11,16 @@ import { ROOT, selectEntries, type Entry } from './catalog.ts';
 /** A script that has not ended by then is stuck, which is a bug worth saying out loud. */
 const SCRIPT_TIMEOUT_MS = 60_000;
 
-/** Runs one script with this process's Node and the arguments its @run line shows; true when it exited 0. */
+/** What the tour runs for a script: this process's Node, the script, and the arguments its @run line shows. */
+export function commandOf(entry: Entry): string[] {
+  return [process.execPath, ...nodeArgsFor(entry.script, entry.runArgs)];
+}
+
+/** Runs one script as commandOf says; true when it exited 0. */
 async function runOne(entry: Entry): Promise<boolean> {
   process.stdout.write(`\n== ${entry.number}. ${entry.title} ==\n$ ${entry.run}\n\n`);
-  const child = spawn(process.execPath, nodeArgsFor(entry.script, entry.runArgs), {
+  const [node, ...args] = commandOf(entry);
+  const child = spawn(node, args, {
     cwd: ROOT,
     stdio: 'inherit',
     timeout: SCRIPT_TIMEOUT_MS,
