@@ -33,7 +33,7 @@ import { onceWithin, untilTrue, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
-import { assertOutputMatchesNotes, assertRejects, ROOT, runInProcess } from './lib/transcript.ts';
+import { assertRejects, assertSeenMatchesNotes, observedClean, ROOT, runInProcess } from './lib/transcript.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
@@ -42,7 +42,7 @@ const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_
 const { LOW_PORT } = knobs(KNOBS);
 const isRoot = process.getuid?.() === 0;
 
-const seen = await observeBind();
+const seen = await observedClean(observeBind);
 
 /** The code of a refused bind, or "bound". */
 const verdict = (result: BindResult) => (result.ok ? 'bound' : result.code);
@@ -352,7 +352,8 @@ test("a TIME_WAIT left by a plain client blocks listen() on its port; one left b
   assert.equal(await listenOn(server.port), 'bound', `port ${server.port}: the server's own TIME_WAIT`);
 });
 
-test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('02-bind'));
+test("the output matches the sample in NOTES.md (rendered from this file's run)", () =>
+  assertSeenMatchesNotes('02-bind', seen));
 
 test('a port above 65535 is one error line and exit code 2', () =>
   assertRejects('02-bind', ['--serve', '--port', '70000'], /--port must be between 0 and 65535/));

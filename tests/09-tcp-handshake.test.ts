@@ -19,12 +19,18 @@ import {
 } from '../scripts/09-tcp-handshake.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, renderChanged } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertRejects,
+  assertSeenMatchesNotes,
+  observedClean,
+  renderChanged,
+} from './lib/transcript.ts';
 
 /** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
 const TIME_WAIT_S = 60;
 
-const seen = linuxOnly ? undefined : await observeHandshake({ capture: true });
+const seen = linuxOnly ? undefined : await observedClean(() => observeHandshake({ capture: true }));
 const [afterAccept, halfClosed, closed] = seen?.life.stages ?? [];
 
 test('a client whose SYN goes unanswered waits in SYN_SENT, and the server has no socket for it', {
@@ -131,9 +137,9 @@ test('the timeline reports what was seen: ss missing or disagreeing, ' +
   assert.match(unnamed, /wire: client -> server \[SEW\] SEW +at \+0\.000 ms/);
 });
 
-test('the output matches the sample in NOTES.md', { skip: linuxOnly }, async (t) => {
+test("the output matches the sample in NOTES.md (rendered from this file's run)", { skip: linuxOnly }, async (t) => {
   if (!(await packetsOrSkip(t))) return; // the sample shows the captured packets
-  await assertOutputMatchesNotes('09-tcp-handshake');
+  await assertSeenMatchesNotes('09-tcp-handshake', seen);
 });
 
 test('an unknown flag is one error line and exit code 2', () =>

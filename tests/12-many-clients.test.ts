@@ -198,6 +198,8 @@ test('the output matches the sample in NOTES.md (rendered from this run)', (t) =
   return assertRenderingMatchesNotes('12-many-clients', [], renderTimeline(renderManyClients(seen)), [
     [/\b\d[\d,]*(\.\d)? (MiB|KiB)\b/g, 'N $2'],
     [/\b\d+%/g, 'N%'],
+    // Node 26 names its main thread node-MainThread, Node 24 MainThread (§3.2).
+    [/\((?:node-)?MainThread\)/g, '(MAIN THREAD)'],
     [/\bone of its \d+ threads/g, 'one of its N threads'],
     [/\b\d+ (descriptors open at start|clients fill its table)/g, 'N $1'],
     [/and \d+ of Node's own/g, "and N of Node's own"],
@@ -216,6 +218,7 @@ test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
   if (!atDefaults) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
   return assertMermaidMatchesNotes('12-many-clients', mermaidManyClients(seen), [
     [/\b\d+%/g, 'N%'],
+    [/main thread (?:node-)?MainThread/g, 'main thread MAIN THREAD'],
     [/: [\d,]+ descriptors watched/g, ': N descriptors watched'],
   ]);
 });

@@ -17,9 +17,15 @@ import { untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertRejects,
+  assertSeenMatchesNotes,
+  observedClean,
+  runInProcess,
+} from './lib/transcript.ts';
 
-const seen = await observeHosts(observeTwoHosts);
+const seen = await observedClean(() => observeHosts(observeTwoHosts));
 const FAMILIES = ['ipv4', 'ipv6'] as const;
 
 test("the client's source address is A's, the one A's route to B names", (t) => {
@@ -99,9 +105,9 @@ test('the questions of `npm run exercise -- 14` are answered by what this run me
   });
 });
 
-test('the output matches the sample in NOTES.md', async (t) => {
+test("the output matches the sample in NOTES.md (rendered from this file's run)", async (t) => {
   if (!madeOrSkip(t, seen)) return;
-  await assertOutputMatchesNotes('14-two-hosts', [
+  await assertSeenMatchesNotes('14-two-hosts', seen, [
     [/net:\[\d+\]/g, 'net:[N]'],
     [/lladdr [0-9a-f:]+/g, 'lladdr MAC'],
     [/\), [A-Z]+, learnt by/g, '), STATE, learnt by'],

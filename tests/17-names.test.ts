@@ -12,10 +12,10 @@ import { test } from 'node:test';
 import { EXERCISE, mermaidNames, observeNames } from '../scripts/17-names.ts';
 import { madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertRejects, assertSeenMatchesNotes, observedClean } from './lib/transcript.ts';
 
 const hostsBefore = await readFile('/etc/hosts', 'utf8');
-const seen = await observeHosts(observeNames);
+const seen = await observedClean(() => observeHosts(observeNames));
 const hostsAfter = await readFile('/etc/hosts', 'utf8');
 
 test("the client's /etc/hosts decides: ::1 first there, whatever this machine's says", async (t) => {
@@ -50,9 +50,9 @@ test('the questions of `npm run exercise -- 17` are answered by what this run me
   assert.deepEqual(measuredAnswers(EXERCISE, seen), { 'first-only': 'ECONNREFUSED', 'happy-eyeballs': 2 });
 });
 
-test('the output matches the sample in NOTES.md', async (t) => {
+test("the output matches the sample in NOTES.md (rendered from this file's run)", async (t) => {
   if (!madeOrSkip(t, seen)) return;
-  await assertOutputMatchesNotes('17-names', [
+  await assertSeenMatchesNotes('17-names', seen, [
     [/hosts: [a-z\s[\]=!]+: the sources/g, 'hosts: …: the sources'],
     [/dns\.lookup\('localhost', \{ all: true \}\) -> [\d.:a-f, ]+$/m, "dns.lookup('localhost', { all: true }) -> …"],
     [/lists \d+ DNS server/g, 'lists N DNS server'],

@@ -230,6 +230,25 @@ const processOutput: Output = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** Every flag a script takes: its own, and --help, --json, --serve and --mermaid where it has them. */
+function flagsOf<Observations>(definition: ScriptDefinition<Observations>): Record<string, FlagSpec> {
+  return {
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
+    ...(definition.mermaid ? { mermaid: { type: 'boolean' } } : {}),
+    ...definition.flags,
+  };
+}
+
+/** The flag values a command line gives a script, defaults filled in: what its render sees. */
+export function flagValuesOf<Observations>(
+  definition: ScriptDefinition<Observations>,
+  argv: readonly string[],
+): FlagValues {
+  return parseFlags(argv, flagsOf(definition)).values;
+}
+
 /**
  * The entry point of every script: parse flags, run the demo (or serve), print a timeline or
  * one JSON document. Usage errors exit 2 with one line; anything unexpected exits 1 with one line.
@@ -240,13 +259,7 @@ export async function runScript<Observations>(
   argv = process.argv.slice(2),
   output = processOutput,
 ): Promise<number> {
-  const flags: Record<string, FlagSpec> = {
-    help: { type: 'boolean', short: 'h' },
-    json: { type: 'boolean' },
-    ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
-    ...(definition.mermaid ? { mermaid: { type: 'boolean' } } : {}),
-    ...definition.flags,
-  };
+  const flags = flagsOf(definition);
   let code = 0;
   try {
     const { values, given } = parseFlags(argv, flags);

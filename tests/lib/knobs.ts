@@ -31,3 +31,10 @@ export function measuredAnswers(exercise: AnyExercise, seen: unknown): Record<st
 }
 
 export const UNMEASURED = 'not measured';
+
+/** True when every knob has its default: the settings NOTES.md's samples were made with. */
+export function atDefaults<Name extends string>(declared: KnobSet<Name>, values: Record<Name, number>): boolean {
+  return (Object.entries(declared.knobs) as Array<[Name, { fallback: number }]>).every(
+    ([name, knob]) => values[name] === knob.fallback,
+  );
+}

@@ -21,7 +21,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
-import { type Line, runScript as runCommandLine, type ScriptDefinition } from '../../scripts/lib/cli.ts';
+import {
+  flagValuesOf,
+  type Line,
+  renderTimeline,
+  runScript as runCommandLine,
+  type ScriptDefinition,
+} from '../../scripts/lib/cli.ts';
 import { until, within } from '../../scripts/lib/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -185,6 +191,39 @@ export async function assertMermaidMatchesNotes(
     mask(diagram, extraMasks).split('\n'),
     `the diagram of ${name} no longer matches NOTES.md`,
   );
+}
+
+/**
+ * Runs a test file's demo and resolves with what it observed, once it has closed every socket,
+ * timer and child process it opened (a bounded wait for the closes in flight). What lets a real
+ * run end by itself.
+ */
+export async function observedClean<T>(observe: () => Promise<T>): Promise<T> {
+  const before = activeResources();
+  const seen = await observe();
+  const leaks = await until(
+    () => (leakedSince(before).length === 0 ? [] : undefined),
+    CLOSE_TIMEOUT_MS,
+    'nothing',
+  ).catch(() => leakedSince(before));
+  assert.deepEqual(leaks, [], 'the demo left handles open after it finished');
+  return seen;
+}
+
+/**
+ * The sample of `name` against the script's own rendering of `seen`, an observation the test file
+ * made with the settings the sample's command gives (the caller skips when its knobs differ), so
+ * that no demo runs twice. The render sees the sample's flags.
+ */
+export async function assertSeenMatchesNotes(
+  name: string,
+  seen: unknown,
+  extraMasks: readonly Mask[] = [],
+): Promise<void> {
+  const sample = await notesSample(name);
+  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
+  const output = renderTimeline(cli.render(seen, flagValuesOf(cli, sample.args)));
+  assertFitsSample(name, sample, output, extraMasks);
 }
 
 /**
