@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EXERCISE, observeSocket } from '../scripts/01-socket.ts';
-import { assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import { assertRejects, assertSeenMatchesNotes, observedClean, runScript } from './lib/transcript.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly } from './lib/tools.ts';
 
-const seen = await observeSocket();
+const seen = await observedClean(observeSocket);
 
 test('each end of a connection is an (IP address, port) pair, and the two pairs mirror each other', () => {
   assert.deepEqual(seen.client.remote, seen.server.listening, 'the client talks to the address the server listens on');
@@ -44,7 +44,8 @@ test('the loopback interface carries 127.0.0.1', () => {
   assert.ok(seen.interfaces.some((entry) => entry.internal && entry.cidr === '127.0.0.1/8'));
 });
 
-test('the output matches the sample in NOTES.md', () => assertOutputMatchesNotes('01-socket'));
+test("the output matches the sample in NOTES.md (rendered from this file's run)", () =>
+  assertSeenMatchesNotes('01-socket', seen));
 
 test('an unknown flag is one error line and exit code 2', () =>
   assertRejects('01-socket', ['--clients', '3'], /Unknown option '--clients'/));

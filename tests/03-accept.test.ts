@@ -6,10 +6,7 @@
  *   - Which descriptor does the kernel deliver the clients' bytes on?
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   KNOBS,
@@ -17,26 +14,16 @@ import {
   MAX_CLIENTS,
   observeAccept,
   renderAccept,
-  type AcceptObservations,
   EXERCISE,
   DEFAULT_CLIENTS,
   mermaidAccept,
 } from '../scripts/03-accept.ts';
-import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
-import { runTool } from '../scripts/lib/tools.ts';
-import { straceOptions } from '../scripts/lib/trace.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
-import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import {
-  ROOT,
-  assertMermaidMatchesNotes,
-  assertOutputMatchesNotes,
-  assertRejects,
-  runScript,
-} from './lib/transcript.ts';
+import { linuxOnly } from './lib/tools.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
 
 const { CLIENTS } = knobs(KNOBS);
 const seen = await observeAccept(CLIENTS);
@@ -116,73 +103,6 @@ test("a connection from another program is told apart by its peer: it is no clie
   assert.match(
     text,
     /kernel: +rows on local port \d+: 1 LISTEN, 1 ESTABLISHED, one per client, and 1 more from peers that are not ours/,
-  );
-});
-
-/**
- * The syscalls on the listening descriptor, from the socket() call that created it, in the trace of
- * the one task (thread) that called listen(). strace wrote a file per task (-ff), so no line is split
- * into "<unfinished ...>" and "<... resumed>" halves when another thread makes a traced call meanwhile.
- * Earlier sockets may have used the same number before it was freed, so the trace starts there.
- */
-async function listenerSyscalls(traceFiles: string[], listenerFd: number): Promise<string[]> {
-  const isListen = (call: string) => call.startsWith(`listen(${listenerFd},`);
-  const traces = await Promise.all(traceFiles.map(async (file) => (await readFile(file, 'utf8')).split('\n')));
-  const calls = traces.find((lines) => lines.some(isListen));
-  assert.ok(calls, `strace saw no listen(${listenerFd}, ...)`);
-  const listen = calls.findIndex(isListen);
-  const created = calls.findLastIndex(
-    (call, index) => index < listen && call.startsWith('socket(') && call.endsWith(`= ${listenerFd}`),
-  );
-  assert.ok(created >= 0, `strace saw no socket() that returned ${listenerFd}`);
-  return calls
-    .slice(created)
-    .filter((call) =>
-      call.startsWith('socket(') ? call.endsWith(`= ${listenerFd}`) : call.includes(`(${listenerFd},`),
-    );
-}
-
-test('strace shows socket → bind → listen, then one accept4() per client, and no read() on the listener', {
-  skip: linuxOnly,
-}, async (t) => {
-  const strace = await toolOrSkip(t, 'strace');
-  if (!strace) return;
-  const folder = await mkdtemp(join(tmpdir(), 'accept-trace-'));
-  t.after(() => rm(folder, { recursive: true, force: true }));
-  const traced = await runTool(
-    strace,
-    [
-      ...straceOptions(folder, ['socket', 'bind', 'listen', 'accept4', 'accept', 'read']),
-      process.execPath,
-      ...nodeArgsFor('scripts/03-accept.ts', ['--json', '--clients', String(CLIENTS)]),
-    ],
-    15_000,
-    ROOT,
-  );
-  assert.equal(traced.code, 0, traced.stderr);
-  const observed = JSON.parse(traced.stdout) as AcceptObservations;
-  const listenerFd = observed.listener.fd!;
-  const acceptedFds = observed.clients.map((entry) => entry.accepted.fd!);
-
-  const traceFiles = (await readdir(folder)).map((file) => join(folder, file));
-  const calls = await listenerSyscalls(traceFiles, listenerFd);
-  assert.match(calls[0], /^socket\(AF_INET, SOCK_STREAM/);
-  assert.match(
-    calls[1],
-    new RegExp(`^bind\\(${listenerFd}, .*sin_port=htons\\(0\\)`),
-    'bind() asks for port 0: the kernel picks',
-  );
-  assert.match(calls[2], new RegExp(`^listen\\(${listenerFd}, \\d+\\)`));
-  const accepts = calls.slice(3).filter((call) => call.startsWith('accept'));
-  assert.deepEqual(
-    accepts.map((call) => Number(/= (\d+)$/.exec(call)?.[1])),
-    acceptedFds,
-    'each accept4() on the listener returned the descriptor the script reported',
-  );
-  assert.equal(
-    calls.filter((call) => call.startsWith('read(')).length,
-    0,
-    'no byte was ever read from the listening socket',
   );
 });
 

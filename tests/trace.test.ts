@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import type { AcceptObservations } from '../scripts/03-accept.ts';
 import { type TracedStep, traceScript, TraceUnavailable, type TraceResult } from '../scripts/lib/trace.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { runScript } from './lib/transcript.ts';
@@ -12,7 +13,7 @@ import { runScript } from './lib/transcript.ts';
 const traces = linuxOnly
   ? undefined
   : Promise.allSettled([
-      traceScript('03', ['--clients', '2']),
+      traceScript('03', ['--clients', '2', '--json']),
       traceScript('10', ['--flood', '200']),
       traceScript('12', ['--clients', '20']),
     ]);
@@ -54,6 +55,20 @@ test('03 under strace: the server socket → bind → listen → accept4, and ea
     on(server.steps, listener).filter((step) => step.call === 'read').length,
     0,
     'no read() on the listener',
+  );
+  const reported = JSON.parse(result.stdout) as AcceptObservations;
+  assert.equal(listener, reported.listener.fd, 'the listener is the descriptor 03 reported');
+  assert.match(
+    server.steps[indexOf(server.steps, 'bind', listener)].text,
+    /sin_port=htons\(0\)/,
+    'bind() asks for port 0',
+  );
+  assert.deepEqual(
+    on(server.steps, listener)
+      .filter((step) => step.call === 'accept4')
+      .map((step) => Number(step.result)),
+    reported.clients.map((client) => client.accepted.fd),
+    'each accept4() returned the descriptor 03 reported for that client',
   );
   const clients = server.steps.filter((step) => step.call === 'connect').map((step) => step.fd!);
   assert.equal(clients.length, 2);

@@ -65,6 +65,8 @@ export interface TraceResult {
   script: string;
   args: string[];
   code: number | null;
+  /** What the script itself printed. */
+  stdout: string;
   /** Threads that made a socket call, in the order of their ids. */
   threads: ThreadTrace[];
 }
@@ -208,6 +210,7 @@ export async function traceScript(number: string, args: readonly string[] = []):
       script: entry.script,
       args: [...args],
       code: run.code,
+      stdout: run.stdout,
       threads: threads.filter((thread) => thread.steps.length > 0).sort((a, b) => a.tid - b.tid),
     };
   } finally {
