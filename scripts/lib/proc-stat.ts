@@ -13,6 +13,8 @@ export interface ProcessStat {
   /** Fields 16 and 17: CPU time of reaped children, user and system, in clock ticks. */
   childrenUserTicks: number;
   childrenSystemTicks: number;
+  /** Field 22: when the process started, in clock ticks since boot. */
+  startTicks: number;
 }
 
 /** The status of `pid`, or undefined once it is gone (or off Linux, where there is no /proc). */
@@ -32,5 +34,11 @@ export function readProcessStat(pid: number | 'self'): ProcessStat | undefined {
     pgrp: Number(field(5)),
     childrenUserTicks: Number(field(16)),
     childrenSystemTicks: Number(field(17)),
+    startTicks: Number(field(22)),
   };
+}
+
+/** The clock ticks since boot now (USER_HZ, 100 a second), to compare with a process's startTicks. */
+export function ticksSinceBoot(): number {
+  return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
 }

@@ -24,11 +24,18 @@ export function madeOrSkip<T>(t: TestContext, seen: T): seen is Exclude<T, Hosts
   return workedOrSkip(t, seen instanceof HostsUnavailable ? seen.message : undefined);
 }
 
-/** Every network namespace some process is in now, as /proc/PID/ns/net names them. */
-export function liveNamespaces(): Set<string> {
+/**
+ * Every network namespace that some process started before `startedBefore` (clock ticks since
+ * boot) is in now, as /proc/PID/ns/net names them. The kernel hands a freed namespace's number to
+ * the next namespace made, which another test file may make at any moment; a process in it started
+ * after the run that freed the number, so asking for processes started before a run ended tells a
+ * namespace that outlived the run from a new one with the same number.
+ */
+export function liveNamespaces(startedBefore: number): Set<string> {
   const namespaces = new Set<string>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
+      if ((readProcessStat(Number(pid))?.startTicks ?? Number.POSITIVE_INFINITY) >= startedBefore) continue;
       namespaces.add(readlinkSync(`/proc/${pid}/ns/net`));
     } catch {
       // The process exited while we looked, or is not ours to see.
