@@ -23,7 +23,7 @@ import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runScript } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
 const { CLIENTS } = knobs(KNOBS);
 const seen = await observeAccept(CLIENTS);
@@ -144,7 +144,7 @@ test('bad input is one error line and exit code 2', async () => {
 });
 
 test('--help explains the flags and exits 0', async () => {
-  const run = await runScript('03-accept', ['--help']);
+  const run = await runInProcess('03-accept', ['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /--clients N/);
 });

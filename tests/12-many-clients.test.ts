@@ -31,7 +31,12 @@ import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes, runScript } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertRejects,
+  assertRenderingMatchesNotes,
+  runInProcess,
+} from './lib/transcript.ts';
 
 const { CLIENTS, BYTES } = knobs(KNOBS);
 const seen = await observeAll(CLIENTS, BYTES);
@@ -238,7 +243,7 @@ test('bad input is one error line and exit code 2', async () => {
 });
 
 test('--help explains the flags and exits 0', async () => {
-  const run = await runScript('12-many-clients', ['--help']);
+  const run = await runInProcess('12-many-clients', ['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /--clients N/);
 });

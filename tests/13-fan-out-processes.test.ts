@@ -26,7 +26,12 @@ import { onceWithin } from '../scripts/lib/wait.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes, runScript } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertRejects,
+  assertRenderingMatchesNotes,
+  runInProcess,
+} from './lib/transcript.ts';
 
 const { WORKERS, CONNECTIONS } = knobs(KNOBS);
 const seen = await observeFanOut(WORKERS, CONNECTIONS);
@@ -149,7 +154,7 @@ test('bad input is one error line and exit code 2', async () => {
 });
 
 test('--help explains the flags and exits 0', async () => {
-  const run = await runScript('13-fan-out-processes', ['--help']);
+  const run = await runInProcess('13-fan-out-processes', ['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /--mode M/);
 });
