@@ -85,8 +85,8 @@ function address(args: string): string {
 
 const firstNumber = (args: string) => Number(/^(\d+)/.exec(args)?.[1]);
 
-/** The step of the notes' flow that a call on a socket is, in a few words. */
-function stepOf(call: string, args: string, result: number, outcome: string): string {
+/** The step of the notes' flow that a call on a socket is, in a few words; `udp` for a UDP socket's. */
+function stepOf(call: string, args: string, result: number, outcome: string, udp: boolean): string {
   const failed = result < 0 ? ` (${outcome.trim().split(' ')[0]})` : '';
   switch (call) {
     case 'socket':
@@ -111,7 +111,13 @@ function stepOf(call: string, args: string, result: number, outcome: string): st
     default:
       break;
   }
-  if (/^(read|readv|recvfrom|recvmsg|recvmmsg)$/.test(call)) {
+  const incoming = /^(read|readv|recvfrom|recvmsg|recvmmsg)$/.test(call);
+  if (udp && result >= 0) {
+    // recvmmsg() and sendmmsg() count datagrams; the others return one datagram's bytes.
+    const what = call.endsWith('mmsg') ? `${result} datagram(s)` : `a datagram of ${result} bytes`;
+    return `${call}(): ${what} ${incoming ? 'in' : 'out'}`;
+  }
+  if (incoming) {
     if (result === 0) return "read(): end of stream, the peer's FIN";
     return result > 0 ? `read(): ${result} bytes in` : `read(): nothing yet${failed}`;
   }
@@ -143,13 +149,14 @@ export function socketSteps(trace: string): TracedStep[] {
     } else if (!roles.has(fd)) {
       continue;
     }
+    const role = roles.get(fd);
     steps.push({
       call,
       fd,
-      role: roles.get(fd),
+      role,
       text,
       result: `${resultText}${outcome}`.trim(),
-      step: stepOf(call, args, result, outcome),
+      step: stepOf(call, args, result, outcome, role?.startsWith('UDP') ?? false),
     });
     if (call === 'bind' && result === 0) roles.set(fd, `${roles.get(fd)} bound to ${address(args)}`);
     if (call === 'listen' && result === 0)
