@@ -12,10 +12,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { nodeArgsFor, startNodeChild } from '../scripts/lib/child.ts';
+import { nodeArgsFor, startNodeChild, stopProcess } from '../scripts/lib/child.ts';
 import { defineScript, type FlagValues, integerFlag, isMain, type Line, runScript } from '../scripts/lib/cli.ts';
+import { memoryOf } from '../scripts/lib/proc-stat.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 import { findTool } from '../scripts/lib/tools.ts';
 import { within } from '../scripts/lib/wait.ts';
@@ -60,14 +60,6 @@ export interface ClientsBenchResult {
   missing: Array<{ name: string; reason: string }>;
 }
 
-/** The server's resident memory in bytes, from /proc/PID/status. */
-function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1]) * 1024;
-}
-
 /** Starts a contender's server and reads its port from its "listening on HOST:PORT" line. */
 async function startServer(contender: Contender): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(contender.command, contender.args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,24 +83,17 @@ async function startServer(contender: Contender): Promise<{ child: ChildProcess;
   return { child, port: await within(Promise.race([port, died]), START_TIMEOUT_MS, `${contender.name} to listen`) };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await within(exited, START_TIMEOUT_MS, `pid ${child.pid} to exit after SIGTERM`);
-}
-
 /** One round against one server: every client connects, sends its bytes and checks the echo. */
 async function measureRound(contender: Contender, clients: number, bytes: number): Promise<Round> {
   const server = await startServer(contender);
-  const rssBefore = rssOf(server.child.pid!);
+  const rssBefore = memoryOf(server.child.pid!, 'VmRSS');
   const clientProcess = await startNodeChild({
     module: new URL('../scripts/children/12-echo-clients.ts', import.meta.url),
     args: [HOST, String(server.port), String(clients), String(bytes)],
   });
   try {
     const { connectMs } = await clientProcess.next<{ connectMs: number }>(ROUND_TIMEOUT_MS, 'every client to connect');
-    const bytesPerConnection = (rssOf(server.child.pid!) - rssBefore) / clients;
+    const bytesPerConnection = (memoryOf(server.child.pid!, 'VmRSS') - rssBefore) / clients;
     clientProcess.send('echo');
     const echoed = await clientProcess.next<{ exact: number; echoMs: number }>(ROUND_TIMEOUT_MS, 'every echo');
     clientProcess.send('close');
@@ -122,7 +107,7 @@ async function measureRound(contender: Contender, clients: number, bytes: number
     };
   } finally {
     await clientProcess.stop();
-    await stopServer(server.child);
+    await stopProcess(server.child);
   }
 }
 

@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
 import { measureSpeed, speedOptionsFrom, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
@@ -25,14 +24,13 @@ import {
 } from '../scripts/lib/cli.ts';
 import { readSysctl, readTable, type Table } from '../scripts/lib/proc-net.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
-import { nodeArgsFor } from '../scripts/lib/child.ts';
-import { readProcessStat } from '../scripts/lib/proc-stat.ts';
+import { nodeArgsFor, stopProcess } from '../scripts/lib/child.ts';
+import { readProcessStat, threadCpu } from '../scripts/lib/proc-stat.ts';
 import { until, within } from '../scripts/lib/wait.ts';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5000;
 /** A tool server that loses the race for its port gets this many more tries on other ports. */
 const PORT_ATTEMPTS = 3;
 /** The unit of the CPU times in /proc/PID/stat (USER_HZ): 100 per second on every Linux Node runs on. */
@@ -74,19 +72,6 @@ export interface BenchResult {
   rows: Row[];
   /** Every port a server of this run listened on; all of them closed again at the end. */
   ports: number[];
-}
-
-/** Ends a server process and waits for it: SIGTERM first, SIGKILL if it does not go. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  try {
-    await within(exited, STOP_TIMEOUT_MS, `pid ${child.pid} to exit after SIGTERM`);
-  } catch {
-    child.kill('SIGKILL');
-    await within(exited, STOP_TIMEOUT_MS, `pid ${child.pid} to exit after SIGKILL`);
-  }
 }
 
 /** Starts 11's servers in their own process and reads their ports from its "listening on" lines. */
@@ -164,10 +149,8 @@ async function startToolServer(
 }
 
 /** CPU time used so far by every thread of process `pid`, in µs, from the scheduler's own account (ns). */
-async function cpuMicrosOf(pid: number): Promise<number> {
-  const threads = await readdir(`/proc/${pid}/task`);
-  const times = await Promise.all(threads.map((thread) => readFile(`/proc/${pid}/task/${thread}/schedstat`, 'utf8')));
-  return times.reduce((sum, text) => sum + Number(text.split(' ')[0]), 0) / 1000;
+function cpuMicrosOf(pid: number): number {
+  return threadCpu(pid).reduce((sum, { cpuNs }) => sum + cpuNs, 0) / 1000;
 }
 
 /** CPU time, in µs, of this process's children that have ended and been reaped (cutime + cstime). */
@@ -179,11 +162,11 @@ function reapedChildrenCpuMicros(): number {
 
 /** Our CPU per round trip: this process is the client, `serverPid` the server, over `count` more round trips. */
 async function ourCpu(roundTrips: (count: number) => Promise<number>, serverPid: number, count: number): Promise<Cpu> {
-  const serverBefore = await cpuMicrosOf(serverPid);
+  const serverBefore = cpuMicrosOf(serverPid);
   const clientBefore = process.cpuUsage();
   await roundTrips(count);
   const client = process.cpuUsage(clientBefore);
-  const server = (await cpuMicrosOf(serverPid)) - serverBefore;
+  const server = cpuMicrosOf(serverPid) - serverBefore;
   return { client: (client.user + client.system) / count, server: server / count };
 }
 
@@ -219,12 +202,9 @@ async function sockperfRoundTrips(
     String(MESSAGE_BYTES),
     ...tcp,
   ];
-  const [serverBefore, clientBefore] = [await cpuMicrosOf(server.pid), reapedChildrenCpuMicros()];
+  const [serverBefore, clientBefore] = [cpuMicrosOf(server.pid), reapedChildrenCpuMicros()];
   const result = await runTool(sockperf, args, (seconds + 10) * 1000);
-  const [serverCpu, clientCpu] = [
-    (await cpuMicrosOf(server.pid)) - serverBefore,
-    reapedChildrenCpuMicros() - clientBefore,
-  ];
+  const [serverCpu, clientCpu] = [cpuMicrosOf(server.pid) - serverBefore, reapedChildrenCpuMicros() - clientBefore];
   const output = result.stdout + result.stderr;
   const valid = /\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; ReceivedMessages=(\d+)/.exec(output);
   const total = /\[Total Run\] .*ReceivedMessages=(\d+)/.exec(output);

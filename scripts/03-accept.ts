@@ -27,7 +27,7 @@ import {
   hostFlag,
   listeningLine,
 } from './lib/cli.ts';
-import { kindOf, readDescriptorTable } from './lib/descriptors.ts';
+import { descriptorOf, kindOf, readDescriptorTable } from './lib/descriptors.ts';
 import { hasProcNet, readTable, type SocketRow } from './lib/proc-net.ts';
 import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
@@ -130,15 +130,6 @@ function describe(client: Socket, serverSide: Socket, said: string, heardBack: s
     said,
     heardBack,
   };
-}
-
-/**
- * The descriptor behind a Node socket or server. Node keeps it on the internal handle; it is the
- * number the kernel handed out (07-socket-descriptor finds the same number through /proc).
- */
-function descriptorOf(socketOrServer: Socket | Server): number | null {
-  const handle = (socketOrServer as unknown as { _handle?: { fd?: number } })._handle;
-  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : null;
 }
 
 export interface Endpoint {

@@ -17,7 +17,8 @@
  * `--serve` is the echo server for real clients, and says when it reaches its descriptor limit.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import { type NodeChild, startNodeChild } from './lib/child.ts';
 import {
@@ -33,8 +34,9 @@ import {
   runScript,
   untilSignal,
 } from './lib/cli.ts';
-import { readDescriptorTable } from './lib/descriptors.ts';
+import { descriptorOf, readDescriptorTable } from './lib/descriptors.ts';
 import { label } from './lib/mermaid.ts';
+import { threadCpu } from './lib/proc-stat.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, untilTrue, within } from './lib/wait.ts';
@@ -100,18 +102,19 @@ export async function observeManyClients(clientCount = DEFAULT_CLIENTS, messageB
   });
   try {
     const { connectMs } = await clients.next<{ connectMs: number }>(STEP_TIMEOUT_MS, 'every client to connect');
-    const cpuBefore = threadTimes();
+    const cpuBefore = threadCpu('self');
     clients.send('echo');
     const echoed = await clients.next<EchoOutcome>(STEP_TIMEOUT_MS, 'every echo');
-    const threads = threadShares(cpuBefore, threadTimes());
+    const threads = threadShares(cpuBefore, threadCpu('self'));
     // While every connection is still open: what the kernel and the process hold for them.
     const held = {
       connections: open.size,
       ...descriptorsInUse(server, open),
       rssGrowth: process.memoryUsage().rss - rssBefore,
     };
+    const closed = Promise.all([...open].map((socket) => once(socket, 'close')));
     clients.send('close');
-    await untilTrue(() => open.size === 0, STEP_TIMEOUT_MS, 'every connection to close');
+    await within(closed, STEP_TIMEOUT_MS, 'every connection to close');
     return { clientsPid: clients.pid, connectMs, echoed, threads, held, clientCount, messageBytes };
   } finally {
     await clients.stop();
@@ -183,29 +186,16 @@ interface EchoOutcome {
   echoMs: number;
 }
 
-/** CPU time (ns) of each thread of this process so far, by thread id, with its name. */
-function threadTimes(): Map<number, { name: string; cpuNs: number }> {
-  const times = new Map<number, { name: string; cpuNs: number }>();
-  for (const tid of readdirSync('/proc/self/task').map(Number)) {
-    try {
-      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-      const cpuNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      times.set(tid, { name, cpuNs });
-    } catch {
-      // A thread that ended while we looked has no share to report.
-    }
-  }
-  return times;
-}
-
 /** How many threads the process has, and the main thread's share of the CPU used between the two readings. */
-function threadShares(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>) {
-  const used = (tid: number) => (after.get(tid)?.cpuNs ?? 0) - (before.get(tid)?.cpuNs ?? 0);
-  const total = [...after.keys()].reduce((sum, tid) => sum + used(tid), 0);
+function threadShares(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>) {
+  const earlier = new Map(before.map(({ tid, cpuNs }) => [tid, cpuNs]));
+  const used = after.map(({ tid, cpuNs }) => ({ tid, ns: cpuNs - (earlier.get(tid) ?? 0) }));
+  const total = used.reduce((sum, { ns }) => sum + ns, 0);
+  const main = used.find(({ tid }) => tid === process.pid)?.ns ?? 0;
   return {
-    count: after.size,
-    mainName: after.get(process.pid)?.name ?? 'unknown',
-    mainShare: total > 0 ? used(process.pid) / total : 0,
+    count: after.length,
+    mainName: after.find(({ tid }) => tid === process.pid)?.name ?? 'unknown',
+    mainShare: total > 0 ? main / total : 0,
   };
 }
 
@@ -247,10 +237,6 @@ function descriptorLimit(pid: number | 'self' = 'self'): number {
   return Number(line?.split(/\s+/)[3]);
 }
 
-function descriptorOf(socketOrServer: Socket | Server): number {
-  return (socketOrServer as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-}
-
 function closeServer(server: Server): Promise<unknown> {
   return within(new Promise((resolve) => server.close(resolve)), STEP_TIMEOUT_MS, 'the server to close');
 }
@@ -278,10 +264,10 @@ function tableOf(pid: number) {
 }
 
 /** What happened to one client: it heard its echo, or the server's side closed without answering. */
-type Fate = 'echoed' | 'reset' | 'closed unanswered';
+export type Fate = 'echoed' | 'reset' | 'closed unanswered';
 
 /** Connects, sends one line and waits for the echo or the end; the socket stays open when echoed. */
-async function dial(port: number, text: string): Promise<{ socket: Socket; fate: Fate }> {
+export async function dial(port: number, text: string): Promise<{ socket: Socket; fate: Fate }> {
   const socket = createConnection({ host: HOST, port });
   const fate = new Promise<Fate>((resolve) => {
     socket.once('data', () => resolve('echoed'));

@@ -32,7 +32,7 @@ import {
   untilSignal,
 } from './lib/cli.ts';
 import { label } from './lib/mermaid.ts';
-import { readProcessStat } from './lib/proc-stat.ts';
+import { isRunning } from './lib/proc-stat.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin, untilTrue } from './lib/wait.ts';
 
@@ -83,11 +83,7 @@ async function startServers(mode: Mode, workers: number, host = HOST, port = 0):
 /** Stops the primary (its channel closes, and it stops its workers) and waits until every worker is gone. */
 async function stopServers(servers: Servers): Promise<void> {
   await servers.child.stop();
-  await untilTrue(
-    () => servers.workers.every((pid) => readProcessStat(pid) === undefined || readProcessStat(pid)?.state === 'Z'),
-    STEP_TIMEOUT_MS,
-    'every worker to exit',
-  );
+  await untilTrue(() => !servers.workers.some(isRunning), STEP_TIMEOUT_MS, 'every worker to exit');
 }
 
 /** One connection: the PID its reply names. The socket stays open, so that 08's lookup sees it. */

@@ -26,7 +26,7 @@ import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
-import { knobs, measuredAnswers } from './lib/knobs.ts';
+import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import {
   assertMermaidMatchesNotes,
@@ -282,7 +282,7 @@ test('as another user, a root-owned socket is listed with its owner hidden, not 
 });
 
 test("the output matches the sample in NOTES.md (rendered from this file's run)", { skip: linuxOnly }, (t) => {
-  if (SHARERS !== KNOBS.knobs.SHARERS.fallback) return t.skip('the sample shows the default knobs');
+  if (!atDefaults(KNOBS, { SHARERS })) return t.skip('the sample shows the default knobs');
   return assertSeenMatchesNotes('08-port-vs-pid', seen, [[/\bpid PID \([^)]+\)/g, 'pid PID (COMMAND)']]);
 });
 

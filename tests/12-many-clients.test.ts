@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import {
   BACKPRESSURE_BYTES,
   DEFAULT_BYTES,
@@ -21,31 +21,29 @@ import {
   LIMITED_TO,
   MAX_CLIENTS,
   mermaidManyClients,
+  dial,
   observeAll,
   observeDescriptorLimit,
   renderManyClients,
 } from '../scripts/12-many-clients.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
+import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { straceOptions } from '../scripts/lib/trace.ts';
 import { onceWithin, within } from '../scripts/lib/wait.ts';
-import { knobs, measuredAnswers } from './lib/knobs.ts';
+import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import {
   assertMermaidMatchesNotes,
   assertRejects,
   assertRenderingMatchesNotes,
+  observedClean,
   runInProcess,
 } from './lib/transcript.ts';
 
 const { CLIENTS, BYTES } = knobs(KNOBS);
-const seen = await observeAll(CLIENTS, BYTES);
-const atDefaults = CLIENTS === DEFAULT_CLIENTS && BYTES === DEFAULT_BYTES;
-
-/** The largest send buffer TCP grows to (the third field of net.ipv4.tcp_wmem). */
-async function sendBufferMaximum(): Promise<number> {
-  return Number((await readFile('/proc/sys/net/ipv4/tcp_wmem', 'utf8')).trim().split(/\s+/)[2]);
-}
+const seen = await observedClean(() => observeAll(CLIENTS, BYTES));
+const sampleSettings = atDefaults(KNOBS, { CLIENTS, BYTES });
 
 test(`all ${CLIENTS} clients, connected at once from another process, hear their ${BYTES} bytes back exactly`, () => {
   assert.notEqual(seen.clientsPid, seen.pid, 'the clients run in a process of their own');
@@ -86,7 +84,8 @@ test("a slow reader: the echo that waits for 'drain' holds little; the one that 
   // careless one: the kernels took little of the echo (here 4.1 MiB of it in every run: the server's send buffer at
   // its maximum, and the small receive buffer of a client that does not read), so half of the rest is a low bound.
   assert.ok(careful.peakQueued <= 1024 * 1024, `the careful echo held ${careful.peakQueued} bytes`);
-  const sendBuffer = await sendBufferMaximum();
+  // The largest send buffer TCP grows to: the third field of net.ipv4.tcp_wmem.
+  const sendBuffer = Number((await readSysctl('net/ipv4/tcp_wmem')).split(/\s+/)[2]);
   assert.ok(
     BACKPRESSURE_BYTES > 2 * sendBuffer,
     `${BACKPRESSURE_BYTES} bytes cannot outgrow a ${sendBuffer} send buffer`,
@@ -150,19 +149,6 @@ test('strace sees the shedding: accept4() fails with EMFILE, the spare is closed
   assert.match(after[at + 1], new RegExp(`^openat\\(AT_FDCWD, "/", .*= ${spare}$`), 'the spare again');
 });
 
-/** Dials the server and sends one line: the socket, and what became of the line. */
-async function dialOnce(t: TestContext, port: number): Promise<{ socket: Socket; fate: 'echoed' | 'shed' }> {
-  const socket: Socket = createConnection({ host: '127.0.0.1', port });
-  t.after(() => socket.destroy());
-  socket.on('connect', () => socket.write('hello\n'));
-  const fate = new Promise<'echoed' | 'shed'>((resolve) => {
-    socket.once('data', () => resolve('echoed'));
-    socket.once('error', () => resolve('shed'));
-    socket.once('end', () => resolve('shed'));
-  });
-  return { socket, fate: await within(fate, 5000, 'an echo or the end of the connection') };
-}
-
 test('--serve under a lowered limit says when it is out of descriptors, sheds, and says when one is free again', {
   skip: linuxOnly,
 }, async (t) => {
@@ -184,19 +170,24 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
   const outOfDescriptors = /descriptors open: the next accept4\(\) fails with EMFILE/;
   const held: Socket[] = [];
   while (!outOfDescriptors.test(output)) {
-    const { socket, fate } = await dialOnce(t, port);
+    const { socket, fate } = await dial(port, 'hello\n');
+    t.after(() => socket.destroy());
     assert.equal(fate, 'echoed', `client ${held.length + 1} is served`);
     held.push(socket);
     assert.ok(held.length <= LIMITED_TO, 'the message came before the limit was passed');
   }
-  assert.equal((await dialOnce(t, port)).fate, 'shed');
+  const { socket: beyond, fate: beyondFate } = await dial(port, 'hello\n');
+  beyond.destroy();
+  assert.notEqual(beyondFate, 'echoed', 'the client beyond the limit is shed');
   const freeAgain = new Promise<void>((resolve) => {
     said = () => /a descriptor is free again/.test(output) && resolve();
     said();
   });
   held[0].destroy();
   await within(freeAgain, 5000, 'the server to say a descriptor is free');
-  assert.equal((await dialOnce(t, port)).fate, 'echoed');
+  const { socket: late, fate: lateFate } = await dial(port, 'hello\n');
+  late.destroy();
+  assert.equal(lateFate, 'echoed', 'a descriptor is free: served again');
 
   const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
   server.kill('SIGTERM');
@@ -205,7 +196,7 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
 });
 
 test('the output matches the sample in NOTES.md (rendered from this run)', (t) => {
-  if (!atDefaults) return t.skip(`the sample shows CLIENTS=${DEFAULT_CLIENTS} BYTES=${DEFAULT_BYTES}`);
+  if (!sampleSettings) return t.skip(`the sample shows CLIENTS=${DEFAULT_CLIENTS} BYTES=${DEFAULT_BYTES}`);
   return assertRenderingMatchesNotes('12-many-clients', [], renderTimeline(renderManyClients(seen)), [
     [/\b\d[\d,]*(\.\d)? (MiB|KiB)\b/g, 'N $2'],
     [/\b\d+%/g, 'N%'],
@@ -226,7 +217,7 @@ test('the output matches the sample in NOTES.md (rendered from this run)', (t) =
 });
 
 test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
-  if (!atDefaults) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
+  if (!sampleSettings) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
   return assertMermaidMatchesNotes('12-many-clients', mermaidManyClients(seen), [
     [/\b\d+%/g, 'N%'],
     [/main thread (?:node-)?MainThread/g, 'main thread MAIN THREAD'],

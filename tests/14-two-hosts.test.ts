@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { type Crossing, EXERCISE, mermaidTwoHosts, observeTwoHosts } from '../scripts/14-two-hosts.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
-import { readProcessStat, ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
+import { isRunning, ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
 import { untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { measuredAnswers } from './lib/knobs.ts';
@@ -89,14 +89,8 @@ test('a run killed halfway leaves nothing behind: its hosts end with it, and the
   run.kill('SIGKILL');
   await once(run, 'exit');
   // A host whose script is gone loses its IPC channel and exits; a zombie waiting for its reaper counts as gone.
-  await untilTrue(async () => hosts.every((pid) => !liveProcess(pid)), 10_000, 'the hosts to end with their script');
+  await untilTrue(async () => !hosts.some(isRunning), 10_000, 'the hosts to end with their script');
 });
-
-/** Still running: a process that has exited but not been reaped (state Z) has freed its namespace already. */
-function liveProcess(pid: number): boolean {
-  const state = readProcessStat(pid)?.state;
-  return state !== undefined && state !== 'Z';
-}
 
 test('the questions of `npm run exercise -- 14` are answered by what this run measured', (t) => {
   if (!madeOrSkip(t, seen)) return;

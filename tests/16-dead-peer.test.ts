@@ -20,10 +20,15 @@ import { renderTimeline } from '../scripts/lib/cli.ts';
 import { madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
 import { toolOrSkip } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertRejects, assertRenderingMatchesNotes } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertRejects,
+  assertRenderingMatchesNotes,
+  observedClean,
+} from './lib/transcript.ts';
 
 const { RETRIES } = knobs(KNOBS);
-const seen = await observeHosts(() => observeDeadPeer(RETRIES));
+const seen = await observedClean(() => observeHosts(() => observeDeadPeer(RETRIES)));
 
 test('to a vanished peer, write() still succeeds: the kernel took the bytes', async (t) => {
   if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;

@@ -93,3 +93,19 @@ export async function startNodeChild(
     },
   };
 }
+
+/** How long a process may take to go after SIGTERM before it gets SIGKILL. */
+const STOP_TIMEOUT_MS = 5000;
+
+/** Ends a server process and waits for it: SIGTERM first, SIGKILL if it does not go. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  try {
+    await within(exited, STOP_TIMEOUT_MS, `pid ${child.pid} to exit after SIGTERM`);
+  } catch {
+    child.kill('SIGKILL');
+    await within(exited, STOP_TIMEOUT_MS, `pid ${child.pid} to exit after SIGKILL`);
+  }
+}

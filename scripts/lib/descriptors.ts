@@ -42,3 +42,13 @@ export function socketInodeOf(target: string): number | undefined {
 export function kindOf(target: string): string {
   return /^(?:anon_inode:\[?)?([a-z_]+)[:\]]/.exec(target)?.[1] ?? 'file';
 }
+
+/**
+ * The descriptor behind a Node socket or server, or null where Node does not say (off Unix, or
+ * before it has one). Node keeps it on the internal handle; it is the number the kernel handed
+ * out (07-socket-descriptor finds the same number through /proc).
+ */
+export function descriptorOf(socketOrServer: object): number | null {
+  const handle = (socketOrServer as { _handle?: { fd?: number } })._handle;
+  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : null;
+}

@@ -2,7 +2,7 @@
  * /proc/PID/stat, the kernel's one-line status of a process (proc(5)). Plumbing shared by the child
  * helper (is it stopped?), --serve (is its command still whole?), the tests and the benchmark.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessStat {
   /** Field 3: R running, S sleeping, T stopped, Z exited but not yet reaped, ... */
@@ -41,4 +41,34 @@ export function readProcessStat(pid: number | 'self'): ProcessStat | undefined {
 /** The clock ticks since boot now (USER_HZ, 100 a second), to compare with a process's startTicks. */
 export function ticksSinceBoot(): number {
   return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/** True while `pid` runs: it exists and has not exited (a zombie waiting for its parent has). */
+export function isRunning(pid: number): boolean {
+  const state = readProcessStat(pid)?.state;
+  return state !== undefined && state !== 'Z';
+}
+
+/** A "Vm…" line of /proc/PID/status in bytes (VmRSS: resident now, VmHWM: its peak); NaN if absent. */
+export function memoryOf(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+}
+
+/**
+ * Each thread of `pid` with its name and the CPU time it has used, in ns, from the scheduler's own
+ * account (/proc/PID/task/TID/schedstat). A thread that ends while we look is left out.
+ */
+export function threadCpu(pid: number | 'self'): Array<{ tid: number; name: string; cpuNs: number }> {
+  const threads: Array<{ tid: number; name: string; cpuNs: number }> = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const cpuNs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      threads.push({ tid, name, cpuNs });
+    } catch {
+      // The thread ended while we looked: it has no share to report.
+    }
+  }
+  return threads;
 }

@@ -3,9 +3,9 @@
  * (VmHWM in /proc/PID/status, read by the server before it answers) stays within a bound far
  * below what it sends.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
+import { memoryOf } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
 import { failed, START_MS, startProgram } from '../lib/program.ts';
 
@@ -19,12 +19,6 @@ const SEND_MIB = 384;
 const PEAK_BOUND_MIB = 320;
 const STEP_MS = 2000;
 const RUN_MS = 20_000;
-
-/** The peak resident memory of `pid` in MiB, from /proc/PID/status. */
-async function peakMib(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 export const CHECK = defineCheck({
   hint: 'ask what socket.write() returns when the kernel takes no more, and what the program does next',
@@ -44,7 +38,7 @@ export const CHECK = defineCheck({
       socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
       await onceWithin(socket, 'end', RUN_MS, 'the sender to send everything and end()');
       // Read while the sender still waits for our answer: it is alive, and past its peak.
-      const peak = await peakMib(program.pid);
+      const peak = memoryOf(program.pid, 'VmHWM') / 1024 / 1024;
       socket.end(`received ${bytes} bytes\n`);
       const expected = SEND_MIB * 1024 * 1024;
       return {
