@@ -591,8 +591,7 @@ async function serve(values: FlagValues): Promise<void> {
   });
   await listenOn({ host, port }, server);
   const bound = server.address() as AddressInfo;
-  process.stdout.write(`${listeningLine('tcp', bound.address, bound.port)}\n`);
-  await untilSignal(() => {
+  await untilSignal(listeningLine('tcp', bound.address, bound.port), () => {
     for (const client of clients) client.destroy();
     return closeServer(server)();
   });

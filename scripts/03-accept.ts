@@ -287,8 +287,7 @@ async function serveEcho(values: FlagValues): Promise<void> {
   server.listen(port, host);
   await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
   const bound = server.address() as AddressInfo;
-  console.log(listeningLine('tcp', bound.address, bound.port, fdText(descriptorOf(server))));
-  await untilSignal(async () => {
+  await untilSignal(listeningLine('tcp', bound.address, bound.port, fdText(descriptorOf(server))), async () => {
     // close() waits for open connections to end; a server shutting down ends them itself.
     for (const socket of open) socket.destroy();
     await new Promise((resolve) => server.close(resolve));

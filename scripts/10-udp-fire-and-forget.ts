@@ -556,8 +556,7 @@ the kernel counts per socket.
       process.stdout.write(`server: a datagram of ${bytes} bytes from ${formatEndpoint(from)}, echoed back\n`),
     );
     const bound = socket.address();
-    process.stdout.write(`${listeningLine('udp', bound.address, bound.port)}\n`);
-    await untilSignal(() => closeSocket(socket));
+    await untilSignal(listeningLine('udp', bound.address, bound.port), () => closeSocket(socket));
   },
 });
 

@@ -661,8 +661,7 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
       listeningLine('tcp', host, servers.tcpEcho, 'tcp echo'),
       listeningLine('tcp', host, servers.tcpSink, 'tcp sink: answers with the byte count'),
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    await untilSignal(() => servers.close());
+    await untilSignal(lines.join('\n'), () => servers.close());
   },
 });
 

@@ -506,8 +506,7 @@ async function serveEcho(values: FlagValues): Promise<void> {
   // Only numbers below the limit count: one inherited above it takes no room where new sockets are numbered.
   baseline = readDescriptorTable().filter(({ fd }) => fd < limit).length;
   const bound = server.address() as AddressInfo;
-  console.log(listeningLine('tcp', bound.address, bound.port, `echo; descriptor limit ${limit}`));
-  await untilSignal(async () => {
+  await untilSignal(listeningLine('tcp', bound.address, bound.port, `echo; descriptor limit ${limit}`), async () => {
     for (const socket of open) socket.destroy();
     await closeServer(server);
   });

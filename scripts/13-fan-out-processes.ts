@@ -247,16 +247,14 @@ async function serveFanOut(values: FlagValues): Promise<void> {
   const workers = integerFlag(values, 'workers', 1, MAX_WORKERS);
   const host = hostFlag(values);
   const servers = await startServers(mode, workers, host, values.port === undefined ? 0 : portFlag(values));
-  await untilSignal(
-    async () => {
-      await stopServers(servers);
-      console.log('server: every worker has exited');
-    },
-    () => {
-      console.log(listeningLine('tcp', host, servers.port, `${mode}: ${servers.workers.length} workers`));
-      console.log(`server: primary pid ${servers.primary}, workers ${list(servers.workers)}; each reply names its PID`);
-    },
-  );
+  const listening = [
+    listeningLine('tcp', host, servers.port, `${mode}: ${servers.workers.length} workers`),
+    `server: primary pid ${servers.primary}, workers ${list(servers.workers)}; each reply names its PID`,
+  ];
+  await untilSignal(listening.join('\n'), async () => {
+    await stopServers(servers);
+    console.log('server: every worker has exited');
+  });
 }
 
 /** Predict, then run: `npm run exercise -- 13`. */

@@ -339,10 +339,11 @@ const CHAIN_CHECK_MS = 200;
  * command (`kill $!` after `npx tsx … &`): npm passes it to its `sh -c`, and dash dies of it
  * without passing it on, which leaves tsx and the server orphaned. So the server also stops when
  * a process of its command is gone: one of them has a new parent, or no longer exists.
- * `ready` runs once the handlers are in place: a server whose clients are answered by other
- * processes (13's workers) says "listening" there, so that no signal can come before them.
+ * `listening` (the "listening on" lines) is printed only once the handlers are in place: whoever
+ * sends a signal as soon as it reads them, even while another process of ours (13's workers)
+ * answers its clients and this one has not run since, finds the server ready to close.
  */
-export async function untilSignal(close: () => Promise<void>, ready?: () => void): Promise<void> {
+export async function untilSignal(listening: string, close: () => Promise<void>): Promise<void> {
   const chain = chainAtStart ?? commandChain();
   const reason = await new Promise<string>((resolve) => {
     const stop = (why: string) => {
@@ -359,8 +360,7 @@ export async function untilSignal(close: () => Promise<void>, ready?: () => void
       if (why) stop(why);
     };
     const watch = chain.length === 0 ? undefined : setInterval(check, CHAIN_CHECK_MS);
-    // Only now may a client learn that the server is up: a signal sent at once finds the handlers.
-    ready?.();
+    process.stdout.write(`${listening}\n`);
   });
   process.stderr.write(`${reason}: closing\n`);
   await close();
