@@ -216,9 +216,7 @@ echo is back, server memory per connection, bytes lost (must be 0).
 
 --clients N   concurrent connections (default ${count(DEFAULTS.clients)}, at most 10,000)
 --bytes N     bytes each client sends and hears back (default ${DEFAULTS.bytes})
---rounds N    rounds per server; the median is shown (default ${DEFAULTS.rounds})
---json        print the results as one JSON document
---help        show this text`,
+--rounds N    rounds per server; the median is shown (default ${DEFAULTS.rounds})`,
   flags: {
     clients: { type: 'string', default: String(DEFAULTS.clients) },
     bytes: { type: 'string', default: String(DEFAULTS.bytes) },

@@ -207,9 +207,7 @@ Usage: npx tsx scripts/01-socket.ts [--json]
 Opens one TCP connection between this process and a server in a child process, on ${HOST},
 and shows both ends: each end's IP address and port, each process's PID, and the kernel's
 rows for the connection. Lists this machine's addresses per interface.
-
---json   print the observations as one JSON document
---help   show this text`,
+`,
   demo: observeSocket,
   render: renderSocket,
 });

@@ -363,10 +363,7 @@ its own descriptor, on the listener's port; every byte travels on those, none on
 --clients N   how many clients connect
 --serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)
 --host H      address to listen on with --serve (default ${DEFAULT_HOST})
---port P      port to listen on with --serve (default 0: the kernel picks one)
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+--port P      port to listen on with --serve (default 0: the kernel picks one)`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
     host: { type: 'string', mode: 'serve' },

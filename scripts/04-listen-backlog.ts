@@ -560,10 +560,7 @@ retransmission timer (about 1 s). Also shows that a backlog above net.core.somax
 Linux only.
 
 --backlog N   the listen() backlog, 1 to ${MAX_BACKLOG} (default ${DEFAULT_BACKLOG})
---extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+--extra N     clients beyond the accept queue, 0 to backlog + 1 (default ${DEFAULT_EXTRA})`,
   flags: {
     backlog: { type: 'string', default: String(DEFAULT_BACKLOG) },
     extra: { type: 'string', default: String(DEFAULT_EXTRA) },

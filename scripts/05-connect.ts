@@ -534,10 +534,7 @@ accept queue is full, where the SYN goes unanswered until our connect timer give
 
 --rounds N               request/response round trips (1-${MAX_ROUNDS}, default ${DEFAULT_ROUNDS})
 --connect-timeout-ms MS  how long the client waits for an unanswered SYN
-                         (${MIN_CONNECT_TIMEOUT_MS}-${MAX_CONNECT_TIMEOUT_MS}, default ${DEFAULT_CONNECT_TIMEOUT_MS})
---json                   print the observations as one JSON document
---mermaid                print a Mermaid diagram drawn from this run
---help                   show this text`,
+                         (${MIN_CONNECT_TIMEOUT_MS}-${MAX_CONNECT_TIMEOUT_MS}, default ${DEFAULT_CONNECT_TIMEOUT_MS})`,
   flags: {
     rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
     'connect-timeout-ms': { type: 'string', default: String(DEFAULT_CONNECT_TIMEOUT_MS) },

@@ -590,10 +590,7 @@ with end(), and what reads and writes report once the peer has reset or closed.
 --messages N      small writes made while the reader is paused
                   (1-${MAX_MESSAGES}, default ${DEFAULT_MESSAGES})
 --large-bytes N   size of the one large write
-                  (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})
---json            print the observations as one JSON document
---mermaid         print a Mermaid diagram drawn from this run
---help            show this text`,
+                  (${READ_SIZE_BYTES + 1}-${MAX_LARGE_BYTES}, default ${DEFAULT_LARGE_BYTES})`,
   flags: {
     messages: { type: 'string', default: String(DEFAULT_MESSAGES) },
     'large-bytes': { type: 'string', default: String(DEFAULT_LARGE_BYTES) },

@@ -284,10 +284,7 @@ tied together by the socket's inode. Then opens ordinary files and closes the fi
 show that files and sockets take their numbers from the same table, lowest free number first.
 Linux only.
 
---files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first
---json     print the observations as one JSON document
---mermaid  print a Mermaid diagram drawn from this run
---help     show this text`,
+--files N  open N ordinary files (1 to ${MAX_FILES}, default 1), then close the first`,
   flags: { files: { type: 'string', default: '1' } },
   demo: (values) => observeDescriptors(integerFlag(values, 'files', 1, MAX_FILES)),
   render: renderDescriptors,

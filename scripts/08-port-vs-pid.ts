@@ -400,8 +400,7 @@ see other users' processes.
 --sharers N   demo: processes that share the first listener (default 1)
 --json        print one JSON document: with --port, an array of
               {protocol, localAddress, localPort, state, inode, pids: [{pid, command}], owner}
---mermaid     print a Mermaid diagram of the port's sockets and their processes
---help        show this text`,
+--mermaid     print a Mermaid diagram of the port's sockets and their processes`,
   flags: { port: { type: 'string' }, sharers: { type: 'string' } },
   async demo(values): Promise<Observations> {
     if (values.port === undefined) {

@@ -481,10 +481,7 @@ installed): SYN_SENT and ESTABLISHED-before-accept() at a listener whose process
 then one connection's life: handshake, data, the client's half-close (FIN_WAIT2 / CLOSE_WAIT)
 and the TIME_WAIT left on the side that closed first. Linux only.
 
---capture   also print the second connection's packets, captured with tcpdump on lo
---json      print the observations as one JSON document
---mermaid   print a Mermaid diagram drawn from this run
---help      show this text`,
+--capture   also print the second connection's packets, captured with tcpdump on lo`,
   flags: { capture: { type: 'boolean' } },
   demo: (values) => observeHandshake({ capture: values.capture === true }),
   render: renderHandshake,

@@ -535,10 +535,7 @@ the kernel counts per socket.
 --payload BYTES  bytes in each flood datagram, at least 4 (default ${DEFAULTS.payload})
 --rcvbuf BYTES   the frozen receiver's SO_RCVBUF request (default ${DEFAULTS.rcvbuf})
 --serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
---host, --port   where --serve binds
---json           print the observations as one JSON document
---mermaid        print a Mermaid diagram drawn from this run
---help           show this text`,
+--host, --port   where --serve binds`,
   flags: {
     datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
     flood: { type: 'string', default: String(DEFAULTS.flood) },

@@ -636,9 +636,7 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
 --bulk-mib MIB     bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
 --serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
 --host, --port     where --serve binds; --port is the echo port for both UDP and TCP
---json             print the observations as one JSON document
---mermaid          print the packets of the short exchange as a Mermaid diagram drawn from this run
---help             show this text`,
+--mermaid          print the packets of the short exchange as a Mermaid diagram drawn from this run`,
   flags: {
     flood: { type: 'string', default: String(DEFAULTS.flood) },
     payload: { type: 'string', default: String(DEFAULTS.payload) },

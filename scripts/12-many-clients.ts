@@ -580,10 +580,7 @@ prlimit.
 --serve       be the echo server for real clients until Ctrl-C; it says when it runs out of
               descriptors
 --host H      address to listen on with --serve (default ${HOST})
---port P      port to listen on with --serve (default 0: the kernel picks one)
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+--port P      port to listen on with --serve (default 0: the kernel picks one)`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
     bytes: { type: 'string', default: String(DEFAULT_BYTES) },

@@ -314,10 +314,7 @@ shows who holds the port.
 --serve           keep one way up for real clients until Ctrl-C (nc 127.0.0.1 PORT)
 --mode M          the way for --serve (default reuseport)
 --host H          address to listen on with --serve (default ${HOST})
---port P          port to listen on with --serve (default 0: the kernel picks one)
---json            print the observations as one JSON document
---mermaid         print a Mermaid diagram drawn from this run
---help            show this text`,
+--port P          port to listen on with --serve (default 0: the kernel picks one)`,
   flags: {
     workers: { type: 'string', default: String(DEFAULT_WORKERS) },
     connections: { type: 'string', default: String(DEFAULT_CONNECTIONS) },

@@ -313,10 +313,7 @@ Makes two hosts, A and B, as network namespaces joined by a veth link (A 192.0.2
 IPv6, and shows the route A takes, its neighbour entry for B before and after, what each end
 sees, and that each host has its own addresses, loopback and socket tables. Linux, as root
 (unshare --net); both hosts are removed when it ends.
-
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+`,
   demo: () => observeTwoHosts(),
   render: renderTwoHosts,
   mermaid: mermaidTwoHosts,

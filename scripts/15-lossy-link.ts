@@ -437,10 +437,7 @@ what arrived, what was retransmitted and what it cost in time. Linux, as root, w
 
 --loss PERCENT  share of packets toward B's port dropped, 0 to 50 (default ${DEFAULTS.loss})
 --datagrams N   UDP datagrams sent, 1 to 2000 (default ${DEFAULTS.datagrams})
---kib N         KiB sent over TCP, 1 to 16384 (default ${DEFAULTS.kib})
---json          print the observations as one JSON document
---mermaid       print a Mermaid diagram drawn from this run
---help          show this text`,
+--kib N         KiB sent over TCP, 1 to 16384 (default ${DEFAULTS.kib})`,
   flags: {
     loss: { type: 'string', default: String(DEFAULTS.loss) },
     datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },

@@ -391,10 +391,7 @@ Shows that write() still succeeds, the retransmission timer, ETIMEDOUT after tcp
 idle connection that notices nothing, keepalive turning silence into ETIMEDOUT, and ECONNRESET
 from the rebooted peer. Linux, as root, with nft; about 4 s with the default.
 
---retries N   net.ipv4.tcp_retries2 in host A, 1 to 4 (default ${DEFAULT_RETRIES})
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+--retries N   net.ipv4.tcp_retries2 in host A, 1 to 4 (default ${DEFAULT_RETRIES})`,
   flags: { retries: { type: 'string', default: String(DEFAULT_RETRIES) } },
   demo: (values: FlagValues) => observeDeadPeer(integerFlag(values, 'retries', 1, 4)),
   render: renderDeadPeer,

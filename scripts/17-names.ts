@@ -203,10 +203,7 @@ then starts a server on 127.0.0.1 and runs a client with an /etc/hosts that list
 mount namespace of its own): connect('localhost') without Happy Eyeballs gets ECONNREFUSED ::1,
 with it (autoSelectFamily) Node tries both addresses and connects. No DNS server is asked.
 Linux, as root or with unprivileged user namespaces.
-
---json        print the observations as one JSON document
---mermaid     print a Mermaid diagram drawn from this run
---help        show this text`,
+`,
   demo: () => observeNames(),
   render: renderNames,
   mermaid: mermaidNames,

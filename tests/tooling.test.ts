@@ -7,7 +7,14 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
-import { defineScript, listeningLine, readKnobs, runScript as runCommandLine, UsageError } from '../scripts/lib/cli.ts';
+import {
+  defineScript,
+  listeningLine,
+  readKnobs,
+  runScript as runCommandLine,
+  type ScriptDefinition,
+  UsageError,
+} from '../scripts/lib/cli.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { commandOf, tour } from '../scripts/lib/tour.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
@@ -163,13 +170,28 @@ test('--serve writes addresses one way, and its hint dials loopback where the se
   assert.equal(listeningLine('udp', '0.0.0.0', 53), 'listening on 0.0.0.0:53; try: nc -u 127.0.0.1 53');
 });
 
-test('--help reads cleanly: no line over 100 columns, and every usage line starts in the same column', async () => {
-  for (const { base } of listEntries()) {
-    const { code, stdout } = await runInProcess(base, ['--help']);
-    assert.equal(code, 0);
-    const lines = stdout.trimEnd().split('\n');
-    for (const line of lines) assert.ok(line.length <= 100, `${base} --help: "${line}" is ${line.length} columns`);
-    for (const line of lines.filter((text) => /^\s*npx tsx scripts\//.test(text)))
-      assert.match(line, /^ {7}npx tsx/, `${base} --help: "${line}" does not line up under "Usage: "`);
-  }
-});
+test(
+  '--help reads cleanly: no line over 100 columns, every usage line in the same column, and every flag a ' +
+    'script takes described, the common ones (--json, --mermaid, --help) in the column of its own',
+  async () => {
+    for (const { base } of listEntries()) {
+      const { code, stdout } = await runInProcess(base, ['--help']);
+      assert.equal(code, 0);
+      const lines = stdout.trimEnd().split('\n');
+      const { cli } = (await import(`../scripts/${base}.ts`)) as { cli: ScriptDefinition<unknown> };
+      const flags = ['json', 'help', ...(cli.mermaid ? ['mermaid'] : []), ...Object.keys(cli.flags ?? {})];
+      for (const flag of flags)
+        assert.ok(new RegExp(`(^|, )--${flag}\\b`, 'm').test(stdout), `${base} --help does not describe --${flag}`);
+      const described = lines.filter((line) => /^--[a-z]/.test(line));
+      const column = (line: string) => /^(--\S.*?\s{2,})\S/.exec(line)?.[1].length;
+      assert.equal(
+        new Set(described.map(column)).size,
+        1,
+        `${base} --help: its flags start their text in different columns`,
+      );
+      for (const line of lines) assert.ok(line.length <= 100, `${base} --help: "${line}" is ${line.length} columns`);
+      for (const line of lines.filter((text) => /^\s*npx tsx scripts\//.test(text)))
+        assert.match(line, /^ {7}npx tsx/, `${base} --help: "${line}" does not line up under "Usage: "`);
+    }
+  },
+);

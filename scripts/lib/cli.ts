@@ -241,6 +241,29 @@ function flagsOf<Observations>(definition: ScriptDefinition<Observations>): Reco
   };
 }
 
+/**
+ * --help: the script's usage, then a line for each flag runScript gives every script (--json,
+ * --mermaid where it draws, --help) that the usage does not describe in words of its own, in the
+ * column where the usage's own flags are described.
+ */
+function helpText<Observations>(definition: ScriptDefinition<Observations>): string {
+  const usage = definition.usage.trim();
+  const column = /^(--\S.*?\s{2,})\S/m.exec(usage)?.[1].length ?? 14;
+  const common = [
+    ['--json', 'print the observations as one JSON document'],
+    ...(definition.mermaid ? [['--mermaid', 'print a Mermaid diagram drawn from this run']] : []),
+    ['--help', 'show this text'],
+  ];
+  const described = (flag: string) => new RegExp(`^${flag}\\b`, 'm').test(usage);
+  // A usage with no flags of its own ends with its prose: a blank line before the common ones.
+  const separator = /^--/m.test(usage) ? [] : [''];
+  return [
+    usage,
+    ...separator,
+    ...common.filter(([flag]) => !described(flag)).map(([flag, text]) => `${flag.padEnd(column)}${text}`),
+  ].join('\n');
+}
+
 /** The flag values a command line gives a script, defaults filled in: what its render sees. */
 export function flagValuesOf<Observations>(
   definition: ScriptDefinition<Observations>,
@@ -265,7 +288,7 @@ export async function runScript<Observations>(
     const { values, given } = parseFlags(argv, flags);
     if (!values.help) checkModes(flags, given);
     if (values.help) {
-      output.stdout(`${definition.usage.trim()}\n`);
+      output.stdout(`${helpText(definition)}\n`);
     } else if (values.serve && definition.serve) {
       chainAtStart = commandChain();
       await definition.serve(values);
