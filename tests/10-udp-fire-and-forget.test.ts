@@ -14,7 +14,6 @@ import { createSocket } from 'node:dgram';
 import { release } from 'node:os';
 import { test } from 'node:test';
 import {
-  DEFAULTS,
   EXERCISE,
   KNOBS,
   cli,
@@ -266,8 +265,7 @@ test('the questions of `npm run exercise -- 10` are answered by what this run me
 });
 
 test('the diagram in NOTES.md is the one this run draws (--mermaid)', { skip: linuxOnly }, (t) => {
-  if (FLOOD !== DEFAULTS.flood || PAYLOAD !== DEFAULTS.payload || RCVBUF !== DEFAULTS.rcvbuf)
-    return t.skip('the diagram shows the default knobs');
+  if (!atDefaults(KNOBS, { FLOOD, PAYLOAD, RCVBUF })) return t.skip('the diagram shows the default knobs');
   return assertMermaidMatchesNotes('10-udp-fire-and-forget', mermaidUdp(seen!), [
     ...RUN_MASKS,
     // What a datagram is charged depends on the kernel, and so does how many fit.

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULTS, EXERCISE, KNOBS, mermaidLossyLink, observeLossyLink } from '../scripts/15-lossy-link.ts';
+import { EXERCISE, KNOBS, mermaidLossyLink, observeLossyLink } from '../scripts/15-lossy-link.ts';
 import { ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
 import { liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
@@ -81,8 +81,7 @@ test('a loss it cannot make is one line and exit 2', () => assertRejects('15-los
 
 test('the diagram in NOTES.md is the one this run draws (--mermaid)', async (t) => {
   if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
-  if (LOSS !== DEFAULTS.loss || DATAGRAMS !== DEFAULTS.datagrams || KIB !== DEFAULTS.kib)
-    return t.skip('the diagram shows the default knobs');
+  if (!atDefaults(KNOBS, { LOSS, DATAGRAMS, KIB })) return t.skip('the diagram shows the default knobs');
   await assertMermaidMatchesNotes('15-lossy-link', mermaidLossyLink(seen), [
     [/\b(received|dropped|read) \d+/g, '$1 N'],
     [/\b\d+ segments/g, 'N segments'],
