@@ -28,7 +28,7 @@ import {
 import { loadProgress, progressPath, recordRight } from './progress.ts';
 import { type AnyExercise, type AnyQuestion, answerHint, isUnmeasured, labels, parseAnswer } from './questions.ts';
 
-/** The same runner flags as `npm test`, so the claims are exactly the suite's run of that file. */
+/** Node's test runner and spec reporter, as `npm test` runs each file: the claims are the suite's run of it. */
 const TEST_FLAGS = ['--test', '--test-reporter=spec'];
 
 /** Where the exercise reads answers and writes its text; a test passes its own. */
