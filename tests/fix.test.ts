@@ -3,7 +3,7 @@
  * reference solution passes it. Also `npm run fix` as a learner uses it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -27,6 +27,8 @@ async function shipped(program: string): Promise<string> {
   if (!git) return program;
   const committed = await runTool(git, ['show', `HEAD:${program}`], 5000, ROOT);
   if (committed.code !== 0) return program;
+  // Unchanged, it runs where it is: Node's compile cache keys a file's stripped code by its path.
+  if (committed.stdout === (await readFile(join(ROOT, program), 'utf8'))) return program;
   const copy = join(scratch, program.replaceAll('/', '-'));
   await writeFile(copy, committed.stdout);
   return copy;
