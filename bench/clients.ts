@@ -14,7 +14,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor, startNodeChild, stopProcess } from '../scripts/lib/child.ts';
-import { defineScript, type FlagValues, integerFlag, isMain, type Line, runScript } from '../scripts/lib/cli.ts';
+import {
+  defineScript,
+  type FlagValues,
+  integerFlag,
+  isMain,
+  type Line,
+  runScript,
+  thousands,
+} from '../scripts/lib/cli.ts';
 import { memoryOf } from '../scripts/lib/proc-stat.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 import { findTool } from '../scripts/lib/tools.ts';
@@ -153,7 +161,6 @@ export async function benchClients(clients: number, bytes: number, roundCount: n
   };
 }
 
-const count = (value: number) => Math.round(value).toLocaleString('en-US');
 const range = (values: readonly number[], format: (value: number) => string) =>
   `${format(Math.min(...values))}–${format(Math.max(...values))}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -163,20 +170,21 @@ export function renderClientsBench(result: ClientsBenchResult): Line[] {
   const lines: Line[] = [
     [
       'bench',
-      `${count(result.clients)} concurrent connections, ${result.bytes} bytes each way, clients in a process of ` +
+      `${thousands(result.clients)} concurrent connections, ${result.bytes} bytes each way, clients in a process of ` +
         `their own (12's); ${result.rounds} round(s), medians (min–max)`,
     ],
   ];
   for (const { name, rounds, medians } of result.results) {
     lines.push([
       name,
-      `connects ${count(medians.connectionsPerSecond)}/s (${range(
+      `connects ${thousands(medians.connectionsPerSecond)}/s (${range(
         rounds.map((round) => round.connectionsPerSecond),
-        count,
+        thousands,
       )}); all echoed in ${seconds(medians.totalMs)} (${range(
         rounds.map((round) => round.totalMs),
         seconds,
-      )}); ${kib(medians.bytesPerConnection)} of server memory per connection; ${count(medians.lostBytes)} bytes lost`,
+      )}); ${kib(medians.bytesPerConnection)} of server memory per connection; ` +
+        `${thousands(medians.lostBytes)} bytes lost`,
     ]);
   }
   const [ours, python] = result.results;
@@ -214,7 +222,7 @@ CLIENTS concurrent echo connections on loopback from a client process (12's), ag
 server and a Python asyncio server, rounds interleaved: connections per second, time until every
 echo is back, server memory per connection, bytes lost (must be 0).
 
---clients N   concurrent connections (default ${count(DEFAULTS.clients)}, at most 10,000)
+--clients N   concurrent connections (default ${thousands(DEFAULTS.clients)}, at most 10,000)
 --bytes N     bytes each client sends and hears back (default ${DEFAULTS.bytes})
 --rounds N    rounds per server; the median is shown (default ${DEFAULTS.rounds})`,
   flags: {

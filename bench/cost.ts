@@ -18,6 +18,7 @@ import {
   integerFlag,
   isMain,
   runScript,
+  thousands,
   UsageError,
   type FlagValues,
   type Line,
@@ -134,7 +135,7 @@ async function startToolServer(
     const bound = until(
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) return false;
-        const rows = await readTable(protocol);
+        const rows = await readTable(protocol, [port]);
         return rows.some((row) => row.localPort === port && (protocol === 'udp' || row.state === 'LISTEN'))
           ? true
           : undefined;
@@ -326,10 +327,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
 }
 
-const figure = (value: number) => Math.round(value).toLocaleString('en-US');
 /** A median with the spread of the runs behind it, e.g. "21,530 (19,870–22,410)". */
 const withSpread = ({ runs, median }: Runs) =>
-  runs.length > 1 ? `${figure(median)} (${figure(Math.min(...runs))}–${figure(Math.max(...runs))})` : figure(median);
+  runs.length > 1
+    ? `${thousands(median)} (${thousands(Math.min(...runs))}–${thousands(Math.max(...runs))})`
+    : thousands(median);
 const micros = (value: number) => value.toFixed(1);
 const WIDTH = { measurement: 38, figures: 26 };
 

@@ -23,6 +23,7 @@ import {
   isMain,
   portFlag,
   runScript,
+  thousands,
   untilSignal,
   type FlagValues,
   type Line,
@@ -449,8 +450,6 @@ export interface TcpVsUdpObservations {
   overhead: Overhead;
   speed: Speed;
 }
-
-const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function overheadLine(name: string, capture: Capture): string {
   const headers = capture.ipHeaderBytes + capture.transportHeaderBytes;

@@ -32,6 +32,7 @@ import {
   listeningLine,
   portFlag,
   runScript,
+  thousands,
   untilSignal,
 } from './lib/cli.ts';
 import { descriptorOf, readDescriptorTable } from './lib/descriptors.ts';
@@ -363,12 +364,11 @@ export type ManyClientsObservations = Awaited<ReturnType<typeof observeAll>>;
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const kib = (bytes: number) => (bytes >= 1024 * 1024 ? mib(bytes) : `${Math.round(bytes / 1024)} KiB`);
-const count = (value: number) => value.toLocaleString('en-US');
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 export function renderManyClients(seen: ManyClientsObservations): Line[] {
   const { held, echoed, threads, slowReader, descriptorLimit: limited } = seen;
-  const n = count(seen.clientCount);
+  const n = thousands(seen.clientCount);
   const lines: Line[] = [
     ['server', `pid ${seen.pid} listens on ${HOST} (backlog ${BACKLOG}); its JavaScript runs on one thread`],
     [
@@ -378,15 +378,16 @@ export function renderManyClients(seen: ManyClientsObservations): Line[] {
     ],
     [
       'clients',
-      `each sent ${seen.messageBytes} bytes and heard them back byte for byte: ${count(echoed.exact)} of ${n} ` +
+      `each sent ${seen.messageBytes} bytes and heard them back byte for byte: ${thousands(echoed.exact)} of ${n} ` +
         `(${echoed.wrong} wrong, ${echoed.failed} failed) in ${Math.round(echoed.echoMs)} ms`,
     ],
   ];
   if (held.epoll) {
     lines.push([
       'kernel',
-      `epoll fd ${held.epoll.fd} watches ${count(held.epoll.watched)} descriptors, among them the listener and all ` +
-        `${count(held.epoll.ours - 1)} accepted sockets; Node's ${held.otherEpolls.length} other epoll instances ` +
+      `epoll fd ${held.epoll.fd} watches ${thousands(held.epoll.watched)} descriptors, among them the listener ` +
+        `and all ${thousands(held.epoll.ours - 1)} accepted sockets; ` +
+        `Node's ${held.otherEpolls.length} other epoll instances ` +
         `watch ${held.otherEpolls.reduce((sum, value) => sum + value, 0)} of them`,
     ]);
   }
@@ -398,9 +399,10 @@ export function renderManyClients(seen: ManyClientsObservations): Line[] {
     ],
     [
       'server',
-      `${count(held.sockets)} TCP sockets (the listener and one per client) and ${held.otherSockets} of Node's own ` +
-        `(the IPC channel to the clients among them) in ${count(held.open)} open descriptors; its limit ` +
-        `(RLIMIT_NOFILE) is ${count(held.limit)}: room for ${count(held.limit - held.open)} more connections`,
+      `${thousands(held.sockets)} TCP sockets (the listener and one per client) and ${held.otherSockets} of ` +
+        `Node's own (the IPC channel to the clients among them) in ${thousands(held.open)} open descriptors; ` +
+        `its limit (RLIMIT_NOFILE) is ${thousands(held.limit)}: ` +
+        `room for ${thousands(held.limit - held.open)} more connections`,
     ],
     [
       'server',
@@ -452,21 +454,23 @@ export function renderManyClients(seen: ManyClientsObservations): Line[] {
 /** The clients' process, the server's one thread with its epoll instance, and the sockets between them. */
 export function mermaidManyClients(seen: ManyClientsObservations): string[] {
   const { held } = seen;
-  const epoll = held.epoll ? `epoll fd ${held.epoll.fd}: ${count(held.epoll.watched)} descriptors watched` : 'epoll';
+  const epoll = held.epoll
+    ? `epoll fd ${held.epoll.fd}: ${thousands(held.epoll.watched)} descriptors watched`
+    : 'epoll';
   return [
     'flowchart LR',
     `    subgraph clients["clients: pid ${seen.clientsPid}"]`,
-    `      C[${label(`${count(seen.clientCount)} client sockets`)}]`,
+    `      C[${label(`${thousands(seen.clientCount)} client sockets`)}]`,
     '    end',
     `    subgraph server["server: pid ${seen.pid}, its JavaScript on one thread"]`,
     `      L[${label(`listener ${HOST}, backlog ${BACKLOG}`)}]`,
-    `      A[${label(`${count(held.connections)} accepted sockets, one per client`)}]`,
+    `      A[${label(`${thousands(held.connections)} accepted sockets, one per client`)}]`,
     `      E[${label(epoll)}]`,
     `      T[${label(`main thread ${seen.threads.mainName}: ${percent(seen.threads.mainShare)} of the CPU`)}]`,
     '    end',
-    `    C -- ${label(`${count(seen.clientCount)} handshakes`)} --> L`,
+    `    C -- ${label(`${thousands(seen.clientCount)} handshakes`)} --> L`,
     `    L -- ${label("accept4(), one per 'connection'")} --> A`,
-    `    C <-- ${label(`${seen.messageBytes} bytes each way, ${count(seen.echoed.exact)} exact`)} --> A`,
+    `    C <-- ${label(`${seen.messageBytes} bytes each way, ${thousands(seen.echoed.exact)} exact`)} --> A`,
     '    A -. "ready" .-> E',
     '    L -. "ready" .-> E',
     '    E -- "epoll_pwait() returns" --> T',
@@ -569,8 +573,8 @@ export const cli = defineScript({
 Usage: npx tsx scripts/12-many-clients.ts [--clients N] [--bytes N] [--json | --mermaid]
        npx tsx scripts/12-many-clients.ts --serve [--host ${HOST}] [--port 0]
 
-One process serves N concurrent connections (default ${count(DEFAULT_CLIENTS)}, at most
-${count(MAX_CLIENTS)}) from a client process, each echoing its message byte for byte, on one
+One process serves N concurrent connections (default ${thousands(DEFAULT_CLIENTS)}, at most
+${thousands(MAX_CLIENTS)}) from a client process, each echoing its message byte for byte, on one
 thread: epoll, descriptors, memory per connection and the descriptor limit. Then a client that
 does not read, against an echo that waits for 'drain' and one that does not; then EMFILE under
 prlimit.
