@@ -111,7 +111,7 @@ const remoteEnd = (socket: Socket): Endpoint => ({ address: socket.remoteAddress
 async function connectionRows(listening: Endpoint, client: Socket): Promise<SocketObservations['kernelRows']> {
   const server = { address: HOST, port: listening.port };
   return (
-    (await readTable('tcp'))
+    (await readTable('tcp', [listening.port]))
       // Only this connection's sockets, by their full addresses: other sockets may use the same port numbers.
       .filter((row) => isOurs(row, server, localEnd(client)))
       // The table's order follows the kernel's hash buckets: list the listener, the server's end, the client's.

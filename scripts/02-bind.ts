@@ -100,7 +100,7 @@ async function observeEphemeral(): Promise<EphemeralObservations> {
     const tcp = await attempt(open, () => listenOn({ host: HOST, port: 0 }));
     const udp = await attempt(open, () => bindUdp('udp4', 0, HOST));
     const ours = async (table: Table, result: BindResult) =>
-      (await readTable(table)).filter(
+      (await readTable(table, result.ok ? [result.port] : [])).filter(
         (row) => result.ok && row.localAddress === result.address && row.localPort === result.port,
       );
     const rows = [...(await ours('tcp', tcp)), ...(await ours('udp', udp))].map((row) => ({

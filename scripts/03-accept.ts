@@ -167,7 +167,7 @@ export async function listenerRows(
   listener: Endpoint,
   clients: readonly Endpoint[],
 ): Promise<NonNullable<AcceptObservations['kernel']>> {
-  const rows = (await readTable('tcp')).filter(
+  const rows = (await readTable('tcp', [listener.port])).filter(
     (row) => row.localAddress === listener.address && row.localPort === listener.port,
   );
   const established = rows.filter((row) => row.state === 'ESTABLISHED');

@@ -96,7 +96,7 @@ export async function observeListenBacklog({
 
     // The kernel's view while nobody has called accept().
     // By address and port: another test or program may use the same port number on another address.
-    const rows = (await readTable('tcp')).filter(
+    const rows = (await readTable('tcp', [listener.port])).filter(
       (row) =>
         (row.localAddress === listener.host && row.localPort === listener.port) ||
         (row.remoteAddress === listener.host && row.remotePort === listener.port),
@@ -223,7 +223,7 @@ export async function startStalledListener({
 
 /** The listening row of `port` in /proc/net/tcp; its rx_queue is the accept queue's length. */
 async function listenerRow(port: number, host = HOST): Promise<SocketRow | undefined> {
-  return (await readTable('tcp')).find(
+  return (await readTable('tcp', [port])).find(
     (row) => row.state === 'LISTEN' && row.localPort === port && row.localAddress === host,
   );
 }

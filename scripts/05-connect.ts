@@ -341,7 +341,7 @@ async function startPongServer(serverReads: ServerRead[]) {
 
 /** The client's row, found by its remote end: the listener's address and port. */
 async function synSentRow(listenerPort: number) {
-  return (await readTable('tcp')).find(
+  return (await readTable('tcp', [listenerPort])).find(
     (row) => row.remoteAddress === HOST && row.remotePort === listenerPort && row.state === 'SYN_SENT',
   );
 }

@@ -294,7 +294,7 @@ async function connect(serverOptions: ServerOpts = {}): Promise<Connection> {
   }
   const clientPort = client.localPort!;
   const rowOf = async (localPort: number, remotePort: number) =>
-    (await readTable('tcp')).find((row) => row.localPort === localPort && row.remotePort === remotePort);
+    (await readTable('tcp', [localPort])).find((row) => row.localPort === localPort && row.remotePort === remotePort);
   return {
     client,
     server,

@@ -49,14 +49,19 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
     // Each socket found twice: its row in /proc/net/tcp, and the descriptor linking to that row's inode.
     const listener = await locate(
       'listener',
+      port,
       (row) => row.state === 'LISTEN' && row.localAddress === HOST && row.localPort === port,
     );
 
     // connect() on a new socket, accept4() on the server: two more descriptors, one per end.
     const first = await connectPair(server, port, open);
     const clientPort = first.client.localPort!;
-    const client = await locate('client', (row) => row.localPort === clientPort && row.remotePort === port);
-    const accepted = await locate('accepted socket', (row) => row.localPort === port && row.remotePort === clientPort);
+    const client = await locate('client', port, (row) => row.localPort === clientPort && row.remotePort === port);
+    const accepted = await locate(
+      'accepted socket',
+      port,
+      (row) => row.localPort === port && row.remotePort === clientPort,
+    );
 
     // open() of ordinary files: each follows a fresh read of the table, with nothing else running in between.
     const path = fileURLToPath(import.meta.url);
@@ -75,6 +80,7 @@ export async function observeDescriptors(fileCount = 1): Promise<DescriptorObser
     const secondPort = second.client.localPort!;
     const secondClient = await locate(
       'second client',
+      port,
       (row) => row.localPort === secondPort && row.remotePort === port,
     );
 
@@ -138,9 +144,16 @@ export interface DescriptorObservations {
 
 const endpoint = (address: string, port: number) => `${address}:${port}`;
 
-/** Finds one socket twice: by its row in /proc/net/tcp, then by the descriptor linking to its inode. */
-async function locate(role: SocketDescriptor['role'], matches: (row: SocketRow) => boolean): Promise<SocketDescriptor> {
-  const row = (await readTable('tcp')).find(matches);
+/**
+ * Finds one socket twice: by its row in /proc/net/tcp, then by the descriptor linking to its inode.
+ * `port` is the listener's, which every row of the demo has at one end or the other.
+ */
+async function locate(
+  role: SocketDescriptor['role'],
+  port: number,
+  matches: (row: SocketRow) => boolean,
+): Promise<SocketDescriptor> {
+  const row = (await readTable('tcp', [port])).find(matches);
   if (!row) throw new Error(`no row in /proc/net/tcp for the ${role}`);
   const descriptor = descriptorOfInode(row.inode);
   if (!descriptor) throw new Error(`no descriptor in /proc/self/fd links to socket:[${row.inode}] (the ${role})`);

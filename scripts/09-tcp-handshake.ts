@@ -127,7 +127,7 @@ async function connectionLife(
     client.write(GREETING);
     const serverRead = String((await heard)[0]);
     await untilTrue(
-      async () => (await readTable('tcp')).find((row) => row.localPort === clientPort)?.txQueue === 0,
+      async () => (await readTable('tcp', [clientPort])).find((row) => row.localPort === clientPort)?.txQueue === 0,
       STEP_TIMEOUT_MS,
       'the greeting to be acknowledged',
     );
@@ -220,7 +220,7 @@ async function readStage(
   serverPort: number,
   clientPort: number,
 ): Promise<Stage> {
-  const rows = await readTable('tcp');
+  const rows = await readTable('tcp', [serverPort, clientPort]);
   const stateOf = (local: number, remote: number) =>
     rows.find((row) => row.localPort === local && row.remotePort === remote)?.state ?? null;
   const stage: Stage = {

@@ -287,7 +287,7 @@ export async function findUnheldPort(tables: readonly Table[]): Promise<number> 
 
 /** The kernel's row for a UDP socket bound to HOST (state, queue, drops), found by its local address and port. */
 async function udpRow(port: number) {
-  const row = (await readTable('udp')).find(
+  const row = (await readTable('udp', [port])).find(
     (candidate) => candidate.localAddress === HOST && candidate.localPort === port,
   );
   if (!row) throw new Error(`no row for UDP port ${port} in /proc/net/udp`);

@@ -124,7 +124,7 @@ export async function floodOverTcp(records: number, payload: number): Promise<Re
       let previous = '';
       whileFrozen = await until(
         async () => {
-          const rows = await readTable('tcp');
+          const rows = await readTable('tcp', [port]);
           const receiverRow = rows.find((row) => row.localPort === port && row.remotePort === sender.localPort);
           const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
           if (!receiverRow || !senderRow) return undefined;

@@ -132,7 +132,7 @@ export const datagramsReceived = async (): Promise<number> => datagramCount;
 
 /** The receiving socket's drops column in /proc/net/udp: datagrams its full buffer turned away. */
 export async function receiverDrops(port: number): Promise<number> {
-  const row = (await readTable('udp')).find((candidate) => candidate.localPort === port);
+  const row = (await readTable('udp', [port])).find((candidate) => candidate.localPort === port);
   if (!row) throw new Error(`B has no row in /proc/net/udp for port ${port}`);
   return row.drops!; // every row of a udp table has the column
 }

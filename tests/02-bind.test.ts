@@ -317,7 +317,7 @@ async function timeWaitOn(closer: 'client' | 'server'): Promise<{ port: number; 
   client.on('end', () => client.end());
   if (closer === 'client') client.end();
   await untilTrue(
-    async () => (await readTable('tcp')).some((row) => row.localPort === port && row.state === 'TIME_WAIT'),
+    async () => (await readTable('tcp', [port])).some((row) => row.localPort === port && row.state === 'TIME_WAIT'),
     WAIT_MS,
     `port ${port} to be in TIME_WAIT`,
   );

@@ -104,7 +104,7 @@ test("a second witness: ss reports the same fd and inode for a listener, and Nod
   t.after(() => server.close());
   await onceWithin(server, 'listening', 2000, 'the listener');
   const port = (server.address() as { port: number }).port;
-  const row = (await readTable('tcp')).find(
+  const row = (await readTable('tcp', [port])).find(
     (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,
   );
   assert.ok(row, 'the listener has a row in /proc/net/tcp');
@@ -126,7 +126,7 @@ test('"everything is a file" has limits: a socket cannot be reopened by its /pro
   t.after(() => server.close());
   await onceWithin(server, 'listening', 2000, 'the listener');
   const port = (server.address() as { port: number }).port;
-  const row = (await readTable('tcp')).find(
+  const row = (await readTable('tcp', [port])).find(
     (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,
   );
   const descriptor = descriptorOfInode(row!.inode)!;

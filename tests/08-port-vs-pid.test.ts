@@ -158,6 +158,26 @@ test(
   },
 );
 
+test('asked for ports, the table reader keeps the rows with one of them at either end, and only those', () => {
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  // The queue and timer fields hold the digits of 40000 (9C40) too; they are not ports.
+  const row = (sl: number, local: string, remote: string, inode: number) =>
+    `${String(sl).padStart(4)}: ${local} ${remote} 01 00009C40:00009C40 00:00009C40 00000000     0        ` +
+    `0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
+  const text = [
+    header,
+    row(0, '0100007F:9C40', '0100007F:D431', 601), // 40000 at the local end
+    row(1, '0100007F:D431', '0100007F:9C40', 602), // 40000 at the remote end
+    row(2, '0100007F:1F90', '0100007F:D432', 603), // neither end
+    '',
+  ].join('\n');
+  const inodes = (ports?: number[]) => parseTable('tcp', text, ports).map((found) => found.inode);
+  assert.deepEqual(inodes([40000]), [601, 602]);
+  assert.deepEqual(inodes([8080, 54322]), [603]);
+  assert.deepEqual(inodes([]), []);
+  assert.deepEqual(inodes(), [601, 602, 603]);
+});
+
 test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, async () => {
   // A port outside the ephemeral range (which no test here uses), and in no table right now.
   const [low] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);

@@ -35,7 +35,9 @@ describe('a server started as users start one stops clean', { concurrency: true 
       const { command, port, allGone } = await startServingLikeAUser(t, name);
       stop(command.pid!);
       await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
-      const rows = (await readTable(table)).filter((row) => row.localPort === port && row.state !== 'TIME_WAIT');
+      const rows = (await readTable(table, [port])).filter(
+        (row) => row.localPort === port && row.state !== 'TIME_WAIT',
+      );
       assert.deepEqual(rows, [], `a ${table} socket is still bound to port ${port}`);
       assert.deepEqual(commandLines(runningInGroup(command.pid!)), [], 'processes of the command still running');
     });

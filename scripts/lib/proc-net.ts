@@ -80,12 +80,18 @@ export function decodeEndpoint(field: string): { address: string; port: number }
  * the bucket). A socket added meanwhile to the head of the bucket it stopped in pushes the rows
  * already written one place down, so the last of them is written a second time. Such a copy has
  * the same addresses and inode as its original, and is dropped here.
+ *
+ * With `ports`, only the rows whose local or remote port is one of them. The others are skipped
+ * before they are decoded: a table can hold thousands of TIME_WAIT rows, and scripts read it often.
  */
-export function parseTable(table: Table, text: string): SocketRow[] {
+export function parseTable(table: Table, text: string, ports?: readonly number[]): SocketRow[] {
   const seen = new Set<string>();
+  // Each address is written "ADDRESS:PORT" with the port in 4 upper-case hex digits, then a space.
+  const portFields = ports?.map((port) => `:${port.toString(16).toUpperCase().padStart(4, '0')} `);
   return text
     .split('\n')
     .slice(1)
+    .filter((line) => portFields === undefined || portFields.some((field) => line.includes(field)))
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => {
       if (fields.length < 10) return false; // a blank line
@@ -112,13 +118,17 @@ export function parseTable(table: Table, text: string): SocketRow[] {
       };
       if (table.startsWith('udp')) row.drops = Number(fields[12]);
       return row;
-    });
+    })
+    .filter((row) => ports === undefined || ports.includes(row.localPort) || ports.includes(row.remotePort));
 }
 
-/** Reads one table of this network namespace; an absent table (IPv6 disabled) reads as empty. */
-export async function readTable(table: Table): Promise<SocketRow[]> {
+/**
+ * Reads one table of this network namespace; an absent table (IPv6 disabled) reads as empty. With
+ * `ports`, only the rows whose local or remote port is one of them.
+ */
+export async function readTable(table: Table, ports?: readonly number[]): Promise<SocketRow[]> {
   try {
-    return parseTable(table, await readFile(`/proc/net/${table}`, 'utf8'));
+    return parseTable(table, await readFile(`/proc/net/${table}`, 'utf8'), ports);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -127,7 +137,7 @@ export async function readTable(table: Table): Promise<SocketRow[]> {
 
 /** The rows of several tables, in the order given. */
 export async function readTables(tables: readonly Table[]): Promise<SocketRow[]> {
-  return (await Promise.all(tables.map(readTable))).flat();
+  return (await Promise.all(tables.map((table) => readTable(table)))).flat();
 }
 
 /** Reads one of the kernel's tunables under /proc/sys, such as "net/core/somaxconn", as text. */
