@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readTable } from '../scripts/lib/proc-net.ts';
-import { within } from '../scripts/lib/wait.ts';
+import { untilTrue, within } from '../scripts/lib/wait.ts';
 import { commandLines, runningInGroup, startServingLikeAUser } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
 
@@ -35,6 +35,13 @@ describe('a server started as users start one stops clean', { concurrency: true 
       const { command, port, allGone } = await startServingLikeAUser(t, name);
       stop(command.pid!);
       await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
+      // The pipes close in do_exit()'s exit_files(), a moment before exit_notify() makes the process a
+      // zombie (kernel/exit.c): the group gets that moment, bounded, before the check of what still runs.
+      try {
+        await untilTrue(() => runningInGroup(command.pid!).length === 0, 2000, 'the group to empty');
+      } catch {
+        // The assertion below names what still runs.
+      }
       const rows = (await readTable(table, [port])).filter(
         (row) => row.localPort === port && row.state !== 'TIME_WAIT',
       );
