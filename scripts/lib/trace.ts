@@ -271,8 +271,8 @@ Flags after NN that are not --limit go to the script: npm run trace -- 12 --clie
 --limit N   lines per thread before the rest is counted only (default ${DEFAULT_LIMIT})
 --help      show this text`;
 
-async function main(): Promise<number> {
-  const [number, ...rest] = process.argv.slice(2);
+export async function trace(argv: readonly string[]): Promise<number> {
+  const [number, ...rest] = argv;
   if (number === '--help' || number === '-h') {
     process.stdout.write(`${USAGE.trim()}\n`);
     return 0;
@@ -296,4 +296,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (isMain(import.meta.url)) await runMain(main);
+if (isMain(import.meta.url)) await runMain(() => trace(process.argv.slice(2)));
