@@ -148,15 +148,10 @@ export interface PortHolder {
 /** True when this kernel has the table: one booted without IPv6 has no tcp6 or udp6. */
 const tableExists = (table: Table) => existsSync(`/proc/net/${table}`);
 
-/** Reads one table and keeps the rows with this local port; only rows that mention the port in hex get parsed. */
+/** Reads one table and keeps the rows with this local port (parseTable decodes only rows with it at either end). */
 function rowsWithLocalPort(table: Table, port: number): SocketRow[] {
   const text = readFileSync(`/proc/net/${table}`, 'latin1');
-  // Each endpoint is printed as ADDRESS:PORT with the port in four hex digits, e.g. ":1F90 " for 8080.
-  const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  const lines = text.split('\n');
-  const candidates = lines.filter((line, i) => i > 0 && line.includes(needle));
-  // The needle also matches a remote port; parse the candidates and keep exact local matches.
-  return parseTable(table, [lines[0], ...candidates].join('\n')).filter((row) => row.localPort === port);
+  return parseTable(table, text, [port]).filter((row) => row.localPort === port);
 }
 
 // ---- Step 2: every process's descriptor table, looking for those inodes ----
