@@ -56,6 +56,18 @@ export function memoryOf(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number
 }
 
 /**
+ * Where the main thread of `pid` sleeps in the kernel (/proc/PID/wchan): "do_epoll_wait" for a Node
+ * process whose event loop waits, "0" for one that runs; "" once the process has gone.
+ */
+export function sleepingIn(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
  * Each thread of `pid` with its name and the CPU time it has used, in ns, from the scheduler's own
  * account (/proc/PID/task/TID/schedstat). A thread that ends while we look is left out.
  */
