@@ -56,15 +56,25 @@ export function memoryOf(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number
 }
 
 /**
- * Where the main thread of `pid` sleeps in the kernel (/proc/PID/wchan): "do_epoll_wait" for a Node
- * process whose event loop waits, "0" for one that runs; "" once the process has gone.
+ * Where a thread sleeps in the kernel, from /proc/PID/task/TID/wchan (the main thread's when `tid`
+ * is left out): "do_epoll_wait" for a Node process whose event loop waits, "0" for one that runs
+ * or that the kernel cannot name, "" once it has gone or where the kernel has no such file.
  */
-export function sleepingIn(pid: number): string {
+export function sleepingIn(pid: number | 'self', tid?: number): string {
   try {
-    return readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    return readFileSync(tid === undefined ? `/proc/${pid}/wchan` : `/proc/${pid}/task/${tid}/wchan`, 'utf8');
   } catch {
     return '';
   }
+}
+
+/**
+ * Whether this kernel names where threads sleep. proc_pid_wchan() in fs/proc/base.c writes "0"
+ * when it cannot (no access, no symbol), and the file is absent without CONFIG_KALLSYMS. Some
+ * thread of this process is always asleep: Node's workers wait on futexes.
+ */
+export function kernelNamesWaitChannels(): boolean {
+  return readdirSync('/proc/self/task').some((tid) => !['', '0'].includes(sleepingIn('self', Number(tid))));
 }
 
 /**

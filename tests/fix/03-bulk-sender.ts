@@ -8,7 +8,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { readTable } from '../../scripts/lib/proc-net.ts';
-import { isRunning, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
+import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, untilTrue } from '../../scripts/lib/wait.ts';
 import { failed, START_MS, startProgram } from '../lib/program.ts';
 
@@ -27,6 +27,8 @@ export const CHECK = defineCheck({
   notes: '#43-tcp-against-udp-measured-11-tcp-vs-udp',
   async check(file) {
     if (process.platform !== 'linux') return { cannotCheck: 'the peak memory is read from /proc, Linux only' };
+    if (!kernelNamesWaitChannels())
+      return { cannotCheck: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)' };
     // Half-open: our answer goes out after the sender's FIN.
     const server = createServer({ allowHalfOpen: true });
     server.listen(0, '127.0.0.1');
