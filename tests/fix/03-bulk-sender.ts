@@ -49,8 +49,10 @@ export const CHECK = defineCheck({
         (await readTable('tcp', [senderPort])).some(
           (row) => row.localPort === senderPort && row.remotePort === port && row.txQueue > 0,
         );
-      // Unsent bytes in the sender's kernel (our queue is full), then its event loop asleep: in that order,
-      // since it also sleeps before it has written anything. The first look spares a read of the table.
+      // Bytes in the sender's kernel not yet acknowledged (tx_queue, write_seq - snd_una in get_tcp4_sock():
+      // it has begun to write), then its event loop asleep: in that order, since it also sleeps before it
+      // writes. Asleep after writing began means done writing, or waiting for 'drain'. The first look only
+      // spares a read of the table.
       await untilTrue(
         async () => waiting() && (await queued()) && waiting(),
         RUN_MS,

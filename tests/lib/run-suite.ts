@@ -4,7 +4,7 @@
  *
  * Why not `node --test tests/*.test.ts`: node --test sorts the files it is given by name
  * (createTestFileList() in lib/internal/test_runner/runner.js ends in a sort), so 16-dead-peer,
- * which waits about 7 s on keepalive and retransmission timers, would start only after 01 to 15
+ * which waits 7 to 9 s on retransmission and keepalive timers, would start only after 01 to 15
  * and the suite would end waiting for it. run() starts its `files` in the order given, so the files
  * that mostly wait on the kernel go first and their waits overlap the other files' work.
  */
