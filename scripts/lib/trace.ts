@@ -176,11 +176,12 @@ function waitStep(ready: number): string {
 
 /**
  * strace's options for a trace of `calls` into `folder`: a file per thread (trace.TID), so that no
- * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call, and
- * no line about processes starting and ending.
+ * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call; no
+ * line about processes starting and ending, nor about signals (a profiler's SIGPROF, a child's
+ * SIGCHLD), which would fall between the calls.
  */
 export function straceOptions(folder: string, calls: readonly string[]): string[] {
-  return ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', `trace=${calls.join(',')}`];
+  return ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', `trace=${calls.join(',')}`, '-e', 'signal=none'];
 }
 
 /** Runs `script` (a number, "03") with `args` under strace and returns each thread's socket calls. */
