@@ -663,7 +663,6 @@ As root it also runs a child as uid ${UNPRIVILEGED_UID} (nobody) to show the unp
             try --host 0.0.0.0, then nc 127.0.0.2 PORT; start a second copy on the same port
 --host IP   the address to bind with --serve (default ${HOST})
 --port N    the port to bind with --serve (default 0: the kernel picks)`,
-  flags: { host: { type: 'string', mode: 'serve' }, port: { type: 'string', mode: 'serve' } },
   demo: observeBind,
   render: renderBind,
   serve,

@@ -361,13 +361,9 @@ ${DEFAULT_CLIENTS}, at most ${MAX_CLIENTS}) one after another. Every accept() re
 its own descriptor, on the listener's port; every byte travels on those, none on the listener.
 
 --clients N   how many clients connect
---serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)
---host H      address to listen on with --serve (default ${DEFAULT_HOST})
---port P      port to listen on with --serve (default 0: the kernel picks one)`,
+--serve       be an echo server for real clients until Ctrl-C (e.g. nc 127.0.0.1 PORT)`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
-    host: { type: 'string', mode: 'serve' },
-    port: { type: 'string', mode: 'serve' },
   },
   demo: demoFromFlags,
   render: renderAccept,

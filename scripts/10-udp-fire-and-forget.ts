@@ -534,15 +534,12 @@ the kernel counts per socket.
 --flood N        datagrams sent to the frozen receiver (default ${DEFAULTS.flood})
 --payload BYTES  bytes in each flood datagram, at least 4 (default ${DEFAULTS.payload})
 --rcvbuf BYTES   the frozen receiver's SO_RCVBUF request (default ${DEFAULTS.rcvbuf})
---serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C
---host, --port   where --serve binds`,
+--serve          run a UDP echo server for real clients (nc -u HOST PORT) until Ctrl-C`,
   flags: {
     datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
     flood: { type: 'string', default: String(DEFAULTS.flood) },
     payload: { type: 'string', default: String(DEFAULTS.payload) },
     rcvbuf: { type: 'string', default: String(DEFAULTS.rcvbuf) },
-    host: { type: 'string', mode: 'serve' },
-    port: { type: 'string', mode: 'serve' },
   },
   demo: (values) => observeUdp(optionsFrom(values)),
   render: renderUdp,

@@ -643,8 +643,6 @@ processes, and the C tools sockperf and iperf3 beside them: npm run bench.
     'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
     runs: { type: 'string', default: String(DEFAULTS.runs) },
     'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
-    host: { type: 'string', mode: 'serve' },
-    port: { type: 'string', mode: 'serve' },
   },
   demo: (values) => observeTcpVsUdp(optionsFrom(values)),
   render: renderTcpVsUdp,

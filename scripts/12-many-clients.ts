@@ -582,14 +582,10 @@ prlimit.
 --clients N   concurrent connections
 --bytes N     bytes each client sends and hears back (default ${DEFAULT_BYTES}, 16 to ${MAX_BYTES})
 --serve       be the echo server for real clients until Ctrl-C; it says when it runs out of
-              descriptors
---host H      address to listen on with --serve (default ${HOST})
---port P      port to listen on with --serve (default 0: the kernel picks one)`,
+              descriptors`,
   flags: {
     clients: { type: 'string', default: String(DEFAULT_CLIENTS) },
     bytes: { type: 'string', default: String(DEFAULT_BYTES) },
-    host: { type: 'string', mode: 'serve' },
-    port: { type: 'string', mode: 'serve' },
   },
   demo: demoFromFlags,
   render: renderManyClients,

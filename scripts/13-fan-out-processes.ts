@@ -312,15 +312,11 @@ shows who holds the port.
 --workers N       worker processes per way
 --connections N   connections per way, one after another (default ${DEFAULT_CONNECTIONS})
 --serve           keep one way up for real clients until Ctrl-C (nc 127.0.0.1 PORT)
---mode M          the way for --serve (default reuseport)
---host H          address to listen on with --serve (default ${HOST})
---port P          port to listen on with --serve (default 0: the kernel picks one)`,
+--mode M          the way for --serve (default reuseport)`,
   flags: {
     workers: { type: 'string', default: String(DEFAULT_WORKERS) },
     connections: { type: 'string', default: String(DEFAULT_CONNECTIONS) },
     mode: { type: 'string', mode: 'serve' },
-    host: { type: 'string', mode: 'serve' },
-    port: { type: 'string', mode: 'serve' },
   },
   demo: demoFromFlags,
   render: renderFanOut,

@@ -239,31 +239,44 @@ const processOutput: Output = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** Every flag a script takes: its own, and --help, --json, --serve and --mermaid where it has them. */
+/** Every flag a script takes: its own, --help, --json, --mermaid where it draws, --serve (with --host, --port). */
 function flagsOf<Observations>(definition: ScriptDefinition<Observations>): Record<string, FlagSpec> {
   return {
     help: { type: 'boolean', short: 'h' },
     json: { type: 'boolean' },
-    ...(definition.serve ? { serve: { type: 'boolean', mode: 'serve' } } : {}),
+    ...(definition.serve
+      ? {
+          serve: { type: 'boolean', mode: 'serve' },
+          host: { type: 'string', mode: 'serve' },
+          port: { type: 'string', mode: 'serve' },
+        }
+      : {}),
     ...(definition.mermaid ? { mermaid: { type: 'boolean' } } : {}),
     ...definition.flags,
   };
 }
 
 /**
- * --help: the script's usage, then a line for each flag runScript gives every script (--json,
- * --mermaid where it draws, --help) that the usage does not describe in words of its own, in the
- * column where the usage's own flags are described.
+ * --help: the script's usage, then a line for each flag runScript gives every script (--host and
+ * --port where it serves, --json, --mermaid where it draws, --help) that the usage does not
+ * describe in words of its own, in the column where the usage's own flags are described.
  */
 function helpText<Observations>(definition: ScriptDefinition<Observations>): string {
   const usage = definition.usage.trim();
   const column = /^(--\S.*?\s{2,})\S/m.exec(usage)?.[1].length ?? 14;
   const common = [
+    ...(definition.serve
+      ? [
+          ['--host H', `the address --serve binds (default ${SERVE_HOST})`],
+          ['--port P', 'the port --serve binds (default 0: the kernel picks one)'],
+        ]
+      : []),
     ['--json', 'print the observations as one JSON document'],
     ...(definition.mermaid ? [['--mermaid', 'print a Mermaid diagram drawn from this run']] : []),
     ['--help', 'show this text'],
   ];
-  const described = (flag: string) => new RegExp(`^${flag}\\b`, 'm').test(usage);
+  // A flag is described where a line starts with it, alone or after others ("--host, --port   …").
+  const described = (flag: string) => new RegExp(`^(?:--[\\w-]+, )*${flag.split(' ')[0]}\\b`, 'm').test(usage);
   // A usage with no flags of its own ends with its prose: a blank line before the common ones.
   const separator = /^--/m.test(usage) ? [] : [''];
   return [
