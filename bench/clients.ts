@@ -23,6 +23,7 @@ import {
   runScript,
   thousands,
 } from '../scripts/lib/cli.ts';
+import { MAX_BYTES, MAX_CLIENTS, MIN_BYTES } from '../scripts/12-many-clients.ts';
 import { memoryOf } from '../scripts/lib/proc-stat.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 import { findTool } from '../scripts/lib/tools.ts';
@@ -208,8 +209,8 @@ export function renderClientsBench(result: ClientsBenchResult): Line[] {
 
 function run(values: FlagValues): Promise<ClientsBenchResult> {
   return benchClients(
-    integerFlag(values, 'clients', 1, 10_000),
-    integerFlag(values, 'bytes', 16, 65_536),
+    integerFlag(values, 'clients', 1, MAX_CLIENTS),
+    integerFlag(values, 'bytes', MIN_BYTES, MAX_BYTES),
     integerFlag(values, 'rounds', 1, 20),
   );
 }
@@ -222,7 +223,7 @@ CLIENTS concurrent echo connections on loopback from a client process (12's), ag
 server and a Python asyncio server, rounds interleaved: connections per second, time until every
 echo is back, server memory per connection, bytes lost (must be 0).
 
---clients N   concurrent connections (default ${thousands(DEFAULTS.clients)}, at most 10,000)
+--clients N   concurrent connections (default ${thousands(DEFAULTS.clients)}, at most ${thousands(MAX_CLIENTS)})
 --bytes N     bytes each client sends and hears back (default ${DEFAULTS.bytes})
 --rounds N    rounds per server; the median is shown (default ${DEFAULTS.rounds})`,
   flags: {

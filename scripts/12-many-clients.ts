@@ -46,10 +46,11 @@ const HOST = '127.0.0.1';
 export const DEFAULT_CLIENTS = 1000;
 export const MAX_CLIENTS = 10_000;
 export const DEFAULT_BYTES = 256;
+export const MIN_BYTES = 16;
 export const MAX_BYTES = 65_536;
 export const KNOBS = defineKnobs({
   CLIENTS: { fallback: DEFAULT_CLIENTS, min: 1, max: MAX_CLIENTS },
-  BYTES: { fallback: DEFAULT_BYTES, min: 16, max: MAX_BYTES },
+  BYTES: { fallback: DEFAULT_BYTES, min: MIN_BYTES, max: MAX_BYTES },
 });
 /** The accept queue may fill while the clients connect 200 at a time; a dropped SYN would cost a second. */
 const BACKLOG = 1024;
@@ -565,7 +566,7 @@ export const EXERCISE = defineExercise({
 });
 
 function demoFromFlags(values: FlagValues): Promise<ManyClientsObservations> {
-  return observeAll(integerFlag(values, 'clients', 1, MAX_CLIENTS), integerFlag(values, 'bytes', 16, MAX_BYTES));
+  return observeAll(integerFlag(values, 'clients', 1, MAX_CLIENTS), integerFlag(values, 'bytes', MIN_BYTES, MAX_BYTES));
 }
 
 export const cli = defineScript({
@@ -580,7 +581,7 @@ does not read, against an echo that waits for 'drain' and one that does not; the
 prlimit.
 
 --clients N   concurrent connections
---bytes N     bytes each client sends and hears back (default ${DEFAULT_BYTES}, 16 to ${MAX_BYTES})
+--bytes N     bytes each client sends and hears back (default ${DEFAULT_BYTES}, ${MIN_BYTES} to ${MAX_BYTES})
 --serve       be the echo server for real clients until Ctrl-C; it says when it runs out of
               descriptors`,
   flags: {

@@ -19,7 +19,9 @@ import {
   EXERCISE,
   KNOBS,
   LIMITED_TO,
+  MAX_BYTES,
   MAX_CLIENTS,
+  MIN_BYTES,
   mermaidManyClients,
   dial,
   observeAll,
@@ -248,7 +250,11 @@ test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
 test('bad input is one error line and exit code 2', async () => {
   await Promise.all([
     assertRejects('12-many-clients', ['--clients', '0'], new RegExp(`--clients must be between 1 and ${MAX_CLIENTS}`)),
-    assertRejects('12-many-clients', ['--bytes', '8'], /--bytes must be between 16 and 65536/),
+    assertRejects(
+      '12-many-clients',
+      ['--bytes', '8'],
+      new RegExp(`--bytes must be between ${MIN_BYTES} and ${MAX_BYTES}`),
+    ),
     assertRejects('12-many-clients', ['--port', '8080'], /--(host|port) goes with --serve/),
   ]);
 });
