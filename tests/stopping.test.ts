@@ -32,9 +32,9 @@ describe('a server started as users start one stops clean', { concurrency: true 
     test(`npx tsx scripts/${name}.ts --serve stops on ${how}: nothing of it listens or runs afterwards`, {
       skip: linuxOnly,
     }, async (t) => {
-      const { command, port, allGone } = await startServingLikeAUser(t, name);
+      const { command, port, pipesClosed } = await startServingLikeAUser(t, name);
       stop(command.pid!);
-      await within(allGone, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
+      await within(pipesClosed, 10_000, `every process of npx tsx scripts/${name}.ts --serve to exit`);
       // The pipes close in do_exit()'s exit_files(), a moment before exit_notify() makes the process a
       // zombie (kernel/exit.c): the group gets that moment, bounded, before the check of what still runs.
       try {

@@ -44,12 +44,13 @@ export async function startServing<T>(
 /**
  * Starts `npx tsx scripts/NAME.ts --serve` as a shell job does (`… &` with job control): in a process
  * group of its own, npx at its head. Resolves with npx's process, the port it listens on, and a
- * promise that every process of the command has exited.
+ * promise that every process of the command has closed its pipes and npx has exited (a process is
+ * then on its way out, though the kernel may not have made it a zombie yet).
  */
 export async function startServingLikeAUser(
   t: TestContext,
   name: string,
-): Promise<{ command: ChildProcess; port: number; allGone: Promise<unknown> }> {
+): Promise<{ command: ChildProcess; port: number; pipesClosed: Promise<unknown> }> {
   const command = spawn('npx', ['tsx', `scripts/${name}.ts`, '--serve'], {
     cwd: ROOT,
     // Out of c8's coverage: tsx hands V8 its own transform of each file, whose ranges cannot be
@@ -59,8 +60,13 @@ export async function startServingLikeAUser(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Every process of the command holds one of these pipes (tsx's esbuild helper only stderr): both close
-  // when the last of them has exited. npx is our child: its exit is also the moment it is reaped.
-  const allGone = Promise.all([once(command.stdout!, 'close'), once(command.stderr!, 'close'), once(command, 'exit')]);
+  // when the last of them has let its descriptors go on its way out. npx is our child: its exit is also
+  // the moment it is reaped.
+  const pipesClosed = Promise.all([
+    once(command.stdout!, 'close'),
+    once(command.stderr!, 'close'),
+    once(command, 'exit'),
+  ]);
   command.stderr!.resume(); // read, so that its end (and close) can come
   t.after(() => {
     try {
@@ -78,7 +84,7 @@ export async function startServingLikeAUser(
     }),
   );
   const port = await within(listening, 20_000, `"listening on" from npx tsx scripts/${name}.ts --serve`);
-  return { command, port, allGone };
+  return { command, port, pipesClosed };
 }
 
 /**
