@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../scripts/lib/catalog.ts';
 import { nodeArgsFor, startNodeChild, stopProcess } from '../scripts/lib/child.ts';
 import {
   defineScript,
@@ -30,7 +30,6 @@ import { findTool } from '../scripts/lib/tools.ts';
 import { within } from '../scripts/lib/wait.ts';
 
 const HOST = '127.0.0.1';
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 /** 10,000 connections on a busy 2-core machine: seconds, never a minute. */
 const ROUND_TIMEOUT_MS = 60_000;

@@ -9,9 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
 import { measureSpeed, speedOptionsFrom, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
+import { ROOT } from '../scripts/lib/catalog.ts';
 import { BULK_CHUNK, MESSAGE_BYTES, median, tcpRoundTrips, udpRoundTrips } from '../scripts/lib/round-trips.ts';
 import {
   defineScript,
@@ -30,7 +30,6 @@ import { readProcessStat, threadCpu } from '../scripts/lib/proc-stat.ts';
 import { until, within } from '../scripts/lib/wait.ts';
 
 const HOST = '127.0.0.1';
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 /** A tool server that loses the race for its port gets this many more tries on other ports. */
 const PORT_ATTEMPTS = 3;

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../scripts/lib/catalog.ts';
 import { defineScript, integerFlag, isMain, runScript, type Line } from '../scripts/lib/cli.ts';
 import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
@@ -25,7 +25,6 @@ import { median } from '../scripts/lib/round-trips.ts';
 const HOST = '127.0.0.1';
 const SOCKETS_PER_HOLDER = 900;
 const CONNECTIONS_PER_BATCH = 100; // well under the listen backlog, so no SYN is dropped
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The project's tsx, as `npm run` and `npx` find it first on PATH. */
 const tsx = join(ROOT, 'node_modules/.bin/tsx');
 
