@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
+  type AcceptObservations,
   KNOBS,
   listenerRows,
   MAX_CLIENTS,
@@ -17,16 +18,51 @@ import {
   EXERCISE,
   DEFAULT_CLIENTS,
   mermaidAccept,
-} from '../scripts/03-accept.ts';
+} from '../scripts/lab/03-accept.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
 import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
 
 const { CLIENTS } = knobs(KNOBS);
-const seen = await observeAccept(CLIENTS);
+let seen: AcceptObservations;
+before(async () => {
+  seen = await observeAccept(CLIENTS);
+});
+
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): each client is accepted on the ' +
+    "listener's port, on a socket facing that client's own port",
+  async () => {
+    for (const runner of ['node', 'tsx'] as const) {
+      const run = await runLessonAlone('03-accept', runner, { CLIENTS: String(CLIENTS) });
+      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+      const [, listener] = /^server: listening on 127\.0\.0\.1:(\d+)$/.exec(lines[0]) ?? [];
+      const accepted = lines.flatMap((line) => {
+        const match = /^server: accept\(\) -> a new socket on port (\d+), facing port (\d+)$/.exec(line);
+        return match ? [{ local: match[1], peer: match[2] }] : [];
+      });
+      const clients = lines.flatMap((line) => {
+        const match = /^client (\d+): from port (\d+), heard back "hello from client (\d+)"$/.exec(line);
+        return match && match[1] === match[3] ? [match[2]] : [];
+      });
+      assert.ok(listener, `${runner}: the first line names the listener: ${lines[0]}`);
+      assert.equal(clients.length, CLIENTS, `${runner}: every client hears its own words back`);
+      assert.deepEqual(
+        accepted.map(({ local }) => local),
+        clients.map(() => listener),
+        `${runner}: local ports`,
+      );
+      assert.deepEqual(accepted.map(({ peer }) => peer).sort(), clients.toSorted(), `${runner}: peers`);
+      assert.equal(lines.at(-1), `server: closed; all ${CLIENTS} connections and the listener are gone`);
+    }
+  },
+);
 
 test(`every one of the ${CLIENTS} clients is accepted, each on a socket of its own`, () => {
   assert.equal(seen.clients.length, CLIENTS);

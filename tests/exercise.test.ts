@@ -55,7 +55,7 @@ function exerciseOnATerminal(args: string[], typed: string, env: NodeJS.ProcessE
 
 const exercises = await Promise.all(
   listEntries().map(async (entry) => {
-    const module = (await import(join(ROOT, entry.script))) as { EXERCISE?: AnyExercise };
+    const module = (await import(join(ROOT, entry.lab))) as { EXERCISE?: AnyExercise };
     return { entry, exercise: module.EXERCISE };
   }),
 );

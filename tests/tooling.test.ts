@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { listEntries, selectEntries } from '../scripts/lib/catalog.ts';
+import { labOf, listEntries, selectEntries } from '../scripts/lib/catalog.ts';
 import {
   defineScript,
   listeningLine,
@@ -126,7 +126,7 @@ test("a flag of the other mode is an error: the demo's flags with --serve, --ser
 });
 
 test('a knob takes the range of its flag, and a bad one names the knob and that range', async () => {
-  const { KNOBS, MAX_CLIENTS } = await import('../scripts/03-accept.ts');
+  const { KNOBS, MAX_CLIENTS } = await import('../scripts/lab/03-accept.ts');
   const range = `between 1 and ${MAX_CLIENTS}`;
   assert.deepEqual(readKnobs(KNOBS, { CLIENTS: String(MAX_CLIENTS) }), { CLIENTS: MAX_CLIENTS });
   await assertRejects(
@@ -152,7 +152,7 @@ test('a knob takes the range of its flag, and a bad one names the knob and that 
 
 test('an exercise with a bad knob stops before its tests with one error line and exit code 2', async () => {
   // One real process (the wording of each bad value is checked in-process above).
-  const { MAX_CLIENTS } = await import('../scripts/03-accept.ts');
+  const { MAX_CLIENTS } = await import('../scripts/lab/03-accept.ts');
   const run = await runScript('scripts/lib/exercise.ts', ['03'], { env: { ...NOT_UNDER_A_RUNNER, CLIENTS: '0' } });
   assert.equal(run.code, 2, run.stderr);
   assert.equal(run.stdout, '');
@@ -178,7 +178,7 @@ test(
       const { code, stdout } = await runInProcess(base, ['--help']);
       assert.equal(code, 0);
       const lines = stdout.trimEnd().split('\n');
-      const { cli } = (await import(`../scripts/${base}.ts`)) as { cli: ScriptDefinition<unknown> };
+      const { cli } = (await import(`../${labOf(base)}`)) as { cli: ScriptDefinition<unknown> };
       const flags = ['json', 'help', ...(cli.mermaid ? ['mermaid'] : []), ...Object.keys(cli.flags ?? {})];
       for (const flag of flags)
         assert.ok(new RegExp(`(^|, )--${flag}\\b`, 'm').test(stdout), `${base} --help does not describe --${flag}`);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { AcceptObservations } from '../scripts/03-accept.ts';
+import type { AcceptObservations } from '../scripts/lab/03-accept.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import { trace, type TracedStep, traceScript, TraceUnavailable, type TraceResult } from '../scripts/lib/trace.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';

@@ -2,7 +2,7 @@
  * The collection's table of contents: the numbered scripts and the tags of their headers.
  * Used by the tour (`npm start`), the exercise runner and the catalog test.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
@@ -14,8 +14,14 @@ export interface Entry {
   number: string;
   /** "03-accept" */
   base: string;
-  /** "scripts/03-accept.ts" */
+  /** "scripts/03-accept.ts": the lesson. */
   script: string;
+  /**
+   * "scripts/lab/03-accept.ts": the lab, which runs the lesson and exports its command line
+   * (`cli`), observations and questions. A concept not yet split into lesson and lab keeps them in
+   * its script, and this is the script.
+   */
+  lab: string;
   /** "tests/03-accept.test.ts" */
   test: string;
   /**
@@ -57,6 +63,11 @@ export function headerTags(source: string): Record<string, string[]> {
   return tags;
 }
 
+/** Where a concept's lab is, from the project's root: "scripts/lab/03-accept.ts" (see Entry.lab). */
+export function labOf(base: string): string {
+  return existsSync(join(ROOT, 'scripts/lab', `${base}.ts`)) ? `scripts/lab/${base}.ts` : `scripts/${base}.ts`;
+}
+
 /** Every scripts/NN-slug.ts, in reading order. */
 export function listEntries(): Entry[] {
   return readdirSync(new URL('../', import.meta.url))
@@ -70,6 +81,7 @@ export function listEntries(): Entry[] {
         number: base.slice(0, 2),
         base,
         script: `scripts/${name}`,
+        lab: labOf(base),
         test: `tests/${base}.test.ts`,
         title: first('title'),
         notes: first('notes'),

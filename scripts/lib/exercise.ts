@@ -58,7 +58,7 @@ export interface Concept {
 }
 
 export async function loadConcept(entry: Entry): Promise<Concept> {
-  const module = (await import(pathToFileURL(join(ROOT, entry.script)).href)) as Omit<Concept, 'entry'> & {
+  const module = (await import(pathToFileURL(join(ROOT, entry.lab)).href)) as Omit<Concept, 'entry'> & {
     EXERCISE?: AnyExercise;
   };
   if (!module.EXERCISE) throw new Error(`${entry.script} has no EXERCISE`);

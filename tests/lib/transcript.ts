@@ -21,6 +21,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { labOf } from '../../scripts/lib/catalog.ts';
 import {
   flagValuesOf,
   type Line,
@@ -221,7 +222,7 @@ export async function assertSeenMatchesNotes(
   extraMasks: readonly Mask[] = [],
 ): Promise<void> {
   const sample = await notesSample(name);
-  const { cli } = (await import(`../../scripts/${name}.ts`)) as { cli: ScriptDefinition<unknown> };
+  const { cli } = (await import(`../../${labOf(name)}`)) as { cli: ScriptDefinition<unknown> };
   const output = renderTimeline(cli.render(seen, flagValuesOf(cli, sample.args)));
   assertFitsSample(name, sample, output, extraMasks);
 }
@@ -253,8 +254,8 @@ export async function runInProcess(
   args: readonly string[],
   what = `${name} ${args.join(' ')}`,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const path = name.includes('/') ? name : `scripts/${name}`;
-  const { cli } = (await import(`../../${path}.ts`)) as { cli: ScriptDefinition<unknown> };
+  const path = name.includes('/') ? `${name}.ts` : labOf(name);
+  const { cli } = (await import(`../../${path}`)) as { cli: ScriptDefinition<unknown> };
   let stdout = '';
   let stderr = '';
   const output = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) };

@@ -1,0 +1,71 @@
+/**
+ * How a lab watches its lesson. The lab runs the lesson's own main() in this process and sees
+ * every socket the lesson makes through Node's built-in diagnostics channels, the hooks that
+ * tracing tools use (https://nodejs.org/api/diagnostics_channel.html#built-in-channels). The
+ * lesson carries no instrumentation: what the lab reports is what the lesson's code did.
+ *
+ * Node publishes on these channels synchronously, inside the call or event that made the socket,
+ * and a lab that reads /proc there (readTableNow, readDescriptorTable) sees the kernel at that
+ * very step, before the lesson's next line runs. The lesson's own console lines are kept, not
+ * printed: the lab tells the story its way, and --json must print nothing else.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket as DatagramSocket } from 'node:dgram';
+import type { Server, Socket } from 'node:net';
+
+/** What a lab wants to hear of, each called at the moment it happens. All are optional. */
+export interface LessonWatch {
+  /** listen() is done: Node has made socket(), bind() and listen() for this server. */
+  listening?(server: Server): void;
+  /** accept4() returned a new socket (Node publishes it after the lesson's 'connection' handler ran). */
+  accepted?(socket: Socket): void;
+  /** net.connect() made a client socket; its connect() is under way. */
+  connecting?(socket: Socket): void;
+  /** dgram.createSocket() made a UDP socket. */
+  datagram?(socket: DatagramSocket): void;
+  /** The lesson printed a line. */
+  printed?(line: string): void;
+}
+
+/** Node's channel for each of LessonWatch's socket events, and the field its message carries. */
+const CHANNELS = {
+  listening: ['tracing:net.server.listen:asyncEnd', 'server'],
+  accepted: ['net.server.socket', 'socket'],
+  connecting: ['net.client.socket', 'socket'],
+  datagram: ['udp.socket', 'socket'],
+} as const;
+
+let watching = false;
+
+/**
+ * Runs `lesson` (a lesson's main with the lab's knobs) while `watch` hears of its sockets and
+ * lines, and returns the lines it printed. The channels and the console are the process's own,
+ * so one lesson is watched at a time.
+ */
+export async function watchLesson(lesson: () => Promise<void>, watch: LessonWatch): Promise<string[]> {
+  if (watching) throw new Error('a lab watches one lesson at a time, and one is running');
+  watching = true;
+  const printed: string[] = [];
+  const consoleLog = console.log;
+  console.log = (...parts: unknown[]) => {
+    const line = parts.map(String).join(' ');
+    printed.push(line);
+    watch.printed?.(line);
+  };
+  const subscribed: Array<[string, (message: unknown) => void]> = [];
+  for (const [event, [channel, field]] of Object.entries(CHANNELS)) {
+    const handler = watch[event as keyof typeof CHANNELS] as ((value: unknown) => void) | undefined;
+    if (!handler) continue;
+    const onMessage = (message: unknown) => handler((message as Record<string, unknown>)[field]);
+    subscribe(channel, onMessage);
+    subscribed.push([channel, onMessage]);
+  }
+  try {
+    await lesson();
+    return printed;
+  } finally {
+    for (const [channel, onMessage] of subscribed) unsubscribe(channel, onMessage);
+    console.log = consoleLog;
+    watching = false;
+  }
+}
