@@ -6,12 +6,21 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { AcceptObservations } from '../scripts/lab/03-accept.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
-import { trace, type TracedStep, traceScript, TraceUnavailable, type TraceResult } from '../scripts/lib/trace.ts';
+import {
+  renderTrace,
+  trace,
+  type TracedStep,
+  traceScript,
+  TraceUnavailable,
+  type TraceResult,
+} from '../scripts/lib/trace.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { runScript } from './lib/transcript.ts';
 
 /** How many clients the trace of 12 connects. */
 const TRACED_CLIENTS = 20;
+/** The backlog the trace of 04 asks for: not Node's default (511), so the trace must show the one asked. */
+const TRACED_BACKLOG = 3;
 
 /** The three traces the tests read, made side by side once. */
 const traces = linuxOnly
@@ -20,6 +29,7 @@ const traces = linuxOnly
       traceScript('03', ['--clients', '2', '--json']),
       traceScript('10', ['--flood', '200']),
       traceScript('12', ['--clients', String(TRACED_CLIENTS)]),
+      traceScript('04', ['--backlog', String(TRACED_BACKLOG)]),
     ]);
 
 async function traced(t: TestContext, index: number): Promise<TraceResult | undefined> {
@@ -43,7 +53,7 @@ test('03 under strace: the server socket → bind → listen → accept4, and ea
 }, async (t) => {
   const result = await traced(t, 0);
   if (!result) return;
-  const server = result.threads.find(({ steps }) => steps.some((step) => step.call === 'listen'));
+  const server = result.processes.find(({ steps }) => steps.some((step) => step.call === 'listen'));
   assert.ok(server, 'a thread called listen()');
   const listener = server.steps.find((step) => step.call === 'listen')!.fd!;
   const order = ['socket', 'bind', 'listen', 'accept4'].map((call) => indexOf(server.steps, call, listener));
@@ -84,9 +94,9 @@ test('10 under strace: UDP sockets are bound and then sendmsg/recvmsg, never lis
 }, async (t) => {
   const result = await traced(t, 1);
   if (!result) return;
-  const udp = result.threads.flatMap(({ steps }) =>
+  const udp = result.processes.flatMap(({ steps }) =>
     steps
-      .filter((step) => step.call === 'socket' && step.role === 'UDP socket')
+      .filter((step) => step.call === 'socket' && step.step.includes('a new UDP socket'))
       .map((step) => ({ steps, fd: step.fd! })),
   );
   assert.ok(udp.length >= 2, 'a sender and a receiver');
@@ -108,7 +118,7 @@ test('12 under strace: the server waits in epoll between accepts: one accept4() 
 }, async (t) => {
   const result = await traced(t, 2);
   if (!result) return;
-  const server = result.threads.find(({ steps }) => steps.some((step) => step.call === 'listen'))!;
+  const server = result.processes.find(({ steps }) => steps.some((step) => step.call === 'listen'))!;
   // The many-clients listener, from its listen() to its close(): the slow reader's listeners come later and may
   // be given the same number.
   const listened = server.steps.findIndex((step) => step.call === 'listen');
@@ -127,6 +137,37 @@ test('12 under strace: the server waits in epoll between accepts: one accept4() 
       `no epoll wait between accept ${i} and ${i + 1}`,
     );
   }
+});
+
+test('04 under strace: a block per process, named by its command, in the order the processes began; listen() ' +
+  'shows the backlog asked for; the listener is named by the port the kernel gave it', {
+  skip: linuxOnly,
+}, async (t) => {
+  const result = await traced(t, 3);
+  if (!result) return;
+  const [first, ...rest] = result.processes;
+  assert.match(first.command, /^node scripts\/children\/04-stalled-listener\.ts\b/, 'the listener began first');
+  const main = rest.find((process) => process.command.startsWith('node scripts/04-listen-backlog.ts'));
+  assert.ok(main, `the script's own process: ${result.processes.map((process) => process.command)}`);
+  assert.equal(first.parent, main.pid, 'the stalled listener was started by the script');
+  const listen = first.steps.find((step) => step.call === 'listen')!;
+  assert.match(listen.step, new RegExp(`^listen\\(\\), backlog ${TRACED_BACKLOG}:`));
+  const port = /^listener 127\.0\.0\.1:(\d+)$/.exec(listen.role ?? '')?.[1];
+  assert.ok(port && port !== '0', `the listener's role names its port: ${listen.role}`);
+  const connects = main.steps.filter((step) => step.call === 'connect');
+  assert.ok(connects.length > TRACED_BACKLOG, 'more clients than the backlog');
+  for (const step of connects) assert.ok(step.time > listen.time, 'each connect() came after listen()');
+  assert.ok(connects.every((step) => step.role === `client of 127.0.0.1:${port}`));
+  const text = renderTrace(result);
+  assert.match(
+    text,
+    new RegExp(
+      `^process ${first.pid}, node scripts/children/04-stalled-listener\\.ts .*\\(started by process ${main.pid}\\):$`,
+      'm',
+    ),
+  );
+  assert.doesNotMatch(text, /^\s*fd \d+ [^:]+: (client )?\d\. /m, 'no step is numbered: a number reads as a client');
+  assert.doesNotMatch(text, /^thread /m);
 });
 
 test('without strace, the trace says so in one line and exits 1', async () => {

@@ -21,6 +21,7 @@ const TRACED = [
   'accept',
   'accept4',
   'connect',
+  'getsockname',
   'read',
   'write',
   'readv',
@@ -38,6 +39,8 @@ const TRACED = [
   'epoll_pwait',
   'epoll_pwait2',
 ];
+/** The calls that make threads and processes, and execve(), which names a process by its command. */
+const LINEAGE = ['clone', 'clone3', 'fork', 'vfork', 'execve'];
 const WAITS = new Set(['epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
 const RUN_TIMEOUT_MS = 120_000;
 const DEFAULT_LIMIT = 60;
@@ -45,6 +48,8 @@ const DEFAULT_LIMIT = 60;
 /** One system call on a socket, or one wait of the event loop, with the step of the notes it is. */
 export interface TracedStep {
   call: string;
+  /** When the call began, in seconds since the epoch (strace -ttt). */
+  time: number;
   /** The socket descriptor it acts on; undefined for a wait. */
   fd?: number;
   /** What the descriptor is: "TCP socket", "listener 127.0.0.1:43519", "accepted from fd 21", ... */
@@ -56,8 +61,13 @@ export interface TracedStep {
   step: string;
 }
 
-export interface ThreadTrace {
-  tid: number;
+/** One process of the run: its threads' socket calls, merged in time order. */
+export interface ProcessTrace {
+  pid: number;
+  /** Its command line, as its execve() gave it ("node scripts/children/04-stalled-listener.ts"). */
+  command: string;
+  /** The process that started it, if that one was traced too. */
+  parent?: number;
   steps: TracedStep[];
 }
 
@@ -67,41 +77,50 @@ export interface TraceResult {
   code: number | null;
   /** What the script itself printed. */
   stdout: string;
-  /** Threads that made a socket call, in the order of their ids. */
-  threads: ThreadTrace[];
+  /** Processes that made a socket call, in the order of their first socket call. */
+  processes: ProcessTrace[];
 }
 
 /** strace could not run the script: not installed, or not allowed to trace here. */
 export class TraceUnavailable extends Error {}
 
-const LINE = /^(\w+)\((.*)\)\s+= (-?\d+|\?)(.*)$/;
+const LINE = /^(\d+\.\d+) (\w+)\((.*)\)\s+= (-?\d+|\?)(.*)$/;
 const ADDRESS = /sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)")/;
 
-function address(args: string): string {
+function address(args: string): string | undefined {
   const match = ADDRESS.exec(args);
-  if (!match) return 'an address';
+  if (!match) return undefined;
   return match[3] ? `[${match[3]}]:${match[1]}` : `${match[2]}:${match[1]}`;
 }
 
 const firstNumber = (args: string) => Number(/^(\d+)/.exec(args)?.[1]);
+const secondNumber = (args: string) => Number(/^\d+,\s*(\d+)/.exec(args)?.[1]);
 
-/** The step of the notes' flow that a call on a socket is, in a few words; `udp` for a UDP socket's. */
+/**
+ * The step of the notes' flow that a call on a socket is, in a few words; `udp` for a UDP
+ * socket's. Steps name the flow they belong to in words, never by a number that could be read
+ * as a client's.
+ */
 function stepOf(call: string, args: string, result: number, outcome: string, udp: boolean): string {
   const failed = result < 0 ? ` (${outcome.trim().split(' ')[0]})` : '';
   switch (call) {
     case 'socket':
-      return `1. socket(): a new ${args.includes('SOCK_DGRAM') ? 'UDP' : 'TCP'} socket, fd ${result}`;
-    case 'bind':
-      return `2. bind(): give the socket its IP and port, ${address(args)}${failed}`;
+      return `socket(): a new ${args.includes('SOCK_DGRAM') ? 'UDP' : 'TCP'} socket, fd ${result}`;
+    case 'bind': {
+      const asked = address(args) ?? 'an address';
+      return `bind(): asks for ${asked}${asked.endsWith(':0') ? ', port 0: the kernel picks one' : ''}${failed}`;
+    }
+    case 'getsockname':
+      return `getsockname(): the kernel gave it ${address(args) ?? 'an address'}`;
     case 'listen':
-      return '3. listen(): a listener now; server.listen() was socket() + bind() + listen()';
+      return `listen(), backlog ${secondNumber(args)}: a listener now (server flow: socket → bind → listen)`;
     case 'accept':
     case 'accept4':
       return result >= 0
-        ? `4. accept(): a new socket, fd ${result}, for one client (a 'connection' event)`
-        : `accept(): nothing taken${failed}`;
+        ? `accept4(): a new socket, fd ${result}, for one client (server flow: accept; a 'connection' event)`
+        : `accept4(): nothing taken${failed}`;
     case 'connect':
-      return `client 2. connect(): try the server's IP and port, ${address(args)}${failed}`;
+      return `connect() to ${address(args) ?? 'an address'} (client flow: socket → connect)${failed}`;
     case 'shutdown':
       return 'shutdown(): end(), a FIN: this side sends no more';
     case 'close':
@@ -124,48 +143,72 @@ function stepOf(call: string, args: string, result: number, outcome: string, udp
   return result >= 0 ? `write(): ${result} bytes out` : `write(): refused${failed}`;
 }
 
+/** One socket from the socket() or accept4() that made it to its close(), as the calls name it. */
+interface SocketLife {
+  kind: 'TCP socket' | 'UDP socket';
+  /** The address it is bound to: bind()'s, with the port getsockname() reveals when bind() asked for 0. */
+  bound?: string;
+  listening: boolean;
+  peer?: string;
+  acceptedFrom?: number;
+}
+
+function roleOf(life: SocketLife): string {
+  if (life.acceptedFrom !== undefined) return `accepted from fd ${life.acceptedFrom}`;
+  if (life.listening) return `listener ${life.bound}`;
+  if (life.peer) return `client of ${life.peer}`;
+  return life.bound ? `${life.kind} bound to ${life.bound}` : life.kind;
+}
+
 /**
- * The socket calls of one thread's trace, in order. A descriptor counts from the socket() or
- * accept4() that returned it until its close(); every other call on it is left out, as are waits
- * before the thread's first socket.
+ * The socket calls of one process, from its threads' traces merged in time order (strace -ttt
+ * lines). A descriptor counts from the socket() or accept4() that returned it until its close();
+ * every other call on it is left out, as are waits before the process's first socket. Each step
+ * is named by what its socket is by the end of its life, so a listener bound to port 0 shows the
+ * port the kernel picked from its first call on.
  */
 export function socketSteps(trace: string): TracedStep[] {
-  const roles = new Map<number, string>();
-  const steps: TracedStep[] = [];
+  const lives = new Map<number, SocketLife>();
+  const steps: Array<TracedStep & { life?: SocketLife }> = [];
   for (const line of trace.split('\n')) {
     const match = LINE.exec(line);
     if (!match) continue;
-    const [, call, args, resultText, outcome] = match;
+    const [, time, call, args, resultText, outcome] = match;
     const result = Number(resultText);
     const text = `${call}(${args.length > 60 ? `${args.slice(0, 57)}...` : args}) = ${resultText}${outcome}`.trim();
+    const at = Number(time);
     if (WAITS.has(call)) {
-      if (roles.size > 0) steps.push({ call, text, result: resultText, step: waitStep(result) });
+      if (lives.size > 0) steps.push({ call, time: at, text, result: resultText, step: waitStep(result) });
       continue;
     }
     const fd = call === 'socket' ? result : firstNumber(args);
     if (call === 'socket') {
       if (result < 0 || !/AF_INET6?\b/.test(args)) continue;
-      roles.set(fd, args.includes('SOCK_DGRAM') ? 'UDP socket' : 'TCP socket');
-    } else if (!roles.has(fd)) {
-      continue;
+      lives.set(fd, { kind: args.includes('SOCK_DGRAM') ? 'UDP socket' : 'TCP socket', listening: false });
     }
-    const role = roles.get(fd);
+    const life = lives.get(fd);
+    if (!life) continue;
+    const asked = address(args);
+    // getsockname() is asked often (every server.address()); it is a step only when it tells something new.
+    if (call === 'getsockname' && (result < 0 || !life.bound?.endsWith(':0') || asked === undefined)) continue;
     steps.push({
       call,
+      time: at,
       fd,
-      role,
+      life,
       text,
       result: `${resultText}${outcome}`.trim(),
-      step: stepOf(call, args, result, outcome, role?.startsWith('UDP') ?? false),
+      step: stepOf(call, args, result, outcome, life.kind === 'UDP socket'),
     });
-    if (call === 'bind' && result === 0) roles.set(fd, `${roles.get(fd)} bound to ${address(args)}`);
-    if (call === 'listen' && result === 0)
-      roles.set(fd, `listener (${roles.get(fd)?.replace(/^TCP socket bound to /, '')})`);
-    if (call === 'connect') roles.set(fd, `client of ${address(args)}`);
-    if ((call === 'accept4' || call === 'accept') && result >= 0) roles.set(result, `accepted from fd ${fd}`);
-    if (call === 'close') roles.delete(fd);
+    if (call === 'bind' && result === 0) life.bound = asked;
+    if (call === 'getsockname') life.bound = asked;
+    if (call === 'listen' && result === 0) life.listening = true;
+    if (call === 'connect') life.peer = asked;
+    if ((call === 'accept4' || call === 'accept') && result >= 0)
+      lives.set(result, { kind: 'TCP socket', listening: false, acceptedFrom: fd });
+    if (call === 'close') lives.delete(fd);
   }
-  return steps;
+  return steps.map(({ life, ...step }) => (life ? { ...step, role: roleOf(life) } : step));
 }
 
 function waitStep(ready: number): string {
@@ -176,15 +219,65 @@ function waitStep(ready: number): string {
 
 /**
  * strace's options for a trace of `calls` into `folder`: a file per thread (trace.TID), so that no
- * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call; no
- * line about processes starting and ending, nor about signals (a profiler's SIGPROF, a child's
- * SIGCHLD), which would fall between the calls.
+ * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call; each
+ * call stamped with its time (-ttt), so that the threads of a process merge in order; strings up
+ * to 200 characters, so that a command line reads whole; no line about processes starting and
+ * ending, nor about signals (a profiler's SIGPROF, a child's SIGCHLD), which would fall between
+ * the calls.
  */
 export function straceOptions(folder: string, calls: readonly string[]): string[] {
-  return ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', `trace=${calls.join(',')}`, '-e', 'signal=none'];
+  return [
+    '-ff',
+    '-qq',
+    '-ttt',
+    '-s',
+    '200',
+    '-o',
+    join(folder, 'trace'),
+    '-e',
+    `trace=${calls.join(',')}`,
+    '-e',
+    'signal=none',
+  ];
 }
 
-/** Runs `script` (a number, "03") with `args` under strace and returns each thread's socket calls. */
+/** Which traced thread belongs to which process, and what each process ran, from the lineage calls. */
+export function lineageOf(traces: ReadonlyMap<number, string>): {
+  processOf: (tid: number) => number;
+  commands: Map<number, string>;
+  parents: Map<number, number>;
+} {
+  const threadParent = new Map<number, number>();
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
+  for (const [tid, trace] of traces)
+    for (const line of trace.split('\n')) {
+      const match = LINE.exec(line);
+      if (!match) continue;
+      const [, , call, args, resultText] = match;
+      const child = Number(resultText);
+      if (call === 'execve' && child === 0) commands.set(tid, commandOf(args));
+      if (!['clone', 'clone3', 'fork', 'vfork'].includes(call) || !(child > 0)) continue;
+      if (args.includes('CLONE_THREAD')) threadParent.set(child, tid);
+      else parents.set(child, tid);
+    }
+  const processOf = (tid: number): number => {
+    const leader = threadParent.get(tid);
+    return leader === undefined ? tid : processOf(leader);
+  };
+  for (const [child, tid] of parents) parents.set(child, processOf(tid));
+  return { processOf, commands, parents };
+}
+
+/** execve()'s argument list as a command line, the program by its name: "node scripts/03-accept.ts". */
+function commandOf(execveArgs: string): string {
+  const list = /\[(.*?)\]/.exec(execveArgs)?.[1] ?? '';
+  const words = [...list.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map(([, word]) => word);
+  const fromRoot = (word: string) => (word.startsWith(ROOT) ? word.slice(ROOT.length) : word);
+  return [words[0]?.split('/').at(-1), ...words.slice(1).map(fromRoot)].join(' ');
+}
+
+/** Runs `script` (a number, "03") with `args` under strace and returns each process's socket calls. */
 export async function traceScript(number: string, args: readonly string[] = []): Promise<TraceResult> {
   const entry = listEntries().find((candidate) => candidate.number === number.padStart(2, '0'));
   if (!entry)
@@ -199,7 +292,7 @@ export async function traceScript(number: string, args: readonly string[] = []):
   try {
     const run = await runTool(
       strace,
-      [...straceOptions(folder, TRACED), process.execPath, ...nodeArgsFor(entry.script, args)],
+      [...straceOptions(folder, [...TRACED, ...LINEAGE]), process.execPath, ...nodeArgsFor(entry.script, args)],
       RUN_TIMEOUT_MS,
       ROOT,
     );
@@ -208,32 +301,53 @@ export async function traceScript(number: string, args: readonly string[] = []):
       const why = run.stderr.split('\n').find((line) => line.startsWith('strace:')) ?? 'strace traced nothing';
       throw new TraceUnavailable(`strace may not trace here: ${why.replace(/^strace: /, '')}`);
     }
-    const threads = await Promise.all(
-      files.map(async (name) => ({
-        tid: Number(name.slice('trace.'.length)),
-        steps: socketSteps(await readFile(join(folder, name), 'utf8')),
-      })),
+    const traces = new Map(
+      await Promise.all(
+        files.map(
+          async (name) => [Number(name.slice('trace.'.length)), await readFile(join(folder, name), 'utf8')] as const,
+        ),
+      ),
     );
-    return {
-      script: entry.script,
-      args: [...args],
-      code: run.code,
-      stdout: run.stdout,
-      threads: threads.filter((thread) => thread.steps.length > 0).sort((a, b) => a.tid - b.tid),
-    };
+    return { script: entry.script, args: [...args], code: run.code, stdout: run.stdout, processes: byProcess(traces) };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
 }
 
+/** Each process's threads merged in time order, its socket steps, and processes in the order they began. */
+export function byProcess(traces: ReadonlyMap<number, string>): ProcessTrace[] {
+  const { processOf, commands, parents } = lineageOf(traces);
+  const linesOf = new Map<number, string[]>();
+  for (const [tid, trace] of traces) {
+    const pid = processOf(tid);
+    linesOf.set(pid, [...(linesOf.get(pid) ?? []), ...trace.split('\n').filter((line) => LINE.test(line))]);
+  }
+  const stamp = (line: string) => Number(line.slice(0, line.indexOf(' ')));
+  return [...linesOf]
+    .map(([pid, lines]) => ({
+      pid,
+      command: commands.get(pid) ?? 'a process started before the trace',
+      parent: parents.get(pid),
+      steps: socketSteps(lines.sort((a, b) => stamp(a) - stamp(b)).join('\n')),
+    }))
+    .filter((process) => process.steps.some((step) => step.fd !== undefined))
+    .sort((a, b) => firstSocketTime(a) - firstSocketTime(b));
+}
+
+const firstSocketTime = (process: ProcessTrace) => process.steps.find((step) => step.fd !== undefined)!.time;
+
 /**
- * Each thread's calls, waits in a row folded into one line, at most `limit` lines per thread, then
- * how many of each call the thread made.
+ * Each process's calls, waits in a row folded into one line, at most `limit` lines per process,
+ * then how many of each call it made.
  */
 export function renderTrace(result: TraceResult, limit = DEFAULT_LIMIT): string {
-  const lines = [`trace: ${['node', result.script, ...result.args].join(' ')}, under strace -ff: the socket calls`];
-  for (const { tid, steps } of result.threads) {
-    lines.push('', `thread ${tid}:`);
+  const lines = [
+    `trace: ${['node', result.script, ...result.args].join(' ')}, under strace -ff: the socket calls, ` +
+      'one block per process, in the order they began',
+  ];
+  for (const { pid, command, parent, steps } of result.processes) {
+    const startedBy = parent === undefined ? '' : ` (started by process ${parent})`;
+    lines.push('', `process ${pid}, ${command}${startedBy}:`);
     const shown: string[] = [];
     let waits = 0;
     const flushWaits = () => {
@@ -265,11 +379,12 @@ export function renderTrace(result: TraceResult, limit = DEFAULT_LIMIT): string 
 const USAGE = `
 Usage: npm run trace -- NN [--limit N] [script flags]
 
-Runs scripts/NN-*.ts under strace (one file per thread) and prints the socket system calls it
-made, each with the step of the notes' flow it is, and the event loop's waits between them.
+Runs scripts/NN-*.ts under strace (one file per thread) and prints the socket system calls each
+of its processes made, each with the step of the notes' flow it is, and the event loop's waits
+between them.
 Flags after NN that are not --limit go to the script: npm run trace -- 12 --clients 20.
 
---limit N   lines per thread before the rest is counted only (default ${DEFAULT_LIMIT})
+--limit N   lines per process before the rest is counted only (default ${DEFAULT_LIMIT})
 --help      show this text`;
 
 export async function trace(argv: readonly string[]): Promise<number> {
