@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readProcessStat } from './proc-stat.ts';
 import { untilTrue, within } from './wait.ts';
@@ -19,13 +20,28 @@ export function nodeArgsFor(file: string, args: readonly string[] = []): string[
   return [...loader, file, ...args];
 }
 
+/**
+ * How much longer than its own bound a child's first message may take: the child has to start
+ * Node and load its module before it can say anything. Idle, the project's Node starts a .ts file
+ * in about 0.15 s (`/usr/bin/time node empty.ts`), but a suite that runs six files at once on two
+ * cores, with a cold compile cache, once took more than 2 s (issue 18). So the allowance is
+ * generous, 10 s, and grows with the machine's load per core (the 1-minute load average): it
+ * only decides how long a broken start takes to be reported.
+ */
+export function startAllowanceMs(): number {
+  return Math.round(10_000 * Math.max(1, loadavg()[0] / availableParallelism()));
+}
+
 /** A stopped process is "T" in /proc/PID/stat, or "t" when a tracer (`npm run trace`) holds it in the stop. */
 const isStopped = (state: string | undefined) => state === 'T' || state === 't';
 
 export interface NodeChild {
   readonly process: ChildProcess;
   readonly pid: number;
-  /** The next message the child sent with `process.send`, waiting at most `ms`. */
+  /**
+   * The next message the child sent with `process.send`, waiting at most `ms`; the first message
+   * also gets startAllowanceMs(), since the child must start before it can send anything.
+   */
   next<T = unknown>(ms: number, what: string): Promise<T>;
   /** Sends a message to the child's `process.on('message')`. */
   send(message: unknown): void;
@@ -50,7 +66,12 @@ export async function startNodeChild(
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: unknown[] = [];
   const waiters: Array<(message: unknown) => void> = [];
-  child.on('message', (message) => (waiters.length > 0 ? waiters.shift()!(message) : inbox.push(message)));
+  let heardFromIt = false;
+  child.on('message', (message) => {
+    heardFromIt = true;
+    if (waiters.length > 0) waiters.shift()!(message);
+    else inbox.push(message);
+  });
   const exited = once(child, 'exit');
   await within(once(child, 'spawn'), startMs, 'the child process to start');
 
@@ -64,7 +85,8 @@ export async function startNodeChild(
       const died = exited.then(([code, signal]) => {
         throw new Error(`the child exited (${signal ?? code}) before sending ${what}`);
       });
-      return within(Promise.race([message, died]), ms, what);
+      const bound = heardFromIt ? ms : ms + startAllowanceMs();
+      return within(Promise.race([message, died]), bound, heardFromIt ? what : `${what} (the child's first word)`);
     },
     send(message: unknown): void {
       child.send(message as Parameters<ChildProcess['send']>[0]);
