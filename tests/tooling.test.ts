@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { labOf, listEntries, selectEntries } from '../scripts/lib/catalog.ts';
@@ -16,6 +19,7 @@ import {
   UsageError,
 } from '../scripts/lib/cli.ts';
 import { startAllowanceMs, startNodeChild } from '../scripts/lib/child.ts';
+import { writeStubs } from '../scripts/lib/new.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { commandOf, tour } from '../scripts/lib/tour.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
@@ -212,4 +216,24 @@ test("a child's first message may take its start as well as its own bound; later
     server.next(50, 'the server to accept'),
     /^Error: timed out after 50 ms waiting for the server to accept$/,
   );
+});
+
+test('npm run new writes a lesson that runs alone, a lab, and a test that fails until its claims are written', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'socket-notes-new-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  for (const folder of ['scripts/lab', 'tests']) await mkdir(join(root, folder), { recursive: true });
+  const written = await writeStubs('98', 'port-reuse', root);
+  assert.deepEqual(written, [
+    'scripts/98-port-reuse.ts',
+    'scripts/lab/98-port-reuse.ts',
+    'tests/98-port-reuse.test.ts',
+  ]);
+  const lesson = await runTool(process.execPath, [join(root, 'scripts/98-port-reuse.ts')], 30_000, root);
+  assert.equal(lesson.code, 0, lesson.stderr);
+  assert.match(lesson.stdout, /^server: listening on 127\.0\.0\.1:\d+\n$/);
+  assert.match(await readFile(join(root, 'tests/98-port-reuse.test.ts'), 'utf8'), /assert\.fail\(/);
+  await assert.rejects(writeStubs('98', 'port-reuse', root), /exists already; nothing was written/);
+  await assert.rejects(writeStubs('03', 'again', root), /03 is taken by scripts\/03-accept\.ts/);
+  await assert.rejects(writeStubs('7', 'x', root), (error) => error instanceof UsageError);
+  await assert.rejects(writeStubs('97', 'Not_A_Slug', root), (error) => error instanceof UsageError);
 });
