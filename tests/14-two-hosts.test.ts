@@ -9,12 +9,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { test } from 'node:test';
-import { type Crossing, EXERCISE, mermaidTwoHosts, observeTwoHosts } from '../scripts/14-two-hosts.ts';
+import { before, test } from 'node:test';
+import {
+  type Crossing,
+  EXERCISE,
+  mermaidTwoHosts,
+  observeTwoHosts,
+  type TwoHostsObservations,
+} from '../scripts/lab/14-two-hosts.ts';
+import type { HostsUnavailable } from '../scripts/lib/hosts.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { isRunning, ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
 import { untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { measuredAnswers } from './lib/knobs.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import {
@@ -25,9 +33,35 @@ import {
   runInProcess,
 } from './lib/transcript.ts';
 
-const seen = await observedClean(() => observeHosts(observeTwoHosts));
+let seen: TwoHostsObservations | HostsUnavailable;
 /** A little before the run ended (ticks are 10 ms): a process started since is in some newer namespace. */
-const ranUntil = ticksSinceBoot() - 2;
+let ranUntil: number;
+before(async () => {
+  seen = await observedClean(() => observeHosts(observeTwoHosts));
+  ranUntil = ticksSinceBoot() - 2;
+});
+
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): its client reaches its server on ' +
+    'loopback from the address the server saw, and the same port at another loopback address is refused',
+  async () => {
+    for (const runner of ['node', 'tsx'] as const) {
+      const run = await runLessonAlone('14-two-hosts', runner);
+      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+      const [, port] = /^server: listening on 127\.0\.0\.1 port (\d+)$/.exec(lines[0]) ?? [];
+      assert.ok(port, `${runner}: the server's port: ${lines[0]}`);
+      const end = '127\\.0\\.0\\.1 port (\\d+)';
+      const said = new RegExp(`^client: connected from ${end}; the server saw ${end}, at ${end}$`);
+      const connected = lines.map((line) => said.exec(line)).find(Boolean);
+      assert.ok(connected, `${runner}: the client connected: ${lines.join(' | ')}`);
+      assert.equal(connected[1], connected[2], `${runner}: the server saw the client's own port`);
+      assert.equal(connected[3], port, `${runner}: at the server's port`);
+      assert.ok(lines.includes(`client: connect() to 127.0.0.2 port ${port}: ECONNREFUSED`), `${runner}: 127.0.0.2`);
+    }
+  },
+);
 const FAMILIES = ['ipv4', 'ipv6'] as const;
 
 test("the client's source address is A's, the one A's route to B names", (t) => {
@@ -58,21 +92,25 @@ test("B's server is not at A's address, nor at A's loopback: each host has addre
   }
 });
 
-test("each host has socket tables of its own: 08's lookup finds B's listener in B and nothing in A", (t) => {
-  if (!madeOrSkip(t, seen)) return;
-  for (const family of FAMILIES) {
-    const { inB, inA }: Crossing['lookup'] = seen[family].lookup;
-    const listener = inB.find((holder) => holder.state === 'LISTEN');
-    assert.equal(listener?.localAddress, seen.b[family], `${family}: B's listener, on B's address`);
-    assert.deepEqual(
-      listener?.pids.map(({ pid }) => pid),
-      [seen.b.pid],
-      `${family}: held by B's host process`,
-    );
-    assert.deepEqual(inA, [], `${family}: A's tables have nothing on that port`);
-  }
-  assert.notEqual(seen.a.namespace, seen.b.namespace);
-});
+test(
+  "each host has socket tables of its own: 08's lookup finds B's listener in B, held by the lesson's server " +
+    'program there, and nothing in A',
+  (t) => {
+    if (!madeOrSkip(t, seen)) return;
+    for (const family of FAMILIES) {
+      const { inB, inA }: Crossing['lookup'] = seen[family].lookup;
+      const listener = inB.find((holder) => holder.state === 'LISTEN');
+      assert.equal(listener?.localAddress, seen.b[family], `${family}: B's listener, on B's address`);
+      assert.deepEqual(
+        listener?.pids.map(({ pid }) => pid),
+        [seen[family].server.pid],
+        `${family}: held by the server program the lab started in B`,
+      );
+      assert.deepEqual(inA, [], `${family}: A's tables have nothing on that port`);
+    }
+    assert.notEqual(seen.a.namespace, seen.b.namespace);
+  },
+);
 
 test('when the run ends, both hosts and their namespaces are gone', (t) => {
   if (!madeOrSkip(t, seen)) return;
@@ -80,17 +118,21 @@ test('when the run ends, both hosts and their namespaces are gone', (t) => {
   assert.ok(!live.has(seen.a.namespace) && !live.has(seen.b.namespace), 'no process is left in either namespace');
 });
 
-test('a run killed halfway leaves nothing behind: its hosts end with it, and their namespaces', async (t) => {
-  if (!madeOrSkip(t, seen)) return;
-  const run = spawn(process.execPath, nodeArgsFor('scripts/14-two-hosts.ts'), { stdio: 'ignore' });
-  // The hosts are the script's children: once both run, the script is in the middle of its work.
-  await untilTrue(async () => childrenOf(run.pid!).length === 2, 10_000, 'the two hosts to start');
-  const hosts = childrenOf(run.pid!);
-  run.kill('SIGKILL');
-  await once(run, 'exit');
-  // A host whose script is gone loses its IPC channel and exits; a zombie waiting for its reaper counts as gone.
-  await untilTrue(async () => !hosts.some(isRunning), 10_000, 'the hosts to end with their script');
-});
+test(
+  'a run killed halfway leaves nothing behind: its hosts and their programs end with it, and so do the ' + 'namespaces',
+  async (t) => {
+    if (!madeOrSkip(t, seen)) return;
+    const run = spawn(process.execPath, nodeArgsFor('scripts/14-two-hosts.ts'), { stdio: 'ignore' });
+    // The hosts are the script's children, and so are the lesson's programs it starts in them: once a
+    // program runs beside the two hosts, the script is in the middle of its work.
+    await untilTrue(async () => childrenOf(run.pid!).length >= 3, 20_000, 'the hosts and a program in one');
+    const hosts = childrenOf(run.pid!);
+    run.kill('SIGKILL');
+    await once(run, 'exit');
+    // A host whose script is gone loses its IPC channel and exits; a zombie waiting for its reaper counts as gone.
+    await untilTrue(async () => !hosts.some(isRunning), 10_000, 'the hosts and programs to end with their script');
+  },
+);
 
 test('the questions of `npm run exercise -- 14` are answered by what this run measured', (t) => {
   if (!madeOrSkip(t, seen)) return;

@@ -201,7 +201,7 @@ test(
   },
 );
 
-test("a child's first message may take its start as well as its own bound; later messages get their bound alone", async (t) => {
+test("a child's first message may take its start as well as its own bound; later ones, their own", async (t) => {
   const server = await startNodeChild({
     module: new URL('../scripts/children/01-socket-server.ts', import.meta.url),
     args: ['127.0.0.1'],
@@ -218,7 +218,7 @@ test("a child's first message may take its start as well as its own bound; later
   );
 });
 
-test('npm run new writes a lesson that runs alone, a lab, and a test that fails until its claims are written', async (t) => {
+test('npm run new writes a lesson that runs alone, a lab, and a test failing until its claims exist', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'socket-notes-new-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   for (const folder of ['scripts/lab', 'tests']) await mkdir(join(root, folder), { recursive: true });

@@ -1,7 +1,8 @@
 /**
  * Two hosts joined by a link, made of network namespaces (Linux, as root): each host is a Node
  * process alone in a namespace of its own (scripts/children/host.ts), and a veth pair joins the
- * two. Both get documentation addresses only, 192.0.2.0/24 and 2001:db8::/64, so no packet can
+ * two. A lab runs a lesson's program in a host with `host.start()`, and a tool with `host.tool()`:
+ * both enter the host's namespace with nsenter, as processes of their own. Both get documentation addresses only, 192.0.2.0/24 and 2001:db8::/64, so no packet can
  * leave them. The machine's own namespace is never touched; stopping the hosts (or the script
  * dying) ends both processes, and their namespaces, links and nft rules go with them.
  */
@@ -9,11 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from './child.ts';
-import { findTool, type ToolResult } from './tools.ts';
+import { findTool, runTool, type ToolResult } from './tools.ts';
 import { within } from './wait.ts';
 
 const HOST_PROGRAM = new URL('../children/host.ts', import.meta.url);
-const TOOLS = new URL('./tools.ts', import.meta.url);
 const START_MS = 10_000;
 const CALL_MS = 20_000;
 
@@ -37,8 +37,25 @@ export interface Host extends HostSpec {
   readonly namespace: string;
   /** Runs the exported function `fn` of `module` in this host and returns its result. */
   call<T>(module: URL, fn: string, ...args: unknown[]): Promise<T>;
-  /** Runs an outside tool (ip, ss, nft) in this host; its exit code and output. */
+  /** Runs an outside tool (ip, ss, nft) in this host's namespace (nsenter); its exit code and output. */
   tool(name: string, args: readonly string[]): Promise<ToolResult>;
+  /**
+   * Starts the TypeScript program `file` (a path from the project's root) with `args` as a process
+   * of its own in this host's namespace, with `env` added to its environment. It ends with the hosts.
+   */
+  start(file: string, env: Record<string, string>, args?: readonly string[]): HostProgram;
+}
+
+/** A program running in a host: its PID, what it printed so far, and a way to wait for a line. */
+export interface HostProgram {
+  readonly pid: number;
+  readonly lines: readonly string[];
+  /** The first line (printed already, or to come) that matches `pattern`; bounded by `ms`. */
+  line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
+  /** Waits for the program to end by itself; its exit code. */
+  exited(ms: number): Promise<number | null>;
+  /** Ends the program and waits until it is gone. */
+  stop(): Promise<void>;
 }
 
 interface Reply {
@@ -49,7 +66,11 @@ interface Reply {
   ready?: string;
 }
 
-async function startHost(spec: HostSpec, unshare: string): Promise<{ host: Host; child: ChildProcess }> {
+async function startHost(
+  spec: HostSpec,
+  { unshare, nsenter }: { unshare: string; nsenter: string },
+  programs: ChildProcess[],
+): Promise<{ host: Host; child: ChildProcess }> {
   const child = spawn(unshare, ['--net', process.execPath, ...nodeArgsFor(fileURLToPath(HOST_PROGRAM))], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
@@ -72,6 +93,7 @@ async function startHost(spec: HostSpec, unshare: string): Promise<{ host: Host;
   exited.catch(() => {});
   const namespace = await within(Promise.race([started, exited]), START_MS, `host ${spec.name} to start`);
   let calls = 0;
+  const enter = `--net=/proc/${child.pid}/ns/net`;
   const host: Host = {
     ...spec,
     pid: child.pid!,
@@ -87,10 +109,64 @@ async function startHost(spec: HostSpec, unshare: string): Promise<{ host: Host;
     async tool(name: string, args: readonly string[]): Promise<ToolResult> {
       const path = await findTool(name);
       if (!path) throw new Error(`${name} is not installed`);
-      return host.call<ToolResult>(TOOLS, 'runTool', path, args);
+      return runTool(nsenter, [enter, '--', path, ...args], CALL_MS);
+    },
+    start(file: string, env: Record<string, string>, args: readonly string[] = []): HostProgram {
+      // nsenter enters the namespace and execs Node in place, so the PID is the program's own. The
+      // IPC channel is what ends it with the hosts: the program exits when the channel closes.
+      const program = spawn(nsenter, [enter, '--', process.execPath, ...nodeArgsFor(file, args)], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      programs.push(program);
+      return hostProgram(program, `${file} in host ${spec.name}`);
     },
   };
   return { host, child };
+}
+
+/** Follows a program's output line by line, so a lab can wait for the line that carries a fact. */
+function hostProgram(child: ChildProcess, name: string): HostProgram {
+  const lines: string[] = [];
+  let partial = '';
+  const waiters: Array<() => void> = [];
+  const exited = once(child, 'exit');
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    const parts = (partial + text).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const endedWithout = (what: string) =>
+    exited.then(([code, signal]) => {
+      throw new Error(`${name} ended (${signal ?? code}) before printing ${what}: ${lines.join(' | ')}`);
+    });
+  return {
+    pid: child.pid!,
+    lines,
+    async line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+      const found = async (): Promise<RegExpExecArray> => {
+        for (;;) {
+          for (const line of lines) {
+            const match = pattern.exec(line);
+            if (match) return match;
+          }
+          await new Promise<void>((wake) => waiters.push(wake));
+        }
+      };
+      return within(Promise.race([found(), endedWithout(what)]), ms, `${what} from ${name}`);
+    },
+    async exited(ms: number): Promise<number | null> {
+      const [code] = await within(exited, ms, `${name} to end`);
+      return code as number | null;
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = once(child, 'exit');
+      child.kill('SIGKILL');
+      await gone;
+    },
+  };
 }
 
 /** Runs a tool in `host` and returns its output; fails with the tool's own message when it fails. */
@@ -112,13 +188,15 @@ export interface TwoHosts {
  * addresses and brings every link up. Throws HostsUnavailable where namespaces cannot be made.
  */
 export async function startTwoHosts(): Promise<TwoHosts> {
-  const [unshare, ip] = await Promise.all([findTool('unshare'), findTool('ip')]);
-  if (!unshare || !ip)
-    throw new HostsUnavailable('two hosts need unshare and ip (apt-get install util-linux iproute2)');
+  const [unshare, nsenter, ip] = await Promise.all([findTool('unshare'), findTool('nsenter'), findTool('ip')]);
+  if (!unshare || !nsenter || !ip)
+    throw new HostsUnavailable('two hosts need unshare, nsenter and ip (apt-get install util-linux iproute2)');
   const children: ChildProcess[] = [];
+  const programs: ChildProcess[] = [];
   const stop = async () => {
+    // The programs first: a process still in a namespace would keep it alive after its host.
     await Promise.all(
-      children.map(async (child) => {
+      [...programs, ...children].map(async (child) => {
         if (child.exitCode === null && child.signalCode === null) {
           const exited = once(child, 'exit');
           child.kill('SIGKILL');
@@ -128,7 +206,7 @@ export async function startTwoHosts(): Promise<TwoHosts> {
     );
   };
   try {
-    const started = await Promise.all([HOST_A, HOST_B].map((spec) => startHost(spec, unshare)));
+    const started = await Promise.all([HOST_A, HOST_B].map((spec) => startHost(spec, { unshare, nsenter }, programs)));
     children.push(...started.map(({ child }) => child));
     const [a, b] = started.map(({ host }) => host);
     // Made in A, the peer end moved into B's namespace by B's PID.
