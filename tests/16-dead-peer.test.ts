@@ -6,18 +6,21 @@
  * Run: RETRIES=2 npm run exercise -- 16   (as root, with nft)
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   DEFAULT_RETRIES,
   EXERCISE,
   giveUpMs,
   KNOBS,
   mermaidDeadPeer,
+  type DeadPeerObservations,
   observeDeadPeer,
   renderDeadPeer,
-} from '../scripts/16-dead-peer.ts';
+} from '../scripts/lab/16-dead-peer.ts';
+import type { HostsUnavailable } from '../scripts/lib/hosts.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { madeOrSkip, observeHosts } from './lib/hosts.ts';
+import { runLessonAlone } from './lib/lesson.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { toolOrSkip } from './lib/tools.ts';
 import {
@@ -35,7 +38,18 @@ const { RETRIES } = knobs(KNOBS);
  * prints nothing for 0).
  */
 const SS_TIMER: Mask = [/timer:\([a-z]+,[^,]*,\d+\)/g, 'timer:(KIND,NEXT,N)'];
-const seen = await observedClean(() => observeHosts(() => observeDeadPeer(RETRIES)));
+let seen: DeadPeerObservations | HostsUnavailable;
+before(async () => {
+  seen = await observedClean(() => observeHosts(() => observeDeadPeer(RETRIES)));
+});
+
+test('the lesson alone (copied into an empty folder, run by node and by tsx) says in a line what it needs', async () => {
+  for (const runner of ['node', 'tsx'] as const) {
+    const run = await runLessonAlone('16-dead-peer', runner);
+    assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+    assert.equal(run.stdout, 'lesson: this needs two hosts; in the project: npx tsx scripts/16-dead-peer.ts\n');
+  }
+});
 
 test('to a vanished peer, write() still succeeds: the kernel took the bytes', async (t) => {
   if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
@@ -83,7 +97,7 @@ test('the output matches the sample in NOTES.md', async (t) => {
   // The demo waits out kernel timers for seconds: this run's observations, rendered, rather than a second run.
   await assertRenderingMatchesNotes('16-dead-peer', [], `${renderTimeline(renderDeadPeer(seen))}\n`, [
     SS_TIMER,
-    [/\(ss -K|\(close\(\)/g, '(HOW'],
+    [/\((ss -K|its program killed)/g, '(HOW'],
   ]);
 });
 

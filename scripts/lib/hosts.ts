@@ -1,10 +1,11 @@
 /**
  * Two hosts joined by a link, made of network namespaces (Linux, as root): each host is a Node
  * process alone in a namespace of its own (scripts/children/host.ts), and a veth pair joins the
- * two. A lab runs a lesson's program in a host with `host.start()`, and a tool with `host.tool()`:
- * both enter the host's namespace with nsenter, as processes of their own. Both get documentation addresses only, 192.0.2.0/24 and 2001:db8::/64, so no packet can
- * leave them. The machine's own namespace is never touched; stopping the hosts (or the script
- * dying) ends both processes, and their namespaces, links and nft rules go with them.
+ * two. Both get documentation addresses only, 192.0.2.0/24 and 2001:db8::/64, so no packet can
+ * leave them. A lab runs a lesson's program in a host with `host.start()`, and a tool with
+ * `host.tool()`: both enter the host's namespace with nsenter, as processes of their own. The
+ * machine's own namespace is never touched; stopping the hosts (or the script dying) ends every
+ * process in them, and their namespaces, links and nft rules go with them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -50,6 +51,8 @@ export interface Host extends HostSpec {
 export interface HostProgram {
   readonly pid: number;
   readonly lines: readonly string[];
+  /** Writes `line` to the program's standard input, as a person at its terminal would. */
+  input(line: string): void;
   /** The first line (printed already, or to come) that matches `pattern`; bounded by `ms`. */
   line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
   /** Waits for the program to end by itself; its exit code. */
@@ -116,7 +119,7 @@ async function startHost(
       // IPC channel is what ends it with the hosts: the program exits when the channel closes.
       const program = spawn(nsenter, [enter, '--', process.execPath, ...nodeArgsFor(file, args)], {
         env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
       });
       programs.push(program);
       return hostProgram(program, `${file} in host ${spec.name}`);
@@ -144,6 +147,9 @@ function hostProgram(child: ChildProcess, name: string): HostProgram {
   return {
     pid: child.pid!,
     lines,
+    input(line: string): void {
+      child.stdin!.write(`${line}\n`);
+    },
     async line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
       const found = async (): Promise<RegExpExecArray> => {
         for (;;) {
