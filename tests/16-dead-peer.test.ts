@@ -43,7 +43,7 @@ before(async () => {
   seen = await observedClean(() => observeHosts(() => observeDeadPeer(RETRIES)));
 });
 
-test('the lesson alone (copied into an empty folder, run by node and by tsx) says in a line what it needs', async () => {
+test('the lesson alone (copied into an empty folder, run by node and tsx) says in a line what it needs', async () => {
   for (const runner of ['node', 'tsx'] as const) {
     const run = await runLessonAlone('16-dead-peer', runner);
     assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
