@@ -7,20 +7,40 @@
  * Run: LOSS=30 npm run exercise -- 15   (as root, with nft: apt-get install nftables)
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { EXERCISE, KNOBS, mermaidLossyLink, observeLossyLink } from '../scripts/15-lossy-link.ts';
+import { before, test } from 'node:test';
+import {
+  EXERCISE,
+  KNOBS,
+  type LossyObservations,
+  mermaidLossyLink,
+  observeLossyLink,
+} from '../scripts/lab/15-lossy-link.ts';
+import type { HostsUnavailable } from '../scripts/lib/hosts.ts';
 import { ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
 import { liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
+import { runLessonAlone } from './lib/lesson.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { toolOrSkip } from './lib/tools.ts';
 import { assertMermaidMatchesNotes, assertRejects, assertSeenMatchesNotes, observedClean } from './lib/transcript.ts';
 
 const { LOSS, DATAGRAMS, KIB } = knobs(KNOBS);
-const seen = await observedClean(() =>
-  observeHosts(() => observeLossyLink({ loss: LOSS, datagrams: DATAGRAMS, kib: KIB })),
-);
-// Processes started a little before now (ticks are 10 ms): one started since is in some newer namespace.
-const namespacesAfter = liveNamespaces(ticksSinceBoot() - 2);
+let seen: LossyObservations | HostsUnavailable;
+let namespacesAfter: Set<string>;
+before(async () => {
+  seen = await observedClean(() =>
+    observeHosts(() => observeLossyLink({ loss: LOSS, datagrams: DATAGRAMS, kib: KIB })),
+  );
+  // Processes started a little before now (ticks are 10 ms): one started since is in some newer namespace.
+  namespacesAfter = liveNamespaces(ticksSinceBoot() - 2);
+});
+
+test('the lesson alone (copied into an empty folder, run by node and tsx) says in a line what it needs', async () => {
+  for (const runner of ['node', 'tsx'] as const) {
+    const run = await runLessonAlone('15-lossy-link', runner);
+    assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+    assert.equal(run.stdout, 'lesson: this needs two hosts; in the project: npx tsx scripts/15-lossy-link.ts\n');
+  }
+});
 
 test('UDP over a lossy link: sent = received + dropped by the rule, exactly, and the sender never told', async (t) => {
   if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
@@ -53,11 +73,9 @@ test('TCP over the same link: every byte, in order, with the losses retransmitte
 test('when the run ends, its hosts, their namespaces and the rule are gone', async (t) => {
   if (!(await toolOrSkip(t, 'nft')) || !madeOrSkip(t, seen)) return;
   assert.ok(namespacesAfter.size > 0);
+  const { hosts } = seen;
   // The rule lived in B's namespace: no process is left there, so nothing is left of it.
-  assert.equal(
-    [...namespacesAfter].filter((namespace) => namespace === seen.hosts.a || namespace === seen.hosts.b).length,
-    0,
-  );
+  assert.equal([...namespacesAfter].filter((namespace) => namespace === hosts.a || namespace === hosts.b).length, 0);
 });
 
 test('the questions of `npm run exercise -- 15` are answered by what this run measured', async (t) => {

@@ -6,10 +6,11 @@
  * they print, and shows each host's route, neighbour entry and socket tables around them. Linux,
  * as root; both hosts are gone when it ends.
  */
-import { defineKnobs, defineScript, formatEndpoint, isMain, runScript, type Line } from '../lib/cli.ts';
+import { defineKnobs, defineScript, formatEndpoint, isMain, type Line } from '../lib/cli.ts';
 import { type Host, type HostProgram, startTwoHosts } from '../lib/hosts.ts';
 import { label } from '../lib/mermaid.ts';
 import { defineExercise } from '../lib/questions.ts';
+import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../14-two-hosts.ts';
 
 /** One port's holders as 08's lookup reports them (`--port P --json`). */
@@ -115,14 +116,6 @@ async function lookup(host: Host, port: number): Promise<PortHolder[]> {
   const code = await program.exited(PROGRAM_MS);
   if (code !== 0 && code !== 1) throw new Error(`08's lookup in host ${host.name} exited with ${code}`);
   return JSON.parse(program.lines.join('\n')) as PortHolder[];
-}
-
-/** In a host: the lesson's program for that host's role, which ends when the lab that started it goes away. */
-async function playRole(): Promise<void> {
-  process.on('disconnect', () => process.exit(0));
-  await main();
-  // A client is done once it has printed its line; a server listens until the lab stops it.
-  if (process.env.ROLE === 'client') process.disconnect?.();
 }
 
 // --- Instrumentation: routes and neighbours, read with ip in the host -------------------------
@@ -324,13 +317,7 @@ sees, and that each host has its own addresses, loopback and socket tables. Linu
   mermaid: mermaidTwoHosts,
 });
 
-/**
- * Runs the lab's command line: the lesson calls this when it runs as a program in the project.
- * Started by the lab in a host (ROLE set), it plays that host's part instead.
- */
-export async function run(): Promise<void> {
-  if (process.env.ROLE) await playRole();
-  else await runScript(cli);
-}
+/** The lesson calls this when it runs as a program in the project: the lab, or one host's part. */
+export const run = () => runLabOrRole(cli, main, ['client']);
 
 if (isMain(import.meta.url)) await run();

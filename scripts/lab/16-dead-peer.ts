@@ -8,10 +8,11 @@
  * on its standard input), reads its timers with ss, and reads each ending from what it prints.
  * Linux, as root, with nft.
  */
-import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from '../lib/cli.ts';
+import { defineKnobs, defineScript, integerFlag, isMain, type FlagValues, type Line } from '../lib/cli.ts';
 import { type Host, type HostProgram, must, nftDelete, nftRule, nftTable, startTwoHosts } from '../lib/hosts.ts';
 import { defineExercise } from '../lib/questions.ts';
 import { untilTrue } from '../lib/wait.ts';
+import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../16-dead-peer.ts';
 
 export const DEFAULT_RETRIES = 3;
@@ -195,12 +196,6 @@ async function rtoMaxOf(host: Host): Promise<number> {
   return code === 0 ? Number(stdout.trim()) : 120_000;
 }
 
-/** In a host: the lesson's program for that host's role, which ends when the lab that started it goes away. */
-async function playRole(): Promise<void> {
-  process.on('disconnect', () => process.exit(0));
-  await main();
-}
-
 // --- Instrumentation ----------------------------------------------------------------------------
 
 /**
@@ -364,13 +359,7 @@ from the rebooted peer. Linux, as root, with nft; about 4 s with the default.
   mermaid: mermaidDeadPeer,
 });
 
-/**
- * Runs the lab's command line: the lesson calls this when it runs as a program in the project.
- * Started by the lab in a host (ROLE set), it plays that host's part instead.
- */
-export async function run(): Promise<void> {
-  if (process.env.ROLE) await playRole();
-  else await runScript(cli);
-}
+/** The lesson calls this when it runs as a program in the project: the lab, or one host's part. */
+export const run = () => runLabOrRole(cli, main, []);
 
 if (isMain(import.meta.url)) await run();

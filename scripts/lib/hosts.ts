@@ -53,8 +53,11 @@ export interface HostProgram {
   readonly lines: readonly string[];
   /** Writes `line` to the program's standard input, as a person at its terminal would. */
   input(line: string): void;
-  /** The first line (printed already, or to come) that matches `pattern`; bounded by `ms`. */
-  line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
+  /**
+   * The first line that matches `pattern`, among those printed from line `from` on (already, or to
+   * come); bounded by `ms`.
+   */
+  line(pattern: RegExp, ms: number, what: string, from?: number): Promise<RegExpExecArray>;
   /** Waits for the program to end by itself; its exit code. */
   exited(ms: number): Promise<number | null>;
   /** Ends the program and waits until it is gone. */
@@ -150,10 +153,10 @@ function hostProgram(child: ChildProcess, name: string): HostProgram {
     input(line: string): void {
       child.stdin!.write(`${line}\n`);
     },
-    async line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+    async line(pattern: RegExp, ms: number, what: string, from = 0): Promise<RegExpExecArray> {
       const found = async (): Promise<RegExpExecArray> => {
         for (;;) {
-          for (const line of lines) {
+          for (const line of lines.slice(from)) {
             const match = pattern.exec(line);
             if (match) return match;
           }

@@ -12,6 +12,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
+import { runScript, type ScriptDefinition } from './cli.ts';
 
 /** What a lab wants to hear of, each called at the moment it happens. All are optional. */
 export interface LessonWatch {
@@ -68,4 +69,26 @@ export async function watchLesson(lesson: () => Promise<void>, watch: LessonWatc
     console.log = consoleLog;
     watching = false;
   }
+}
+
+/**
+ * The entry of a lab whose lesson is programs for two hosts (14 to 16). Started by the lab inside
+ * a host, with ROLE set, it plays that part: the lesson's main(), which reads its role from the
+ * environment. A program that serves ends when the lab that started it goes away (its IPC channel
+ * closes); one of `rolesThatEnd` lets go of the channel once main() is done, and ends. Anywhere
+ * else, it is the lab's command line.
+ */
+export async function runLabOrRole<Observations>(
+  cli: ScriptDefinition<Observations>,
+  main: () => Promise<void>,
+  rolesThatEnd: readonly string[],
+): Promise<void> {
+  const role = process.env.ROLE;
+  if (!role) {
+    await runScript(cli);
+    return;
+  }
+  process.on('disconnect', () => process.exit(0));
+  await main();
+  if (rolesThatEnd.includes(role)) process.disconnect?.();
 }

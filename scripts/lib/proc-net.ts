@@ -166,18 +166,24 @@ export const hasProcNet = process.platform === 'linux';
 
 /**
  * Reads the namespace-wide counters of /proc/net/snmp and /proc/net/netstat as
- * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }. Each protocol has a line of
- * names followed by a line of values.
+ * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }.
  */
 export async function readCounters(): Promise<Record<string, number>> {
+  const files = await Promise.all(['/proc/net/snmp', '/proc/net/netstat'].map((file) => readFile(file, 'utf8')));
+  return parseCounters(files.join('\n'));
+}
+
+/**
+ * The counters in the text of /proc/net/snmp and /proc/net/netstat (one after the other, as `cat`
+ * prints them): each protocol has a line of names followed by a line of values.
+ */
+export function parseCounters(text: string): Record<string, number> {
   const counters: Record<string, number> = {};
-  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
-    const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    for (let i = 0; i + 1 < lines.length; i += 2) {
-      const [protocol, ...names] = lines[i].split(/\s+/);
-      const values = lines[i + 1].split(/\s+/).slice(1);
-      for (const [j, name] of names.entries()) counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j]);
-    }
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const [protocol, ...names] = lines[i].split(/\s+/);
+    const values = lines[i + 1].split(/\s+/).slice(1);
+    for (const [j, name] of names.entries()) counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j]);
   }
   return counters;
 }
