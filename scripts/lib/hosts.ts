@@ -16,7 +16,8 @@ import { within } from './wait.ts';
 
 const HOST_PROGRAM = new URL('../children/host.ts', import.meta.url);
 const START_MS = 10_000;
-const CALL_MS = 20_000;
+/** How long a tool run in a host may take (ip, ss, nft, sysctl: milliseconds, on a loaded machine more). */
+const TOOL_MS = 20_000;
 
 export interface HostSpec {
   name: string;
@@ -36,8 +37,6 @@ export interface Host extends HostSpec {
   /** The host process's PID, and its namespace as /proc/PID/ns/net names it ("net:[4026532178]"). */
   readonly pid: number;
   readonly namespace: string;
-  /** Runs the exported function `fn` of `module` in this host and returns its result. */
-  call<T>(module: URL, fn: string, ...args: unknown[]): Promise<T>;
   /** Runs an outside tool (ip, ss, nft) in this host's namespace (nsenter); its exit code and output. */
   tool(name: string, args: readonly string[]): Promise<ToolResult>;
   /**
@@ -64,14 +63,6 @@ export interface HostProgram {
   stop(): Promise<void>;
 }
 
-interface Reply {
-  id?: number;
-  value?: unknown;
-  error?: string;
-  code?: string;
-  ready?: string;
-}
-
 async function startHost(
   spec: HostSpec,
   { unshare, nsenter }: { unshare: string; nsenter: string },
@@ -82,40 +73,23 @@ async function startHost(
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let ready: (namespace: string) => void = () => {};
-  const started = new Promise<string>((resolve) => (ready = resolve));
-  child.on('message', (reply: Reply) => {
-    if (reply.ready) return ready(reply.ready);
-    const waiter = pending.get(reply.id!);
-    pending.delete(reply.id!);
-    if (reply.error === undefined) waiter?.resolve(reply.value);
-    else waiter?.reject(Object.assign(new Error(reply.error), { code: reply.code }));
-  });
+  // The host's one message: its namespace, once it runs in it.
+  const started = once(child, 'message').then(([message]) => (message as { ready: string }).ready);
   const exited = once(child, 'exit').then(() => {
     const refused = stderr.trim().split('\n')[0] || 'the host process exited';
     throw new HostsUnavailable(`two hosts need network namespaces, which need root here (${refused})`);
   });
   exited.catch(() => {});
   const namespace = await within(Promise.race([started, exited]), START_MS, `host ${spec.name} to start`);
-  let calls = 0;
   const enter = `--net=/proc/${child.pid}/ns/net`;
   const host: Host = {
     ...spec,
     pid: child.pid!,
     namespace,
-    call<T>(module: URL, fn: string, ...args: unknown[]): Promise<T> {
-      const id = ++calls;
-      const reply = new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      });
-      child.send({ id, module: module.href, fn, args });
-      return within(reply, CALL_MS, `host ${spec.name} to run ${fn}()`);
-    },
     async tool(name: string, args: readonly string[]): Promise<ToolResult> {
       const path = await findTool(name);
       if (!path) throw new Error(`${name} is not installed`);
-      return runTool(nsenter, [enter, '--', path, ...args], CALL_MS);
+      return runTool(nsenter, [enter, '--', path, ...args], TOOL_MS);
     },
     start(file: string, env: Record<string, string>, args: readonly string[] = []): HostProgram {
       // nsenter enters the namespace and execs Node in place, so the PID is the program's own. The
