@@ -89,6 +89,12 @@ export async function runLabOrRole<Observations>(
     return;
   }
   process.on('disconnect', () => process.exit(0));
-  await main();
+  try {
+    await main();
+  } catch (error) {
+    // One line for the lab to show, never a stack trace: a program's failure is the lab's to report.
+    process.stderr.write(`error: ${role}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   if (rolesThatEnd.includes(role)) process.disconnect?.();
 }
