@@ -21,7 +21,7 @@ import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Lin
 import { hasProcNet, readCounters, readSysctl, readTable } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
-import { fillAcceptQueue, startStalledListener } from './04-listen-backlog.ts';
+import { fillAcceptQueue, startStalledListener } from './lib/stalled-listener.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 2000;

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readProcessStat } from './proc-stat.ts';
 import { untilTrue, within } from './wait.ts';
@@ -17,6 +18,21 @@ import { untilTrue, within } from './wait.ts';
 export function nodeArgsFor(file: string, args: readonly string[] = []): string[] {
   const loader = process.features.typescript ? [] : ['--import', 'tsx'];
   return [...loader, file, ...args];
+}
+
+/**
+ * A child Node's start, with room to spare: measured on an idle 2-core machine, the stalled
+ * listener's child reports it listens about 0.2 s after spawn() with a cold compile cache.
+ */
+const IDLE_START_BOUND_MS = 5000;
+
+/**
+ * How long to wait for a child Node to start and report: IDLE_START_BOUND_MS, times the runnable
+ * work per core (the one-minute load average) when that is above 1, since on a busy machine the
+ * child waits its turn for a core.
+ */
+export function childStartBoundMs(): number {
+  return IDLE_START_BOUND_MS * Math.max(1, loadavg()[0] / availableParallelism());
 }
 
 /** A stopped process is "T" in /proc/PID/stat, or "t" when a tracer (`npm run trace`) holds it in the stop. */

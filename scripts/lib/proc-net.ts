@@ -166,13 +166,24 @@ export const hasProcNet = process.platform === 'linux';
 
 /**
  * Reads the namespace-wide counters of /proc/net/snmp and /proc/net/netstat as
- * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }. Each protocol has a line of
- * names followed by a line of values.
+ * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }.
  */
 export async function readCounters(): Promise<Record<string, number>> {
+  return parseCounters(await Promise.all(COUNTER_FILES.map((file) => readFile(file, 'utf8'))));
+}
+
+/** readCounters without waiting for the event loop, for a lab that reads inside a lesson's step (see readTableNow). */
+export function readCountersNow(): Record<string, number> {
+  return parseCounters(COUNTER_FILES.map((file) => readFileSync(file, 'utf8')));
+}
+
+const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat'];
+
+/** Each protocol has a line of names followed by a line of values. */
+function parseCounters(texts: readonly string[]): Record<string, number> {
   const counters: Record<string, number> = {};
-  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
-    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+  for (const text of texts) {
+    const lines = text.trim().split('\n');
     for (let i = 0; i + 1 < lines.length; i += 2) {
       const [protocol, ...names] = lines[i].split(/\s+/);
       const values = lines[i + 1].split(/\s+/).slice(1);
