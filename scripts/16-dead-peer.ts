@@ -19,7 +19,7 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { sysctlNumber } from './05-connect.ts';
+import { sysctlNumber } from './lib/proc-net.ts';
 import { defineKnobs, defineScript, integerFlag, isMain, runScript, type FlagValues, type Line } from './lib/cli.ts';
 import { type Host, nftDelete, nftRule, nftTable, startTwoHosts } from './lib/hosts.ts';
 import { defineExercise } from './lib/questions.ts';

@@ -97,7 +97,7 @@ test(
 
 test('a negative value after a space is checked against the range, not refused as "ambiguous"', async () => {
   const { MAX_BACKLOG } = await import('../scripts/lab/04-listen-backlog.ts');
-  const { MAX_ROUNDS } = await import('../scripts/05-connect.ts');
+  const { MAX_ROUNDS } = await import('../scripts/lab/05-connect.ts');
   await assertRejects(
     '04-listen-backlog',
     ['--backlog', '-1'],

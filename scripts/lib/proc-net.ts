@@ -161,6 +161,15 @@ export async function readSysctl(path: string): Promise<string> {
   return (await readFile(`/proc/sys/${path}`, 'utf8')).trim();
 }
 
+/** A sysctl as a number, or `fallback` on a kernel that does not have it. */
+export async function sysctlNumber(path: string, fallback: number): Promise<number> {
+  try {
+    return Number(await readSysctl(path));
+  } catch {
+    return fallback;
+  }
+}
+
 /** True on Linux, where /proc/net exists; scripts say so in one line elsewhere. */
 export const hasProcNet = process.platform === 'linux';
 
