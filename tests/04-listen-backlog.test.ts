@@ -167,8 +167,12 @@ test('a waiting client gets in when its SYN is retransmitted, about 1 s after co
       `client #${fate.number} connected after ${after} ms; ${heldFor()}`,
     );
   }
+  // A queued client's 'connect' event waits for the lab's look; its row shows when the kernel was done.
   for (const fate of queued)
-    assert.ok(fate.connectedAfterMs < INITIAL_SYN_RTO_MS / 2, `queued client #${fate.number} connected at once`);
+    assert.ok(
+      fate.handshakeDoneWithinMs !== null && fate.handshakeDoneWithinMs < INITIAL_SYN_RTO_MS / 2,
+      `queued client #${fate.number} connected at once: ESTABLISHED within ${fate.handshakeDoneWithinMs} ms`,
+    );
 });
 
 test('ss agrees: Recv-Q is the queue, Send-Q is the backlog, and the listener counted every dropped SYN', {

@@ -139,6 +139,7 @@ export async function observeListenBacklog({
         connectedBeforeAccept: clientState === 'ESTABLISHED',
         // Every client connected and was accepted by now: the lesson ends only then.
         connectedAfterMs: client.connectedAfterMs!,
+        handshakeDoneWithinMs: clientState === 'ESTABLISHED' ? stalled!.at - client.startedAt : null,
         acceptedAs: acceptOrder.indexOf(clientPort) + 1,
         errorCode: client.errorCode ?? null,
       };
@@ -216,7 +217,13 @@ export interface ClientFate {
   serverEndState: string | null;
   /** True if the kernel had completed its handshake (ESTABLISHED) before the server's first accept(). */
   connectedBeforeAccept: boolean;
+  /** Milliseconds from connect() to its 'connect' event (which waits for the lab's look). */
   connectedAfterMs: number;
+  /**
+   * For a client ESTABLISHED before the first accept(): the handshake was done within this many
+   * milliseconds of its connect(), when the lab read the rows; null for the others.
+   */
+  handshakeDoneWithinMs: number | null;
   /** Position in the server's accept order, 1-based. */
   acceptedAs: number;
   errorCode: string | null;
