@@ -34,10 +34,10 @@ export async function main(
   // below, which all call connect() before it turns, meet a queue nobody has taken from yet.
   const clients: Socket[] = [];
   const acceptOrder: number[] = [];
-  const allAccepted = new Promise((done) =>
+  const allAccepted = new Promise<void>((done) =>
     server.on('connection', (socket) => {
       acceptOrder.push(clients.findIndex((client) => client.localPort === socket.remotePort) + 1);
-      if (acceptOrder.length === clientCount) done(clientCount);
+      if (acceptOrder.length === clientCount) done();
     }),
   );
 
@@ -54,7 +54,7 @@ export async function main(
       const how =
         after < SYN_RETRANSMISSION_MS
           ? 'at once: the kernel queued its handshake'
-          : 'its first SYN was dropped; the retransmitted one (1 s timer) found room';
+          : 'its first SYN was dropped; the SYN retransmission timer (1 s) resent it';
       console.log(`client ${i}: connected from port ${client.localPort} after ${after} ms, ${how}`);
     });
   }
