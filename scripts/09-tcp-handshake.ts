@@ -18,7 +18,7 @@
  * With --capture, tcpdump prints the second act's packets on lo.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './04-listen-backlog.ts';
+import { fillAcceptQueue, startClient, startStalledListener, type TrackedClient } from './lib/stalled-listener.ts';
 import { defineKnobs, defineScript, isMain, runScript, type Line } from './lib/cli.ts';
 import { capturePackets, CaptureUnavailable, tcpFlagLetters } from './lib/pcap.ts';
 import { readTable } from './lib/proc-net.ts';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   KNOBS,
   connectBoundFirst,
@@ -17,15 +17,15 @@ import {
   observeConnect,
   renderConnect,
   synGiveUpSeconds,
-  sysctlNumber,
   type ConnectObservations,
   EXERCISE,
   mermaidConnect,
-} from '../scripts/05-connect.ts';
+} from '../scripts/lab/05-connect.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
-import { readSysctl } from '../scripts/lib/proc-net.ts';
+import { readSysctl, sysctlNumber } from '../scripts/lib/proc-net.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { storyOfLessonAlone } from './lib/lesson.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertMermaidMatchesNotes, assertRejects, assertSeenMatchesNotes, renderChanged } from './lib/transcript.ts';
 import { ranOrSkip, startInOwnNamespace } from './lib/namespace.ts';
@@ -33,37 +33,73 @@ import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const { ROUNDS, CONNECT_TIMEOUT_MS } = knobs(KNOBS);
 
-/**
- * Two namespaces of their own, side by side: one SYN retry, with and without a linear wait first.
- * They wait out kernel timers for seconds, so they start now and overlap the other tests.
- */
+/** Two namespaces of their own, side by side: one SYN retry, with and without a linear wait first. */
 const settings = [
   { retries: 1, linear: 0 },
   { retries: 1, linear: 1 },
 ];
-const synGiveUps = linuxOnly
-  ? []
-  : settings.map(({ retries, linear }) =>
-      startInOwnNamespace(
-        `echo ${retries} > /proc/sys/net/ipv4/tcp_syn_retries && ` +
-          `echo ${linear} > /proc/sys/net/ipv4/tcp_syn_linear_timeouts`,
-        [process.execPath, ...nodeArgsFor('tests/probes/05-syn-give-up.ts')],
-      ),
-    );
+let synGiveUps: ReturnType<typeof startInOwnNamespace>[] = [];
 
 /** How far libuv's cached loop clock may trail performance.now() when the connect timer is set. */
 const LOOP_CLOCK_LAG_MS = 5;
 
 /** What `ss -tno` says about the waiting client, read while it sits in SYN_SENT. */
 let synSentInfo: string | undefined;
-// Not observedClean: the namespaces above start their processes while this demo runs.
-const seen = await observeConnect({
-  rounds: ROUNDS,
-  connectTimeoutMs: CONNECT_TIMEOUT_MS,
-  whileSynSent: async (clientPort) => {
-    synSentInfo = await ssSocket('-tnoH', 'syn-sent', clientPort);
-  },
+let seen: ConnectObservations;
+before(async () => {
+  // The namespaces wait out kernel timers for seconds: they start first and overlap the rest.
+  if (!linuxOnly)
+    synGiveUps = settings.map(({ retries, linear }) =>
+      startInOwnNamespace(
+        `echo ${retries} > /proc/sys/net/ipv4/tcp_syn_retries && ` +
+          `echo ${linear} > /proc/sys/net/ipv4/tcp_syn_linear_timeouts`,
+        [process.execPath, ...nodeArgsFor('tests/probes/05-syn-give-up.ts')],
+      ),
+    );
+  // Not observedClean: the namespaces above start their processes while this demo runs.
+  seen = await observeConnect({
+    rounds: ROUNDS,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    whileSynSent: async (clientPort) => {
+      synSentInfo = await ssSocket('-tnoH', 'syn-sent', clientPort);
+    },
+  });
 });
+
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): one client port for every round, ' +
+    'each reply answering its request, and ECONNREFUSED at once where nothing listens',
+  async () => {
+    for (const runner of ['node', 'tsx'] as const) {
+      const lines = await storyOfLessonAlone('05-connect', runner, { ROUNDS: String(ROUNDS) });
+      const [, serverPort] = /^server: listening on 127\.0\.0\.1:(\d+)$/.exec(lines[0]) ?? [];
+      assert.ok(serverPort, `${runner}: the first line names the listener: ${lines[0]}`);
+      const [, clientPort] = /^client: connected from 127\.0\.0\.1:(\d+), never bound$/.exec(lines[1]) ?? [];
+      assert.ok(clientPort && clientPort !== serverPort, `${runner}: the client's own port: ${lines[1]}`);
+      const exchanged = lines.slice(2, 2 + 2 * ROUNDS);
+      for (let round = 1; round <= ROUNDS; round++)
+        assert.deepEqual(
+          [exchanged[2 * round - 2], exchanged[2 * round - 1].replace(/ \d+ µs later$/, '')],
+          [
+            `server: read "ping ${round}" from port ${clientPort}, write "pong ${round}"`,
+            `client: wrote "ping ${round}", read "pong ${round}"`,
+          ],
+          `${runner}: round ${round} on the one connection`,
+        );
+      const refused = /^client: connect\(\) to 127\.0\.0\.1:0 failed with (\w+) after ([\d.]+) ms$/.exec(
+        lines[2 + 2 * ROUNDS],
+      );
+      assert.equal(refused?.[1], 'ECONNREFUSED', `${runner}: ${lines[2 + 2 * ROUNDS]}`);
+      assert.ok(Number(refused[2]) < CONNECT_TIMEOUT_MS, `${runner}: refused after ${refused[2]} ms`);
+      assert.deepEqual(lines.slice(3 + 2 * ROUNDS, 4 + 2 * ROUNDS), ['server: closed']);
+      assert.match(
+        lines.at(-1)!,
+        /are in the lab: npx tsx scripts\/05-connect\.ts$/,
+        `${runner}: says what is left out`,
+      );
+    }
+  },
+);
 
 test('connect() without bind() gets a source port from ip_local_port_range', { skip: linuxOnly }, () => {
   const [low, high] = seen.ephemeralRange!;

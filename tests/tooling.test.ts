@@ -101,8 +101,8 @@ test(
 );
 
 test('a negative value after a space is checked against the range, not refused as "ambiguous"', async () => {
-  const { MAX_BACKLOG } = await import('../scripts/04-listen-backlog.ts');
-  const { MAX_ROUNDS } = await import('../scripts/05-connect.ts');
+  const { MAX_BACKLOG } = await import('../scripts/lab/04-listen-backlog.ts');
+  const { MAX_ROUNDS } = await import('../scripts/lab/05-connect.ts');
   await assertRejects(
     '04-listen-backlog',
     ['--backlog', '-1'],
@@ -145,7 +145,7 @@ test('a knob takes the range of its flag, and a bad one names the knob and that 
   assert.throws(() => readKnobs(KNOBS, { CLIENTS: 'abc' }), {
     message: `knob CLIENTS must be a whole number from 1 to ${MAX_CLIENTS}, got "abc"`,
   });
-  const { KNOBS: BACKLOG_KNOBS, MAX_BACKLOG } = await import('../scripts/04-listen-backlog.ts');
+  const { KNOBS: BACKLOG_KNOBS, MAX_BACKLOG } = await import('../scripts/lab/04-listen-backlog.ts');
   assert.throws(() => readKnobs(BACKLOG_KNOBS, { BACKLOG: '-2' }), {
     message: `knob BACKLOG must be between 1 and ${MAX_BACKLOG}, got -2`,
   });

@@ -30,6 +30,7 @@ const traces = linuxOnly
       traceScript('10', ['--flood', '200']),
       traceScript('12', ['--clients', String(TRACED_CLIENTS)]),
       traceScript('04', ['--backlog', String(TRACED_BACKLOG)]),
+      traceScript('05'),
     ]);
 
 async function traced(t: TestContext, index: number): Promise<TraceResult | undefined> {
@@ -139,34 +140,49 @@ test('12 under strace: the server waits in epoll between accepts: one accept4() 
   }
 });
 
-test('04 under strace: a block per process, named by its command, in the order the processes began; listen() ' +
-  'shows the backlog asked for; the listener is named by the port the kernel gave it', {
-  skip: linuxOnly,
-}, async (t) => {
+test('04 under strace: listen() shows the backlog asked for, the listener is named by the port the kernel gave ' +
+  "it, and every client's connect() comes after listen()", { skip: linuxOnly }, async (t) => {
   const result = await traced(t, 3);
   if (!result) return;
-  const [first, ...rest] = result.processes;
-  assert.match(first.command, /^node scripts\/children\/04-stalled-listener\.ts\b/, 'the listener began first');
-  const main = rest.find((process) => process.command.startsWith('node scripts/04-listen-backlog.ts'));
-  assert.ok(main, `the script's own process: ${result.processes.map((process) => process.command)}`);
-  assert.equal(first.parent, main.pid, 'the stalled listener was started by the script');
-  const listen = first.steps.find((step) => step.call === 'listen')!;
+  const [script] = result.processes;
+  assert.match(script.command, /^node scripts\/04-listen-backlog\.ts --backlog 3$/);
+  const listen = script.steps.find((step) => step.call === 'listen')!;
   assert.match(listen.step, new RegExp(`^listen\\(\\), backlog ${TRACED_BACKLOG}:`));
   const port = /^listener 127\.0\.0\.1:(\d+)$/.exec(listen.role ?? '')?.[1];
   assert.ok(port && port !== '0', `the listener's role names its port: ${listen.role}`);
-  const connects = main.steps.filter((step) => step.call === 'connect');
+  const connects = script.steps.filter((step) => step.call === 'connect');
   assert.ok(connects.length > TRACED_BACKLOG, 'more clients than the backlog');
   for (const step of connects) assert.ok(step.time > listen.time, 'each connect() came after listen()');
   assert.ok(connects.every((step) => step.role === `client of 127.0.0.1:${port}`));
+  assert.doesNotMatch(renderTrace(result), /^\s*fd \d+ [^:]+: (client )?\d\. /m, 'no step is numbered');
+});
+
+test('05 under strace: a block per process, named by its command and by the process that started it, in the ' +
+  'order the processes began', { skip: linuxOnly }, async (t) => {
+  const result = await traced(t, 4);
+  if (!result) return;
+  const firstSocketAt = (process: (typeof result.processes)[number]) =>
+    process.steps.find((step) => step.fd !== undefined)!.time;
+  const starts = result.processes.map(firstSocketAt);
+  assert.deepEqual(
+    starts,
+    starts.toSorted((a, b) => a - b),
+    'blocks in the order of their first socket call',
+  );
+  const script = result.processes.find((process) => process.command.startsWith('node scripts/05-connect.ts'));
+  const listener = result.processes.find((process) =>
+    /^node scripts\/children\/stalled-listener\.ts /.test(process.command),
+  );
+  assert.ok(script && listener, `the script and its stalled listener: ${result.processes.map((p) => p.command)}`);
+  assert.equal(listener.parent, script.pid, 'the listener was started by the script');
   const text = renderTrace(result);
   assert.match(
     text,
     new RegExp(
-      `^process ${first.pid}, node scripts/children/04-stalled-listener\\.ts .*\\(started by process ${main.pid}\\):$`,
+      `^process ${listener.pid}, node scripts/children/stalled-listener\\.ts .*\\(started by process ${script.pid}\\):$`,
       'm',
     ),
   );
-  assert.doesNotMatch(text, /^\s*fd \d+ [^:]+: (client )?\d\. /m, 'no step is numbered: a number reads as a client');
   assert.doesNotMatch(text, /^thread /m);
 });
 

@@ -161,16 +161,32 @@ export async function readSysctl(path: string): Promise<string> {
   return (await readFile(`/proc/sys/${path}`, 'utf8')).trim();
 }
 
+/** A sysctl as a number, or `fallback` on a kernel that does not have it. */
+export async function sysctlNumber(path: string, fallback: number): Promise<number> {
+  try {
+    return Number(await readSysctl(path));
+  } catch {
+    return fallback;
+  }
+}
+
 /** True on Linux, where /proc/net exists; scripts say so in one line elsewhere. */
 export const hasProcNet = process.platform === 'linux';
+
+const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat'];
 
 /**
  * Reads the namespace-wide counters of /proc/net/snmp and /proc/net/netstat as
  * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }.
  */
 export async function readCounters(): Promise<Record<string, number>> {
-  const files = await Promise.all(['/proc/net/snmp', '/proc/net/netstat'].map((file) => readFile(file, 'utf8')));
+  const files = await Promise.all(COUNTER_FILES.map((file) => readFile(file, 'utf8')));
   return parseCounters(files.join('\n'));
+}
+
+/** readCounters without waiting for the event loop, for a lab that reads inside a lesson's step (see readTableNow). */
+export function readCountersNow(): Record<string, number> {
+  return parseCounters(COUNTER_FILES.map((file) => readFileSync(file, 'utf8')).join('\n'));
 }
 
 /**

@@ -5,7 +5,7 @@
  * how long after connect() it came.
  */
 import { performance } from 'node:perf_hooks';
-import { fillAcceptQueue, startClient, startStalledListener } from '../../scripts/04-listen-backlog.ts';
+import { fillAcceptQueue, startClient, startStalledListener } from '../../scripts/lib/stalled-listener.ts';
 import { within } from '../../scripts/lib/wait.ts';
 
 const GIVE_UP_MS = 15_000;

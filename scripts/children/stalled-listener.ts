@@ -1,7 +1,7 @@
 /**
- * 04-listen-backlog's server, in a process of its own so that SIGSTOP can freeze it: it listens
- * with the backlog it is given and reports each connection accept() hands it.
- * Run by the demo as `node 04-stalled-listener.ts HOST BACKLOG`; it talks back over IPC.
+ * The stalled listener's server (scripts/lib/stalled-listener.ts), in a process of its own so that
+ * SIGSTOP can freeze it: it listens with the backlog it is given and reports each connection
+ * accept() hands it. Run as `node stalled-listener.ts HOST BACKLOG`; it talks back over IPC.
  */
 import { type AddressInfo, createServer } from 'node:net';
 
@@ -13,7 +13,7 @@ const server = createServer((accepted) => {
   report({ accepted: accepted.remotePort });
 });
 server.on('error', (error: NodeJS.ErrnoException) => report({ failed: error.code }));
-// socket() + bind() + listen(backlog): the queue the demo fills while this process is stopped.
+// socket() + bind() + listen(backlog): the queue a lab fills while this process is stopped.
 server.listen({ host, port: 0, backlog: Number(backlog) }, () =>
   report({ listening: (server.address() as AddressInfo).port }),
 );
