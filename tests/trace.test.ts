@@ -176,13 +176,8 @@ test('05 under strace: a block per process, named by its command and by the proc
   assert.ok(script && listener, `the script and its stalled listener: ${result.processes.map((p) => p.command)}`);
   assert.equal(listener.parent, script.pid, 'the listener was started by the script');
   const text = renderTrace(result);
-  assert.match(
-    text,
-    new RegExp(
-      `^process ${listener.pid}, node scripts/children/stalled-listener\\.ts .*\\(started by process ${script.pid}\\):$`,
-      'm',
-    ),
-  );
+  const heading = `^process ${listener.pid}, node scripts/children/stalled-listener\\.ts .*`;
+  assert.match(text, new RegExp(`${heading}\\(started by process ${script.pid}\\):$`, 'm'));
   assert.doesNotMatch(text, /^thread /m);
 });
 
