@@ -155,11 +155,11 @@ async function watchRun(messages: number, largeBytes: number, whileQueued?: Queu
   return run;
 }
 
-/** Keeps a copy of everything the lesson writes on `socket`, then writes it as asked. */
+/** Keeps a copy of everything the lesson writes on `socket` (its own bytes, not a view), then writes it as asked. */
 function recordWrites(socket: Socket, writes: Buffer[]): void {
   const write = socket.write;
   socket.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    writes.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    writes.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.copyBytesFrom(chunk));
     return Reflect.apply(write, socket, [chunk, ...rest]);
   }) as Socket['write'];
 }
