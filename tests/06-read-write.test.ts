@@ -66,25 +66,29 @@ test(
   'the lesson alone (copied into an empty folder, run by node and by tsx): its reader cuts every message out of ' +
     'the stream by length, one write comes as many reads, an answer comes after the FIN, and the reset is ECONNRESET',
   async () => {
-    for (const runner of ['node', 'tsx'] as const) {
-      const env = { MESSAGES: String(MESSAGES), LARGE_BYTES: String(LARGE_BYTES) };
-      const run = await runLessonAlone('06-read-write', runner, env);
-      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
-      const lines = run.stdout.trimEnd().split('\n');
-      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
-      assert.equal(lines.length, 6, `${runner}: one line per step and two for the half-close:\n${run.stdout}`);
-      assert.equal(lines[0], `client: ${MESSAGES} write() calls, ${SMALL_BYTES} bytes; the server is not reading`);
-      const [, smallReads, messagesCut] = /^server: (\d+) read\(s\); by length, (\d+) messages$/.exec(lines[1]) ?? [];
-      assert.ok(Number(smallReads) >= 1, `${runner}: ${lines[1]}`);
-      assert.equal(Number(messagesCut), MESSAGES, `${runner}: the length prefixes give back every message`);
-      const wireBytes = LARGE_BYTES + LENGTH_PREFIX_BYTES;
-      const [, largeReads, largeWritten] = /^server: (\d+) reads for 1 write\(\) of (\d+) bytes$/.exec(lines[2]) ?? [];
-      assert.equal(Number(largeWritten), wireBytes, `${runner}: ${lines[2]}`);
-      assert.ok(Number(largeReads) >= Math.ceil(wireBytes / READ_SIZE_BYTES), `${runner}: at most 64 KiB a read`);
-      assert.equal(lines[3], `server: 'end' after "question, then FIN"; answering anyway`);
-      assert.equal(lines[4], 'client: heard "an answer after your FIN" after its own FIN');
-      assert.equal(lines[5], 'client: read() failed with ECONNRESET; the connection is gone');
-    }
+    // Both runners at once: each is a process start, and the machine may be busy.
+    await Promise.all(
+      (['node', 'tsx'] as const).map(async (runner) => {
+        const env = { MESSAGES: String(MESSAGES), LARGE_BYTES: String(LARGE_BYTES) };
+        const run = await runLessonAlone('06-read-write', runner, env);
+        assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+        const lines = run.stdout.trimEnd().split('\n');
+        for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+        assert.equal(lines.length, 6, `${runner}: one line per step and two for the half-close:\n${run.stdout}`);
+        assert.equal(lines[0], `client: ${MESSAGES} write() calls, ${SMALL_BYTES} bytes; the server is not reading`);
+        const [, smallReads, messagesCut] = /^server: (\d+) read\(s\); by length, (\d+) messages$/.exec(lines[1]) ?? [];
+        assert.ok(Number(smallReads) >= 1, `${runner}: ${lines[1]}`);
+        assert.equal(Number(messagesCut), MESSAGES, `${runner}: the length prefixes give back every message`);
+        const wireBytes = LARGE_BYTES + LENGTH_PREFIX_BYTES;
+        const [, largeReads, largeWritten] =
+          /^server: (\d+) reads for 1 write\(\) of (\d+) bytes$/.exec(lines[2]) ?? [];
+        assert.equal(Number(largeWritten), wireBytes, `${runner}: ${lines[2]}`);
+        assert.ok(Number(largeReads) >= Math.ceil(wireBytes / READ_SIZE_BYTES), `${runner}: at most 64 KiB a read`);
+        assert.equal(lines[3], `server: 'end' after "question, then FIN"; answering anyway`);
+        assert.equal(lines[4], 'client: heard "an answer after your FIN" after its own FIN');
+        assert.equal(lines[5], 'client: read() failed with ECONNRESET; the connection is gone');
+      }),
+    );
   },
 );
 
