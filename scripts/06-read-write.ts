@@ -34,8 +34,8 @@ export async function main(
     return Buffer.concat([length, Buffer.from(text)]);
   };
 
-  // 1. write() once per message, each its own segment (setNoDelay: no Nagle), while the server
-  // does not read: its kernel queues the bytes one after another.
+  // 1. write() once per message, none held back to join the next (setNoDelay: no Nagle), while
+  // the server does not read: its kernel queues the bytes one after another.
   const texts = Array.from({ length: messages }, (_, i) => `message ${i + 1} of ${messages}`);
   for (const text of texts) await new Promise((done) => client.write(frame(text), done));
   const written = 4 * messages + Buffer.byteLength(texts.join(''));
