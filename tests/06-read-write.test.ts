@@ -10,7 +10,7 @@
  * Run: npm run exercise -- 06    or    MESSAGES=50 LARGE_BYTES=100000 npm run exercise -- 06
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   KNOBS,
   createDeframer,
@@ -21,25 +21,35 @@ import {
   EXERCISE,
   DEFAULT_MESSAGES,
   mermaidByteStream,
-} from '../scripts/06-read-write.ts';
+  type ByteStreamObservations,
+} from '../scripts/lab/06-read-write.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { ssSocket } from './lib/ss.ts';
 import { assertMermaidMatchesNotes, assertRejects, assertSeenMatchesNotes, observedClean } from './lib/transcript.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const { MESSAGES, LARGE_BYTES, SEED, RANDOM_MESSAGES } = knobs(KNOBS);
+/** The lesson's step 1 on the wire: "message i of N", each after its 4-byte length. */
+const SMALL_BYTES = Array.from(
+  { length: MESSAGES },
+  (_, i) => LENGTH_PREFIX_BYTES + `message ${i + 1} of ${MESSAGES}`.length,
+).reduce((a, b) => a + b, 0);
 
+let seen: ByteStreamObservations;
 /** What `ss -tin` says about the writer's socket while its bytes wait in the paused reader's queue. */
 let writerInfo: string | undefined;
-const seen = await observedClean(() =>
-  observeByteStream({
-    messages: MESSAGES,
-    largeBytes: LARGE_BYTES,
-    whileQueued: async (clientPort) => {
-      writerInfo = await ssSocket('-tinH', 'established', clientPort);
-    },
-  }),
-);
+before(async () => {
+  seen = await observedClean(() =>
+    observeByteStream({
+      messages: MESSAGES,
+      largeBytes: LARGE_BYTES,
+      whileQueued: async (clientPort) => {
+        writerInfo = await ssSocket('-tinH', 'established', clientPort);
+      },
+    }),
+  );
+});
 
 /** mulberry32: a tiny seeded PRNG, so a failing cut pattern can be replayed from its seed. */
 function prng(seed: number): () => number {
@@ -52,18 +62,45 @@ function prng(seed: number): () => number {
   };
 }
 
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): its reader cuts every message out of ' +
+    'the stream by length, one write comes as many reads, an answer comes after the FIN, and the reset is ECONNRESET',
+  async () => {
+    // Both runners at once: each is a process start, and the machine may be busy.
+    await Promise.all(
+      (['node', 'tsx'] as const).map(async (runner) => {
+        const env = { MESSAGES: String(MESSAGES), LARGE_BYTES: String(LARGE_BYTES) };
+        const run = await runLessonAlone('06-read-write', runner, env);
+        assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+        const lines = run.stdout.trimEnd().split('\n');
+        for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+        assert.equal(lines.length, 6, `${runner}: one line per step and two for the half-close:\n${run.stdout}`);
+        assert.equal(lines[0], `client: ${MESSAGES} write() calls, ${SMALL_BYTES} bytes; the server is not reading`);
+        const [, smallReads, messagesCut] = /^server: (\d+) read\(s\); by length, (\d+) messages$/.exec(lines[1]) ?? [];
+        assert.ok(Number(smallReads) >= 1, `${runner}: ${lines[1]}`);
+        assert.equal(Number(messagesCut), MESSAGES, `${runner}: the length prefixes give back every message`);
+        const wireBytes = LARGE_BYTES + LENGTH_PREFIX_BYTES;
+        const [, largeReads, largeWritten] =
+          /^server: (\d+) reads for 1 write\(\) of (\d+) bytes$/.exec(lines[2]) ?? [];
+        assert.equal(Number(largeWritten), wireBytes, `${runner}: ${lines[2]}`);
+        assert.ok(Number(largeReads) >= Math.ceil(wireBytes / READ_SIZE_BYTES), `${runner}: at most 64 KiB a read`);
+        assert.equal(lines[3], `server: 'end' after "question, then FIN"; answering anyway`);
+        assert.equal(lines[4], 'client: heard "an answer after your FIN" after its own FIN');
+        assert.equal(lines[5], 'client: read() failed with ECONNRESET; the connection is gone');
+      }),
+    );
+  },
+);
+
 test(`${MESSAGES} small writes made while the reader is paused arrive as one data chunk`, { skip: linuxOnly }, () => {
-  const expectedBytes = Array.from(
-    { length: MESSAGES },
-    (_, i) => LENGTH_PREFIX_BYTES + `message ${i + 1} of ${MESSAGES}`.length,
-  ).reduce((a, b) => a + b, 0);
-  assert.equal(seen.coalesce.bytesWritten, expectedBytes);
+  assert.equal(seen.coalesce.writes, MESSAGES, 'one write() per message');
+  assert.equal(seen.coalesce.bytesWritten, SMALL_BYTES);
   assert.equal(
     seen.coalesce.queuedBeforeResume,
-    expectedBytes,
+    SMALL_BYTES,
     "the kernel held every byte in the reader's receive queue before it resumed",
   );
-  assert.deepEqual(seen.coalesce.chunkSizes, [expectedBytes], 'one read() took them all');
+  assert.deepEqual(seen.coalesce.chunkSizes, [SMALL_BYTES], 'one read() took them all');
 });
 
 /**
@@ -154,7 +191,8 @@ test('the framer refuses a length prefix above its limit instead of buffering fo
 });
 
 test('end() sends FIN: the peer sees end, and with allowHalfOpen it still answers', () => {
-  // The demo itself waits (bounded) for the server's 'end'; it would have failed without it.
+  // The lesson answers only once its server has seen 'end'; without it, the lesson would not finish.
+  assert.equal(seen.halfClose.clientSaid, 'question, then FIN', "the server read end()'s last bytes before 'end'");
   assert.equal(seen.halfClose.clientWritableAfterEnd, false, 'the client gave up its sending side');
   assert.equal(seen.halfClose.clientHeard, 'an answer after your FIN', 'the other direction still carried bytes');
 });

@@ -9,25 +9,75 @@
 import assert from 'node:assert/strict';
 import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   KNOBS,
   descriptorOfInode,
   observeDescriptors,
   EXERCISE,
   mermaidDescriptors,
-} from '../scripts/07-socket-descriptor.ts';
+  type DescriptorObservations,
+} from '../scripts/lab/07-socket-descriptor.ts';
 import { readDescriptorTable, socketInodeOf } from '../scripts/lib/descriptors.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects } from './lib/transcript.ts';
+import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, observedClean } from './lib/transcript.ts';
 
 const { FILES } = knobs(KNOBS);
 
-const seen = linuxOnly ? undefined : await observeDescriptors(FILES);
+let seen: DescriptorObservations | undefined;
+before(async () => {
+  if (!linuxOnly) seen = await observedClean(() => observeDescriptors(FILES));
+});
+
+/** A socket line of the lesson: "fd 22 -> socket:[389026], the socket of the row 43765 -> 0 in /proc/net/tcp". */
+const FOUND = /fd (\d+) -> socket:\[(\d+)\], the socket of the row (\d+) -> (\d+) in \/proc\/net\/tcp$/;
+
+test("the lesson alone (copied into an empty folder, run by node and by tsx): each socket is found by its row's " +
+  'inode in /proc/self/fd, files take the lowest free number, and the next socket takes the one a file gave back', {
+  skip: linuxOnly,
+}, async () => {
+  // Both runners at once: each is a process start, and the machine may be busy.
+  await Promise.all(
+    (['node', 'tsx'] as const).map(async (runner) => {
+      const run = await runLessonAlone('07-socket-descriptor', runner, { FILES: String(FILES) });
+      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+      assert.equal(lines.length, 5 + FILES, `${runner}: three sockets, the files, the close, one more socket`);
+      const socketLine = (index: number, start: string) => {
+        assert.ok(lines[index].startsWith(start), `${runner}: line ${index + 1} is "${lines[index]}"`);
+        const [, fd, inode, local, remote] = FOUND.exec(lines[index]) ?? [];
+        assert.ok(fd, `${runner}: the socket was found by its inode: ${lines[index]}`);
+        return { fd: Number(fd), inode, local: Number(local), remote: Number(remote) };
+      };
+      const listener = socketLine(0, 'server: listen(): ');
+      const [, clientFree] = /^client: connect\(\), fd (\d+) free: /.exec(lines[1]) ?? [];
+      const client = socketLine(1, 'client: connect(), ');
+      const accepted = socketLine(2, 'server: accept4(): ');
+      assert.equal(listener.remote, 0, `${runner}: the listener's row has no peer`);
+      assert.deepEqual(
+        [client.remote, accepted.local, accepted.remote],
+        [listener.local, listener.local, client.local],
+      );
+      assert.equal(client.fd, Number(clientFree), `${runner}: the client's socket took the lowest free number`);
+      const files = lines.slice(3, 3 + FILES).map((line) => {
+        const [, free, fd] = /^process: open\(\) of this file, fd (\d+) free: fd (\d+)$/.exec(line) ?? [];
+        assert.equal(fd, free, `${runner}: open() took the lowest free number: ${line}`);
+        return Number(fd);
+      });
+      assert.equal(lines[3 + FILES], `process: close(fd ${files[0]}); the lowest free number is fd ${files[0]}`);
+      const second = socketLine(4 + FILES, 'client 2: connect(): ');
+      assert.equal(second.fd, files[0], `${runner}: the next socket took the number the first file gave back`);
+      const sockets = [listener, client, accepted, second];
+      assert.equal(new Set(sockets.map(({ inode }) => inode)).size, 4, `${runner}: four sockets, four inodes`);
+    }),
+  );
+});
 
 test('the listener, the client and the accepted socket each hold a descriptor that links to socket:[inode]', {
   skip: linuxOnly,
