@@ -219,27 +219,19 @@ function waitStep(ready: number): string {
 
 /**
  * strace's options for a trace of `calls` into `folder`: a file per thread (trace.TID), so that no
- * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call; each
- * call stamped with its time (-ttt), so that the threads of a process merge in order; strings up
- * to 200 characters, so that a command line reads whole; no line about processes starting and
- * ending, nor about signals (a profiler's SIGPROF, a child's SIGCHLD), which would fall between
- * the calls.
+ * line is split into "<unfinished ...>" and "<... resumed>" halves by another thread's call; no
+ * line about processes starting and ending, nor about signals (a profiler's SIGPROF, a child's
+ * SIGCHLD), which would fall between the calls.
  */
 export function straceOptions(folder: string, calls: readonly string[]): string[] {
-  return [
-    '-ff',
-    '-qq',
-    '-ttt',
-    '-s',
-    '200',
-    '-o',
-    join(folder, 'trace'),
-    '-e',
-    `trace=${calls.join(',')}`,
-    '-e',
-    'signal=none',
-  ];
+  return ['-ff', '-qq', '-o', join(folder, 'trace'), '-e', `trace=${calls.join(',')}`, '-e', 'signal=none'];
 }
+
+/**
+ * The trace's own options on top: each call stamped with its time (-ttt), so that the threads of a
+ * process merge in order, and strings up to 200 characters, so that a command line reads whole.
+ */
+const STAMPED = ['-ttt', '-s', '200'];
 
 /** Which traced thread belongs to which process, and what each process ran, from the lineage calls. */
 export function lineageOf(traces: ReadonlyMap<number, string>): {
@@ -292,7 +284,12 @@ export async function traceScript(number: string, args: readonly string[] = []):
   try {
     const run = await runTool(
       strace,
-      [...straceOptions(folder, [...TRACED, ...LINEAGE]), process.execPath, ...nodeArgsFor(entry.script, args)],
+      [
+        ...straceOptions(folder, [...TRACED, ...LINEAGE]),
+        ...STAMPED,
+        process.execPath,
+        ...nodeArgsFor(entry.script, args),
+      ],
       RUN_TIMEOUT_MS,
       ROOT,
     );
