@@ -19,7 +19,7 @@ import { defineScript, integerFlag, isMain, runScript, type Line } from '../scri
 import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { lookupPort } from '../scripts/08-port-vs-pid.ts';
+import { lookupPort } from '../scripts/lib/port-lookup.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 
 const HOST = '127.0.0.1';

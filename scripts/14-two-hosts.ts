@@ -20,12 +20,12 @@ import { type Host, startTwoHosts } from './lib/hosts.ts';
 import { label } from './lib/mermaid.ts';
 import { defineExercise } from './lib/questions.ts';
 import { onceWithin } from './lib/wait.ts';
-import type { PortHolder } from './08-port-vs-pid.ts';
+import type { PortHolder } from './lib/port-lookup.ts';
 
 const STEP_MS = 2000;
 /** This module: the hosts import it to run the functions under "What each host runs". */
 const SELF = new URL(import.meta.url);
-const LOOKUP = new URL('./08-port-vs-pid.ts', import.meta.url);
+const LOOKUP = new URL('./lib/port-lookup.ts', import.meta.url);
 
 // --- The lesson: a server on host B, a client on host A ---------------------------------------
 

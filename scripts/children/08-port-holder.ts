@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import type { ListenSpec } from '../08-port-vs-pid.ts';
+import type { ListenSpec } from '../lab/08-port-vs-pid.ts';
 
 const specs = JSON.parse(process.argv[2]) as ListenSpec[];
 const report = (message: unknown) => process.send?.(message);
