@@ -20,11 +20,17 @@ import {
   defineKnobs,
   formatEndpoint,
 } from '../lib/cli.ts';
-import { startNodeChild, type NodeChild } from '../lib/child.ts';
+import type { NodeChild } from '../lib/child.ts';
 import { lookupPort, type PortHolder } from '../lib/port-lookup.ts';
 import { label } from '../lib/mermaid.ts';
-import { defineExercise } from '../lib/questions.ts';
-import { until } from '../lib/wait.ts';
+import type { Exercise } from '../lib/questions.ts';
+
+/**
+ * `--port P` is also a tool, timed against Node starting an empty file (npm run bench:lookup): it
+ * loads no more than it uses. What only the demo needs (child processes, waiting) is imported when
+ * the demo runs, and the exercise's type is a type only.
+ */
+const demoHelpers = async () => ({ ...(await import('../lib/child.ts')), ...(await import('../lib/wait.ts')) });
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 3000;
@@ -55,6 +61,7 @@ export const heldByProcesses = (port: number, protocol: ListenSpec['protocol']) 
 
 /** Runs the lesson with `sharers` helpers in a child process; the lookups come from that run. */
 export async function observePortVsPid(sharers = 1): Promise<PortVsPidObservations> {
+  const { startNodeChild, until } = await demoHelpers();
   const child = await startNodeChild({ module: WATCHED_LESSON, args: [String(sharers)] });
   try {
     // One PID behind three ports, then several PIDs behind the first: the lesson's own steps.
@@ -99,6 +106,7 @@ const PORT_HOLDER = new URL('../children/08-port-holder.ts', import.meta.url);
 
 /** Starts a child that listens as `specs` say; stopping it also ends its helpers (their IPC channel closes). */
 export async function startPortHolderChild(specs: readonly ListenSpec[]): Promise<PortHolderChild> {
+  const { startNodeChild } = await demoHelpers();
   const child: NodeChild = await startNodeChild({ module: PORT_HOLDER, args: [JSON.stringify(specs)] });
   try {
     const { ports } = await child.next<{ ports: PortHolderChild['ports'] }>(STEP_TIMEOUT_MS, 'the child to listen');
@@ -208,7 +216,7 @@ export function mermaidHolders(holders: readonly PortHolder[]): string[] {
 }
 
 /** Predict, then run: `npm run exercise -- 08`. */
-export const EXERCISE = defineExercise({
+export const EXERCISE: Exercise<'SHARERS', PortVsPidObservations> = {
   knobs: KNOBS,
   observe: ({ SHARERS }) => observePortVsPid(SHARERS),
   questions: [
@@ -244,7 +252,7 @@ export const EXERCISE = defineExercise({
       why: () => "a process's descriptors are closed when it exits, and a listener closed by its last holder is gone",
     },
   ],
-});
+};
 
 /** The command line, exported so tests can run it in-process. */
 export const cli = defineScript<Observations>({
