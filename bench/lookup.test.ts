@@ -11,8 +11,8 @@ import { linuxOnly, toolOrSkip } from '../tests/lib/tools.ts';
 import { assertRejects } from '../tests/lib/transcript.ts';
 import { benchLookup, renderLookupBench } from './lookup.ts';
 
-test('the lookup benchmark finds this process behind the port with all seven contenders, then fills its table ' +
-  '(timings are not judged here)', {
+test('the lookup benchmark finds this process behind the port with all seven contenders, times the empty-file ' +
+  'floors of node and tsx beside them, then fills its table (timings are not judged here)', {
   skip: linuxOnly,
 }, async (t) => {
   if (!(await toolOrSkip(t, 'ss')) || !(await toolOrSkip(t, 'lsof'))) return;
@@ -31,6 +31,8 @@ test('the lookup benchmark finds this process behind the port with all seven con
     `npx tsx ${script}`,
     `ss -Hltnp 'sport = :${result.port}'`,
     `lsof -nP -i :${result.port}`,
+    'node EMPTY.ts (an empty file)',
+    'tsx EMPTY.ts (an empty file)',
   ];
   assert.deepEqual(
     result.lookups.map(({ name }) => name),
@@ -55,13 +57,15 @@ test('the lookup benchmark finds this process behind the port with all seven con
   );
   const verdicts = lines.slice(3 + contenders.length);
   assert.deepEqual(
-    verdicts.map((line) => /^verdict: (.+?) takes \d+\.\d\dx the time of (lsof|ss)/.exec(line)?.slice(1)),
+    verdicts.map((line) => /^verdict: (.+?) takes \d+\.\d\dx the time of (lsof|ss|node|tsx)\b/.exec(line)?.slice(1)),
     [
       ['lookupPort() in this process', 'lsof'],
       ['08 as a process through tsx', 'lsof'],
       ['08 as a process through plain node', 'lsof'],
       ['08 as a process through plain node', 'ss'],
       ['08 through node with its compile cache warm', 'lsof'],
+      ['08 as a process through plain node', 'node'],
+      ['08 as a process through tsx', 'tsx'],
     ],
   );
 });

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/lib/catalog.ts';
@@ -19,7 +19,7 @@ import { defineScript, integerFlag, isMain, runScript, type Line } from '../scri
 import { nodeArgsFor, startNodeChild, type NodeChild } from '../scripts/lib/child.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
-import { lookupPort } from '../scripts/08-port-vs-pid.ts';
+import { lookupPort } from '../scripts/lib/port-lookup.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 
 const HOST = '127.0.0.1';
@@ -34,7 +34,8 @@ Usage: npm run bench:lookup -- [--sockets N] [--repeats R] [--json]
 Opens N extra loopback sockets (default 2000) in holder processes, listens on one more port,
 and times R rounds (default 15) of "who holds this port?" asked seven ways: 08's lookupPort()
 in this process; 08 as a whole process through node (with and without NODE_COMPILE_CACHE), tsx
-and npx tsx; ss -Hltnp 'sport = :PORT'; and lsof -nP -i :PORT.
+and npx tsx; ss -Hltnp 'sport = :PORT'; and lsof -nP -i :PORT. Beside them, the floor: node and
+tsx starting an empty .ts file, timed in the same rounds.
 
   --sockets N   extra sockets to open, 0 to 100000 (default 2000)
   --repeats R   rounds to time, 1 to 1000 (default 15)
@@ -67,6 +68,8 @@ interface Contender {
   name: string;
   /** Runs one lookup and returns its output, so each timed answer can be checked. */
   ask(): Promise<string>;
+  /** A floor (an empty file) answers nothing: its output must be empty instead. */
+  floor?: true;
 }
 
 /** One way of asking, with the median, fastest and slowest of its rounds in ms. */
@@ -85,7 +88,7 @@ export interface LookupBench {
   repeats: number;
   /**
    * In this order: lookupPort() in this process; 08 as a command through node, node with its compile
-   * cache, tsx and npx tsx; ss; lsof.
+   * cache, tsx and npx tsx; ss; lsof; then the floors, node and tsx starting an empty .ts file.
    */
   lookups: LookupTiming[];
 }
@@ -94,6 +97,10 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
   const [ss, lsof, npx] = await Promise.all([findTool('ss'), findTool('lsof'), findTool('npx')]);
   if (!ss || !lsof || !npx) throw new Error('the benchmark needs ss (iproute2), lsof and npx');
   const cache = await mkdtemp(join(tmpdir(), 'lookup-compile-cache-'));
+  // The floor: the same node and tsx starting a .ts file with nothing in it.
+  const emptyFolder = await mkdtemp(join(tmpdir(), 'lookup-empty-'));
+  const empty = join(emptyFolder, 'empty.ts');
+  await writeFile(empty, '');
   const server = createServer().listen(0, HOST);
   let holders: NodeChild[] = [];
   try {
@@ -125,6 +132,12 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
       { name: `npx tsx ${script.join(' ')}`, ask: () => command(npx, ['tsx', ...script]) },
       { name: `ss -Hltnp 'sport = :${port}'`, ask: () => command(ss, ['-Hltnp', `sport = :${port}`]) },
       { name: `lsof -nP -i :${port}`, ask: () => command(lsof, ['-nP', `-i:${port}`]) },
+      {
+        name: 'node EMPTY.ts (an empty file)',
+        ask: () => command(process.execPath, nodeArgsFor(empty), { NODE_COMPILE_CACHE: undefined }),
+        floor: true,
+      },
+      { name: 'tsx EMPTY.ts (an empty file)', ask: () => command(tsx, [empty]), floor: true },
     ];
 
     // A time counts only for a right answer: every one must name this process behind the port (checked after the clock
@@ -136,7 +149,8 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
         const start = performance.now();
         const answer = await contender.ask();
         times[i].push(performance.now() - start);
-        if (!ourPid.test(answer)) throw new Error(`${contender.name} did not name pid ${process.pid}:\n${answer}`);
+        if (contender.floor ? answer !== '' : !ourPid.test(answer))
+          throw new Error(`${contender.name} did not name pid ${process.pid}:\n${answer}`);
       }
     }
     const lookups = contenders.map(({ name }, i) => ({
@@ -150,13 +164,16 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
     server.close();
     await Promise.all(holders.map((holder) => holder.stop()));
     await rm(cache, { recursive: true, force: true });
+    await rm(emptyFolder, { recursive: true, force: true });
   }
 }
 
 export function renderLookupBench(result: LookupBench): Line[] {
   const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
   const width = Math.max(...result.lookups.map(({ name }) => name.length));
-  const [inProcess, byNode, byCachedNode, byTsx, , bySs, byLsof] = result.lookups.map((lookup) => lookup.median);
+  const [inProcess, byNode, byCachedNode, byTsx, , bySs, byLsof, nodeFloor, tsxFloor] = result.lookups.map(
+    (lookup) => lookup.median,
+  );
   const times = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`;
   return [
     [
@@ -180,6 +197,16 @@ export function renderLookupBench(result: LookupBench): Line[] {
       'verdict',
       `08 through node with its compile cache warm takes ${times(byCachedNode, byLsof)} the time of lsof, ` +
         `${times(byCachedNode, bySs)} that of ss`,
+    ],
+    [
+      'verdict',
+      `08 as a process through plain node takes ${times(byNode, nodeFloor)} the time of node starting an empty ` +
+        '.ts file (target: at most 1.5x)',
+    ],
+    [
+      'verdict',
+      `08 as a process through tsx takes ${times(byTsx, tsxFloor)} the time of tsx starting an empty .ts file ` +
+        '(target: at most 1.5x)',
     ],
   ];
 }

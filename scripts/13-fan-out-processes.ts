@@ -15,7 +15,7 @@
  * names, and asks 08's lookup who holds the port. `--serve` keeps one way up for real clients.
  */
 import { createConnection, type Socket } from 'node:net';
-import { lookupPort, type PortHolder } from './08-port-vs-pid.ts';
+import { lookupPort, type PortHolder } from './lib/port-lookup.ts';
 import { type NodeChild, startNodeChild } from './lib/child.ts';
 import {
   defineKnobs,

@@ -8,25 +8,26 @@
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   KNOBS,
   HIDDEN_OWNER,
-  lookupPort,
   observePortVsPid,
   renderLookup,
   startPortHolderChild,
   type ListenSpec,
-  type PortHolder,
+  type PortVsPidObservations,
   EXERCISE,
   mermaidHolders,
-} from '../scripts/08-port-vs-pid.ts';
+} from '../scripts/lab/08-port-vs-pid.ts';
+import { lookupPort, type PortHolder } from '../scripts/lib/port-lookup.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 import {
   assertMermaidMatchesNotes,
@@ -41,8 +42,46 @@ const { SHARERS } = knobs(KNOBS);
 const pidsOf = (holders: readonly PortHolder[]) =>
   holders.flatMap((holder) => holder.pids.map(({ pid }) => pid)).sort((a, b) => a - b);
 
-/** The demo, once: the claims below and the sample both read it. */
-const seen = linuxOnly ? undefined : await observedClean(() => observePortVsPid(SHARERS));
+/** The lesson's run under its lab, once: the claims below and the sample both read it. */
+let seen: PortVsPidObservations | undefined;
+before(async () => {
+  if (!linuxOnly) seen = await observedClean(() => observePortVsPid(SHARERS));
+});
+
+test('the lesson alone (copied into an empty folder, run by node and by tsx): its three ports lead to its ' +
+  'own PID through an inode and a descriptor, the first one to every helper too, and none is left at the end', {
+  skip: linuxOnly,
+}, async () => {
+  for (const runner of ['node', 'tsx'] as const) {
+    const run = await runLessonAlone('08-port-vs-pid', runner, { SHARERS: String(SHARERS) });
+    assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+    const [, pid, tcp1, tcp2, udp] = /^process: pid (\d+) holds tcp (\d+) and (\d+), udp (\d+)$/.exec(lines[0]) ?? [];
+    assert.ok(pid, `${runner}: the first line names the process and its ports: ${lines[0]}`);
+    const found = lines.flatMap((line) => {
+      const match = /^kernel: (tcp|udp) (\d+) -> socket:\[(\d+)\] -> fd (\d+)$/.exec(line);
+      return match ? [{ table: match[1], port: match[2], inode: match[3] }] : [];
+    });
+    assert.deepEqual(
+      found.map(({ table, port }) => `${table} ${port}`),
+      [`tcp ${tcp1}`, `tcp ${tcp2}`, `udp ${udp}`],
+      `${runner}: every port leads to a socket inode and one of the process's descriptors`,
+    );
+    assert.equal(new Set(found.map(({ inode }) => inode)).size, 3, `${runner}: three sockets, three inodes`);
+    const helpers = lines.flatMap((line) => {
+      const match = /^helper \d+: pid (\d+) holds socket:\[(\d+)\] as fd \d+$/.exec(line);
+      return match ? [{ pid: match[1], inode: match[2] }] : [];
+    });
+    assert.equal(helpers.length, SHARERS, `${runner}: one line per helper`);
+    for (const helper of helpers) {
+      assert.equal(helper.inode, found[0].inode, `${runner}: a helper holds the first listener's socket`);
+      assert.notEqual(helper.pid, pid, `${runner}: a helper is a process of its own`);
+    }
+    assert.ok(lines.includes(`port: ${tcp1} is one socket in ${SHARERS + 1} processes`), `${runner}: shared`);
+    assert.equal(lines.at(-1), 'kernel: all closed; 0 of the 3 ports left in /proc/net');
+  }
+});
 
 test('one child holds three ports, and all three lead to its PID, not to ours', { skip: linuxOnly }, async () => {
   if (!seen) return;

@@ -8,16 +8,18 @@
  * Run: npm run exercise -- 09   (the packet test needs tcpdump and permission to capture on lo)
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import {
   observeHandshake,
   renderHandshake,
   type HandshakeObservations,
   type Packet,
+  type Stage,
   EXERCISE,
   mermaidHandshake,
-} from '../scripts/09-tcp-handshake.ts';
+} from '../scripts/lab/09-tcp-handshake.ts';
 import { measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import {
   assertMermaidMatchesNotes,
@@ -30,8 +32,37 @@ import {
 /** Linux waits this long in TIME_WAIT (TCP_TIMEWAIT_LEN), whatever net.ipv4.tcp_fin_timeout says. */
 const TIME_WAIT_S = 60;
 
-const seen = linuxOnly ? undefined : await observedClean(() => observeHandshake({ capture: true }));
-const [afterAccept, halfClosed, closed] = seen?.life.stages ?? [];
+let seen: HandshakeObservations | undefined;
+let afterAccept: Stage;
+let halfClosed: Stage;
+let closed: Stage;
+before(async () => {
+  if (linuxOnly) return;
+  seen = await observedClean(() => observeHandshake({ capture: true }));
+  [afterAccept, halfClosed, closed] = seen.life.stages;
+});
+
+test('the lesson alone (copied into an empty folder, run by node and by tsx): two connections ESTABLISHED on both ' +
+  'ends before any accept(), a third in SYN_SENT, then FIN_WAIT2/CLOSE_WAIT and TIME_WAIT on the client', {
+  skip: linuxOnly,
+}, async () => {
+  for (const runner of ['node', 'tsx'] as const) {
+    const run = await runLessonAlone('09-tcp-handshake', runner);
+    assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+    assert.match(lines[0], /^server: listening on 127\.0\.0\.1:\d+ with backlog 1$/);
+    assert.deepEqual(lines.slice(1), [
+      'client 1: client ESTABLISHED, server ESTABLISHED',
+      'client 2: client ESTABLISHED, server ESTABLISHED',
+      'client 3: client SYN_SENT, server no socket',
+      'server: accept(), read "hello"; client ESTABLISHED, server ESTABLISHED',
+      'client: end(); client FIN_WAIT2, server CLOSE_WAIT',
+      'server: end(); client TIME_WAIT, server no socket',
+      'kernel: the client end stays in TIME_WAIT (60 s) after this program exits',
+    ]);
+  }
+});
 
 test('a client whose SYN goes unanswered waits in SYN_SENT, and the server has no socket for it', {
   skip: linuxOnly,

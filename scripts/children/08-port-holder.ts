@@ -1,13 +1,14 @@
 /**
- * 08-port-vs-pid's child: it binds what the first argument (JSON: [{protocol, host}, ...]) asks
- * for, reports the ports the kernel chose, and on request starts helper processes and hands each
- * of them its first TCP listener over IPC (`send(message, server)` passes the descriptor along).
- * Then several PIDs hold one socket, which is the point of the lesson.
+ * A child for the tests of 08's `--port` tool (the lesson does its own binding and sharing): it
+ * binds what the first argument (JSON: [{protocol, host}, ...]) asks for, IPv6 too, reports the
+ * ports the kernel chose, and on request starts helper processes and hands each of them its first
+ * TCP listener over IPC (`send(message, server)` passes the descriptor along). Then several PIDs
+ * hold one socket, for ss and lsof to name as the tool does.
  */
 import { fork } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import type { ListenSpec } from '../08-port-vs-pid.ts';
+import type { ListenSpec } from '../lab/08-port-vs-pid.ts';
 
 const specs = JSON.parse(process.argv[2]) as ListenSpec[];
 const report = (message: unknown) => process.send?.(message);
