@@ -36,13 +36,6 @@ import { hasProcNet, readTable } from './lib/proc-net.ts';
 import { defineExercise } from './lib/questions.ts';
 import { findTool } from './lib/tools.ts';
 import { onceWithin, until, within } from './lib/wait.ts';
-import {
-  datagramSizes,
-  DEFAULTS as UDP_DEFAULTS,
-  KNOBS as UDP_KNOBS,
-  sendDatagram,
-  startUdpEcho,
-} from './10-udp-fire-and-forget.ts';
 import { type Capture, CaptureUnavailable, captureExchange, summarizeWire, type WirePacket } from './lib/pcap.ts';
 import {
   MESSAGE_BYTES,
@@ -53,15 +46,23 @@ import {
   tcpRoundTrips,
   udpRoundTrips,
 } from './lib/round-trips.ts';
-import { boundSocket } from './lib/udp.ts';
+import {
+  BURST_KNOB,
+  boundSocket,
+  datagramSizes,
+  FLOOD_KNOB,
+  FLOOD_PAYLOAD,
+  sendDatagram,
+  startUdpEcho,
+} from './lib/udp.ts';
 
 const HOST = '127.0.0.1';
 const STEP_TIMEOUT_MS = 5000;
 
 export const DEFAULTS = {
-  flood: UDP_DEFAULTS.flood,
-  payload: UDP_DEFAULTS.payload,
-  datagrams: UDP_DEFAULTS.datagrams,
+  flood: FLOOD_KNOB.fallback,
+  payload: FLOOD_PAYLOAD,
+  datagrams: BURST_KNOB.fallback,
   roundTrips: 100,
   runs: 5,
   bulkMib: 4,
@@ -72,9 +73,9 @@ export const DEFAULTS = {
  * speed runs are smaller than the script's: the tests check the table, not the figures.
  */
 export const KNOBS = defineKnobs({
-  FLOOD: UDP_KNOBS.knobs.FLOOD,
+  FLOOD: FLOOD_KNOB,
   PAYLOAD: { fallback: DEFAULTS.payload, min: 4, max: 65_536 },
-  DATAGRAMS: UDP_KNOBS.knobs.DATAGRAMS,
+  DATAGRAMS: BURST_KNOB,
   ROUND_TRIPS: { fallback: 30, min: 1, max: 1_000_000 },
   RUNS: { fallback: 3, min: 1, max: 101 },
   BULK_MIB: { fallback: DEFAULTS.bulkMib, min: 1, max: 4096 },

@@ -15,7 +15,7 @@ import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { EXERCISE, KNOBS, measureOverhead, mermaidOverhead, startServers } from '../scripts/11-tcp-vs-udp.ts';
-import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
+import { datagramSizes } from '../scripts/lib/udp.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { atDefaults, knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';

@@ -164,20 +164,32 @@ export async function readSysctl(path: string): Promise<string> {
 /** True on Linux, where /proc/net exists; scripts say so in one line elsewhere. */
 export const hasProcNet = process.platform === 'linux';
 
+/** The files of namespace-wide counters: each protocol has a line of names followed by a line of values. */
+const COUNTER_FILES = ['/proc/net/snmp', '/proc/net/netstat'];
+
+/** Adds one counter file's "Proto: Name ..." / "Proto: value ..." line pairs to `counters`. */
+function addCounters(counters: Record<string, number>, text: string): void {
+  const lines = text.trim().split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const [protocol, ...names] = lines[i].split(/\s+/);
+    const values = lines[i + 1].split(/\s+/).slice(1);
+    for (const [j, name] of names.entries()) counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j]);
+  }
+}
+
 /**
  * Reads the namespace-wide counters of /proc/net/snmp and /proc/net/netstat as
- * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }. Each protocol has a line of
- * names followed by a line of values.
+ * { "TcpExt.ListenOverflows": 3, "Udp.RcvbufErrors": 0, ... }.
  */
 export async function readCounters(): Promise<Record<string, number>> {
   const counters: Record<string, number> = {};
-  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
-    const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    for (let i = 0; i + 1 < lines.length; i += 2) {
-      const [protocol, ...names] = lines[i].split(/\s+/);
-      const values = lines[i + 1].split(/\s+/).slice(1);
-      for (const [j, name] of names.entries()) counters[`${protocol.replace(/:$/, '')}.${name}`] = Number(values[j]);
-    }
-  }
+  for (const file of COUNTER_FILES) addCounters(counters, await readFile(file, 'utf8'));
+  return counters;
+}
+
+/** readCounters without waiting for the event loop, for a lab reading them inside a lesson's step (as readTableNow). */
+export function readCountersNow(): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const file of COUNTER_FILES) addCounters(counters, readFileSync(file, 'utf8'));
   return counters;
 }
