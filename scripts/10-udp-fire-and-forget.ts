@@ -18,6 +18,7 @@ export async function main(
   rcvbuf = Number(process.env.RCVBUF ?? 4096),
 ): Promise<void> {
   // socket() + bind(): a UDP socket receives once it has an address. No listen(), no accept().
+  // The receiver asks for 4 MiB (1 << 22) of buffer to start with: room for the whole burst.
   const receiver = createSocket({ type: 'udp4', recvBufferSize: 1 << 22 }).bind(0, '127.0.0.1');
   const sender = createSocket('udp4').bind(0, '127.0.0.1');
   await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
@@ -25,10 +26,9 @@ export async function main(
   // send() is one sendmsg(); its callback says only whether the kernel took the datagram.
   const send = (bytes: Buffer | string, to = port) =>
     new Promise<NodeJS.ErrnoException | null>((sent) => sender.send(bytes, to, '127.0.0.1', sent));
-  // Boundaries: each send is one datagram (sizes from 0 up to 65,507, spread on a log scale), and
-  // each 'message' is one recvmsg() of exactly one.
-  const size = (i: number) => i && Math.round(65_507 ** (i / (datagrams - 1)));
-  const sizes = Array.from({ length: datagrams }, (_, i) => size(i));
+  // Boundaries: each send is one datagram, and each 'message' is one recvmsg() of exactly one.
+  const sizeAt = (i: number) => i && Math.round(65_507 ** (i / (datagrams - 1))); // 0 to 65,507
+  const sizes = Array.from({ length: datagrams }, (_, i) => sizeAt(i));
   const arrived: number[] = [];
   receiver.on('message', (message) => arrived.push(message.length));
   await Promise.all(sizes.map((size) => send(Buffer.alloc(size))));

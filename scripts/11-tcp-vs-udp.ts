@@ -15,16 +15,17 @@ import { type AddressInfo, createConnection, createServer } from 'node:net';
 
 export async function main(datagrams = Number(process.env.DATAGRAMS ?? 5)): Promise<void> {
   // The receiving ends. TCP: socket() + bind() + listen(), all in listen(). UDP: socket() + bind(),
-  // and nothing more: there is no connection to wait for.
+  // and nothing more: there is no connection to wait for. Its 4 MiB of buffer (SO_RCVBUF, capped by
+  // net.core.rmem_max) make room for every message at once: a datagram that does not fit is lost.
   const server = createServer().listen(0, '127.0.0.1');
-  const receiver = createSocket('udp4').bind(0, '127.0.0.1');
+  const receiver = createSocket({ type: 'udp4', recvBufferSize: 1 << 22 }).bind(0, '127.0.0.1');
   await Promise.all([once(server, 'listening'), once(receiver, 'listening')]);
   const tcpPort = (server.address() as AddressInfo).port;
   const udpPort = receiver.address().port;
   console.log(`server: TCP listens on 127.0.0.1:${tcpPort}, UDP is bound to 127.0.0.1:${udpPort}`);
   // The same messages both ways: 10's sizes, from 0 bytes up to 65,507 on a log scale.
-  const size = (i: number) => i && Math.round(65_507 ** (i / (datagrams - 1)));
-  const messages = Array.from({ length: datagrams }, (_, i) => Buffer.alloc(size(i), i));
+  const sizeAt = (i: number) => i && Math.round(65_507 ** (i / (datagrams - 1)));
+  const messages = Array.from({ length: datagrams }, (_, i) => Buffer.alloc(sizeAt(i), i));
   const sizes = messages.map((message) => message.length).join(', ');
 
   // UDP: no handshake. The first sendto() already carries a message, and each send() is one
