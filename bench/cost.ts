@@ -9,8 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { findUnheldPort } from '../scripts/10-udp-fire-and-forget.ts';
-import { measureSpeed, speedOptionsFrom, type SpeedOptions } from '../scripts/11-tcp-vs-udp.ts';
+import { findUnheldPort } from '../scripts/lib/udp.ts';
+import { measureSpeed, speedOptionsFrom, type SpeedOptions } from '../scripts/lab/11-tcp-vs-udp.ts';
 import { ROOT } from '../scripts/lib/catalog.ts';
 import { BULK_CHUNK, MESSAGE_BYTES, median, tcpRoundTrips, udpRoundTrips } from '../scripts/lib/round-trips.ts';
 import {

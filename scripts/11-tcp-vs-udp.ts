@@ -1,663 +1,71 @@
 /**
  * @title TCP against UDP, measured
- * @concept On the same work, TCP delivers every byte in order where UDP drops, sends a stream where UDP sends messages,
- *   costs more header bytes and packets, and pays mostly for its handshake.
+ * @concept On the same work, TCP delivers every byte in order where UDP drops, sends a stream where
+ *   UDP sends messages, costs more header bytes and packets, and pays mostly for its handshake.
  * @notes #43-tcp-against-udp-measured-11-tcp-vs-udp
  * @run npx tsx scripts/11-tcp-vs-udp.ts
  * @resource https://nodejs.org/api/net.html
  * @resource https://man7.org/linux/man-pages/man7/tcp.7.html
- * @knobs FLOOD, PAYLOAD (the burst of 10, now over TCP), DATAGRAMS (writes of 10's sizes), ROUND_TRIPS, RUNS, BULK_MIB
- *   (the speed measurements)
- *
- * Four comparisons on loopback: reliability (10's flood into a frozen receiver, over TCP),
- * boundaries (10's burst of sizes, as TCP writes), overhead (packets and header bytes of one short
- * exchange, from a tcpdump capture when tcpdump is installed) and speed (round trips per second
- * and bulk throughput, medians over repeated runs).
+ * @knobs FLOOD, PAYLOAD (the burst of 10, now over TCP), DATAGRAMS (writes of 10's sizes),
+ *   ROUND_TRIPS, RUNS, BULK_MIB (the speed measurements)
  */
-import { createHash } from 'node:crypto';
-import type { Socket as DatagramSocket } from 'node:dgram';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import {
-  defineScript,
-  integerFlag,
-  isMain,
-  portFlag,
-  runScript,
-  thousands,
-  untilSignal,
-  type FlagValues,
-  type Line,
-  defineKnobs,
-  hostFlag,
-  listeningLine,
-} from './lib/cli.ts';
-import { startNodeChild } from './lib/child.ts';
-import { hasProcNet, readTable } from './lib/proc-net.ts';
-import { defineExercise } from './lib/questions.ts';
-import { findTool } from './lib/tools.ts';
-import { onceWithin, until, within } from './lib/wait.ts';
-import {
-  datagramSizes,
-  DEFAULTS as UDP_DEFAULTS,
-  KNOBS as UDP_KNOBS,
-  sendDatagram,
-  startUdpEcho,
-} from './10-udp-fire-and-forget.ts';
-import { type Capture, CaptureUnavailable, captureExchange, summarizeWire, type WirePacket } from './lib/pcap.ts';
-import {
-  MESSAGE_BYTES,
-  median,
-  requestReply,
-  tcpBulk,
-  tcpConnectEachRoundTrips,
-  tcpRoundTrips,
-  udpRoundTrips,
-} from './lib/round-trips.ts';
-import { boundSocket } from './lib/udp.ts';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { type AddressInfo, createConnection, createServer } from 'node:net';
 
-const HOST = '127.0.0.1';
-const STEP_TIMEOUT_MS = 5000;
+export async function main(datagrams = Number(process.env.DATAGRAMS ?? 5)): Promise<void> {
+  // The receiving ends. TCP: socket() + bind() + listen(), all in listen(). UDP: socket() + bind(),
+  // and nothing more: there is no connection to wait for. Its 4 MiB of buffer (SO_RCVBUF, capped by
+  // net.core.rmem_max) make room for every message at once: a datagram that does not fit is lost.
+  const server = createServer().listen(0, '127.0.0.1');
+  const receiver = createSocket({ type: 'udp4', recvBufferSize: 1 << 22 }).bind(0, '127.0.0.1');
+  await Promise.all([once(server, 'listening'), once(receiver, 'listening')]);
+  const tcpPort = (server.address() as AddressInfo).port;
+  const udpPort = receiver.address().port;
+  console.log(`server: TCP listens on 127.0.0.1:${tcpPort}, UDP is bound to 127.0.0.1:${udpPort}`);
+  // The same messages both ways: 10's sizes, from 0 bytes up to 65,507 on a log scale.
+  const sizeAt = (i: number) => i && Math.round(65_507 ** (i / (datagrams - 1)));
+  const messages = Array.from({ length: datagrams }, (_, i) => Buffer.alloc(sizeAt(i), i));
+  const sizes = messages.map((message) => message.length).join(', ');
 
-export const DEFAULTS = {
-  flood: UDP_DEFAULTS.flood,
-  payload: UDP_DEFAULTS.payload,
-  datagrams: UDP_DEFAULTS.datagrams,
-  roundTrips: 100,
-  runs: 5,
-  bulkMib: 4,
-} as const;
+  // UDP: no handshake. The first sendto() already carries a message, and each send() is one
+  // datagram: the receiver's recvmsg() returns them one by one, the empty one too.
+  const sender = createSocket('udp4').bind(0, '127.0.0.1');
+  const datagramsIn: number[] = [];
+  receiver.on('message', (datagram) => datagramsIn.push(datagram.length));
+  for (const message of messages) sender.send(message, udpPort, '127.0.0.1');
+  while (datagramsIn.length < messages.length) await once(receiver, 'message');
+  console.log(`udp: ${messages.length} sends of ${sizes} bytes`);
+  console.log(`server: ${datagramsIn.length} datagrams of ${datagramsIn.join(', ')} bytes`);
 
-/**
- * The exercise's knobs, with the ranges of the flags of the same names. The tests' fallbacks for the
- * speed runs are smaller than the script's: the tests check the table, not the figures.
- */
-export const KNOBS = defineKnobs({
-  FLOOD: UDP_KNOBS.knobs.FLOOD,
-  PAYLOAD: { fallback: DEFAULTS.payload, min: 4, max: 65_536 },
-  DATAGRAMS: UDP_KNOBS.knobs.DATAGRAMS,
-  ROUND_TRIPS: { fallback: 30, min: 1, max: 1_000_000 },
-  RUNS: { fallback: 3, min: 1, max: 101 },
-  BULK_MIB: { fallback: DEFAULTS.bulkMib, min: 1, max: 4096 },
-});
-const { FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB } = KNOBS.knobs;
+  // TCP: connect() first, the three-way handshake; the server's accept4() returns the new socket.
+  const client = createConnection({ host: '127.0.0.1', port: tcpPort });
+  const [[accepted]] = await Promise.all([once(server, 'connection'), once(client, 'connect')]);
+  console.log(`tcp: connected from port ${client.localPort} after the handshake`);
+  // Each write() goes into one byte stream; the reader's read() takes whatever has arrived, so
+  // its pieces need not match the writes, and an empty write sends nothing at all.
+  const piecesIn: number[] = [];
+  accepted.on('data', (piece: Buffer) => piecesIn.push(piece.length));
+  for (const message of messages) client.write(message);
+  // end() is shutdown(SHUT_WR): a FIN after the last byte, which the server reads as 'end'.
+  client.end();
+  await once(accepted, 'end');
+  console.log(`tcp: ${messages.length} writes of ${sizes} bytes`);
+  console.log(`server: ${piecesIn.length} reads of ${piecesIn.join(', ')} bytes, one stream`);
 
-// --- The lesson: the same work over TCP and over UDP, four ways -------------------------------
-
-export async function observeTcpVsUdp(options: TcpVsUdpOptions = DEFAULTS): Promise<TcpVsUdpObservations> {
-  // 1. Reliability: 10's flood, now write() into a TCP connection to a frozen receiver: nothing is lost.
-  const reliability = await floodOverTcp(options.flood, options.payload);
-  // 2. Boundaries: 10's datagram sizes, now as TCP writes: one stream, read in chunks of its own.
-  const boundaries = await writeSizesOverTcp(datagramSizes(options.datagrams));
-  const servers = await startServers();
-  try {
-    // 3. Overhead: one short exchange each way, packet by packet (the handshake and teardown are TCP's).
-    const overhead = await measureOverhead(servers);
-    // 4. Speed: round trips and throughput, measured, with the connection's cost shown apart.
-    const speed = await measureSpeed(servers, options);
-    return { reliability, boundaries, overhead, speed };
-  } finally {
-    await servers.close();
-  }
+  // Closing: TCP answers the FIN with its own and the connection is gone; UDP's close() sends
+  // nothing, as there was nothing to tear down.
+  accepted.end();
+  await new Promise((closed) => server.close(closed));
+  for (const socket of [sender, receiver]) socket.close();
+  console.log('server: closed; TCP ended with a FIN each way, UDP with no packet at all');
 }
 
-/** Sends the flood of 10 over TCP to a receiver frozen with SIGSTOP, then thaws it and compares what arrived. */
-export async function floodOverTcp(records: number, payload: number): Promise<Reliability> {
-  const receiver = await startNodeChild({ module: TCP_RECEIVER, args: [HOST, String(payload)] });
-  let client: Socket | undefined;
-  try {
-    const { port } = await receiver.next<{ port: number }>(STEP_TIMEOUT_MS, 'the TCP receiver to listen');
-    client = createConnection({ host: HOST, port });
-    await onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connection to the receiver');
-    await receiver.freeze();
-
-    const stream = Buffer.alloc(records * payload);
-    for (let i = 0; i < records; i++) stream.writeUInt32BE(i, i * payload);
-    // One write per record, as 10 sent one datagram per record.
-    for (let i = 0; i < records; i++) client.write(stream.subarray(i * payload, (i + 1) * payload));
-
-    let whileFrozen: Reliability['whileFrozen'] = null;
-    if (hasProcNet) {
-      // Every byte is in one of three places. Wait until the kernel's figures stop moving (the
-      // window is closed and the send buffer is full, or everything has left the process).
-      // Node counts a partly written chunk as still its own, so the process's share is what the kernel does not hold.
-      const sender = client;
-      let previous = '';
-      whileFrozen = await until(
-        async () => {
-          const rows = await readTable('tcp', [port]);
-          const receiverRow = rows.find((row) => row.localPort === port && row.remotePort === sender.localPort);
-          const senderRow = rows.find((row) => row.localPort === sender.localPort && row.remotePort === port);
-          if (!receiverRow || !senderRow) return undefined;
-          const inKernels = receiverRow.rxQueue + senderRow.txQueue;
-          const settled =
-            inKernels === stream.length ||
-            (sender.writableLength > 0 && `${receiverRow.rxQueue}/${senderRow.txQueue}` === previous);
-          previous = `${receiverRow.rxQueue}/${senderRow.txQueue}`;
-          if (!settled) return undefined;
-          return {
-            receiverKernel: receiverRow.rxQueue,
-            senderKernel: senderRow.txQueue,
-            senderProcess: stream.length - inKernels,
-            nodeUnsent: sender.writableLength,
-          };
-        },
-        STEP_TIMEOUT_MS,
-        'the frozen connection to settle',
-        20,
-      );
-    }
-
-    await receiver.thaw();
-    client.end();
-    const report = await receiver.next<{ bytes: number; sha256: string; inOrder: boolean }>(
-      STEP_TIMEOUT_MS,
-      "the receiver's report",
-    );
-    return {
-      records,
-      payload,
-      bytes: stream.length,
-      whileFrozen,
-      received: report.bytes,
-      sameBytes: report.sha256 === createHash('sha256').update(stream).digest('hex'),
-      inOrder: report.inOrder,
-    };
-  } finally {
-    client?.destroy();
-    await receiver.stop();
-  }
-}
-
-/** Writes 10's sizes one write each, and records how the receiver's reads cut the stream. */
-export async function writeSizesOverTcp(sizes: readonly number[]): Promise<StreamBoundaries> {
-  const server = createServer();
-  const port = await listenOn(server, HOST, 0);
-  const client = createConnection({ host: HOST, port });
-  try {
-    const [accepted] = (
-      await within(
-        Promise.all([
-          onceWithin(server, 'connection', STEP_TIMEOUT_MS, 'the connection'),
-          onceWithin(client, 'connect', STEP_TIMEOUT_MS, 'the connect'),
-        ]),
-        STEP_TIMEOUT_MS,
-        'the connection',
-      )
-    ).map(([first]) => first) as [Socket];
-    const reads: number[] = [];
-    const chunks: Buffer[] = [];
-    accepted.on('data', (chunk: Buffer) => {
-      reads.push(chunk.length);
-      chunks.push(chunk);
-    });
-    const ended = onceWithin(accepted, 'end', STEP_TIMEOUT_MS, 'the end of the stream');
-    const sent = sizes.map((size, i) => Buffer.alloc(size, i));
-    for (const buffer of sent) client.write(buffer);
-    client.end();
-    await ended;
-    accepted.destroy();
-    return { writes: [...sizes], reads, sameBytes: Buffer.concat(chunks).equals(Buffer.concat(sent)) };
-  } finally {
-    client.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-export async function measureOverhead(servers: Servers): Promise<Overhead> {
-  const exchange = async () => {
-    await udpExchange(servers.udpEcho);
-    await tcpExchange(servers.tcpEcho);
-  };
-  const tcpdump = hasProcNet ? await findTool('tcpdump') : undefined;
-  if (!tcpdump) {
-    await exchange();
-    return { ...PROTOCOL_VIEW, reason: 'tcpdump not installed' };
-  }
-  try {
-    return {
-      source: 'capture',
-      ...(await captureExchange(tcpdump, { udp: servers.udpEcho, tcp: servers.tcpEcho }, exchange)),
-    };
-  } catch (error) {
-    // Capturing needs root or CAP_NET_RAW; a learner's own account usually has neither. The exchange has not run yet.
-    if (!(error instanceof CaptureUnavailable)) throw error;
-    await exchange();
-    return { ...PROTOCOL_VIEW, reason: 'tcpdump may not capture here: run as root for the real count' };
-  }
-}
-
-/**
- * Runs every measurement `runs` times, interleaved so that a slow moment of the machine hits all of
- * them alike. The first `warmUpRounds` rounds are not counted: V8 compiles a function's optimized
- * code only after some thousand calls, in the client and in the server, so early rounds measure
- * the compiler as much as the sockets (sockperf, compiled ahead of time, still leaves out its first
- * 400 ms).
- */
-export async function measureSpeed(
-  ports: { udpEcho: number; tcpEcho: number; tcpSink: number },
-  options: SpeedOptions,
-  host = HOST,
-): Promise<Speed> {
-  const udp: number[] = [];
-  const tcpKept: number[] = [];
-  const tcpConnectEach: number[] = [];
-  const bulk: number[] = [];
-  const warmUpRounds = options.warmUpRounds ?? 1;
-  for (let round = 0; round < warmUpRounds + options.runs; round++) {
-    const counted = round >= warmUpRounds;
-    const keep = (runs: number[], value: number) => counted && runs.push(value);
-    keep(udp, await udpRoundTrips(ports.udpEcho, options.roundTrips, host));
-    keep(tcpKept, await tcpRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    keep(tcpConnectEach, await tcpConnectEachRoundTrips(ports.tcpEcho, options.roundTrips, host));
-    keep(bulk, await tcpBulk(ports.tcpSink, options.bulkMib * 1024 * 1024, host));
-  }
-  const summary = (runs: number[]) => ({ runs, median: median(runs) });
-  return {
-    options,
-    udp: summary(udp),
-    tcpKept: summary(tcpKept),
-    tcpConnectEach: summary(tcpConnectEach),
-    bulkMBps: summary(bulk),
-  };
-}
-
-// --- Below: the servers, what each step observes, the exchanges, output, --serve ------------
-
-// --- The servers: a UDP echo, a TCP echo, a TCP sink ------------------------------------------
-
-export interface Servers {
-  udpEcho: number;
-  tcpEcho: number;
-  tcpSink: number;
-  close(): Promise<void>;
-}
-
-/** A TCP server that sends back whatever it receives. */
-function tcpEchoServer(): Server {
-  return createServer({ noDelay: true }, (socket) => {
-    // Written straight back rather than through pipe(): a stream pipeline adds its own turns per chunk.
-    socket.on('data', (chunk: Buffer) => socket.write(chunk));
-    socket.on('end', () => socket.end());
-  });
-}
-
-/** A TCP server that swallows everything and, when the client has finished, answers with the byte count. */
-function tcpSinkServer(): Server {
-  return createServer((socket) => {
-    let bytes = 0;
-    socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    socket.on('end', () => socket.end(`${bytes}\n`));
-  });
-}
-
-async function listenOn(server: Server, host: string, port: number): Promise<number> {
-  server.listen(port, host);
-  await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `a TCP server on ${host}`);
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('the server has no port');
-  return address.port;
-}
-
-/**
- * Starts the three servers; `echoPort` names the echo port for both UDP and TCP (separate port spaces), 0 lets the
- * kernel choose.
- */
-export async function startServers(host = HOST, echoPort = 0): Promise<Servers> {
-  const udp: DatagramSocket = await startUdpEcho(host, echoPort);
-  const echo = tcpEchoServer();
-  const sink = tcpSinkServer();
-  let tcpEcho: number;
-  let tcpSink: number;
-  try {
-    tcpEcho = await listenOn(echo, host, echoPort);
-    tcpSink = await listenOn(sink, host, 0);
-  } catch (error) {
-    // A TCP port that is taken (--serve --port P) must not leave the UDP echo or the other server open.
-    udp.close();
-    for (const server of [echo, sink]) if (server.listening) server.close();
-    throw error;
-  }
-  const open = new Set<Socket>();
-  for (const server of [echo, sink])
-    server.on('connection', (socket: Socket) => open.add(socket).size && socket.on('close', () => open.delete(socket)));
-  return {
-    udpEcho: udp.address().port,
-    tcpEcho,
-    tcpSink,
-    async close() {
-      for (const socket of open) socket.destroy();
-      await Promise.all([
-        new Promise((resolve) => udp.close(() => resolve(undefined))),
-        new Promise((resolve) => echo.close(resolve)),
-        new Promise((resolve) => sink.close(resolve)),
-      ]);
-    },
-  };
-}
-
-/** The TCP receiver, a module of its own run as a child process: see children/11-tcp-receiver.ts. */
-const TCP_RECEIVER = new URL('./children/11-tcp-receiver.ts', import.meta.url);
-
-export interface Reliability {
-  records: number;
-  payload: number;
-  bytes: number;
-  /**
-   * Where the bytes were while the receiver was frozen: the kernels' queues, and the rest, in the
-   * sending process. `nodeUnsent` is Node's own count of what it has not handed over (a partly
-   * written chunk counts whole), so the process's share is never more than that.
-   */
-  whileFrozen: { receiverKernel: number; senderKernel: number; senderProcess: number; nodeUnsent: number } | null;
-  received: number;
-  sameBytes: boolean;
-  inOrder: boolean;
-}
-
-export interface StreamBoundaries {
-  writes: number[];
-  reads: number[];
-  sameBytes: boolean;
-}
-
-export interface Overhead {
-  /** "capture" when counted by tcpdump, "protocol" when derived from the specifications. */
-  source: 'capture' | 'protocol';
-  /** With "protocol": why there was no capture (tcpdump missing, or not allowed to capture). */
-  reason?: string;
-  udp: Capture;
-  tcp: Capture;
-}
-
-/** One request and its reply over UDP. */
-async function udpExchange(port: number): Promise<void> {
-  const socket = await boundSocket('udp4', HOST);
-  try {
-    const reply = onceWithin(socket, 'message', STEP_TIMEOUT_MS, 'the UDP reply');
-    await sendDatagram(socket, Buffer.alloc(MESSAGE_BYTES), port, HOST);
-    await reply;
-  } finally {
-    socket.close();
-  }
-}
-
-/** Connect, one request and its reply, close: the whole life of a short TCP conversation. */
-async function tcpExchange(port: number): Promise<void> {
-  const socket = createConnection({ host: HOST, port });
-  try {
-    await onceWithin(socket, 'connect', STEP_TIMEOUT_MS, 'the TCP connect');
-    await within(requestReply(socket, Buffer.alloc(MESSAGE_BYTES)), STEP_TIMEOUT_MS, 'the TCP reply');
-    socket.end();
-    await onceWithin(socket, 'close', STEP_TIMEOUT_MS, 'the TCP teardown');
-  } finally {
-    socket.destroy();
-  }
-}
-
-/** One packet as the protocols describe it: 20 bytes of IPv4 header, and TCP's 20 without options. */
-const described = (label: string, toServer: boolean, transportHeader: number, payload = 0): WirePacket => ({
-  label,
-  toServer,
-  ipHeader: 20,
-  transportHeader,
-  payload,
-});
-
-/** The exchange as the protocols describe it, for machines where tcpdump cannot capture. */
-const PROTOCOL_VIEW: Omit<Overhead, 'reason'> = {
-  source: 'protocol',
-  udp: summarizeWire([described('request', true, 8, MESSAGE_BYTES), described('reply', false, 8, MESSAGE_BYTES)]),
-  // Options (timestamps, MSS, window scale) come on top of the 20 bytes.
-  tcp: summarizeWire([
-    described('SYN', true, 20),
-    described('SYN-ACK', false, 20),
-    described('ACK', true, 20),
-    described('request', true, 20, MESSAGE_BYTES),
-    described('reply', false, 20, MESSAGE_BYTES),
-    described('ACK', true, 20),
-    described('FIN', true, 20),
-    described('ACK', false, 20),
-    described('FIN', false, 20),
-    described('ACK', true, 20),
-  ]),
-};
-
-export interface SpeedOptions {
-  roundTrips: number;
-  runs: number;
-  bulkMib: number;
-  /** Rounds of every measurement run first and not counted (default 1); see measureSpeed. */
-  warmUpRounds?: number;
-}
-
-export interface Speed {
-  options: SpeedOptions;
-  /** Each measurement's runs, and their median. */
-  udp: { runs: number[]; median: number };
-  tcpKept: { runs: number[]; median: number };
-  tcpConnectEach: { runs: number[]; median: number };
-  bulkMBps: { runs: number[]; median: number };
-}
-
-export interface TcpVsUdpOptions extends SpeedOptions {
-  flood: number;
-  payload: number;
-  datagrams: number;
-}
-
-export interface TcpVsUdpObservations {
-  reliability: Reliability;
-  boundaries: StreamBoundaries;
-  overhead: Overhead;
-  speed: Speed;
-}
-
-function overheadLine(name: string, capture: Capture): string {
-  const headers = capture.ipHeaderBytes + capture.transportHeaderBytes;
-  return (
-    `${name}: ${capture.packets.length} packets (${capture.packets.join(', ')}); ${name} headers of ` +
-    `${capture.transportHeaderSizes.join(' or ')} bytes; header bytes ${headers} (IP ${capture.ipHeaderBytes} + ` +
-    `${name} ${capture.transportHeaderBytes}) for ${capture.payloadBytes} bytes of payload`
+// As a program: inside the project, the lab beside this file runs main() and shows the kernel's
+// view, the packets and the speed (scripts/lab/11-tcp-vs-udp.ts). Copied alone, it runs by itself.
+if (import.meta.main ?? process.argv[1] === import.meta.filename) {
+  import('./lab/11-tcp-vs-udp.ts').then(
+    (lab) => lab.run(),
+    () => main(),
   );
 }
-
-/** One short exchange over each protocol, a packet an arrow, as a Mermaid sequence diagram. */
-export function mermaidOverhead(seen: TcpVsUdpObservations): string[] {
-  const { overhead } = seen;
-  const lines = ['sequenceDiagram', '    participant C as client', '    participant S as server'];
-  const source = overhead.source === 'capture' ? 'captured on lo' : 'as the protocols describe them (no capture)';
-  for (const [name, capture] of [
-    ['UDP', overhead.udp],
-    ['TCP', overhead.tcp],
-  ] as const) {
-    lines.push(`    Note over C,S: ${name}: ${capture.packets.length} packets, ${source}`);
-    for (const packet of capture.wire) {
-      const bytes = `IP ${packet.ipHeader} + ${name} ${packet.transportHeader}`;
-      const sizes = packet.payload > 0 ? `${bytes} + ${packet.payload} bytes` : bytes;
-      lines.push(`    ${packet.toServer ? 'C->>S' : 'S->>C'}: ${packet.label} (${sizes})`);
-    }
-  }
-  return lines;
-}
-
-/** Where the overhead figures come from: a capture, or the protocols' header sizes and why. */
-const overheadSource = (overhead: Overhead) =>
-  overhead.source === 'capture' ? 'counted from a tcpdump capture on lo' : `from the protocols (${overhead.reason})`;
-
-/** The lesson, stated from the numbers: which costs more, TCP per message or TCP per connection? */
-export function speedLesson(speed: Speed): string[] {
-  const perMessage = speed.udp.median / speed.tcpKept.median;
-  const perConnection = speed.tcpKept.median / speed.tcpConnectEach.median;
-  const lessons = [
-    `UDP completes ${perMessage.toFixed(1)} times as many round trips per second as TCP on a kept connection; ` +
-      `a new TCP connection for each request cuts TCP's rate by a factor of ${perConnection.toFixed(1)}`,
-  ];
-  lessons.push(
-    perConnection > perMessage
-      ? 'so on loopback TCP pays mostly for its handshake and teardown, not per message: keep connections open'
-      : 'so here TCP pays more per message than for its handshake',
-  );
-  return lessons;
-}
-
-export function renderTcpVsUdp(seen: TcpVsUdpObservations): Line[] {
-  const { reliability, boundaries, overhead, speed } = seen;
-  const lines: Line[] = [
-    [
-      'tcp',
-      `${reliability.records} writes of ${reliability.payload} bytes (${reliability.bytes} bytes) to a receiver ` +
-        `frozen with SIGSTOP`,
-    ],
-  ];
-  if (reliability.whileFrozen) {
-    const { receiverKernel, senderKernel, senderProcess } = reliability.whileFrozen;
-    lines.push([
-      'kernel',
-      `while frozen: ${receiverKernel} bytes in the receiver's buffer (its window closed) + ${senderKernel} ` +
-        `held by the sender's kernel + ${senderProcess} still in the sending process = ${reliability.bytes}; ` +
-        `nothing dropped`,
-    ]);
-  }
-  lines.push(
-    [
-      'tcp',
-      `thawed: ${reliability.received} of ${reliability.bytes} bytes arrived, ` +
-        `${reliability.sameBytes ? 'byte for byte the same' : 'DIFFERENT bytes'}, ` +
-        `${reliability.inOrder ? 'in order' : 'OUT of order'} (UDP lost most of this burst in 10)`,
-    ],
-    [
-      'tcp',
-      `${boundaries.writes.length} writes of ${boundaries.writes.join(', ')} bytes arrived as ` +
-        `${boundaries.reads.length} reads of ${boundaries.reads.join(', ')} bytes: one stream, ` +
-        `${boundaries.sameBytes ? 'the same bytes' : 'DIFFERENT bytes'}, no boundaries`,
-    ],
-    ['overhead', `one ${MESSAGE_BYTES}-byte request and its reply, ${overheadSource(overhead)}:`],
-    ['overhead', overheadLine('UDP', overhead.udp)],
-    ['overhead', overheadLine('TCP', overhead.tcp)],
-    [
-      'speed',
-      `medians of ${speed.options.runs} runs, ${speed.options.roundTrips} round trips of ${MESSAGE_BYTES} bytes ` +
-        `each (client and server in this process):`,
-    ],
-    ['speed', `UDP request/reply                ${thousands(speed.udp.median).padStart(8)} round trips/s`],
-    ['speed', `TCP, one kept connection         ${thousands(speed.tcpKept.median).padStart(8)} round trips/s`],
-    ['speed', `TCP, a new connection each time  ${thousands(speed.tcpConnectEach.median).padStart(8)} round trips/s`],
-    [
-      'speed',
-      `TCP bulk, ${speed.options.bulkMib} MiB per run           ${thousands(speed.bulkMBps.median).padStart(8)} MB/s`,
-    ],
-    ...speedLesson(speed).map((lesson): Line => ['lesson', lesson]),
-  );
-  return lines;
-}
-
-/** The speed flags, shared with the cost benchmark (bench/cost.ts). */
-export function speedOptionsFrom(values: FlagValues): SpeedOptions {
-  return {
-    roundTrips: integerFlag(values, 'round-trips', ROUND_TRIPS.min, ROUND_TRIPS.max),
-    runs: integerFlag(values, 'runs', RUNS.min, RUNS.max),
-    bulkMib: integerFlag(values, 'bulk-mib', BULK_MIB.min, BULK_MIB.max),
-  };
-}
-
-function optionsFrom(values: FlagValues): TcpVsUdpOptions {
-  return {
-    flood: integerFlag(values, 'flood', FLOOD.min, FLOOD.max),
-    payload: integerFlag(values, 'payload', PAYLOAD.min, PAYLOAD.max),
-    datagrams: integerFlag(values, 'datagrams', DATAGRAMS.min, DATAGRAMS.max),
-    ...speedOptionsFrom(values),
-  };
-}
-
-const NO_CAPTURE = { unmeasured: 'counted only from a tcpdump capture, and there was none in this run' };
-
-/** Predict, then run: `npm run exercise -- 11`. */
-export const EXERCISE = defineExercise({
-  knobs: KNOBS,
-  observe: ({ FLOOD, PAYLOAD, DATAGRAMS, ROUND_TRIPS, RUNS, BULK_MIB }) =>
-    observeTcpVsUdp({
-      flood: FLOOD,
-      payload: PAYLOAD,
-      datagrams: DATAGRAMS,
-      roundTrips: ROUND_TRIPS,
-      runs: RUNS,
-      bulkMib: BULK_MIB,
-    }),
-  questions: [
-    {
-      id: 'tcp-lost',
-      kind: 'number',
-      unit: 'bytes',
-      ask: ({ FLOOD, PAYLOAD }) =>
-        `${FLOOD} records of ${PAYLOAD} bytes, written over TCP to a receiver that is frozen for a while. How ` +
-        'many bytes are lost?',
-      measure: ({ reliability }) => reliability.bytes - reliability.received,
-      why: () =>
-        "TCP's flow control: when the receiver's buffer is full the sender's kernel stops sending, and write() " +
-        'keeps the rest in the process, so nothing is dropped',
-    },
-    {
-      id: 'udp-packets',
-      kind: 'number',
-      ask: () => 'One request and its reply over UDP: how many packets cross the loopback interface?',
-      measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.udp.packets.length : NO_CAPTURE),
-      why: () => 'no handshake and no acknowledgement: one datagram each way',
-    },
-    {
-      id: 'tcp-packets',
-      kind: 'number',
-      ask: () => 'The same request and reply over a new TCP connection, opened and closed for it: how many packets?',
-      measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.tcp.packets.length : NO_CAPTURE),
-      why: ({ overhead }) =>
-        `the handshake, the data and their acknowledgements, and the teardown: ${overhead.tcp.packets.join(', ')}`,
-    },
-  ],
-});
-
-/** The command line, exported so tests can run it in-process. */
-export const cli = defineScript({
-  usage: `
-Usage: npx tsx scripts/11-tcp-vs-udp.ts [--flood N] [--payload BYTES] [--datagrams N]
-                                      [--round-trips N] [--runs N] [--bulk-mib MIB]
-                                      [--json | --mermaid]
-       npx tsx scripts/11-tcp-vs-udp.ts --serve [--host ${HOST}] [--port 0]
-
-Puts TCP and UDP side by side on loopback: 10's flood over TCP to a frozen receiver, 10's burst of
-sizes as TCP writes, the packets and header bytes of one short exchange (from tcpdump when it is
-installed), and round trips per second (UDP, TCP on one connection, TCP with a connection per
-request) with bulk TCP throughput, as medians of repeated runs. For client and server in separate
-processes, and the C tools sockperf and iperf3 beside them: npm run bench.
-
---flood N          records in the burst (default ${DEFAULTS.flood})
---payload BYTES    bytes per record (default ${DEFAULTS.payload})
---datagrams N      writes of 10's sizes (default ${DEFAULTS.datagrams})
---round-trips N    round trips per run and kind (default ${DEFAULTS.roundTrips})
---runs N           runs per measurement; the median is shown (default ${DEFAULTS.runs})
---bulk-mib MIB     bytes per bulk run, in MiB (default ${DEFAULTS.bulkMib})
---serve            run the UDP echo, TCP echo and TCP sink for real clients until Ctrl-C
---host, --port     where --serve binds; --port is the echo port for both UDP and TCP
---mermaid          print the packets of the short exchange as a Mermaid diagram drawn from this run`,
-  flags: {
-    flood: { type: 'string', default: String(DEFAULTS.flood) },
-    payload: { type: 'string', default: String(DEFAULTS.payload) },
-    datagrams: { type: 'string', default: String(DEFAULTS.datagrams) },
-    'round-trips': { type: 'string', default: String(DEFAULTS.roundTrips) },
-    runs: { type: 'string', default: String(DEFAULTS.runs) },
-    'bulk-mib': { type: 'string', default: String(DEFAULTS.bulkMib) },
-  },
-  demo: (values) => observeTcpVsUdp(optionsFrom(values)),
-  render: renderTcpVsUdp,
-  mermaid: mermaidOverhead,
-  async serve(values) {
-    const host = hostFlag(values);
-    const servers = await startServers(host, values.port === undefined ? 0 : portFlag(values));
-    // No line per datagram or connection here: these servers are measured, and printing would cost.
-    const lines = [
-      listeningLine('udp', host, servers.udpEcho, 'udp echo'),
-      listeningLine('tcp', host, servers.tcpEcho, 'tcp echo'),
-      listeningLine('tcp', host, servers.tcpSink, 'tcp sink: answers with the byte count'),
-    ];
-    await untilSignal(lines.join('\n'), () => servers.close());
-  },
-});
-
-if (isMain(import.meta.url)) await runScript(cli);

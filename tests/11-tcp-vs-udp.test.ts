@@ -13,12 +13,20 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
-import { test, type TestContext } from 'node:test';
-import { EXERCISE, KNOBS, measureOverhead, mermaidOverhead, startServers } from '../scripts/11-tcp-vs-udp.ts';
-import { datagramSizes } from '../scripts/10-udp-fire-and-forget.ts';
+import { before, test, type TestContext } from 'node:test';
+import {
+  EXERCISE,
+  KNOBS,
+  measureOverhead,
+  mermaidOverhead,
+  startServers,
+  type TcpVsUdpObservations,
+} from '../scripts/lab/11-tcp-vs-udp.ts';
+import { datagramSizes } from '../scripts/lib/udp.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { atDefaults, knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
 import { startServing } from './lib/serve.ts';
 import { assertMermaidMatchesNotes, assertRejects, assertSeenMatchesNotes, observedClean } from './lib/transcript.ts';
@@ -27,7 +35,10 @@ const KNOB_VALUES = knobs(KNOBS);
 const { FLOOD, PAYLOAD, DATAGRAMS, RUNS } = KNOB_VALUES;
 
 // The demo as the exercise runs it, with the same knobs.
-const seen = await observedClean(() => EXERCISE.observe(KNOB_VALUES));
+let seen: TcpVsUdpObservations;
+before(async () => {
+  seen = await observedClean(() => EXERCISE.observe(KNOB_VALUES));
+});
 
 test(`the burst of ${FLOOD} records that UDP lost in 10 arrives complete over TCP, byte for byte and in order`, () => {
   const { reliability } = seen;
@@ -69,6 +80,48 @@ test(
       reads.every((size) => size > 0),
       'a read never returns an empty piece while the stream is open',
     );
+  },
+);
+
+test(`the same ${DATAGRAMS} messages over UDP arrive as ${DATAGRAMS} datagrams of exactly the sizes sent`, () => {
+  assert.deepEqual(seen.boundaries.datagrams, datagramSizes(DATAGRAMS));
+});
+
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): UDP delivers one datagram per send, ' +
+    'TCP connects first and delivers the same bytes as one stream, in reads of its own',
+  async () => {
+    const sizes = datagramSizes(DATAGRAMS);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    for (const runner of ['node', 'tsx'] as const) {
+      const run = await runLessonAlone('11-tcp-vs-udp', runner, { DATAGRAMS: String(DATAGRAMS) });
+      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+      const [listening, udpSent, udpIn, connected, tcpSent, tcpIn, closed] = lines;
+      const [, tcpPort, udpPort] =
+        /^server: TCP listens on 127\.0\.0\.1:(\d+), UDP is bound to 127\.0\.0\.1:(\d+)$/.exec(listening) ?? [];
+      assert.ok(tcpPort && udpPort, `${runner}: ${listening}`);
+      assert.equal(udpSent, `udp: ${DATAGRAMS} sends of ${sizes.join(', ')} bytes`, runner);
+      assert.equal(udpIn, `server: ${DATAGRAMS} datagrams of ${sizes.join(', ')} bytes`, runner);
+      const [, from] = /^tcp: connected from port (\d+) after the handshake$/.exec(connected) ?? [];
+      assert.ok(from && from !== tcpPort, `${runner}: the client has a port of its own: ${connected}`);
+      assert.equal(tcpSent, `tcp: ${DATAGRAMS} writes of ${sizes.join(', ')} bytes`, runner);
+      const [, pieces] = /^server: \d+ reads of ([\d, ]*) bytes, one stream$/.exec(tcpIn) ?? [];
+      assert.ok(pieces !== undefined, `${runner}: ${tcpIn}`);
+      const reads = pieces === '' ? [] : pieces.split(', ').map(Number);
+      assert.equal(
+        reads.reduce((sum, size) => sum + size, 0),
+        total,
+        `${runner}: every byte, no more: ${tcpIn}`,
+      );
+      assert.ok(
+        reads.every((size) => size > 0),
+        `${runner}: no empty read while the stream is open: ${tcpIn}`,
+      );
+      assert.equal(closed, 'server: closed; TCP ended with a FIN each way, UDP with no packet at all', runner);
+      assert.equal(lines.length, 7, `${runner}: seven lines, no more`);
+    }
   },
 );
 
