@@ -10,6 +10,7 @@
  * printed: the lab tells the story its way, and --json must print nothing else.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ChildProcess } from 'node:child_process';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 
@@ -23,6 +24,8 @@ export interface LessonWatch {
   connecting?(socket: Socket): void;
   /** dgram.createSocket() made a UDP socket. */
   datagram?(socket: DatagramSocket): void;
+  /** child_process made a process (fork(), spawn()); its pid is set once the spawn is done. */
+  spawned?(child: ChildProcess): void;
   /** The lesson printed a line. */
   printed?(line: string): void;
 }
@@ -33,6 +36,7 @@ const CHANNELS = {
   accepted: ['net.server.socket', 'socket'],
   connecting: ['net.client.socket', 'socket'],
   datagram: ['udp.socket', 'socket'],
+  spawned: ['child_process', 'process'],
 } as const;
 
 let watching = false;

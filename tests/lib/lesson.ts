@@ -2,6 +2,7 @@
  * A lesson as a learner runs it after copying the one file out of the project: alone in an empty
  * folder, with no package.json (so tsx compiles it to CommonJS), under `node` or `tsx`.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,3 +40,15 @@ export async function runLessonAlone(
 
 /** Every line of a lesson's own story starts with its speaker: "server: …", "client 2: …". */
 export const ROLE_LINE = /^[a-z]+(?: \d+)?: \S/;
+
+/**
+ * The lines a lesson prints when run alone by `runner`, once it has ended with exit code 0 and
+ * every line has named its speaker (the caller checks what the lines say).
+ */
+export async function lessonStory(base: string, runner: LessonRunner, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const run = await runLessonAlone(base, runner, env);
+  assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+  const lines = run.stdout.trimEnd().split('\n');
+  for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker: ${line}`);
+  return lines;
+}
