@@ -18,6 +18,11 @@ import type { Server, Socket } from 'node:net';
 export interface LessonWatch {
   /** listen() is done: Node has made socket(), bind() and listen() for this server. */
   listening?(server: Server): void;
+  /**
+   * listen() failed: Node's error for bind()'s refusal (or listen()'s), naming the address and
+   * port asked for (no port when it was 0).
+   */
+  refused?(error: NodeJS.ErrnoException & { address?: string; port?: number }): void;
   /** accept4() returned a new socket (Node publishes it after the lesson's 'connection' handler ran). */
   accepted?(socket: Socket): void;
   /** net.connect() made a client socket; its connect() is under way. */
@@ -33,6 +38,7 @@ export interface LessonWatch {
 /** Node's channel for each of LessonWatch's socket events, and the field its message carries. */
 const CHANNELS = {
   listening: ['tracing:net.server.listen:asyncEnd', 'server'],
+  refused: ['tracing:net.server.listen:error', 'error'],
   accepted: ['net.server.socket', 'socket'],
   connecting: ['net.client.socket', 'socket'],
   datagram: ['udp.socket', 'socket'],
