@@ -44,8 +44,8 @@ const STEP_TIMEOUT_MS = 2000;
 const LESSON_TIMEOUT_MS = 30_000;
 /**
  * The nobody child's start, to its first message: about 0.1 s on an idle machine, seconds on a
- * loaded one (2 s was measured too short with four test files at once on two cores). The bound
- * only catches a child that never reports.
+ * loaded one (2 s ran out once here, with four test files at once on a busy two-core machine).
+ * The bound only catches a child that never reports.
  */
 const CHILD_START_MS = 30_000;
 /** How many runs (or ports) to try before giving up when another program holds what a step needs free. */
