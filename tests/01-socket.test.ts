@@ -5,13 +5,47 @@
  * Run: npm run exercise -- 01
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { EXERCISE, observeSocket } from '../scripts/01-socket.ts';
+import { before, test } from 'node:test';
+import { EXERCISE, observeSocket, type SocketObservations } from '../scripts/lab/01-socket.ts';
 import { assertRejects, assertSeenMatchesNotes, observedClean, runScript } from './lib/transcript.ts';
 import { measuredAnswers } from './lib/knobs.ts';
+import { storyOfLessonAlone } from './lib/lesson.ts';
 import { linuxOnly } from './lib/tools.ts';
 
-const seen = await observedClean(observeSocket);
+let seen: SocketObservations;
+before(async () => {
+  seen = await observedClean(observeSocket);
+});
+
+test(
+  'the lesson alone (copied into an empty folder, run by node and by tsx): its two ends are in two processes, ' +
+    'share 127.0.0.1 and differ by port, and the PID the client hears is the one the server sent, its own',
+  async () => {
+    for (const runner of ['node', 'tsx'] as const) {
+      const lines = await storyOfLessonAlone('01-socket', runner);
+      const story = [
+        /^server: pid (\d+) listens on 127\.0\.0\.1:(\d+)$/,
+        /^client: pid (\d+) connects from 127\.0\.0\.1:(\d+) to 127\.0\.0\.1:(\d+)$/,
+        /^server: accepted a client: this end 127\.0\.0\.1:(\d+), the other end 127\.0\.0\.1:(\d+)$/,
+        /^client: asked "who are you\?" and heard "pid (\d+)"$/,
+        /^server: pid (\d+) closed its sockets and exited with code 0$/,
+      ];
+      assert.equal(lines.length, story.length, `${runner}: ${lines.join('\n')}`);
+      const [listens, connects, accepts, hears, exits] = lines.map((line, i) => {
+        const match = story[i].exec(line);
+        assert.ok(match, `${runner}: line ${i + 1} tells its step: ${line}`);
+        return match.slice(1);
+      });
+      const [serverPid, serverPort] = listens;
+      const [clientPid, clientPort, dialedPort] = connects;
+      assert.notEqual(clientPid, serverPid, `${runner}: two processes`);
+      assert.equal(dialedPort, serverPort, `${runner}: the client dials the port the server listens on`);
+      assert.notEqual(clientPort, serverPort, `${runner}: the two ends differ by port`);
+      assert.deepEqual(accepts, [serverPort, clientPort], `${runner}: the server's end mirrors the client's`);
+      assert.deepEqual([hears[0], exits[0]], [serverPid, serverPid], `${runner}: the PID the server said is its own`);
+    }
+  },
+);
 
 test('each end of a connection is an (IP address, port) pair, and the two pairs mirror each other', () => {
   assert.deepEqual(seen.client.remote, seen.server.listening, 'the client talks to the address the server listens on');

@@ -16,36 +16,101 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, isIPv4, isIPv6, type AddressInfo, type Server } from 'node:net';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   KNOBS,
   hasNetBindService,
   observeBind,
   observePrivileged,
   renderPrivileged,
+  type BindObservations,
   type BindResult,
   EXERCISE,
-} from '../scripts/02-bind.ts';
+} from '../scripts/lab/02-bind.ts';
 import { readSysctl, readTable } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, untilTrue, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { knobs, measuredAnswers } from './lib/knobs.ts';
+import { storyOfLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
 import { assertRejects, assertSeenMatchesNotes, observedClean, ROOT, runInProcess } from './lib/transcript.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
 
 const WAIT_MS = 5000;
-const unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
+const HOST = '127.0.0.1';
 const { LOW_PORT } = knobs(KNOBS);
 const isRoot = process.getuid?.() === 0;
 
-const seen = await observedClean(observeBind);
+let unprivilegedPortStart: number;
+let seen: BindObservations;
+before(async () => {
+  unprivilegedPortStart = Number(await readSysctl('net/ipv4/ip_unprivileged_port_start'));
+  seen = await observedClean(observeBind);
+});
 
 /** The code of a refused bind, or "bound". */
 const verdict = (result: BindResult) => (result.ok ? 'bound' : result.code);
+
+/** A line of the lesson's own story: the text before the kernel's answer, the answer, the text after it. */
+type StoryLine = [before: string, answer: string | RegExp, after: string];
+const listenLine = (host: string, port: number, answer: string | RegExp, why: string): StoryLine => [
+  `server: listen(${host}, port ${port}) -> `,
+  answer,
+  ` ${why}`,
+];
+const dialLine = (target: string, port: number, answer: string | RegExp): StoryLine => [
+  `client: connect(${target}, port ${port}) -> `,
+  answer,
+  '',
+];
+
+test('the lesson alone (copied into an empty folder, run by node and by tsx): port 0 gets a port from the range, ' +
+  'the held pair and the wildcard over it are refused while 127.0.0.2 binds, the absent address is refused, ' +
+  'the low port answers by capability, and 127.0.0.2 reaches only the 0.0.0.0 listener', {
+  skip: linuxOnly,
+}, async () => {
+  const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);
+  const nonlocalBind = (await readSysctl('net/ipv4/ip_nonlocal_bind')) === '1';
+  const absentAnswer = nonlocalBind ? /^bound 203\.0\.113\.7:\d+$/ : 'EADDRNOTAVAIL';
+  const lowPort = unprivilegedPortStart - 1;
+  const holds = hasNetBindService(await readFile('/proc/self/status', 'utf8'));
+  const lowWhy = `(under ${unprivilegedPortStart}: CAP_NET_BIND_SERVICE, which root has; uid ${process.geteuid!()})`;
+  // Without ::1 (IPv6 off) the dial fails with another code than a refusal.
+  const v6Answer = seen.reach.ipv6 ? 'ECONNREFUSED' : /^E[A-Z]+$/;
+  for (const runner of ['node', 'tsx'] as const) {
+    const lines = await storyOfLessonAlone('02-bind', runner);
+    const portOf = (index: number) => Number(/ -> bound [\d.]+:(\d+) /.exec(lines[index] ?? '')?.[1]);
+    const [held, dialledHere, dialledEverywhere] = [portOf(0), portOf(6), portOf(10)];
+    assert.ok(held >= low && held <= high, `${runner}: port 0 gave ${held}, outside ${low}-${high}`);
+    const story: StoryLine[] = [
+      listenLine(HOST, 0, `bound ${HOST}:${held}`, '(port 0: the kernel picks)'),
+      listenLine(HOST, held, 'EADDRINUSE', '(the same pair)'),
+      listenLine('0.0.0.0', held, 'EADDRINUSE', '(the wildcard covers 127.0.0.1)'),
+      listenLine('127.0.0.2', held, `bound 127.0.0.2:${held}`, '(another address: the pair differs)'),
+      listenLine('203.0.113.7', 0, absentAnswer, '(no interface has it)'),
+      listenLine(HOST, lowPort, holds ? `bound ${HOST}:${lowPort}` : 'EACCES', lowWhy),
+      listenLine(HOST, 0, `bound ${HOST}:${dialledHere}`, '(who can reach it?)'),
+      dialLine(HOST, dialledHere, `accepted, arrived at ${HOST}`),
+      dialLine('127.0.0.2', dialledHere, 'ECONNREFUSED'),
+      dialLine('::1', dialledHere, v6Answer),
+      listenLine('0.0.0.0', 0, `bound 0.0.0.0:${dialledEverywhere}`, '(who can reach it?)'),
+      dialLine(HOST, dialledEverywhere, `accepted, arrived at ${HOST}`),
+      dialLine('127.0.0.2', dialledEverywhere, 'accepted, arrived at 127.0.0.2'),
+      dialLine('::1', dialledEverywhere, v6Answer),
+    ];
+    assert.equal(lines.length, story.length, `${runner}: ${lines.join('\n')}`);
+    story.forEach(([before, answer, after], i) => {
+      const message = `${runner}, line ${i + 1}: ${lines[i]}`;
+      assert.ok(lines[i].startsWith(before) && lines[i].endsWith(after), message);
+      const said = lines[i].slice(before.length, lines[i].length - after.length);
+      if (typeof answer === 'string') assert.equal(said, answer, message);
+      else assert.match(said, answer, message);
+    });
+  }
+});
 
 test('port 0 lets the kernel pick a port inside ip_local_port_range, for TCP and for UDP', async () => {
   const [low, high] = (await readSysctl('net/ipv4/ip_local_port_range')).split(/\s+/).map(Number);

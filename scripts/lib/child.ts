@@ -1,8 +1,8 @@
 /**
- * A second process for demos that need one (a server with its own PID, a listener we can freeze
- * with SIGSTOP). The child is a module of its own in scripts/children/ (01-socket-server.ts and
- * the like): type-checked, linted and covered like the rest. It talks back over Node's IPC channel
- * with `process.send`.
+ * A second process for demos that need one (a listener we can freeze with SIGSTOP, a process
+ * that drops its privileges). The child is a module of its own in scripts/children/
+ * (04-stalled-listener.ts and the like): type-checked, linted and covered like the rest. It talks
+ * back over Node's IPC channel with `process.send`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -10,6 +10,7 @@
  * printed: the lab tells the story its way, and --json must print nothing else.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ChildProcess } from 'node:child_process';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import { runScript, type ScriptDefinition } from './cli.ts';
@@ -18,12 +19,19 @@ import { runScript, type ScriptDefinition } from './cli.ts';
 export interface LessonWatch {
   /** listen() is done: Node has made socket(), bind() and listen() for this server. */
   listening?(server: Server): void;
+  /**
+   * listen() failed: Node's error for bind()'s refusal (or listen()'s), naming the address and
+   * port asked for (no port when it was 0).
+   */
+  refused?(error: NodeJS.ErrnoException & { address?: string; port?: number }): void;
   /** accept4() returned a new socket (Node publishes it after the lesson's 'connection' handler ran). */
   accepted?(socket: Socket): void;
   /** net.connect() made a client socket; its connect() is under way. */
   connecting?(socket: Socket): void;
   /** dgram.createSocket() made a UDP socket. */
   datagram?(socket: DatagramSocket): void;
+  /** child_process made a process (fork(), spawn()); its pid is set once the spawn is done. */
+  spawned?(child: ChildProcess): void;
   /** The lesson printed a line. */
   printed?(line: string): void;
 }
@@ -31,9 +39,11 @@ export interface LessonWatch {
 /** Node's channel for each of LessonWatch's socket events, and the field its message carries. */
 const CHANNELS = {
   listening: ['tracing:net.server.listen:asyncEnd', 'server'],
+  refused: ['tracing:net.server.listen:error', 'error'],
   accepted: ['net.server.socket', 'socket'],
   connecting: ['net.client.socket', 'socket'],
   datagram: ['udp.socket', 'socket'],
+  spawned: ['child_process', 'process'],
 } as const;
 
 let watching = false;

@@ -1,10 +1,10 @@
 /**
  * Run by tests/02-bind.test.ts in a network namespace whose ephemeral range is a single port:
- * shows that 127.0.0.1 and ::1 hand out the same number apart, and that 02's holdPair() keeps the
- * 127.0.0.1 pair of a ::1 listener's port from being handed out. Prints one JSON line.
+ * shows that 127.0.0.1 and ::1 hand out the same number apart, and that holdPair() (02's lab)
+ * keeps the 127.0.0.1 pair of a ::1 listener's port from being handed out. Prints one JSON line.
  */
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { holdPair } from '../../scripts/02-bind.ts';
+import { holdPair } from '../../scripts/lab/02-bind.ts';
 
 type Listened = { server: Server; port: number } | { code: string | undefined };
 
