@@ -76,7 +76,9 @@ export const CHECK = defineCheck({
         ? { passed: true, saw: `${halfClosed}; the service answered after the FIN, and the client heard it` }
         : {
             passed: false,
-            saw: `${halfClosed}; the service answered once the relay passed the FIN on; ${clientGot()}: ${tail(program)}`,
+            saw:
+              `${halfClosed}; the service answered once the relay passed the FIN on; ` +
+              `${clientGot()}: ${tail(program)}`,
           };
     } catch (error) {
       const verdict = failed(error, program);
