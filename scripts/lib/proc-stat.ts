@@ -56,6 +56,20 @@ export function memoryOf(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number
 }
 
 /**
+ * How many times a thread of `pid` (the main thread when `tid` is left out) has gone to sleep of
+ * its own accord: voluntary_ctxt_switches in /proc/PID/task/TID/status (proc(5)). A thread that
+ * waits and is never woken keeps the same count. NaN once it has gone.
+ */
+export function sleepsOf(pid: number, tid = pid): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Where a thread sleeps in the kernel, from /proc/PID/task/TID/wchan (the main thread's when `tid`
  * is left out): "do_epoll_wait" for a Node process whose event loop waits, "0" for one that runs
  * or that the kernel cannot name, "" once it has gone or where the kernel has no such file.

@@ -1,9 +1,12 @@
 /**
  * Check for scripts/fix/02-localhost-client.ts: a server on 127.0.0.1, and the client run where
  * "localhost" names ::1 first, as on many systems. The client runs in a mount namespace of its own
- * whose /etc/hosts says so; this machine's own /etc/hosts is never touched.
+ * whose /etc/hosts says so; this machine's own /etc/hosts is never touched. A client that reaches
+ * the server is run once more, with another program holding ::1 at the same port: a client that
+ * dials "localhost" and takes whichever address answers (Node's autoSelectFamily tries ::1, then
+ * 127.0.0.1) reaches that program, not the server.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { LOCALHOST_IPV6_FIRST, ownHostsFile, refusal } from '../../scripts/lib/hosts-file.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
@@ -11,6 +14,25 @@ import { START_MS, startProgram, tail } from '../lib/program.ts';
 
 const RUN_MS = START_MS;
 const GREETING = 'hello from 127.0.0.1';
+const OTHER_GREETING = 'hello from another program, on ::1';
+
+/** A server that greets every client with `greeting`, listening on `host`. */
+async function greeter(host: string, port: number, greeting: string): Promise<Server> {
+  const server = createServer((socket) => socket.end(`${greeting}\n`));
+  server.listen(port, host);
+  await onceWithin(server, 'listening', RUN_MS, `the server on ${host}`);
+  return server;
+}
+
+/** Runs the client against `port` in the namespace `wrapper` makes: did it print the greeting and exit 0? */
+async function runClient(file: string, port: number, wrapper: string[]) {
+  const program = startProgram(file, [String(port)], wrapper);
+  const exit = await program.exit(RUN_MS);
+  await program.stop();
+  const greeted = program.transcript().includes(GREETING) && exit?.code === 0;
+  const ending = exit ? `exit code ${exit.code}` : `still running after ${RUN_MS / 1000} s`;
+  return { greeted, refused: refusal(program.transcript()), printed: `${tail(program, 2)} (${ending})` };
+}
 
 export const CHECK = defineCheck({
   hint: 'ask which addresses "localhost" stands for here, in which order, and which one the server holds',
@@ -18,26 +40,34 @@ export const CHECK = defineCheck({
   async check(file) {
     const hosts = await ownHostsFile(LOCALHOST_IPV6_FIRST);
     if (!hosts) return { cannotCheck: 'unshare is not installed (apt-get install util-linux)' };
-    const server = createServer((socket) => socket.end(`${GREETING}\n`));
-    server.listen(0, '127.0.0.1');
+    const servers: Server[] = [];
     try {
-      await onceWithin(server, 'listening', RUN_MS, 'the greeting server');
-      const { port } = server.address() as AddressInfo;
-      const program = startProgram(file, [String(port)], hosts.wrapper);
-      const exit = await program.exit(RUN_MS);
-      await program.stop();
-      const refused = refusal(program.transcript());
-      if (refused) return { cannotCheck: `no mount namespace here (${refused})` };
-      const greeted = program.transcript().includes(GREETING);
-      if (greeted && exit?.code === 0)
-        return { passed: true, saw: `with ::1 first for localhost, it reached the server: ${tail(program, 2)}` };
-      const ending = exit ? `exit code ${exit.code}` : `still running after ${RUN_MS / 1000} s`;
-      return {
-        passed: false,
-        saw: `server on 127.0.0.1, localhost is ::1 first here: ${tail(program, 2)} (${ending})`,
-      };
+      servers.push(await greeter('127.0.0.1', 0, GREETING));
+      const { port } = servers[0].address() as AddressInfo;
+      const alone = await runClient(file, port, hosts.wrapper);
+      if (alone.refused) return { cannotCheck: `no mount namespace here (${alone.refused})` };
+      if (!alone.greeted)
+        return { passed: false, saw: `server on 127.0.0.1, localhost is ::1 first here: ${alone.printed}` };
+      try {
+        servers.push(await greeter('::1', port, OTHER_GREETING));
+      } catch (error) {
+        // No IPv6 on loopback: no program can hold ::1, and the first run is the whole check.
+        if ((error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL')
+          return { passed: true, saw: `with ::1 first for localhost (this machine has no ::1): ${alone.printed}` };
+        // EADDRINUSE: a program of someone else's holds ::1 at the port already, which serves as well.
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      }
+      const beside = await runClient(file, port, hosts.wrapper);
+      return beside.greeted
+        ? { passed: true, saw: `with ::1 first for localhost, and another program on ::1: ${beside.printed}` }
+        : {
+            passed: false,
+            saw:
+              `server on 127.0.0.1, localhost is ::1 first here; with nothing on ::1 it reached the server, ` +
+              `but with another program on ::1 at the same port: ${beside.printed}`,
+          };
     } finally {
-      server.close();
+      for (const server of servers) server.close();
       await hosts.remove();
     }
   },

@@ -1,8 +1,9 @@
 /**
  * Check for scripts/fix/07-admin-server.ts: who can connect. In a network namespace of its own
  * the host has its loopback and an outward address, 192.0.2.1 (a documentation address) on a
- * link; the server must answer on the first and refuse on the second, the address other hosts
- * would use. Nothing outside the namespace is touched.
+ * link; the server must answer on the first, and the second, the address other hosts would use,
+ * must refuse the connection itself: a server that accepts and then hangs up has still let the
+ * stranger in. Nothing outside the namespace is touched.
  */
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
@@ -36,11 +37,12 @@ export const CHECK = defineCheck({
     const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
       failed?: string;
       listening?: string;
-      reached?: Record<string, boolean>;
+      reached?: Record<string, 'refused' | 'answered' | 'connected'>;
     };
     if (!report.reached) return { passed: false, saw: report.failed ?? `the probe failed: ${run.stderr.trim()}` };
-    const who = (address: string) => `${address} ${report.reached![address] ? 'answered' : 'refused'}`;
-    const passed = report.reached[LOOPBACK] && !report.reached[OUTWARD];
+    const outcome = { refused: 'refused', answered: 'answered', connected: 'connected, and was closed unanswered' };
+    const who = (address: string) => `${address} ${outcome[report.reached![address]]}`;
+    const passed = report.reached[LOOPBACK] === 'answered' && report.reached[OUTWARD] === 'refused';
     return {
       passed,
       saw:

@@ -1,7 +1,8 @@
 /**
  * Check for scripts/fix/08-length-prefix-client.ts: the server sends a whole message together
  * with half of the next one's 4-byte header, waits until the client has printed the first, then
- * sends the rest. Both messages must be printed, and the client must end cleanly.
+ * sends the rest and an empty message (a header alone, the last bytes of the stream). Every
+ * message must be printed, the empty one as an empty line, and the client must end cleanly.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
@@ -9,7 +10,7 @@ import { onceWithin } from '../../scripts/lib/wait.ts';
 import { failed, START_MS, startProgram, tail } from '../lib/program.ts';
 
 const STEP_MS = 2000;
-const MESSAGES = ['first', 'second'];
+const MESSAGES = ['first', 'second', ''];
 const HEADER_CUT = 2;
 
 function framed(text: string): Buffer {
@@ -31,19 +32,20 @@ export const CHECK = defineCheck({
       const [socket] = (await onceWithin(server, 'connection', START_MS, 'the client to connect')) as [Socket];
       // A client that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
       socket.on('error', () => {});
-      const [first, second] = MESSAGES.map(framed);
+      const [first, second, empty] = MESSAGES.map(framed);
       socket.write(Buffer.concat([first, second.subarray(0, HEADER_CUT)]));
       const printed = [await program.stdout.next(STEP_MS)];
-      socket.end(second.subarray(HEADER_CUT));
-      printed.push(await program.stdout.next(STEP_MS));
+      socket.end(Buffer.concat([second.subarray(HEADER_CUT), empty]));
+      printed.push(await program.stdout.next(STEP_MS), await program.stdout.next(STEP_MS));
       const exit = await program.exit(STEP_MS);
-      const shown = printed.map((line) => line ?? '(nothing)').join(', ');
-      const passed = printed.join() === MESSAGES.join() && exit?.code === 0;
+      const shown = printed.map((line) => (line === undefined ? '(nothing)' : JSON.stringify(line))).join(', ');
+      const passed = printed.every((line, i) => line === MESSAGES[i]) && exit?.code === 0;
       return {
         passed,
         saw: passed
-          ? `a header cut after ${HEADER_CUT} bytes, and both messages printed: ${shown}`
-          : `sent "first" with ${HEADER_CUT} bytes of the next header, then the rest; it printed ${shown}, ` +
+          ? `a header cut after ${HEADER_CUT} bytes, and every message printed: ${shown}`
+          : `sent "first" with ${HEADER_CUT} bytes of the next header, then the rest and an empty message; ` +
+            `it printed ${shown}, ` +
             `${exit ? `exit code ${exit.code}` : 'and did not exit'}: ${tail(program, 2)}`,
       };
     } catch (error) {

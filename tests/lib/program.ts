@@ -18,15 +18,22 @@ export interface LineReader {
 const settledWithin = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> =>
   within(promise, ms, 'the program').catch(() => undefined);
 
-/** Reads `stream` as lines; a wait that runs out resolves with undefined too (the caller says what it missed). */
+/**
+ * Reads `stream` as lines; a wait that runs out resolves with undefined too (the caller says what it
+ * missed). Its read stays pending and the next wait takes it over, so a line that comes late is the
+ * next one returned, not lost.
+ */
 export function readLines(stream: Readable): LineReader {
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+  let pending: Promise<string | undefined> | undefined;
   return {
-    next: (ms) =>
-      settledWithin(
-        lines.next().then((result) => (result.done ? undefined : result.value)),
-        ms,
-      ),
+    next(ms) {
+      pending ??= lines.next().then((result) => {
+        pending = undefined;
+        return result.done ? undefined : result.value;
+      });
+      return settledWithin(pending, ms);
+    },
   };
 }
 

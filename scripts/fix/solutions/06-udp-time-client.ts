@@ -1,8 +1,8 @@
 /**
  * @title A UDP client that asks a question (solution)
  * @task Sends "time?" to the UDP server at 127.0.0.1 and the port given and prints its answer.
- *   Datagrams can be lost: it must still get an answer when one request is lost, and give up
- *   with exit code 1 when none comes.
+ *   Datagrams can be lost: it must still get an answer when the link loses its requests for a
+ *   moment, and give up with exit code 1 when none comes.
  */
 import { createSocket } from 'node:dgram';
 
