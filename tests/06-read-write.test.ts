@@ -17,12 +17,12 @@ import {
   frame,
   LENGTH_PREFIX_BYTES,
   observeByteStream,
-  READ_SIZE_BYTES,
   EXERCISE,
   DEFAULT_MESSAGES,
   mermaidByteStream,
   type ByteStreamObservations,
 } from '../scripts/lab/06-read-write.ts';
+import { READ_SIZE_BYTES } from '../scripts/lib/libuv.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { ssSocket } from './lib/ss.ts';

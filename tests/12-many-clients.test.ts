@@ -28,7 +28,7 @@ import {
   observeDescriptorLimit,
   renderManyClients,
 } from '../scripts/12-many-clients.ts';
-import { READ_SIZE_BYTES } from '../scripts/lab/06-read-write.ts';
+import { READ_SIZE_BYTES } from '../scripts/lib/libuv.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { straceOptions } from '../scripts/lib/trace.ts';

@@ -97,6 +97,23 @@ function sourceFiles(): string[] {
   );
 }
 
+test("no concept imports another concept's files, and scripts/lib/ imports no concept", () => {
+  const folders = ['scripts', 'scripts/lab', 'scripts/children', 'scripts/lib', 'tests', 'tests/probes'];
+  const violations: string[] = [];
+  for (const folder of folders)
+    for (const name of readdirSync(join(ROOT, folder)).filter((file) => file.endsWith('.ts'))) {
+      // A concept's files are named by its number; scripts/lib/ belongs to none and serves all.
+      const owner = folder === 'scripts/lib' ? 'lib' : /^(\d\d)-/.exec(name)?.[1];
+      if (!owner) continue;
+      const source = readFileSync(join(ROOT, folder, name), 'utf8');
+      for (const [, from] of source.matchAll(/\bfrom '([^']+)'|\bimport\('([^']+)'\)/g)) {
+        const concept = /(?:^|\/)(\d\d)-[a-z0-9-]+\.ts$/.exec(from ?? '')?.[1];
+        if (concept && concept !== owner) violations.push(`${folder}/${name} imports ${from}`);
+      }
+    }
+  assert.deepEqual(violations, []);
+});
+
 test('no line of scripts/, tests/ or bench/ is longer than 120 characters', () => {
   const long = sourceFiles().flatMap((file) =>
     readFileSync(join(ROOT, file), 'utf8')

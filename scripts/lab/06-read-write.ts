@@ -15,6 +15,7 @@
 import { createConnection, createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
 import { main } from '../06-read-write.ts';
 import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from '../lib/cli.ts';
+import { READ_SIZE_BYTES } from '../lib/libuv.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readTable, type SocketRow } from '../lib/proc-net.ts';
 import { text } from '../lib/mermaid.ts';
@@ -30,8 +31,6 @@ export const DEFAULT_MESSAGES = 5;
 export const MAX_MESSAGES = 1000;
 export const DEFAULT_LARGE_BYTES = 1024 * 1024;
 export const MAX_LARGE_BYTES = 64 * 1024 * 1024;
-/** libuv asks read() for at most 64 KiB at a time, so no `data` chunk of a TCP socket is larger. */
-export const READ_SIZE_BYTES = 64 * 1024;
 /**
  * The exercise's knobs: MESSAGES and LARGE_BYTES are --messages and --large-bytes; SEED and
  * RANDOM_MESSAGES drive the framer's property test (a fresh seed each run unless one is given).
