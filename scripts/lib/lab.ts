@@ -9,6 +9,7 @@
  * very step, before the lesson's next line runs. The lesson's own console lines are kept, not
  * printed: the lab tells the story its way, and --json must print nothing else.
  */
+import type { ChildProcess } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
@@ -23,6 +24,11 @@ export interface LessonWatch {
   connecting?(socket: Socket): void;
   /** dgram.createSocket() made a UDP socket. */
   datagram?(socket: DatagramSocket): void;
+  /**
+   * The lesson started a child process (fork, spawn): Node publishes it as the ChildProcess is made,
+   * before it runs and before the lesson's own listeners, so a lab's 'message' listener hears first.
+   */
+  spawned?(child: ChildProcess): void;
   /** The lesson printed a line. */
   printed?(line: string): void;
 }
@@ -33,6 +39,7 @@ const CHANNELS = {
   accepted: ['net.server.socket', 'socket'],
   connecting: ['net.client.socket', 'socket'],
   datagram: ['udp.socket', 'socket'],
+  spawned: ['child_process', 'process'],
 } as const;
 
 let watching = false;
