@@ -8,6 +8,7 @@
  * prlimit, to see EMFILE. `--serve` is the lesson's echo for real clients, and says when it
  * reaches its descriptor limit. Also --json, --mermaid and `npm run exercise -- 12`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -77,6 +78,7 @@ export async function observeManyClients(clientCount = DEFAULT_CLIENTS, messageB
   const open = new Set<Socket>();
   const accepts: number[] = [];
   let whileOpen: WhileOpen | undefined;
+  let clientsProcess: ChildProcess | undefined;
   await within(
     watchLesson(() => main(clientCount, messageBytes), {
       listening(listener) {
@@ -89,6 +91,7 @@ export async function observeManyClients(clientCount = DEFAULT_CLIENTS, messageB
         socket.on('close', () => open.delete(socket));
       },
       spawned(clients) {
+        clientsProcess = clients;
         // Heard before the lesson's own listener: the clients hold every connection open until told.
         clients.once('message', ({ exact }: { exact: number }) => {
           whileOpen = {
@@ -107,7 +110,13 @@ export async function observeManyClients(clientCount = DEFAULT_CLIENTS, messageB
     }),
     LESSON_TIMEOUT_MS,
     `the lesson to serve ${clientCount} clients and close everything`,
-  );
+  ).catch((error: unknown) => {
+    // A stuck lesson: end what it started, so that the failure is reported instead of waited on.
+    clientsProcess?.kill('SIGKILL');
+    for (const socket of open) socket.destroy();
+    server?.close();
+    throw error;
+  });
   if (!whileOpen) throw new Error("the lesson ended without its clients' report");
   const { clientsPid, exact, echoMs, threads, held } = whileOpen;
   return {

@@ -11,6 +11,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { main } from '../13-fan-out-processes.ts';
 // 08's port lookup; it moves to scripts/lib/ on another branch.
 import { lookupPort, type PortHolder } from '../08-port-vs-pid.ts';
@@ -70,15 +71,26 @@ interface Servers {
 /** The primary and its WORKERS workers on one port, served in `mode` (reuseport: the lesson's workers). */
 async function startServers(mode: Mode, workers: number, host = HOST, port = 0): Promise<Servers> {
   const child = await startNodeChild({ module: SERVERS, args: ['primary', mode, String(workers), host, String(port)] });
-  const started = await child.next<{ port?: number; primary: number; workers: number[]; failed?: string }>(
-    STEP_TIMEOUT_MS,
-    `${workers} workers to listen (${mode})`,
-  );
+  // A primary that does not report in time is stopped, or its channel would keep this process alive.
+  const started = await child
+    .next<{ port?: number; primary: number; workers: number[]; failed?: string }>(
+      startBound(),
+      `${workers} workers to listen (${mode})`,
+    )
+    .catch(async (error: unknown) => {
+      await child.stop();
+      throw error;
+    });
   if (started.port === undefined) {
     await child.stop();
     throw new Error(`the ${mode} servers could not start: ${started.failed}`);
   }
   return { child, port: started.port, primary: started.primary, workers: started.workers };
+}
+
+/** A primary and its workers are 1 + WORKERS Nodes starting at once: 10 s, and more on a loaded machine. */
+function startBound(): number {
+  return STEP_TIMEOUT_MS * Math.max(1, loadavg()[0] / availableParallelism());
 }
 
 /** Stops the primary (its channel closes, and it stops its workers) and waits until every worker is gone. */
@@ -139,6 +151,7 @@ export async function observeLesson(workers = DEFAULT_WORKERS, connections = DEF
   const children: ChildProcess[] = [];
   let port = 0;
   const repliedBy: number[] = [];
+  const sockets: Socket[] = [];
   let kernel: Way['kernel'] | undefined;
   const printed = await within(
     watchLesson(() => main(workers, connections), {
@@ -149,6 +162,7 @@ export async function observeLesson(workers = DEFAULT_WORKERS, connections = DEF
         });
       },
       connecting(socket) {
+        sockets.push(socket);
         socket.once('data', (reply) => {
           repliedBy.push(Number(/^pid (\d+)\n$/.exec(String(reply))?.[1]));
           if (repliedBy.length < connections) return;
@@ -159,7 +173,12 @@ export async function observeLesson(workers = DEFAULT_WORKERS, connections = DEF
     }),
     LESSON_TIMEOUT_MS,
     `the lesson's ${workers} workers to answer ${connections} connections and exit`,
-  );
+  ).catch((error: unknown) => {
+    // A stuck lesson: end what it started, so that the failure is reported instead of waited on.
+    for (const child of children) child.kill('SIGKILL');
+    for (const socket of sockets) socket.destroy();
+    throw error;
+  });
   const failed = printed.find((line) => line.startsWith('server: a worker could not listen'));
   if (failed) throw new Error(`the reuseport servers could not start: ${failed}`);
   if (!kernel) throw new Error(`the lesson's ${connections} connections were not all answered`);

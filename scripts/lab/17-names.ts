@@ -8,7 +8,7 @@
  * --json, --mermaid and the questions of `npm run exercise -- 17`.
  */
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { main } from '../17-names.ts';
 import { nodeArgsFor } from '../lib/child.ts';
@@ -57,16 +57,20 @@ export interface NamesObservations {
 /** Runs the lesson and records each of its steps; then the lesson again under an /etc/hosts of ours. */
 export async function observeNames(): Promise<NamesObservations> {
   let server: NamesObservations['server'] | undefined;
+  let listening: Server | undefined;
   const dials: Dial[] = [];
+  const sockets: Socket[] = [];
   const printed = await within(
     watchLesson(() => main(), {
       listening(listener) {
+        listening = listener;
         const { address, port } = listener.address() as AddressInfo;
         server = { address, port };
       },
       connecting(socket) {
         const dial: Dial = { ok: false, tried: [] };
         dials.push(dial);
+        sockets.push(socket);
         socket.once('connect', () => Object.assign(dial, { ok: true, remote: socket.remoteAddress }, tried(socket)));
         socket.once('error', (error: NodeJS.ErrnoException & { address?: string }) =>
           Object.assign(dial, { code: error.code, address: error.address }, tried(socket)),
@@ -75,7 +79,12 @@ export async function observeNames(): Promise<NamesObservations> {
     }),
     LESSON_MS,
     'the lesson to dial "localhost" twice and close its server',
-  );
+  ).catch((error: unknown) => {
+    // A stuck lesson: end what it opened, so that the failure is reported instead of waited on.
+    for (const socket of sockets) socket.destroy();
+    listening?.close();
+    throw error;
+  });
   if (!server) throw new Error('the lesson never listened');
   const [withoutHappyEyeballs, withHappyEyeballs] = dials;
   if (dials.length !== 2) throw new Error(`the lesson made ${dials.length} connections, not 2`);
