@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_CLIENTS } from '../scripts/12-many-clients.ts';
+import { MAX_CLIENTS } from '../scripts/lab/12-many-clients.ts';
 import { benchClients, renderClientsBench } from './clients.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { linuxOnly, toolOrSkip } from '../tests/lib/tools.ts';

@@ -23,7 +23,7 @@ import {
   runScript,
   thousands,
 } from '../scripts/lib/cli.ts';
-import { MAX_BYTES, MAX_CLIENTS, MIN_BYTES } from '../scripts/12-many-clients.ts';
+import { MAX_BYTES, MAX_CLIENTS, MIN_BYTES } from '../scripts/lab/12-many-clients.ts';
 import { memoryOf } from '../scripts/lib/proc-stat.ts';
 import { median } from '../scripts/lib/round-trips.ts';
 import { findTool } from '../scripts/lib/tools.ts';

@@ -1,327 +1,80 @@
 /**
  * @title One port, several processes: accept fan-out
- * @concept Several processes can serve one port: node:cluster's primary accepts and hands out each connection in
- *   turn, or every worker accepts on one shared listening socket, or each has a listening socket of its own
- *   (SO_REUSEPORT) and the kernel spreads connections by a hash of their addresses.
+ * @concept Several processes can serve one port: node:cluster's primary accepts and hands out each
+ *   connection in turn, or every worker accepts on one shared listening socket, or each has a
+ *   listening socket of its own (SO_REUSEPORT) and the kernel spreads connections by a hash of
+ *   their addresses.
  * @notes #27-one-port-several-processes-accept-fan-out-13-fan-out-processes
  * @run npx tsx scripts/13-fan-out-processes.ts
  * @resource https://nodejs.org/api/cluster.html#how-it-works
  * @resource https://nodejs.org/api/net.html#serverlistenoptions-callback
  * @resource https://man7.org/linux/man-pages/man7/socket.7.html
  * @knobs WORKERS (processes serving the port; default 3), CONNECTIONS (per way; default 30)
- *
- * For each way, a primary process starts WORKERS workers on one port; this process connects
- * CONNECTIONS times, one after another, keeps every connection open, reads the PID each reply
- * names, and asks 08's lookup who holds the port. `--serve` keeps one way up for real clients.
  */
-import { createConnection, type Socket } from 'node:net';
-import { lookupPort, type PortHolder } from './lib/port-lookup.ts';
-import { type NodeChild, startNodeChild } from './lib/child.ts';
-import {
-  defineKnobs,
-  defineScript,
-  type FlagValues,
-  hostFlag,
-  integerFlag,
-  isMain,
-  type Line,
-  listeningLine,
-  portFlag,
-  runScript,
-  UsageError,
-  untilSignal,
-} from './lib/cli.ts';
-import { label } from './lib/mermaid.ts';
-import { isRunning } from './lib/proc-stat.ts';
-import { defineExercise } from './lib/questions.ts';
-import { onceWithin, untilTrue } from './lib/wait.ts';
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 
-const HOST = '127.0.0.1';
-export const MODES = ['cluster', 'shared', 'reuseport'] as const;
-export type Mode = (typeof MODES)[number];
-export const DEFAULT_WORKERS = 3;
-export const MAX_WORKERS = 8;
-export const DEFAULT_CONNECTIONS = 30;
-export const MAX_CONNECTIONS = 1000;
-export const KNOBS = defineKnobs({
-  WORKERS: { fallback: DEFAULT_WORKERS, min: 1, max: MAX_WORKERS },
-  CONNECTIONS: { fallback: DEFAULT_CONNECTIONS, min: 1, max: MAX_CONNECTIONS },
-});
-const STEP_TIMEOUT_MS = 10_000;
-const SERVERS = new URL('./children/13-fan-out.ts', import.meta.url);
-
-/** What each way is, in a few words. */
-export const WAY: Record<Mode, string> = {
-  cluster: 'node:cluster round-robin: the primary accepts and hands each connection to a worker in turn',
-  shared: 'node:cluster SCHED_NONE: one listening socket in every worker; they race in accept()',
-  reuseport: 'SO_REUSEPORT (reusePort: true): a listening socket per worker; the kernel picks by a hash',
-};
-
-// --- The lesson: one port, several processes, three ways to share it --------------------------
-
-interface Servers {
-  child: NodeChild;
-  port: number;
-  primary: number;
-  workers: number[];
-}
-
-/** The primary and its WORKERS workers on one port, served in `mode`. */
-async function startServers(mode: Mode, workers: number, host = HOST, port = 0): Promise<Servers> {
-  const child = await startNodeChild({ module: SERVERS, args: ['primary', mode, String(workers), host, String(port)] });
-  const started = await child.next<{ port?: number; primary: number; workers: number[]; failed?: string }>(
-    STEP_TIMEOUT_MS,
-    `${workers} workers to listen (${mode})`,
-  );
-  if (started.port === undefined) {
-    await child.stop();
-    throw new Error(`the ${mode} servers could not start: ${started.failed}`);
-  }
-  return { child, port: started.port, primary: started.primary, workers: started.workers };
-}
-
-/** Stops the primary (its channel closes, and it stops its workers) and waits until every worker is gone. */
-async function stopServers(servers: Servers): Promise<void> {
-  await servers.child.stop();
-  await untilTrue(() => !servers.workers.some(isRunning), STEP_TIMEOUT_MS, 'every worker to exit');
-}
-
-/** One connection: the PID its reply names. The socket stays open, so that 08's lookup sees it. */
-async function connectAndAsk(port: number): Promise<{ socket: Socket; pid: number }> {
-  const socket = createConnection({ host: HOST, port });
-  socket.setEncoding('utf8');
-  const [reply] = (await onceWithin(socket, 'data', STEP_TIMEOUT_MS, 'a reply naming a PID')) as [string];
-  const pid = Number(/^pid (\d+)\n$/.exec(reply)?.[1]);
-  if (!Number.isInteger(pid)) throw new Error(`an unexpected reply: ${JSON.stringify(reply)}`);
-  return { socket, pid };
-}
-
-/** CONNECTIONS connections, one after another, to `mode`'s servers; then 08's lookup while all are open. */
-export async function observeWay(mode: Mode, workers = DEFAULT_WORKERS, connections = DEFAULT_CONNECTIONS) {
-  const servers = await startServers(mode, workers);
-  const open: Socket[] = [];
-  try {
-    const repliedBy: number[] = [];
-    for (let i = 0; i < connections; i++) {
-      const { socket, pid } = await connectAndAsk(servers.port);
-      open.push(socket);
-      repliedBy.push(pid);
-    }
-    const holders = lookupPort(servers.port).filter((holder) => holder.protocol === 'tcp');
-    return {
-      mode,
-      port: servers.port,
-      primary: servers.primary,
-      workers: servers.workers,
-      perWorker: servers.workers.map((pid) => repliedBy.filter((by) => by === pid).length),
-      strangers: repliedBy.filter((pid) => !servers.workers.includes(pid)).length,
-      kernel: summarize(holders, servers.port, servers.workers),
-    };
-  } finally {
-    for (const socket of open) socket.destroy();
-    await stopServers(servers);
-  }
-}
-
-// --- Instrumentation: what 08's lookup says about the port -----------------------------------
-
-/**
- * 08's rows on the port, boiled down: the LISTEN rows with their PIDs, in the order of the workers
- * that hold them (a primary's first), and the PIDs that hold accepted sockets.
- */
-function summarize(holders: readonly PortHolder[], port: number, workers: readonly number[]) {
-  const pids = (holder: PortHolder) => holder.pids.map((owner) => owner.pid).sort((a, b) => a - b);
-  const firstWorker = (held: readonly number[]) => Math.min(...held.map((pid) => workers.indexOf(pid)));
-  const serving = holders.filter((holder) => holder.localPort === port);
-  return {
-    listening: serving
-      .filter((holder) => holder.state === 'LISTEN')
-      .map(pids)
-      .sort((a, b) => firstWorker(a) - firstWorker(b)),
-    acceptedBy: [...new Set(serving.filter((holder) => holder.state === 'ESTABLISHED').flatMap(pids))].sort(
-      (a, b) => a - b,
-    ),
-  };
-}
-
-export async function observeFanOut(workers = DEFAULT_WORKERS, connections = DEFAULT_CONNECTIONS) {
-  const ways = [];
-  for (const mode of MODES) ways.push(await observeWay(mode, workers, connections));
-  return { workers, connections, ways };
-}
-
-export type FanOutObservations = Awaited<ReturnType<typeof observeFanOut>>;
-type Way = FanOutObservations['ways'][number];
-
-const list = (pids: readonly number[]) => pids.map((pid) => `pid ${pid}`).join(', ');
-
-/** Who a set of PIDs is, in this way's terms: the primary, a worker, or several of them. */
-function whoIs(way: Way, pids: readonly number[]): string {
-  const workers = pids.filter((pid) => way.workers.includes(pid));
-  const primary = pids.includes(way.primary) ? [`the primary (pid ${way.primary})`] : [];
-  const named =
-    workers.length === way.workers.length && workers.length > 1
-      ? [`all ${workers.length} workers`]
-      : workers.map((pid) => `worker pid ${pid}`);
-  const strangers = pids.length - workers.length - primary.length;
-  return [...primary, ...named, ...(strangers > 0 ? [`${strangers} other process(es)`] : [])].join(' and ');
-}
-
-function lookupLine(way: Way): string {
-  const { listening, acceptedBy } = way.kernel;
-  const rows =
-    listening.length === 1
-      ? `1 LISTEN row, held by ${whoIs(way, listening[0])}`
-      : `${listening.length} LISTEN rows, held by ${listening.map((pids) => whoIs(way, pids)).join(', ')}`;
-  return `08's lookup of port ${way.port}: ${rows}; the accepted sockets by ${whoIs(way, acceptedBy)}`;
-}
-
-export function renderFanOut(seen: FanOutObservations): Line[] {
-  const lines: Line[] = [
-    [
-      'workers',
-      `${seen.workers} processes serve one port, three ways; ${seen.connections} connections each way, one after ` +
-        'another, all kept open',
-    ],
-  ];
-  for (const way of seen.ways) {
-    const counts = way.workers.map((pid, i) => `pid ${pid} ${way.perWorker[i]}`).join(', ');
-    lines.push(
-      [way.mode, WAY[way.mode]],
-      [way.mode, `primary pid ${way.primary}; replies per worker: ${counts}`],
-      [way.mode, lookupLine(way)],
-    );
-  }
-  const spread = (way: Way) => `${Math.max(...way.perWorker)} of ${seen.connections}`;
-  const [cluster, shared, reuseport] = seen.ways;
-  lines.push(
-    [
-      'lesson',
-      `the busiest worker took ${spread(cluster)} in round-robin, ${spread(shared)} on the shared socket, ` +
-        `${spread(reuseport)} with SO_REUSEPORT`,
-    ],
-    [
-      'lesson',
-      'one port, many PIDs: the kernel lists one listening socket shared by every worker, or one per worker; ' +
-        'in round-robin only the primary listens',
-    ],
-  );
-  return lines;
-}
-
-/** Each way: who listens, and how many connections each worker took. */
-export function mermaidFanOut(seen: FanOutObservations): string[] {
-  const lines = ['flowchart LR', `    C[${label(`this process: ${seen.connections} connections per way`)}]`];
-  for (const way of seen.ways) {
-    const { listening } = way.kernel;
-    const id = (kind: string, i: number) => `${way.mode}${kind}${i}`;
-    lines.push(`    subgraph ${way.mode}[${label(`${way.mode}: port ${way.port}`)}]`);
-    lines.push(
-      ...listening.map((pids, i) => `      ${id('L', i)}[${label(`LISTEN socket, held by ${whoIs(way, pids)}`)}]`),
-      ...way.workers.map((pid, i) => `      ${id('W', i)}[${label(`worker pid ${pid}`)}]`),
-    );
-    lines.push('    end');
-    lines.push(`    C --> ${listening.map((_, i) => id('L', i)).join(' & ')}`);
-    way.workers.forEach((pid, i) => {
-      // A worker's connections came through the listening socket it holds, or the primary's one.
-      const through = Math.max(
-        0,
-        listening.findIndex((pids) => pids.includes(pid)),
-      );
-      lines.push(`    ${id('L', through)} -- ${label(`${way.perWorker[i]} connections`)} --> ${id('W', i)}`);
-    });
-  }
-  return lines;
-}
-
-// --- --serve: one way, for real clients ------------------------------------------------------
-
-function modeFlag(values: FlagValues): Mode {
-  const mode = (values.mode as string | undefined) ?? 'reuseport';
-  if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
-  return mode as Mode;
-}
-
-async function serveFanOut(values: FlagValues): Promise<void> {
-  const mode = modeFlag(values);
-  const workers = integerFlag(values, 'workers', 1, MAX_WORKERS);
-  const host = hostFlag(values);
-  const servers = await startServers(mode, workers, host, values.port === undefined ? 0 : portFlag(values));
-  const listening = [
-    listeningLine('tcp', host, servers.port, `${mode}: ${servers.workers.length} workers`),
-    `server: primary pid ${servers.primary}, workers ${list(servers.workers)}; each reply names its PID`,
-  ];
-  await untilSignal(listening.join('\n'), async () => {
-    await stopServers(servers);
-    console.log('server: every worker has exited');
+/** A worker (this file again, role "worker"): it answers each connection with its own PID. */
+function worker(host: string, port: number): void {
+  const server = createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.write(`pid ${process.pid}\n`);
   });
+  // socket() + setsockopt(SO_REUSEPORT) + bind() + listen(): a listening socket of this worker's
+  // own on a port its siblings hold too (Node 22.12 and later). 0: the kernel picks one.
+  server.listen({ host, port, reusePort: true }, () => {
+    process.send?.((server.address() as AddressInfo).port);
+  });
+  server.on('error', (error) => process.send?.(`${error.message} (reusePort needs Node 22.12+)`));
+  // The channel to the lesson closes when it is done, or gone: the worker goes too.
+  process.on('disconnect', () => process.exit());
 }
 
-/** Predict, then run: `npm run exercise -- 13`. */
-export const EXERCISE = defineExercise({
-  knobs: KNOBS,
-  observe: ({ WORKERS, CONNECTIONS }) => observeFanOut(WORKERS, CONNECTIONS),
-  questions: [
-    {
-      id: 'reuseport-rows',
-      kind: 'number',
-      ask: ({ WORKERS }) =>
-        `${WORKERS} workers listen on one port with reusePort: true. How many LISTEN rows does the kernel show?`,
-      measure: (seen) => seen.ways[2].kernel.listening.length,
-      why: () => 'each worker bound a listening socket of its own with SO_REUSEPORT: one row each',
-    },
-    {
-      id: 'shared-holders',
-      kind: 'number',
-      ask: ({ WORKERS }) =>
-        `With cluster's SCHED_NONE and ${WORKERS} workers, how many PIDs hold the one listening socket?`,
-      measure: (seen) => seen.ways[1].kernel.listening[0]?.length ?? 0,
-      why: () => 'the primary made it and sent a descriptor of it to every worker (SCHED_NONE): workers + 1',
-      notes: '#32-port-versus-pid-who-holds-this-port-08-port-vs-pid',
-    },
-    {
-      id: 'round-robin-busiest',
-      kind: 'number',
-      ask: ({ WORKERS, CONNECTIONS }) =>
-        `Round-robin over ${WORKERS} workers, ${CONNECTIONS} connections one after another: how many does the ` +
-        'busiest worker take?',
-      measure: (seen) => Math.max(...seen.ways[0].perWorker),
-      why: ({ connections, workers }) => `the primary deals them out in turn: ${connections} / ${workers}, rounded up`,
-    },
-  ],
-});
+const { WORKERS = '3', CONNECTIONS = '30' } = process.env;
+export async function main(workers = Number(WORKERS), connections = Number(CONNECTIONS)) {
+  // The first worker binds port 0 and says which port it got; the others bind that one.
+  const start = async (port: number): Promise<[ChildProcess, unknown]> => {
+    const child = fork(import.meta.filename, ['worker', '127.0.0.1', `${port}`]);
+    return [child, (await once(child, 'message'))[0]];
+  };
+  const first = await start(0);
+  const port = Number(first[1]);
+  const others = Array.from({ length: workers - 1 }, () => start(port));
+  const started = [first, ...(await Promise.all(others))];
+  const children = started.map(([child]) => child);
+  const failed = started.find(([, said]) => typeof said !== 'number');
+  if (failed) console.log(`server: a worker could not listen: ${failed?.[1]}`);
+  else console.log(`server: ${workers} workers listen on 127.0.0.1:${port}, SO_REUSEPORT`);
 
-function demoFromFlags(values: FlagValues): Promise<FanOutObservations> {
-  return observeFanOut(
-    integerFlag(values, 'workers', 1, MAX_WORKERS),
-    integerFlag(values, 'connections', 1, MAX_CONNECTIONS),
-  );
+  // connect(), one after another, each kept open: the kernel hands every new connection to one
+  // listening socket, chosen by a hash of its addresses; that worker's accept4() takes it.
+  const sockets: Socket[] = [];
+  const perWorker = new Map(children.map((child) => [`pid ${child.pid}`, 0]));
+  for (let i = 0; i < connections && !failed; i++) {
+    const socket = createConnection({ host: '127.0.0.1', port }).setEncoding('utf8');
+    sockets.push(socket);
+    const [reply] = await once(socket, 'data');
+    const who = String(reply).trim();
+    perWorker.set(who, (perWorker.get(who) ?? 0) + 1);
+  }
+  const counts = [...perWorker].map(([who, count]) => `${who} ${count}`).join(', ');
+  if (!failed) console.log(`client: ${connections} connections; answered by ${counts}`);
+
+  // close(): the clients' FINs end each connection; the workers go when their channel closes.
+  for (const socket of sockets) socket.destroy();
+  for (const child of children) child.disconnect();
+  await Promise.all(children.map((child) => once(child, 'exit')));
+  console.log(`server: all ${workers} workers have exited`);
 }
 
-export const cli = defineScript({
-  usage: `
-Usage: npx tsx scripts/13-fan-out-processes.ts [--workers N] [--connections N] [--json | --mermaid]
-       npx tsx scripts/13-fan-out-processes.ts --serve [--mode reuseport|cluster|shared]
-                                               [--workers N] [--host ${HOST}] [--port 0]
-
-Serves one port from N worker processes (default ${DEFAULT_WORKERS}, at most ${MAX_WORKERS}), three
-ways: node:cluster round-robin, one listening socket shared by every worker (SCHED_NONE), and
-SO_REUSEPORT. Each way gets the same connections; each reply names the worker's PID; 08's lookup
-shows who holds the port.
-
---workers N       worker processes per way
---connections N   connections per way, one after another (default ${DEFAULT_CONNECTIONS})
---serve           keep one way up for real clients until Ctrl-C (nc 127.0.0.1 PORT)
---mode M          the way for --serve (default reuseport)`,
-  flags: {
-    workers: { type: 'string', default: String(DEFAULT_WORKERS) },
-    connections: { type: 'string', default: String(DEFAULT_CONNECTIONS) },
-    mode: { type: 'string', mode: 'serve' },
-  },
-  demo: demoFromFlags,
-  render: renderFanOut,
-  mermaid: mermaidFanOut,
-  serve: serveFanOut,
-});
-
-if (isMain(import.meta.url)) await runScript(cli);
+// As a program: in the project, the lab beside this file runs main() and watches its workers
+// (scripts/lab/13-fan-out-processes.ts); copied alone, it runs by itself. Workers are this file.
+if (import.meta.main ?? process.argv[1] === import.meta.filename) {
+  if (process.argv[2] === 'worker') worker(process.argv[3], Number(process.argv[4]));
+  else
+    import('./lab/13-fan-out-processes.ts').then(
+      (lab) => lab.run(),
+      () => main(),
+    );
+}

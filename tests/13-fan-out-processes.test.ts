@@ -8,20 +8,22 @@
  */
 import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import {
   EXERCISE,
+  type FanOutObservations,
   KNOBS,
   MAX_WORKERS,
   MODES,
   mermaidFanOut,
   observeFanOut,
   renderFanOut,
-} from '../scripts/13-fan-out-processes.ts';
+} from '../scripts/lab/13-fan-out-processes.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { isRunning } from '../scripts/lib/proc-stat.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
+import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
 import {
@@ -33,10 +35,40 @@ import {
 } from './lib/transcript.ts';
 
 const { WORKERS, CONNECTIONS } = knobs(KNOBS);
-const seen = await observedClean(() => observeFanOut(WORKERS, CONNECTIONS));
+let seen: FanOutObservations;
+before(async () => {
+  seen = await observedClean(() => observeFanOut(WORKERS, CONNECTIONS));
+});
 const sampleSettings = atDefaults(KNOBS, { WORKERS, CONNECTIONS });
 const way = (mode: (typeof MODES)[number]) => seen.ways.find((entry) => entry.mode === mode)!;
 const sorted = (pids: readonly number[]) => [...pids].sort((a, b) => a - b);
+
+test(
+  `the lesson alone (copied into an empty folder, run by node and by tsx): ${WORKERS} workers listen on one port ` +
+    `with SO_REUSEPORT, and each of the ${CONNECTIONS} connections is answered by one of them`,
+  async () => {
+    for (const runner of ['node', 'tsx'] as const) {
+      const run = await runLessonAlone('13-fan-out-processes', runner, {
+        WORKERS: String(WORKERS),
+        CONNECTIONS: String(CONNECTIONS),
+      });
+      assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const line of lines) assert.match(line, ROLE_LINE, `${runner}: a line without its speaker`);
+      assert.match(lines[0], new RegExp(`^server: ${WORKERS} workers listen on 127\\.0\\.0\\.1:\\d+, SO_REUSEPORT$`));
+      const [, answers] = new RegExp(`^client: ${CONNECTIONS} connections; answered by (.+)$`).exec(lines[1]) ?? [];
+      assert.ok(answers, `${runner}: the second line counts the answers: ${lines[1]}`);
+      const counts = answers.split(', ').map((entry) => /^pid \d+ (\d+)$/.exec(entry));
+      assert.equal(counts.length, WORKERS, `${runner}: one count per worker, and no other PID answered: ${answers}`);
+      assert.equal(
+        counts.reduce((sum, match) => sum + Number(match?.[1]), 0),
+        CONNECTIONS,
+        `${runner}: every connection answered once`,
+      );
+      assert.deepEqual(lines.slice(2), [`server: all ${WORKERS} workers have exited`], runner);
+    }
+  },
+);
 
 for (const mode of MODES) {
   test(`${mode}: each of the ${CONNECTIONS} connections is answered once, by one of the ${WORKERS} workers`, () => {
@@ -78,8 +110,12 @@ test('SO_REUSEPORT: a listening socket per worker, each held by that worker alon
   assert.deepEqual(sorted(kernel.listening.map((pids) => (pids.length === 1 ? pids[0] : -1))), sorted(workers));
 });
 
-test('every primary and worker has exited when the demo ends', { skip: linuxOnly }, () => {
-  const pids = seen.ways.flatMap((entry) => [entry.primary, ...entry.workers]);
+test('every primary and worker has exited when the demo ends (the lesson is the primary of SO_REUSEPORT)', {
+  skip: linuxOnly,
+}, () => {
+  const started = (pid: number) => pid !== process.pid;
+  const pids = seen.ways.flatMap((entry) => [entry.primary, ...entry.workers]).filter(started);
+  assert.equal(way('reuseport').primary, process.pid, "the lesson's own process forked its workers");
   assert.deepEqual(pids.filter(isRunning), []);
 });
 

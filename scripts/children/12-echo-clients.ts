@@ -1,7 +1,8 @@
 /**
- * 12-many-clients' clients, in a process of their own: both ends of 10,000 connections in one
- * process would need 20,000 descriptors. Run as `node 12-echo-clients.ts HOST PORT CLIENTS BYTES`;
- * it talks to its parent over IPC:
+ * The clients of `npm run bench:clients` (bench/clients.ts), against 12's server and others, in a
+ * process of their own: both ends of 10,000 connections in one process would need 20,000
+ * descriptors (12's lesson has clients of its own, in its own file). Run as
+ * `node 12-echo-clients.ts HOST PORT CLIENTS BYTES`; it talks to its parent over IPC:
  *   → { connected, connectMs }  every connection is open at once
  *   ← 'echo'                    each client sends its message
  *   → { exact, wrong, failed, echoMs }  each client heard its own bytes back, or not

@@ -1,11 +1,12 @@
 /**
- * 12-many-clients' echo server for the EMFILE step, run under a lowered descriptor limit
- * (`prlimit --nofile=N:N node 12-limited-server.ts`). It reports over IPC the events Node gave it:
- * connections open, 'connection' events and 'error' events so far; on any message it answers with
- * the same report. Its descriptors the parent reads from /proc/PID/fd: with the table full, this
- * process could not open the folder to list it.
+ * 12-many-clients' echo server for the EMFILE step, with the lesson's own echo, run under a
+ * lowered descriptor limit (`prlimit --nofile=N:N node 12-limited-server.ts`). It reports over
+ * IPC the events Node gave it: connections open, 'connection' events and 'error' events so far;
+ * on any message it answers with the same report. Its descriptors the parent reads from
+ * /proc/PID/fd: with the table full, this process could not open the folder to list it.
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { echo } from '../12-many-clients.ts';
 
 const report = (message: unknown) => process.send?.(message);
 const open = new Set<Socket>();
@@ -17,8 +18,7 @@ const state = () => ({ connections: open.size, accepted, serverErrors });
 const server = createServer((socket) => {
   accepted++;
   open.add(socket);
-  socket.on('data', (chunk) => socket.write(chunk));
-  socket.on('error', () => socket.destroy());
+  echo(socket);
   socket.on('close', () => open.delete(socket));
 });
 server.on('error', () => serverErrors++);

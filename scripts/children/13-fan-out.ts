@@ -6,9 +6,10 @@
  *
  * MODE "cluster": node:cluster round-robin, the primary accepts and hands each connection to a
  * worker. "shared": cluster's SCHED_NONE, the primary's one listening socket is sent to every
- * worker, which all accept on it. "reuseport": plain child processes, each with a listening socket
- * of its own on the same port (SO_REUSEPORT). Each worker answers a connection with "pid N\n" and
- * keeps it open until the client ends it. The primary tells its parent { port, primary, workers }
+ * worker, which all accept on it. "reuseport" (for --serve; the demo runs the lesson itself): the
+ * lesson's own workers (scripts/13-fan-out-processes.ts, role "worker"), each with a listening
+ * socket of its own on the same port (SO_REUSEPORT). Each worker answers a connection with
+ * "pid N\n" and keeps it open until the client ends it. The primary tells its parent { port, primary, workers }
  * (or { failed } if a worker could not listen), and stops every worker when its channel closes or on
  * SIGTERM or SIGINT.
  */
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const [role, mode, ...rest] = process.argv.slice(2);
 const report = (message: unknown) => process.send?.(message);
 
-/** A worker: answer each connection with this process's PID, and let the client end it. */
+/** A cluster worker: answer each connection with this process's PID, and let the client end it. */
 function serve(host: string, port: number): void {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
@@ -29,23 +30,24 @@ function serve(host: string, port: number): void {
     socket.write(`pid ${process.pid}\n`);
   });
   server.on('error', (error: NodeJS.ErrnoException) => report({ failed: error.code }));
-  // reusePort: a listening socket of this worker's own, bound with SO_REUSEPORT next to its siblings'.
-  server.listen({ host, port, reusePort: mode === 'reuseport' }, () =>
-    report({ listening: (server.address() as AddressInfo).port, pid: process.pid }),
-  );
+  server.listen({ host, port }, () => report({ listening: (server.address() as AddressInfo).port, pid: process.pid }));
   process.on('disconnect', () => process.exit(0));
 }
 
 type AnyWorker = Worker | ChildProcess;
 const pidOf = (worker: AnyWorker) => ('process' in worker ? worker.process.pid : worker.pid) as number;
 
+const LESSON = fileURLToPath(new URL('../13-fan-out-processes.ts', import.meta.url));
+
 /** Starts one worker on `port` and waits for it to listen; its message names the port the kernel gave. */
 async function startWorker(host: string, port: number): Promise<{ worker: AnyWorker; port: number }> {
-  const args = ['worker', mode, host, String(port)];
-  const worker: AnyWorker = mode === 'reuseport' ? fork(fileURLToPath(import.meta.url), args) : cluster.fork();
-  const [message] = (await once(worker, 'message')) as [{ listening?: number; failed?: string }];
-  if (message.listening === undefined) throw new Error(`a worker could not listen: ${message.failed}`);
-  return { worker, port: message.listening };
+  const worker: AnyWorker = mode === 'reuseport' ? fork(LESSON, ['worker', host, String(port)]) : cluster.fork();
+  // The lesson's worker says its port, or why it could not listen; this file's says { listening } or { failed }.
+  const [message] = (await once(worker, 'message')) as [number | string | { listening?: number; failed?: string }];
+  const listening = typeof message === 'object' ? message.listening : message;
+  if (typeof listening !== 'number')
+    throw new Error(`a worker could not listen: ${typeof message === 'object' ? message.failed : message}`);
+  return { worker, port: listening };
 }
 
 async function primary(workerCount: number, host: string, requestedPort: number): Promise<void> {

@@ -9,8 +9,8 @@
  * very step, before the lesson's next line runs. The lesson's own console lines are kept, not
  * printed: the lab tells the story its way, and --json must print nothing else.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ChildProcess } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import { runScript, type ScriptDefinition } from './cli.ts';
@@ -30,7 +30,10 @@ export interface LessonWatch {
   connecting?(socket: Socket): void;
   /** dgram.createSocket() made a UDP socket. */
   datagram?(socket: DatagramSocket): void;
-  /** child_process made a process (fork(), spawn()); its pid is set once the spawn is done. */
+  /**
+   * The lesson started a child process (fork, spawn): Node publishes it as the ChildProcess is made,
+   * before it runs and before the lesson's own listeners, so a lab's 'message' listener hears first.
+   */
   spawned?(child: ChildProcess): void;
   /** The lesson printed a line. */
   printed?(line: string): void;
