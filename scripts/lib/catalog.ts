@@ -2,7 +2,7 @@
  * The collection's table of contents: the numbered scripts and the tags of their headers.
  * Used by the tour (`npm start`), the exercise runner and the catalog test.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
@@ -16,11 +16,7 @@ export interface Entry {
   base: string;
   /** "scripts/03-accept.ts": the lesson. */
   script: string;
-  /**
-   * "scripts/lab/03-accept.ts": the lab, which runs the lesson and exports its command line
-   * (`cli`), observations and questions. A concept not yet split into lesson and lab keeps them in
-   * its script, and this is the script.
-   */
+  /** "scripts/lab/03-accept.ts": the lab, which runs the lesson; it exports `cli`, observations and questions. */
   lab: string;
   /** "tests/03-accept.test.ts" */
   test: string;
@@ -63,9 +59,9 @@ export function headerTags(source: string): Record<string, string[]> {
   return tags;
 }
 
-/** Where a concept's lab is, from the project's root: "scripts/lab/03-accept.ts" (see Entry.lab). */
+/** Where a concept's lab is, from the project's root: "scripts/lab/03-accept.ts". */
 export function labOf(base: string): string {
-  return existsSync(join(ROOT, 'scripts/lab', `${base}.ts`)) ? `scripts/lab/${base}.ts` : `scripts/${base}.ts`;
+  return `scripts/lab/${base}.ts`;
 }
 
 /** Every scripts/NN-slug.ts, in reading order. */
