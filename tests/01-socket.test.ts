@@ -18,10 +18,10 @@ before(async () => {
 });
 
 test(
-  'the lesson alone (copied into an empty folder, run by node and by tsx): its two ends are in two processes, ' +
+  'the lesson alone (copied into an empty folder, run by node): its two ends are in two processes, ' +
     'share 127.0.0.1 and differ by port, and the PID the client hears is the one the server sent, its own',
   async () => {
-    for (const runner of ['node', 'tsx'] as const) {
+    for (const runner of ['node'] as const) {
       const lines = await storyOfLessonAlone('01-socket', runner);
       const story = [
         /^server: pid (\d+) listens on 127\.0\.0\.1:(\d+)$/,

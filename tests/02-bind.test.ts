@@ -67,7 +67,7 @@ const dialLine = (target: string, port: number, answer: string | RegExp): StoryL
   '',
 ];
 
-test('the lesson alone (copied into an empty folder, run by node and by tsx): port 0 gets a port from the range, ' +
+test('the lesson alone (copied into an empty folder, run by node): port 0 gets a port from the range, ' +
   'the held pair and the wildcard over it are refused while 127.0.0.2 binds, the absent address is refused, ' +
   'the low port answers by capability, and 127.0.0.2 reaches only the 0.0.0.0 listener', {
   skip: linuxOnly,
@@ -80,7 +80,7 @@ test('the lesson alone (copied into an empty folder, run by node and by tsx): po
   const lowWhy = `(under ${unprivilegedPortStart}: CAP_NET_BIND_SERVICE, which root has; uid ${process.geteuid!()})`;
   // Without ::1 (IPv6 off) the dial fails with another code than a refusal.
   const v6Answer = seen.reach.ipv6 ? 'ECONNREFUSED' : /^E[A-Z]+$/;
-  for (const runner of ['node', 'tsx'] as const) {
+  for (const runner of ['node'] as const) {
     const lines = await storyOfLessonAlone('02-bind', runner);
     const portOf = (index: number) => Number(/ -> bound [\d.]+:(\d+) /.exec(lines[index] ?? '')?.[1]);
     const [held, dialledHere, dialledEverywhere] = [portOf(0), portOf(6), portOf(10)];

@@ -62,11 +62,11 @@ before(async () => {
   waiting = clients.slice(QUEUE_CAPACITY);
 });
 
-test('the lesson alone (copied into an empty folder, run by node and by tsx): BACKLOG + 1 clients connect at once, ' +
+test('the lesson alone (copied into an empty folder, run by node): BACKLOG + 1 clients connect at once, ' +
   'the others a SYN retransmission later, none refused, and accept() takes the queue in connect order', {
   skip: linuxOnly,
 }, async () => {
-  for (const runner of ['node', 'tsx'] as const) {
+  for (const runner of ['node'] as const) {
     const lines = await storyOfLessonAlone('04-listen-backlog', runner, {
       BACKLOG: String(BACKLOG),
       EXTRA: String(EXTRA),

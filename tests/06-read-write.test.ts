@@ -63,12 +63,12 @@ function prng(seed: number): () => number {
 }
 
 test(
-  'the lesson alone (copied into an empty folder, run by node and by tsx): its reader cuts every message out of ' +
+  'the lesson alone (copied into an empty folder, run by node): its reader cuts every message out of ' +
     'the stream by length, one write comes as many reads, an answer comes after the FIN, and the reset is ECONNRESET',
   async () => {
     // Both runners at once: each is a process start, and the machine may be busy.
     await Promise.all(
-      (['node', 'tsx'] as const).map(async (runner) => {
+      (['node'] as const).map(async (runner) => {
         const env = { MESSAGES: String(MESSAGES), LARGE_BYTES: String(LARGE_BYTES) };
         const run = await runLessonAlone('06-read-write', runner, env);
         assert.equal(run.code, 0, `${runner}: ${run.stderr}`);

@@ -37,13 +37,13 @@ before(async () => {
 /** A socket line of the lesson: "fd 22 -> socket:[389026], the socket of the row 43765 -> 0 in /proc/net/tcp". */
 const FOUND = /fd (\d+) -> socket:\[(\d+)\], the socket of the row (\d+) -> (\d+) in \/proc\/net\/tcp$/;
 
-test("the lesson alone (copied into an empty folder, run by node and by tsx): each socket is found by its row's " +
+test("the lesson alone (copied into an empty folder, run by node): each socket is found by its row's " +
   'inode in /proc/self/fd, files take the lowest free number, and the next socket takes the one a file gave back', {
   skip: linuxOnly,
 }, async () => {
   // Both runners at once: each is a process start, and the machine may be busy.
   await Promise.all(
-    (['node', 'tsx'] as const).map(async (runner) => {
+    (['node'] as const).map(async (runner) => {
       const run = await runLessonAlone('07-socket-descriptor', runner, { FILES: String(FILES) });
       assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
       const lines = run.stdout.trimEnd().split('\n');

@@ -48,11 +48,11 @@ before(async () => {
   if (!linuxOnly) seen = await observedClean(() => observePortVsPid(SHARERS));
 });
 
-test('the lesson alone (copied into an empty folder, run by node and by tsx): its three ports lead to its ' +
+test('the lesson alone (copied into an empty folder, run by node): its three ports lead to its ' +
   'own PID through an inode and a descriptor, the first one to every helper too, and none is left at the end', {
   skip: linuxOnly,
 }, async () => {
-  for (const runner of ['node', 'tsx'] as const) {
+  for (const runner of ['node'] as const) {
     const run = await runLessonAlone('08-port-vs-pid', runner, { SHARERS: String(SHARERS) });
     assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
     const lines = run.stdout.trimEnd().split('\n');

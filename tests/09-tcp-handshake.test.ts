@@ -42,11 +42,11 @@ before(async () => {
   [afterAccept, halfClosed, closed] = seen.life.stages;
 });
 
-test('the lesson alone (copied into an empty folder, run by node and by tsx): two connections ESTABLISHED on both ' +
+test('the lesson alone (copied into an empty folder, run by node): two connections ESTABLISHED on both ' +
   'ends before any accept(), a third in SYN_SENT, then FIN_WAIT2/CLOSE_WAIT and TIME_WAIT on the client', {
   skip: linuxOnly,
 }, async () => {
-  for (const runner of ['node', 'tsx'] as const) {
+  for (const runner of ['node'] as const) {
     const run = await runLessonAlone('09-tcp-handshake', runner);
     assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
     const lines = run.stdout.trimEnd().split('\n');

@@ -54,10 +54,10 @@ before(async () => {
 const sampleSettings = atDefaults(KNOBS, { CLIENTS, BYTES });
 
 test(
-  `the lesson alone (copied into an empty folder, run by node and by tsx): its clients' process, another one, has ` +
+  `the lesson alone (copied into an empty folder, run by node): its clients' process, another one, has ` +
     `all ${CLIENTS} connections open at once, and each hears its ${BYTES} bytes back`,
   async () => {
-    for (const runner of ['node', 'tsx'] as const) {
+    for (const runner of ['node'] as const) {
       const run = await runLessonAlone('12-many-clients', runner, { CLIENTS: String(CLIENTS), BYTES: String(BYTES) });
       assert.equal(run.code, 0, `${runner}: ${run.stderr}`);
       const lines = run.stdout.trimEnd().split('\n');

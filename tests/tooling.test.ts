@@ -13,6 +13,8 @@ import { labOf, listEntries, selectEntries } from '../scripts/lib/catalog.ts';
 import {
   defineScript,
   listeningLine,
+  nodeAtLeast,
+  olderNodeError,
   readKnobs,
   runScript as runCommandLine,
   type ScriptDefinition,
@@ -236,4 +238,16 @@ test('npm run new writes a lesson that runs alone, a lab, and a test failing unt
   await assert.rejects(writeStubs('03', 'again', root), /03 is taken by scripts\/03-accept\.ts/);
   await assert.rejects(writeStubs('7', 'x', root), (error) => error instanceof UsageError);
   await assert.rejects(writeStubs('97', 'Not_A_Slug', root), (error) => error instanceof UsageError);
+});
+
+test("a lab on too old a Node says in one line which Node it needs, and the command for the project's own", () => {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  assert.equal(nodeAtLeast(major, minor), true);
+  assert.equal(nodeAtLeast(major, minor + 1), false);
+  assert.equal(nodeAtLeast(major - 1, 99), true);
+  assert.equal(nodeAtLeast(major + 1, 0), false);
+  const { message } = olderNodeError('13-fan-out-processes', 22, 12, 'reusePort');
+  assert.match(message, /^13-fan-out-processes needs Node 22\.12 or later \(reusePort\), and this is \d+\.\d+\.\d+: /);
+  assert.match(message, /npx tsx scripts\/13-fan-out-processes\.ts$/);
+  assert.doesNotMatch(message, /\n/);
 });

@@ -23,6 +23,9 @@ import {
   hostFlag,
   integerFlag,
   isMain,
+  nodeAtLeast,
+  olderNodeError,
+  runMain,
   type Line,
   listeningLine,
   portFlag,
@@ -412,6 +415,13 @@ shows who holds the port.
 });
 
 /** Runs the lab's command line: the lesson calls this when it runs as a program in the project. */
-export const run = () => runScript(cli);
+/** reusePort, the lesson's way, came in Node 22.12 and 23.1; cluster's two ways run on any Node. */
+export async function run(): Promise<void> {
+  if (nodeAtLeast(22, 12)) await runScript(cli);
+  else
+    await runMain(async () => {
+      throw olderNodeError('13-fan-out-processes', 22, 12, "server.listen()'s reusePort");
+    });
+}
 
 if (isMain(import.meta.url)) await run();

@@ -346,6 +346,23 @@ export async function runMain(main: () => Promise<number>): Promise<void> {
 }
 
 /**
+ * Whether this Node is `major`.`minor` or later. A lab that needs a newer Node than the one it
+ * runs on says so with `olderNodeError`, instead of failing halfway with a misleading error.
+ */
+export function nodeAtLeast(major: number, minor: number): boolean {
+  const [ownMajor, ownMinor] = process.versions.node.split('.').map(Number);
+  return ownMajor > major || (ownMajor === major && ownMinor >= minor);
+}
+
+/** The one line for a script that needs Node `major`.`minor` or later: which, and how to get the project's. */
+export function olderNodeError(script: string, major: number, minor: number, why: string): Error {
+  return new Error(
+    `${script} needs Node ${major}.${minor} or later (${why}), and this is ${process.versions.node}: ` +
+      `npm install brings the project's own, then run npx tsx scripts/${script}.ts`,
+  );
+}
+
+/**
  * This process and the ones above it in its process group, each with its parent: for
  * `npx tsx scripts/03-accept.ts --serve &` that is the server, tsx, sh and npx.
  */

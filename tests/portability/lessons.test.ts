@@ -1,16 +1,20 @@
 /**
- * The design card's command on the Node a learner may have (issue 18): every lesson, run as a
- * learner runs it inside the project, on this machine's Node 20 through tsx (`tsx
- * scripts/03-accept.ts`) and on Node 22 by itself (`node scripts/03-accept.ts`). Each either
- * runs, or says in one line which Node it needs and how to get the project's own; never a stack
- * trace. Not part of `npm test`, which runs on the project's own Node: CI runs it after, as
- * `node --test tests/old-node/`, with Node 22 from the registry (npx -p node@22).
+ * Every lesson where a learner may run it, beyond `npm test` (which runs each one alone under the
+ * project's `node`, and under its lab):
+ * - copied alone into an empty folder and run by tsx, which compiles a lone .ts file to CommonJS,
+ *   where a top-level await would be an error: it runs, and tells its story;
+ * - the design card's command on the Node a learner may have (issue 18), inside the project: on
+ *   this machine's Node 20 through tsx (`tsx scripts/03-accept.ts`) and on Node 22 by itself
+ *   (`node scripts/03-accept.ts`). Each either runs, or says in one line which Node it needs and
+ *   how to get the project's own; never a stack trace.
+ * CI runs it after the suite, as `node --test tests/portability/`, with Node 22 from the registry.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { listEntries, ROOT } from '../../scripts/lib/catalog.ts';
+import { storyOfLessonAlone } from '../lib/lesson.ts';
 
 /** A lesson runs in seconds (16 waits out kernel timers); the bound is for one that hangs. */
 const RUN_TIMEOUT_MS = 180_000;
@@ -49,6 +53,14 @@ function run(node: string, args: string[]): Promise<{ code: number | null; stdou
     ),
   );
 }
+
+describe('alone in an empty folder, run by tsx', () => {
+  for (const { base } of listEntries())
+    test(`${base} runs to its end, every line naming its speaker`, async () => {
+      const lines = await storyOfLessonAlone(base, 'tsx');
+      assert.ok(lines.length > 0, 'it printed its story');
+    });
+});
 
 for (const runner of runners)
   describe(runner.name, () => {
