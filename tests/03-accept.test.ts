@@ -23,9 +23,17 @@ import { renderTimeline } from '../scripts/lib/cli.ts';
 import { onceWithin } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
+import { nodeArgsFor } from '../scripts/lib/child.ts';
+import { runTool } from '../scripts/lib/tools.ts';
 import { startServing } from './lib/serve.ts';
 import { linuxOnly } from './lib/tools.ts';
-import { assertMermaidMatchesNotes, assertOutputMatchesNotes, assertRejects, runInProcess } from './lib/transcript.ts';
+import {
+  assertMermaidMatchesNotes,
+  assertOutputMatchesNotes,
+  assertRejects,
+  ROOT,
+  runInProcess,
+} from './lib/transcript.ts';
 
 const { CLIENTS } = knobs(KNOBS);
 let seen: AcceptObservations;
@@ -196,4 +204,23 @@ test('the questions of `npm run exercise -- 03` are answered by what this run me
 test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
   if (!atDefaults(KNOBS, { CLIENTS })) return t.skip(`the diagram shows CLIENTS=${DEFAULT_CLIENTS}`);
   return assertMermaidMatchesNotes('03-accept', mermaidAccept(seen));
+});
+
+test("on a terminal, the lesson's own lines come first, as it prints them, then the lab's view of them", async () => {
+  // A pseudo-terminal of its own (tests/probes/in-terminal.py): stderr is a terminal there, as a learner's is.
+  const run = await runTool(
+    'python3',
+    ['tests/probes/in-terminal.py', process.execPath, ...nodeArgsFor('scripts/03-accept.ts', ['--clients', '2'])],
+    60_000,
+    ROOT,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.replaceAll('\r', '').split('\n');
+  const lessonStarts = lines.indexOf("── the lesson's own lines, as it runs ──");
+  const labStarts = lines.indexOf('── the lab: what the kernel made of each step ──');
+  assert.ok(lessonStarts >= 0 && labStarts > lessonStarts, `the two headings, in order: ${run.stdout}`);
+  const lessonLines = lines.slice(lessonStarts + 1, labStarts);
+  assert.match(lessonLines[0], /^ {2}lesson │ server: listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(lessonLines.filter((line) => / {2}lesson │ client \d: .* heard back/.test(line)).length, 2);
+  assert.match(lines[labStarts + 1], /^process: /);
 });

@@ -99,14 +99,14 @@ async function startHost(
         stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
       });
       programs.push(program);
-      return hostProgram(program, `${file} in host ${spec.name}`);
+      return hostProgram(program, `${file} in host ${spec.name}`, `lesson in host ${spec.name}`);
     },
   };
   return { host, child };
 }
 
 /** Follows a program's output line by line, so a lab can wait for the line that carries a fact. */
-function hostProgram(child: ChildProcess, name: string): HostProgram {
+function hostProgram(child: ChildProcess, name: string, label: string): HostProgram {
   const lines: string[] = [];
   let partial = '';
   const waiters: Array<() => void> = [];
@@ -115,6 +115,8 @@ function hostProgram(child: ChildProcess, name: string): HostProgram {
     const parts = (partial + text).split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
+    // On a terminal, a learner sees what the lesson's program prints, as it prints it (stdout stays the lab's).
+    if (process.stderr.isTTY) for (const line of parts) process.stderr.write(`  ${label} │ ${line}\n`);
     for (const wake of waiters.splice(0)) wake();
   });
   const endedWithout = (what: string) =>

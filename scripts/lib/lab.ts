@@ -4,10 +4,14 @@
  * tracing tools use (https://nodejs.org/api/diagnostics_channel.html#built-in-channels). The
  * lesson carries no instrumentation: what the lab reports is what the lesson's code did.
  *
- * Node publishes on these channels synchronously, inside the call or event that made the socket,
- * and a lab that reads /proc there (readTableNow, readDescriptorTable) sees the kernel at that
- * very step, before the lesson's next line runs. The lesson's own console lines are kept, not
- * printed: the lab tells the story its way, and --json must print nothing else.
+ * Node publishes on these channels synchronously, inside the call or event that made the socket
+ * or accepted it, and a lab that reads /proc there (readTableNow, readDescriptorTable) sees the
+ * kernel at that very step, before the lesson's next line runs. (A client socket is published
+ * before its own socket() and connect(), which Node makes on the next tick: a lab reads its state
+ * at its 'connect'.) The lesson's own console lines are kept for the lab, not printed on stdout:
+ * the lab tells the story its way there, and --json must print nothing else. On a terminal, they
+ * also go to stderr as the lesson prints them, under a heading, so that a learner sees the lines
+ * of the file they read before the lab's view of them.
  */
 import type { ChildProcess } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -26,7 +30,7 @@ export interface LessonWatch {
   refused?(error: NodeJS.ErrnoException & { address?: string; port?: number }): void;
   /** accept4() returned a new socket (Node publishes it after the lesson's 'connection' handler ran). */
   accepted?(socket: Socket): void;
-  /** net.connect() made a client socket; its connect() is under way. */
+  /** net.connect() made a client socket; Node calls socket() and connect() for it on the next tick. */
   connecting?(socket: Socket): void;
   /** dgram.createSocket() made a UDP socket. */
   datagram?(socket: DatagramSocket): void;
@@ -61,9 +65,12 @@ export async function watchLesson(lesson: () => Promise<void>, watch: LessonWatc
   watching = true;
   const printed: string[] = [];
   const consoleLog = console.log;
+  const shown = process.stderr.isTTY;
+  if (shown) process.stderr.write("── the lesson's own lines, as it runs ──\n");
   console.log = (...parts: unknown[]) => {
     const line = parts.map(String).join(' ');
     printed.push(line);
+    if (shown) process.stderr.write(`  lesson │ ${line}\n`);
     watch.printed?.(line);
   };
   const subscribed: Array<[string, (message: unknown) => void]> = [];
@@ -76,6 +83,7 @@ export async function watchLesson(lesson: () => Promise<void>, watch: LessonWatc
   }
   try {
     await lesson();
+    if (shown) process.stderr.write('── the lab: what the kernel made of each step ──\n');
     return printed;
   } finally {
     for (const [channel, onMessage] of subscribed) unsubscribe(channel, onMessage);

@@ -42,10 +42,12 @@ export function runTool(
 ): Promise<ToolResult> {
   const options = { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, cwd, env: env && { ...process.env, ...env } };
   return new Promise((resolve, reject) => {
-    execFile(file, args, options, (error, stdout, stderr) => {
+    const child = execFile(file, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       if (error && typeof error.code === 'string') return reject(error); // ENOENT and the like: it never ran
       resolve({ stdout, stderr, code });
     });
+    // Nothing is typed: a tool that reads its input finds it ended at once, never waits for it.
+    child.stdin?.end();
   });
 }
