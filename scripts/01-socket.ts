@@ -36,7 +36,7 @@ export async function main(): Promise<void> {
   const { address, port } = listening;
   console.log(`server: pid ${server.pid} listens on ${address}:${port}`);
 
-  // The client's socket() + connect(): the kernel gives this end the same IP and a free port.
+  // The client's socket() + connect(): the kernel gives this end an IP (by the route) and a port.
   const accepted = once(server, 'message'); // heard before connecting, so it cannot come too soon
   const client = createConnection({ host: address, port });
   await once(client, 'connect');
@@ -59,7 +59,7 @@ export async function main(): Promise<void> {
   client.end();
   await once(client, 'close');
   // Its listener and socket closed, nothing keeps the server process alive (the IPC channel
-  // does not, while it has no 'message' listener) and it exits.
+  // does not, while it has no 'message' or 'disconnect' listener) and it exits.
   const [code] = await exited;
   console.log(`server: pid ${server.pid} closed its sockets and exited with code ${code}`);
 }

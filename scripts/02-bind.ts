@@ -37,7 +37,7 @@ export async function main(): Promise<void> {
   // Port 0: the kernel picks a free port from net.ipv4.ip_local_port_range.
   const holder = await tryListen('127.0.0.1', 0, '(port 0: the kernel picks)');
   const { port } = holder.address() as AddressInfo;
-  // EADDRINUSE: a live socket holds this pair, and 0.0.0.0 covers it; 127.0.0.2 is another pair.
+  // EADDRINUSE: a listener holds this pair, and 0.0.0.0 covers it; 127.0.0.2 is another pair.
   await tryListen('127.0.0.1', port, '(the same pair)');
   await tryListen('0.0.0.0', port, '(the wildcard covers 127.0.0.1)');
   const other = await tryListen('127.0.0.2', port, '(another address: the pair differs)');

@@ -58,7 +58,7 @@ export async function main(
   await new Promise<void>((closed) => receiver.close(closed));
   const results = await Promise.all(['hello 1', 'hello 2', 'hello 3'].map((text) => send(text)));
   // connect() on UDP sends no packet: it records the peer, so the kernel can pass that ICMP to
-  // this socket, as ECONNREFUSED at its next receive (recvmsg()), not at the send that caused it.
+  // this socket, as ECONNREFUSED at its next call (receive or send), not the send that caused it.
   const connected = createSocket('udp4');
   connected.connect(port, '127.0.0.1');
   await once(connected, 'connect');

@@ -15,8 +15,8 @@ import { type AddressInfo, createConnection, createServer } from 'node:net';
 
 export async function main(datagrams = Number(process.env.DATAGRAMS ?? 5)): Promise<void> {
   // The receiving ends. TCP: socket() + bind() + listen(), all in listen(). UDP: socket() + bind(),
-  // and nothing more: there is no connection to wait for. Its 4 MiB of buffer (SO_RCVBUF, capped by
-  // net.core.rmem_max) make room for every message at once: a datagram that does not fit is lost.
+  // and nothing more: there is no connection to wait for. The 4 MiB it asks for (SO_RCVBUF, capped
+  // by net.core.rmem_max, then doubled) make room for every message: one that does not fit is lost.
   const server = createServer().listen(0, '127.0.0.1');
   const receiver = createSocket({ type: 'udp4', recvBufferSize: 1 << 22 }).bind(0, '127.0.0.1');
   await Promise.all([once(server, 'listening'), once(receiver, 'listening')]);
@@ -28,7 +28,7 @@ export async function main(datagrams = Number(process.env.DATAGRAMS ?? 5)): Prom
   const messages = Array.from({ length: datagrams }, (_, i) => Buffer.alloc(sizeAt(i), i));
   const sizes = messages.map((message) => message.length).join(', ');
 
-  // UDP: no handshake. The first sendto() already carries a message, and each send() is one
+  // UDP: no handshake. The first sendmsg() already carries a message, and each send() is one
   // datagram: the receiver's recvmsg() returns them one by one, the empty one too.
   const sender = createSocket('udp4').bind(0, '127.0.0.1');
   const datagramsIn: number[] = [];

@@ -1,11 +1,12 @@
 /**
  * Two hosts joined by a link, made of network namespaces (Linux, as root): each host is a Node
  * process alone in a namespace of its own (scripts/children/host.ts), and a veth pair joins the
- * two. Both get documentation addresses only, 192.0.2.0/24 and 2001:db8::/64, so no packet can
- * leave them. A lab runs a lesson's program in a host with `host.start()`, and a tool with
- * `host.tool()`: both enter the host's namespace with nsenter, as processes of their own. The
- * machine's own namespace is never touched; stopping the hosts (or the script dying) ends every
- * process in them, and their namespaces, links and nft rules go with them.
+ * two. The link leads nowhere else, so no packet can leave them; and their addresses are
+ * documentation ones, 192.0.2.0/24 and 2001:db8::/64, which no real host has. A lab runs a
+ * lesson's program in a host with `host.start()`, and a tool with `host.tool()`: both enter the
+ * host's namespace with nsenter, as processes of their own. The machine's own namespace is never
+ * touched; stopping the hosts (or the script dying) ends every process in them, and their
+ * namespaces, links and nft rules go with them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
