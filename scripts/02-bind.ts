@@ -1,7 +1,7 @@
 /**
  * @title bind() gives a socket its address
  * @concept bind() claims an (IP address, port) pair for a socket: port 0 asks the kernel for an
- *   ephemeral port, a pair a live socket holds is refused, the address must be this machine's, low
+ *   ephemeral port, a pair a listener holds is refused, the address must be this machine's, low
  *   ports need a privilege, and the address decides who can connect.
  * @notes #21-bind-gives-a-socket-its-address-02-bind
  * @run npx tsx scripts/02-bind.ts
