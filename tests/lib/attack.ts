@@ -1,0 +1,469 @@
+/**
+ * The challenge checkers' plumbing. Each attack gets the learner's server as a fresh process of its
+ * own (PORT=0 and HOST in its environment), found listening through the kernel's tables rather than
+ * its output. Clients keep every byte they sent and received, so that a failed step shows the wire;
+ * and a failed step also shows the kernel's view of that moment: the connections' rows, the
+ * server's descriptors and its memory. Every process and socket an attack opens is closed after it.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { Socket } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
+import type {
+  AttackInfo,
+  ChallengeLevel,
+  CheckOptions,
+  Failure,
+  Report,
+  Step,
+  Wire,
+} from '../../scripts/lib/challenge-check.ts';
+import { readDescriptorTable, socketInodeOf } from '../../scripts/lib/descriptors.ts';
+import { readTable, type SocketRow } from '../../scripts/lib/proc-net.ts';
+import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
+import { until, untilTrue } from '../../scripts/lib/wait.ts';
+import { type RunningProgram, START_MS, startProgram, tail } from './program.ts';
+
+export const HOST = '127.0.0.1';
+export const MIB = 1024 * 1024;
+
+/**
+ * A bound for a wait, stretched by the machine's load: `ms` on an idle machine, three times as long
+ * with three runnable processes per core. A wait that succeeds ends early; only a failure waits it out.
+ */
+export function scaled(ms: number): number {
+  return Math.round(ms * Math.max(1, loadavg()[0] / availableParallelism()));
+}
+
+/** A failed step: the sentence a learner reads, and the wire when bytes explain it. */
+export class AttackFailure extends Error {
+  readonly wire?: Wire;
+  constructor(message: string, wire?: Wire) {
+    super(message);
+    this.wire = wire;
+  }
+}
+
+/** Seeded randomness (mulberry32): the same SEED and attack give the same bytes, so a failure replays. */
+export class Random {
+  private state: number;
+  constructor(seed: number, salt: string) {
+    let hash = seed >>> 0;
+    for (const char of salt) hash = Math.imul(hash ^ char.charCodeAt(0), 0x9e3779b1) >>> 0;
+    this.state = hash;
+  }
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(below: number): number {
+    return Math.floor(this.next() * below);
+  }
+  /** `length` printable ASCII characters: text that survives any decoding. */
+  text(length: number): Buffer {
+    const bytes = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) bytes[i] = 0x21 + this.int(94);
+    return bytes;
+  }
+  /** A word of letters and digits, for keys and names. */
+  word(length: number): string {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    return Array.from({ length }, () => alphabet[this.int(alphabet.length)]).join('');
+  }
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+/** The learner's server, started for one attack. */
+export interface Server {
+  readonly program: RunningProgram;
+  readonly pid: number;
+  readonly port: number;
+  /** Its peak memory and open descriptors once it listened, before any attack. */
+  readonly startHwm: number;
+  readonly startDescriptors: number;
+}
+
+/** Open descriptors of `pid`, or undefined once it has gone. */
+export function descriptorCount(pid: number): number | undefined {
+  try {
+    return readDescriptorTable(pid).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The port of the socket `pid` listens on (TCP) or is bound to (UDP), from its descriptors and the kernel's tables. */
+async function boundPort(pid: number, protocol: 'tcp' | 'udp'): Promise<number | undefined> {
+  let inodes: Set<number | undefined>;
+  try {
+    inodes = new Set(readDescriptorTable(pid).map((descriptor) => socketInodeOf(descriptor.target)));
+  } catch {
+    return undefined;
+  }
+  const rows = [...(await readTable(protocol)), ...(await readTable(`${protocol}6`))];
+  return rows.find((row) => inodes.has(row.inode) && (protocol === 'udp' || row.state === 'LISTEN'))?.localPort;
+}
+
+/** Starts `file` with PORT=0 and HOST, and waits (bounded, scaled with load) until the kernel shows its socket. */
+async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Server> {
+  const program = startProgram(file, [], [], { PORT: '0', HOST });
+  const startMs = scaled(START_MS);
+  try {
+    const port = await until(
+      async () => {
+        if (!isRunning(program.pid)) throw new AttackFailure(`the program exited before it listened: ${tail(program)}`);
+        return boundPort(program.pid, protocol);
+      },
+      startMs,
+      `a ${protocol === 'tcp' ? 'listening TCP' : 'bound UDP'} socket among the program's descriptors (PORT=0 HOST=${HOST})`,
+      10,
+    );
+    return {
+      program,
+      pid: program.pid,
+      port,
+      startHwm: memoryOf(program.pid, 'VmHWM'),
+      startDescriptors: descriptorCount(program.pid) ?? 0,
+    };
+  } catch (error) {
+    await program.stop();
+    throw error instanceof AttackFailure ? error : new AttackFailure((error as Error).message);
+  }
+}
+
+/** A TCP client of the attack: keeps every byte it sent and received, and what it was due. */
+export class Peer {
+  readonly socket = new Socket();
+  private sentChunks: Buffer[] = [];
+  private receivedChunks: Buffer[] = [];
+  private expectedChunks: Buffer[] = [];
+  receivedBytes = 0;
+  expectedBytes = 0;
+  sentBytes = 0;
+  ended = false;
+  closed = false;
+  error = '';
+  localPort = 0;
+  private wake: Array<() => void> = [];
+  readonly label: string;
+
+  constructor(label: string) {
+    this.label = label;
+    const notify = () => {
+      for (const wake of this.wake.splice(0)) wake();
+    };
+    this.socket.on('data', (chunk: Buffer) => {
+      this.receivedChunks.push(chunk);
+      this.receivedBytes += chunk.length;
+      notify();
+    });
+    this.socket.on('connect', notify);
+    this.socket.on('end', () => {
+      this.ended = true;
+      notify();
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      notify();
+    });
+    this.socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.error = error.code ?? error.message;
+    });
+  }
+
+  received(): Buffer {
+    if (this.receivedChunks.length > 1) this.receivedChunks = [Buffer.concat(this.receivedChunks)];
+    return this.receivedChunks[0] ?? Buffer.alloc(0);
+  }
+
+  wire(): Wire {
+    return {
+      sent: Buffer.concat(this.sentChunks),
+      expected: Buffer.concat(this.expectedChunks),
+      received: this.received(),
+    };
+  }
+
+  /** Writes `data` and returns write()'s answer: false once it is queued in this process. */
+  write(data: Buffer | string): boolean {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.sentChunks.push(bytes);
+    this.sentBytes += bytes.length;
+    return this.socket.write(bytes);
+  }
+
+  /** Waits until `condition` holds, woken by every byte, end or close; fails with `what` after `ms`. */
+  async until(condition: () => boolean, ms: number, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new AttackFailure(`timed out after ${ms} ms waiting for ${what}`)), ms);
+        const check = () => (condition() ? resolve() : this.wake.push(check));
+        check();
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Adds `reply` to what this client is due, waits until as many bytes came back (or the server
+   * ended or `ms` passed), and fails with the wire unless they are the bytes due.
+   */
+  async expect(reply: Buffer | string, ms: number, what: string): Promise<void> {
+    const due = typeof reply === 'string' ? Buffer.from(reply) : reply;
+    this.expectedChunks.push(due);
+    this.expectedBytes += due.length;
+    try {
+      await this.until(() => this.receivedBytes >= this.expectedBytes || this.ended || this.closed, ms, what);
+    } catch (error) {
+      throw new AttackFailure((error as Error).message, this.wire());
+    }
+    this.compare(what);
+  }
+
+  /** Fails with the wire unless every byte that came back so far is the byte due. */
+  compare(what: string): void {
+    const wire = this.wire();
+    const got = wire.received.subarray(0, wire.expected.length);
+    if (got.equals(wire.expected) && wire.received.length <= wire.expected.length) return;
+    const gone =
+      this.ended || this.closed ? `, then the server ${this.error ? `reset (${this.error})` : 'closed'}` : '';
+    const short =
+      got.length < wire.expected.length ? `only ${got.length} of ${wire.expected.length} bytes came back` : '';
+    const differs = wire.received.length > wire.expected.length ? 'more bytes came back than were due' : '';
+    throw new AttackFailure(`${what}: ${short || differs || 'the bytes differ'}${gone}`, wire);
+  }
+}
+
+/** A UDP client of the attack: one socket of its own, replies waited for one at a time. */
+export class DatagramPeer {
+  readonly socket: UdpSocket = createSocket('udp4');
+  private inbox: Buffer[] = [];
+  private wake: (() => void) | undefined;
+  sent: Buffer[] = [];
+  readonly label: string;
+
+  constructor(label: string) {
+    this.label = label;
+    this.socket.on('message', (message: Buffer) => {
+      this.inbox.push(message);
+      this.wake?.();
+    });
+  }
+
+  send(port: number, data: string | Buffer): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.sent.push(bytes);
+    this.socket.send(bytes, port, HOST);
+  }
+
+  /** The next datagram, or a failure naming `what` after `ms`. */
+  async next(ms: number, what: string): Promise<Buffer> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<Buffer>((resolve, reject) => {
+        timer = setTimeout(() => reject(new AttackFailure(`timed out after ${ms} ms waiting for ${what}`)), ms);
+        const check = () => {
+          const message = this.inbox.shift();
+          if (message) resolve(message);
+          else this.wake = check;
+        };
+        check();
+      });
+    } finally {
+      clearTimeout(timer);
+      this.wake = undefined;
+    }
+  }
+
+  /** Sends `request` and fails with the wire unless the next datagram is `reply`. */
+  async ask(port: number, request: string | Buffer, reply: string, ms: number, what: string): Promise<void> {
+    this.send(port, request);
+    const sent = this.sent.at(-1)!;
+    let answer: Buffer;
+    try {
+      answer = await this.next(ms, what);
+    } catch (error) {
+      throw new AttackFailure((error as Error).message, {
+        sent,
+        expected: Buffer.from(reply),
+        received: Buffer.alloc(0),
+      });
+    }
+    if (!answer.equals(Buffer.from(reply)))
+      throw new AttackFailure(`${what}: the reply differs`, { sent, expected: Buffer.from(reply), received: answer });
+  }
+}
+
+/** What an attack works with: the server, seeded randomness, and clients that are closed after it. */
+export class Attack {
+  readonly peers: Peer[] = [];
+  readonly datagramPeers: DatagramPeer[] = [];
+  readonly server: Server;
+  readonly random: Random;
+  constructor(server: Server, random: Random) {
+    this.server = server;
+    this.random = random;
+  }
+
+  /** A connected client; `label` names it in a failure ("client 3"). */
+  async connect(label: string): Promise<Peer> {
+    const peer = new Peer(label);
+    this.peers.push(peer);
+    peer.socket.connect(this.server.port, HOST);
+    await peer.until(() => peer.socket.readyState === 'open' || peer.closed, scaled(2000), `${label} to connect`);
+    if (peer.closed) throw new AttackFailure(`${label} could not connect (${peer.error || 'closed'})`);
+    peer.localPort = peer.socket.localPort ?? 0;
+    return peer;
+  }
+
+  async datagramPeer(label: string): Promise<DatagramPeer> {
+    const peer = new DatagramPeer(label);
+    this.datagramPeers.push(peer);
+    await new Promise<void>((resolve) => peer.socket.bind(0, HOST, resolve));
+    return peer;
+  }
+
+  /** Whether the server's main thread waits in epoll_wait: it has done all it will until the kernel has news. */
+  serverWaits(): boolean {
+    if (!isRunning(this.server.pid)) throw new AttackFailure(`the server exited: ${tail(this.server.program)}`);
+    return sleepingIn(this.server.pid) === 'do_epoll_wait';
+  }
+
+  /** Waits until the server holds as many descriptors as it did at the start (it closed what it was given), or exits. */
+  async serverBackToStart(ms: number, what: string): Promise<void> {
+    await untilTrue(
+      () => !isRunning(this.server.pid) || (descriptorCount(this.server.pid) ?? 0) <= this.server.startDescriptors,
+      ms,
+      what,
+    ).catch((error: Error) => {
+      throw new AttackFailure(error.message);
+    });
+  }
+
+  close(): void {
+    for (const peer of this.peers) peer.socket.destroy();
+    for (const peer of this.datagramPeers) peer.socket.close();
+  }
+}
+
+export interface AttackSpec extends AttackInfo {
+  run(attack: Attack): Promise<void>;
+}
+
+export interface LevelSpec {
+  protocol: 'tcp' | 'udp';
+  notes: string[];
+  attacks: AttackSpec[];
+}
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+
+function rowLine(row: SocketRow, side: string): string {
+  return (
+    `${side.padEnd(28)} ${row.localAddress}:${row.localPort} → ${row.remoteAddress}:${row.remotePort}  ` +
+    `${row.state}  Recv-Q ${row.rxQueue}  Send-Q ${row.txQueue}${row.drops ? `  drops ${row.drops}` : ''}`
+  );
+}
+
+/** The kernel's view when a step failed: each client's connection from both ends, and the server process. */
+async function kernelView(attack: Attack, protocol: 'tcp' | 'udp'): Promise<string[]> {
+  const { server } = attack;
+  const lines: string[] = [];
+  if (protocol === 'tcp') {
+    const rows = await readTable('tcp', [server.port]);
+    // A few connections say enough: the first ones opened, where an attack's story starts.
+    for (const peer of attack.peers.slice(0, 4)) {
+      if (peer.localPort === 0) {
+        lines.push(`${peer.label}: never connected`);
+        continue;
+      }
+      const ours = rows.find((row) => row.localPort === peer.localPort && row.remotePort === server.port);
+      const theirs = rows.find((row) => row.localPort === server.port && row.remotePort === peer.localPort);
+      if (!ours && !theirs) lines.push(`${peer.label}: no connection left in /proc/net/tcp`);
+      if (ours) lines.push(rowLine(ours, `${peer.label}, its end:`));
+      if (theirs) lines.push(rowLine(theirs, `${peer.label}, the server's end:`));
+    }
+    if (attack.peers.length > 4) lines.push(`(and ${attack.peers.length - 4} more clients)`);
+  } else {
+    const rows = await readTable('udp', [server.port]);
+    for (const row of rows.filter((candidate) => candidate.localPort === server.port))
+      lines.push(rowLine(row, "the server's socket:"));
+  }
+  if (!isRunning(server.pid)) {
+    const exit = await server.program.exit(scaled(1000));
+    lines.push(`server pid ${server.pid}: exited (${exit?.signal ?? `code ${exit?.code}`})`);
+    return lines;
+  }
+  lines.push(
+    `server pid ${server.pid}: ${descriptorCount(server.pid)} descriptors open (${server.startDescriptors} at the start), ` +
+      `VmRSS ${mib(memoryOf(server.pid, 'VmRSS'))}, VmHWM ${mib(memoryOf(server.pid, 'VmHWM'))} ` +
+      `(${mib(server.startHwm)} at the start)`,
+  );
+  return lines;
+}
+
+/** Runs one attack on a fresh server; a failure carries the kernel's view of that moment. */
+async function runAttack(file: string, level: LevelSpec, spec: AttackSpec, seed: number): Promise<Step> {
+  const started = performance.now();
+  const step = (failure?: Failure): Step => ({
+    name: spec.name,
+    claim: spec.claim,
+    ms: Math.round(performance.now() - started),
+    ...(failure ? { failure } : {}),
+  });
+  let server: Server;
+  try {
+    server = await startServer(file, level.protocol);
+  } catch (error) {
+    return step({ what: (error as Error).message, kernel: [], printed: '' });
+  }
+  const attack = new Attack(server, new Random(seed, spec.name));
+  try {
+    await spec.run(attack);
+    return step();
+  } catch (error) {
+    const failure = error instanceof AttackFailure ? error : new AttackFailure(String((error as Error).message));
+    const kernel = await kernelView(attack, level.protocol);
+    return step({ what: failure.message, wire: failure.wire, kernel, printed: tail(server.program, 4) });
+  } finally {
+    attack.close();
+    await server.program.stop();
+  }
+}
+
+/** A level as the runner and the proofs see it, from its attacks. */
+export function defineLevel(level: LevelSpec): ChallengeLevel {
+  return {
+    notes: level.notes,
+    attacks: level.attacks.map(({ name, claim, hints }) => ({ name, claim, hints })),
+    async check(file: string, options: CheckOptions): Promise<Report> {
+      if (process.platform !== 'linux')
+        return { seed: options.seed, steps: [], cannotCheck: 'the checker reads /proc, Linux only' };
+      if (!kernelNamesWaitChannels())
+        return {
+          seed: options.seed,
+          steps: [],
+          cannotCheck: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)',
+        };
+      const steps: Step[] = [];
+      for (const spec of level.attacks.filter((attack) => options.only === undefined || attack.name === options.only)) {
+        const step = await runAttack(file, level, spec, options.seed);
+        steps.push(step);
+        options.onStep?.(step);
+        if (step.failure && !options.keepGoing) break;
+      }
+      return { seed: options.seed, steps };
+    },
+  };
+}
