@@ -29,7 +29,7 @@ interface WrongServer {
 }
 
 const wrongServers: WrongServer[] = readdirSync(join(ROOT, 'tests/challenge/wrong'))
-  .filter((name) => name.endsWith('.ts'))
+  .filter((name) => /^\d\d-[a-z0-9-]+\.ts$/.test(name))
   .sort()
   .map((name) => {
     const tags = headerTags(readFileSync(join(ROOT, 'tests/challenge/wrong', name), 'utf8'));

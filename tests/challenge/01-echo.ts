@@ -7,6 +7,9 @@ import { defineLevel, MIB } from '../lib/attack.ts';
 import { type Exchange, halfCloseSlowReader, manyAtOnce, neverReads, REPLY_MS, resetMidRequest } from './attacks.ts';
 import { scaled } from '../lib/attack.ts';
 
+/** The 8 MiB go out in writes of 1 MiB, each once the server has read the one before. */
+const SLICE = MIB;
+
 /** An echo's reply is its request. */
 const echoOf = (request: Buffer): Exchange => ({ request, reply: request });
 
@@ -43,7 +46,13 @@ export const LEVEL = defineLevel({
       ],
     },
     {
-      ...halfCloseSlowReader((random) => echoOf(random.text(8 * MIB))),
+      ...halfCloseSlowReader((random) => {
+        const bytes = random.text(8 * MIB);
+        const slices = Array.from({ length: bytes.length / SLICE }, (_, i) =>
+          bytes.subarray(i * SLICE, (i + 1) * SLICE),
+        );
+        return { parts: slices, reply: bytes };
+      }),
       hints: [
         "what happens to the bytes your server has queued, but not yet sent, when the client's FIN arrives?",
         'end() sends what is queued, then a FIN; destroy() throws the queue away. With allowHalfOpen false, Node ' +

@@ -36,11 +36,7 @@ async function rowsOf(attack: Attack, peer: Peer) {
  * (tx_queue) and nothing unread on the server's (rx_queue), as the kernel counts them.
  */
 export async function untilServerRead(attack: Attack, peer: Peer, ms: number, what: string): Promise<void> {
-  const read = async () => {
-    const { ours, theirs } = await rowsOf(attack, peer);
-    return peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
-  };
-  await untilTrue(read, ms, what, 1).catch((error: Error) => {
+  await untilTrue(() => serverHasRead(attack, peer), ms, what, 1).catch((error: Error) => {
     throw new AttackFailure(error.message, peer.wire());
   });
 }
@@ -64,19 +60,26 @@ export function manyAtOnce(exchange: ExchangeMaker, clients = 10) {
   };
 }
 
-export function cutAtEveryByte(exchanges: (random: Random) => Exchange) {
+/**
+ * Requests sent one byte at a time, each byte read by the server before the next is sent; then,
+ * where the level gives one, a request too long for one read, sent in one write.
+ */
+export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long?: Exchange }) {
   return {
     name: 'cut-at-every-byte',
-    claim: 'requests cut at every byte (each byte read on its own) are answered whole',
+    claim: 'requests cut at every byte, or too long for one read, are answered whole',
     async run(attack: Attack) {
       const peer = await attack.connect('a client that sends one byte at a time');
       peer.socket.setNoDelay(true);
-      const { request, reply } = exchanges(attack.random);
-      for (let i = 0; i < request.length; i++) {
-        peer.write(request.subarray(i, i + 1));
+      const { cut, long } = make(attack.random);
+      for (let i = 0; i < cut.request.length; i++) {
+        peer.write(cut.request.subarray(i, i + 1));
         await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of the requests`);
       }
-      await peer.expect(reply, scaled(REPLY_MS), 'the replies to requests that arrived one byte at a time');
+      await peer.expect(cut.reply, scaled(REPLY_MS), 'the answers to requests that arrived one byte at a time');
+      if (!long) return;
+      peer.write(long.request);
+      await peer.expect(long.reply, scaled(REPLY_MS), `the answers to ${long.request.length} bytes sent in one write`);
     },
   };
 }
@@ -103,46 +106,76 @@ export function resetMidRequest(partial: (random: Random) => Buffer, exchange: E
   };
 }
 
-/**
- * Reads one slice at a time (what Node holds, at most 64 KiB), and only when the server waits
- * in epoll_wait: slower than any server writes, so its output backs up into its kernel buffers.
- */
-async function readSlowlyUntil(attack: Attack, peer: Peer, done: () => boolean, ms: number, what: string) {
-  const deadline = performance.now() + ms;
-  while (!done()) {
-    if (performance.now() > deadline)
-      throw new AttackFailure(`timed out after ${ms} ms waiting for ${what}`, peer.wire());
-    await untilTrue(() => done() || attack.serverWaits(), ms, what, 1);
-    peer.socket.read();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+/** Whether the server has read every byte `peer` sent (see untilServerRead). */
+async function serverHasRead(attack: Attack, peer: Peer): Promise<boolean> {
+  const { ours, theirs } = await rowsOf(attack, peer);
+  return peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
 }
 
-export function halfCloseSlowReader(bulk: (random: Random) => Exchange) {
+/** How much a slow reader reads each time the server is stalled on it. */
+const READ_QUANTUM = 1024 * 1024;
+
+/**
+ * Reads the server's replies only as fast as it must: another mebibyte each time the server waits
+ * in epoll_wait with bytes it has stopped reading (its receive queue is not empty), nothing
+ * otherwise. A server that keeps reading while its replies pile up is never helped along.
+ */
+function slowReader(attack: Attack, peer: Peer) {
+  let quota = 0;
+  peer.socket.pause();
+  peer.socket.on('data', () => {
+    if (peer.receivedBytes >= quota) peer.socket.pause();
+  });
+  const stalled = async () =>
+    attack.serverWaits() && ((await rowsOf(attack, peer)).theirs?.rxQueue ?? 0) > 0 && attack.serverWaits();
+  const readUntil = async (done: () => Promise<boolean>, ms: number, what: string): Promise<void> => {
+    const readWhenStalled = async () => {
+      if (await done()) return true;
+      if (peer.socket.isPaused() && (await stalled())) {
+        quota = peer.receivedBytes + READ_QUANTUM;
+        peer.socket.resume();
+      }
+      return false;
+    };
+    await untilTrue(readWhenStalled, ms, what, 1).catch((error: Error) => {
+      throw error instanceof AttackFailure ? error : new AttackFailure(error.message, peer.wire());
+    });
+  };
+  const readEverything = () => {
+    quota = Number.POSITIVE_INFINITY;
+    peer.socket.resume();
+  };
+  return { readUntil, readEverything };
+}
+
+/**
+ * A client sends its requests, each once the server has read the one before (so that no two
+ * share a read), reads the replies only as fast as it must, and half-closes; every reply must
+ * come back before the server's own FIN.
+ */
+export function halfCloseSlowReader(make: (random: Random) => { parts: Buffer[]; reply: Buffer }) {
   return {
     name: 'half-close',
     claim: 'a client that sends megabytes, reads at its own pace and half-closes gets every reply before the close',
     async run(attack: Attack) {
       const peer = await attack.connect('a slow reader that half-closes');
-      peer.socket.pause();
-      const { request, reply } = bulk(attack.random);
-      const slice = 64 * 1024;
-      for (let offset = 0; offset < request.length; offset += slice) {
-        if (peer.write(request.subarray(offset, offset + slice))) continue;
-        await readSlowlyUntil(
-          attack,
-          peer,
-          () => !peer.socket.writableNeedDrain,
-          scaled(BULK_MS),
-          'the server to read',
-        );
+      const { readUntil, readEverything } = slowReader(attack, peer);
+      const { parts, reply } = make(attack.random);
+      for (const part of parts) {
+        peer.write(part);
+        await readUntil(() => serverHasRead(attack, peer), scaled(BULK_MS), 'the server to read');
       }
       // end(): shutdown(SHUT_WR), our FIN after the last byte. The server may still write.
       peer.socket.end();
+      // The FIN counts one in the server's receive queue until the server has read it.
+      const finRead = async () => ((await rowsOf(attack, peer)).theirs?.rxQueue ?? 0) === 0;
+      await readUntil(finRead, scaled(BULK_MS), 'the server to read our FIN');
+      readEverything();
       const allBack = () => peer.receivedBytes >= reply.length || peer.ended || peer.closed;
-      await readSlowlyUntil(attack, peer, allBack, scaled(BULK_MS), 'every reply to come back');
+      await peer.until(allBack, scaled(BULK_MS), 'every reply to come back').catch((error: Error) => {
+        throw new AttackFailure(error.message, peer.wire());
+      });
       await peer.expect(reply, scaled(REPLY_MS), 'every reply before the server closed');
-      peer.socket.resume();
       await peer.until(() => peer.ended || peer.closed, scaled(REPLY_MS), "the server's FIN after every reply");
     },
   };
