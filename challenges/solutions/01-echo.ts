@@ -18,7 +18,7 @@ const server = createServer((socket) => {
   // client reads slower than it sends) it pauses reading until 'drain'; after the client's FIN it
   // calls end(), which sends what is still queued before our own FIN.
   socket.pipe(socket);
-  // A client's reset fails the next read with ECONNRESET; unheard, that error would end the process.
+  // A client's reset fails the next read with ECONNRESET; unheard, that error ends the process.
   socket.on('error', (error) => console.log(`server: ${error.message}`));
 });
 

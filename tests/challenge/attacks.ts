@@ -21,6 +21,11 @@ export type ExchangeMaker = (random: Random, index: number) => Exchange;
 export const REPLY_MS = 2000;
 /** How long an attack that moves mebibytes may take. */
 export const BULK_MS = 10_000;
+/**
+ * How often kernel state without an event (a queue in /proc/net/tcp, where a process sleeps) is
+ * looked at: each look reads the whole table, so not more often than this.
+ */
+const POLL_MS = 5;
 
 /** Both ends of `peer`'s connection in /proc/net/tcp: its own row and the server's. */
 async function rowsOf(attack: Attack, peer: Peer) {
@@ -36,7 +41,7 @@ async function rowsOf(attack: Attack, peer: Peer) {
  * (tx_queue) and nothing unread on the server's (rx_queue), as the kernel counts them.
  */
 export async function untilServerRead(attack: Attack, peer: Peer, ms: number, what: string): Promise<void> {
-  await untilTrue(() => serverHasRead(attack, peer), ms, what, 1).catch((error: Error) => {
+  await untilTrue(() => serverHasRead(attack, peer), ms, what, POLL_MS).catch((error: Error) => {
     throw new AttackFailure(error.message, peer.wire());
   });
 }
@@ -62,9 +67,10 @@ export function manyAtOnce(exchange: ExchangeMaker, clients = 10) {
 
 /**
  * Requests sent one byte at a time, each byte read by the server before the next is sent; then,
- * where the level gives one, a request too long for one read, sent in one write.
+ * where the level gives them, requests too long for one read, each sent in one write once the
+ * one before is answered.
  */
-export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long?: Exchange }) {
+export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long: Exchange[] }) {
   return {
     name: 'cut-at-every-byte',
     claim: 'requests cut at every byte, or too long for one read, are answered whole',
@@ -77,9 +83,10 @@ export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long?:
         await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of the requests`);
       }
       await peer.expect(cut.reply, scaled(REPLY_MS), 'the answers to requests that arrived one byte at a time');
-      if (!long) return;
-      peer.write(long.request);
-      await peer.expect(long.reply, scaled(REPLY_MS), `the answers to ${long.request.length} bytes sent in one write`);
+      for (const { request, reply } of long) {
+        peer.write(request);
+        await peer.expect(reply, scaled(REPLY_MS), `the answer to a request of ${request.length} bytes in one write`);
+      }
     },
   };
 }
@@ -92,12 +99,17 @@ export function resetMidRequest(partial: (random: Random) => Buffer, exchange: E
       const victim = await attack.connect('a client that resets');
       victim.write(partial(attack.random));
       await untilServerRead(attack, victim, scaled(REPLY_MS), 'the server to read the first part of the request');
+      const [inode] = await attack.serverInodes([victim]);
       // An RST instead of a FIN: the server's next read() fails with ECONNRESET.
       victim.socket.resetAndDestroy();
-      await attack.serverBackToStart(
+      await untilTrue(
+        () => !attack.serverHolds([inode]),
         scaled(REPLY_MS),
-        "the server to close the reset connection's descriptor (or to exit)",
-      );
+        "the server to close the reset connection's socket (or to exit)",
+        POLL_MS,
+      ).catch((error: Error) => {
+        throw new AttackFailure(error.message);
+      });
       const next = await attack.connect('the next client');
       const { request, reply } = exchange(attack.random, 0);
       next.write(request);
@@ -137,7 +149,7 @@ function slowReader(attack: Attack, peer: Peer) {
       }
       return false;
     };
-    await untilTrue(readWhenStalled, ms, what, 1).catch((error: Error) => {
+    await untilTrue(readWhenStalled, ms, what, POLL_MS).catch((error: Error) => {
       throw error instanceof AttackFailure ? error : new AttackFailure(error.message, peer.wire());
     });
   };
@@ -181,34 +193,48 @@ export function halfCloseSlowReader(make: (random: Random) => { parts: Buffer[];
   };
 }
 
-export function neverReads(request: (random: Random) => { chunk: Buffer; times: number }, boundMib: number) {
+/**
+ * A client writes `times` copies of `part` and never reads. Each copy goes out once the server
+ * has read the one before, or not at all once the server has stopped reading (so that the
+ * server's reads start where a part starts, as long as it reads). Then the server's peak memory.
+ */
+export function neverReads(make: (random: Random) => { part: Buffer; times: number }, boundMib: number) {
   return {
     name: 'never-reads',
     claim: `a client that sends without ever reading does not grow the server's memory by more than ${boundMib} MiB`,
     async run(attack: Attack) {
       const peer = await attack.connect('a client that never reads');
       peer.socket.pause();
-      const { chunk, times } = request(attack.random);
-      // The same buffer queued again and again: it costs this process nothing more.
-      for (let i = 0; i < times; i++) peer.write(chunk);
-      // Done when the server waits with bytes it will not read (its receive queue non-empty), or took everything.
-      const settled = async () => {
+      const { part, times } = make(attack.random);
+      // Stopped: it waits with bytes it does not read. Or it took everything we sent.
+      const stoppedOrTookAll = async () => {
         if (!attack.serverWaits()) return false;
         const { ours, theirs } = await rowsOf(attack, peer);
         const tookAll = peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
         return ((theirs?.rxQueue ?? 0) > 0 || tookAll) && attack.serverWaits();
       };
-      await untilTrue(settled, scaled(BULK_MS), 'the server to stop reading, or to take everything', 10).catch(
-        (error: Error) => {
+      const settle = () =>
+        untilTrue(
+          stoppedOrTookAll,
+          scaled(BULK_MS),
+          'the server to stop reading, or to take everything',
+          POLL_MS,
+        ).catch((error: Error) => {
           throw new AttackFailure(error.message);
-        },
-      );
+        });
+      for (let i = 0; i < times; i++) {
+        // The same buffer written again: it costs this process nothing more.
+        peer.write(part);
+        await settle();
+        if (!(await serverHasRead(attack, peer))) break;
+      }
+      await settle();
       const grown = (memoryOf(attack.server.pid, 'VmHWM') - attack.server.startHwm) / MIB;
       const taken = (peer.sentBytes - peer.socket.writableLength) / MIB;
       if (grown > boundMib)
         throw new AttackFailure(
           `while ${peer.label} read nothing, the server's peak memory (VmHWM) grew by ${grown.toFixed(1)} MiB ` +
-            `(bound ${boundMib} MiB) as it took ${taken.toFixed(1)} of ${(peer.sentBytes / MIB).toFixed(1)} MiB: ` +
+            `(bound ${boundMib} MiB) as it took ${taken.toFixed(1)} MiB: ` +
             'it kept its replies in its own memory instead of waiting for the client',
         );
     },

@@ -25,13 +25,19 @@ import { type RunningProgram, START_MS, startProgram, tail } from './program.ts'
 
 export const HOST = '127.0.0.1';
 export const MIB = 1024 * 1024;
+/** How long the server may take to close the connections of a step that has ended. */
+const SETTLE_MS = 2000;
+
+/** The most a bound is stretched: beyond it, a slow server is slow, not merely busy. */
+const MAX_STRETCH = 4;
 
 /**
  * A bound for a wait, stretched by the machine's load: `ms` on an idle machine, three times as long
- * with three runnable processes per core. A wait that succeeds ends early; only a failure waits it out.
+ * with three runnable processes per core, four times at most. A wait that succeeds ends early; only
+ * a failure waits it out.
  */
 export function scaled(ms: number): number {
-  return Math.round(ms * Math.max(1, loadavg()[0] / availableParallelism()));
+  return Math.round(ms * Math.min(MAX_STRETCH, Math.max(1, loadavg()[0] / availableParallelism())));
 }
 
 /** A failed step: the sentence a learner reads, and the wire when bytes explain it. */
@@ -68,6 +74,12 @@ export class Random {
     for (let i = 0; i < length; i++) bytes[i] = 0x21 + this.int(94);
     return bytes;
   }
+  /** `length` bytes of any value, 0 to 255. */
+  bytes(length: number): Buffer {
+    const bytes = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) bytes[i] = this.int(256);
+    return bytes;
+  }
   /** A word of letters and digits, for keys and names. */
   word(length: number): string {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -82,14 +94,19 @@ export class Random {
   }
 }
 
-/** The learner's server, started for one attack. */
+/** The learner's server, as a step starts. */
 export interface Server {
   readonly program: RunningProgram;
   readonly pid: number;
   readonly port: number;
-  /** Its peak memory and open descriptors once it listened, before any attack. */
+  /** Its peak memory and open descriptors as the step started. */
   readonly startHwm: number;
   readonly startDescriptors: number;
+}
+
+/** `server` with its memory and descriptors as they are now, for the step about to start. */
+function withBaseline(server: Server): Server {
+  return { ...server, startHwm: memoryOf(server.pid, 'VmHWM'), startDescriptors: descriptorCount(server.pid) ?? 0 };
 }
 
 /** Open descriptors of `pid`, or undefined once it has gone. */
@@ -127,13 +144,7 @@ async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Serve
       `a ${protocol === 'tcp' ? 'listening TCP' : 'bound UDP'} socket among the program's descriptors (PORT=0 HOST=${HOST})`,
       10,
     );
-    return {
-      program,
-      pid: program.pid,
-      port,
-      startHwm: memoryOf(program.pid, 'VmHWM'),
-      startDescriptors: descriptorCount(program.pid) ?? 0,
-    };
+    return withBaseline({ program, pid: program.pid, port, startHwm: 0, startDescriptors: 0 });
   } catch (error) {
     await program.stop();
     throw error instanceof AttackFailure ? error : new AttackFailure((error as Error).message);
@@ -252,6 +263,7 @@ export class DatagramPeer {
   private wake: (() => void) | undefined;
   sent: Buffer[] = [];
   readonly label: string;
+  localPort = 0;
 
   constructor(label: string) {
     this.label = label;
@@ -259,6 +271,11 @@ export class DatagramPeer {
       this.inbox.push(message);
       this.wake?.();
     });
+  }
+
+  /** Datagrams that arrived and were not taken as an answer. */
+  unread(): number {
+    return this.inbox.length;
   }
 
   send(port: number, data: string | Buffer): void {
@@ -331,6 +348,7 @@ export class Attack {
     const peer = new DatagramPeer(label);
     this.datagramPeers.push(peer);
     await new Promise<void>((resolve) => peer.socket.bind(0, HOST, resolve));
+    peer.localPort = peer.socket.address().port;
     return peer;
   }
 
@@ -340,15 +358,43 @@ export class Attack {
     return sleepingIn(this.server.pid) === 'do_epoll_wait';
   }
 
-  /** Waits until the server holds as many descriptors as it did at the start (it closed what it was given), or exits. */
-  async serverBackToStart(ms: number, what: string): Promise<void> {
-    await untilTrue(
-      () => !isRunning(this.server.pid) || (descriptorCount(this.server.pid) ?? 0) <= this.server.startDescriptors,
-      ms,
-      what,
-    ).catch((error: Error) => {
-      throw new AttackFailure(error.message);
+  /** The inodes of the server's ends of these clients' connections, from /proc/net/tcp. */
+  async serverInodes(peers: readonly Peer[] = this.peers): Promise<number[]> {
+    const rows = await readTable('tcp', [this.server.port]);
+    return peers.flatMap((peer) => {
+      const theirs = rows.find((row) => row.localPort === this.server.port && row.remotePort === peer.localPort);
+      return theirs ? [theirs.inode] : [];
     });
+  }
+
+  /** Whether the server still holds a descriptor for any of these sockets; false once it has exited. */
+  serverHolds(inodes: readonly number[]): boolean {
+    try {
+      return readDescriptorTable(this.server.pid).some((descriptor) =>
+        inodes.includes(socketInodeOf(descriptor.target) ?? -1),
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes the clients, then waits until the server has closed its ends of their connections.
+   * True when it did and still runs; false when it exited or held on (the next step gets a new one).
+   */
+  async closeAndSettle(): Promise<boolean> {
+    const inodes = await this.serverInodes();
+    this.close();
+    // Closed them, and then either back in epoll_wait or gone: a process that exits closes its
+    // descriptors before it is reaped, so "closed them and still running" alone is not enough.
+    const settled = () =>
+      !this.serverHolds(inodes) && (!isRunning(this.server.pid) || sleepingIn(this.server.pid) === 'do_epoll_wait');
+    try {
+      await untilTrue(settled, scaled(SETTLE_MS), 'the server to close them', 5);
+    } catch {
+      return false;
+    }
+    return isRunning(this.server.pid);
   }
 
   close(): void {
@@ -363,6 +409,11 @@ export interface AttackSpec extends AttackInfo {
 
 export interface LevelSpec {
   protocol: 'tcp' | 'udp';
+  /**
+   * A new server process for every step. A UDP server has no connection whose end tells it a
+   * client has gone: what it learned of one step's clients would carry into the next.
+   */
+  serverPerStep?: boolean;
   notes: string[];
   attacks: AttackSpec[];
 }
@@ -370,9 +421,12 @@ export interface LevelSpec {
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 function rowLine(row: SocketRow, side: string): string {
+  // A UDP socket is "07" (CLOSE in TCP's numbering) until connect() gives it a peer.
+  const state = row.table.startsWith('udp') ? (row.state === 'CLOSE' ? 'unconnected' : 'connected') : row.state;
+  const peer = row.remotePort === 0 ? '' : ` → ${row.remoteAddress}:${row.remotePort}`;
   return (
-    `${side.padEnd(28)} ${row.localAddress}:${row.localPort} → ${row.remoteAddress}:${row.remotePort}  ` +
-    `${row.state}  Recv-Q ${row.rxQueue}  Send-Q ${row.txQueue}${row.drops ? `  drops ${row.drops}` : ''}`
+    `${side.padEnd(28)} ${row.localAddress}:${row.localPort}${peer}  ` +
+    `${state}  Recv-Q ${row.rxQueue}  Send-Q ${row.txQueue}${row.drops ? `  drops ${row.drops}` : ''}`
   );
 }
 
@@ -396,9 +450,16 @@ async function kernelView(attack: Attack, protocol: 'tcp' | 'udp'): Promise<stri
     }
     if (attack.peers.length > 4) lines.push(`(and ${attack.peers.length - 4} more clients)`);
   } else {
-    const rows = await readTable('udp', [server.port]);
+    const ports = attack.datagramPeers.map((peer) => peer.localPort);
+    const rows = await readTable('udp', [server.port, ...ports]);
     for (const row of rows.filter((candidate) => candidate.localPort === server.port))
       lines.push(rowLine(row, "the server's socket:"));
+    // Where the replies went: a client's receive queue holds the datagrams it has not read.
+    for (const peer of attack.datagramPeers.slice(0, 4)) {
+      const row = rows.find((candidate) => candidate.localPort === peer.localPort);
+      if (row) lines.push(rowLine(row, `${peer.label}:`));
+    }
+    if (attack.datagramPeers.length > 4) lines.push(`(and ${attack.datagramPeers.length - 4} more clients)`);
   }
   if (!isRunning(server.pid)) {
     const exit = await server.program.exit(scaled(1000));
@@ -406,40 +467,63 @@ async function kernelView(attack: Attack, protocol: 'tcp' | 'udp'): Promise<stri
     return lines;
   }
   lines.push(
-    `server pid ${server.pid}: ${descriptorCount(server.pid)} descriptors open (${server.startDescriptors} at the start), ` +
+    `server pid ${server.pid}: ${descriptorCount(server.pid)} descriptors open (${server.startDescriptors} as the step began), ` +
       `VmRSS ${mib(memoryOf(server.pid, 'VmRSS'))}, VmHWM ${mib(memoryOf(server.pid, 'VmHWM'))} ` +
-      `(${mib(server.startHwm)} at the start)`,
+      `(${mib(server.startHwm)} as the step began)`,
   );
   return lines;
 }
 
-/** Runs one attack on a fresh server; a failure carries the kernel's view of that moment. */
-async function runAttack(file: string, level: LevelSpec, spec: AttackSpec, seed: number): Promise<Step> {
-  const started = performance.now();
-  const step = (failure?: Failure): Step => ({
-    name: spec.name,
-    claim: spec.claim,
-    ms: Math.round(performance.now() - started),
-    ...(failure ? { failure } : {}),
-  });
-  let server: Server;
-  try {
-    server = await startServer(file, level.protocol);
-  } catch (error) {
-    return step({ what: (error as Error).message, kernel: [], printed: '' });
-  }
+/** Runs one attack on `server`; a failure carries the kernel's view of that moment. */
+async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, seed: number) {
   const attack = new Attack(server, new Random(seed, spec.name));
   try {
     await spec.run(attack);
-    return step();
+    // The next step gets a server that has let go of this step's connections, or a new one.
+    return { failure: undefined, settled: await attack.closeAndSettle() };
   } catch (error) {
     const failure = error instanceof AttackFailure ? error : new AttackFailure(String((error as Error).message));
     const kernel = await kernelView(attack, level.protocol);
-    return step({ what: failure.message, wire: failure.wire, kernel, printed: tail(server.program, 4) });
-  } finally {
     attack.close();
-    await server.program.stop();
+    return { failure: { what: failure.message, wire: failure.wire, kernel, printed: tail(server.program, 4) } };
   }
+}
+
+/**
+ * Runs the attacks in order on one server process, started again where a step failed, where the
+ * server exited, or where it held on to a finished step's connections: each step starts from a
+ * server in a known state, without the cost of a new process for every step.
+ */
+async function runAttacks(file: string, level: LevelSpec, options: CheckOptions): Promise<Step[]> {
+  const steps: Step[] = [];
+  let server: Server | undefined;
+  try {
+    for (const spec of level.attacks.filter((attack) => options.only === undefined || attack.name === options.only)) {
+      const started = performance.now();
+      const finish = (failure: Failure | undefined) => {
+        const step = { name: spec.name, claim: spec.claim, ms: Math.round(performance.now() - started) };
+        steps.push(failure ? { ...step, failure } : step);
+        options.onStep?.(steps.at(-1)!);
+      };
+      try {
+        server = server ? withBaseline(server) : await startServer(file, level.protocol);
+      } catch (error) {
+        finish({ what: (error as Error).message, kernel: [], printed: '' });
+        if (!options.keepGoing) break;
+        continue;
+      }
+      const { failure, settled } = await runAttack(server, level, spec, options.seed);
+      if (failure || !settled || level.serverPerStep) {
+        await server.program.stop();
+        server = undefined;
+      }
+      finish(failure);
+      if (failure && !options.keepGoing) break;
+    }
+  } finally {
+    await server?.program.stop();
+  }
+  return steps;
 }
 
 /** A level as the runner and the proofs see it, from its attacks. */
@@ -456,14 +540,7 @@ export function defineLevel(level: LevelSpec): ChallengeLevel {
           steps: [],
           cannotCheck: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)',
         };
-      const steps: Step[] = [];
-      for (const spec of level.attacks.filter((attack) => options.only === undefined || attack.name === options.only)) {
-        const step = await runAttack(file, level, spec, options.seed);
-        steps.push(step);
-        options.onStep?.(step);
-        if (step.failure && !options.keepGoing) break;
-      }
-      return { seed: options.seed, steps };
+      return { seed: options.seed, steps: await runAttacks(file, level, options) };
     },
   };
 }

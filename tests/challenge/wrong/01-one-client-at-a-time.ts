@@ -3,26 +3,8 @@
  * @mistake It serves one client at a time: the others wait in a queue until the one being served
  *   leaves, so a client that connects and sends nothing holds up everyone behind it.
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { inTurn } from './in-turn.ts';
 
-const waiting: Socket[] = [];
-
-function serveFirst(): void {
-  const socket = waiting[0];
-  if (!socket) return;
-  socket.pipe(socket);
-  socket.resume();
-}
-
-const server = createServer((socket) => {
-  socket.on('error', () => {});
-  socket.pause();
-  socket.on('close', () => {
-    const served = waiting[0] === socket;
-    waiting.splice(waiting.indexOf(socket), 1);
-    if (served) serveFirst();
-  });
-  waiting.push(socket);
-  if (waiting.length === 1) serveFirst();
-});
+const server = createServer(inTurn((socket) => socket.pipe(socket)));
 server.listen(Number(process.env.PORT), process.env.HOST);
