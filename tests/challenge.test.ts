@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import { headerTags } from '../scripts/lib/catalog.ts';
 import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../scripts/lib/challenge.ts';
 import type { Report } from '../scripts/lib/challenge-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
+import { within } from '../scripts/lib/wait.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 import { linuxOnly } from './lib/tools.ts';
 
@@ -168,17 +169,24 @@ describe('npm run challenge', { concurrency: true }, () => {
     const scratch = await mkdtemp(join(tmpdir(), 'socket-notes-challenge-'));
     t.after(() => rm(scratch, { recursive: true, force: true }));
     const file = 'tests/challenge/wrong/01-utf8-decoding.ts';
-    const env = { SEED: String(SEED), SOCKET_NOTES_PROGRESS: join(scratch, 'progress.json') };
+    // The seed of the sample in NOTES.md, which this run must reproduce byte for byte.
+    const seed = 7;
+    const env = { SEED: String(seed), SOCKET_NOTES_PROGRESS: join(scratch, 'progress.json') };
     const run = await runScript('scripts/lib/challenge.ts', ['1', file], { env });
     assert.equal(run.code, 1, run.stderr);
     const lines = run.stdout.split('\n');
-    assert.equal(lines[0], `level 1, Echo: checking ${file}  (SEED=${SEED})`);
+    assert.equal(lines[0], `level 1, Echo: checking ${file}  (SEED=${seed})`);
+    const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
+    const sample = /```\n(level 1, Echo: checking [^\n]*\n[\s\S]*?)\n {8}…\n```/.exec(notes)?.[1];
+    assert.ok(sample, 'NOTES.md shows a failure of level 1');
+    const timing = (text: string) => text.replace(/\(\d+ ms\)/g, '(N ms)');
+    assert.equal(timing(lines.slice(0, sample.split('\n').length).join('\n')), timing(sample));
     assert.match(lines[1], /^ {2}FAIL {2}1\/5 binary: every byte value, 0 to 255, comes back unchanged {2}\(\d+ ms\)$/);
     assert.match(run.stdout, /^ {8}offset {4}due +came back$/m, 'a hex view');
     assert.match(run.stdout, /^ {8,}\^\^ byte \d+$/m, 'a caret under the first byte that differs');
     assert.match(run.stdout, /^ {10}a client, the server's end: +127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+ {2}ESTABLISHED/m);
     assert.match(run.stdout, /^ {10}server pid \d+: \d+ descriptors open/m);
-    const replay = `SEED=${SEED} npm run challenge -- 1 ${file} --attack binary`;
+    const replay = `SEED=${seed} npm run challenge -- 1 ${file} --attack binary`;
     assert.ok(run.stdout.includes(`replay exactly this attack: ${replay}\n`), run.stdout);
     // The replay runs that one attack, with the same bytes, to the same failure.
     const again = await runScript('scripts/lib/challenge.ts', ['1', file, '--attack', 'binary'], { env });
@@ -204,5 +212,50 @@ describe('npm run challenge', { concurrency: true }, () => {
     assert.equal(await challenge(['list'], io, levels.slice(0, 1)), 0);
     assert.match(text, /^1 {2}Echo: fails binary {2}\(challenges\/01-echo\.ts\)$/m);
     assert.match(text, /^Next: npm run challenge -- 1$/m);
+  });
+
+  test('--solution prints the reference solution; --reset restores the starter from git', async () => {
+    let text = '';
+    const write = (written: string) => {
+      text += written;
+    };
+    const io = { write, env: {}, cwd: ROOT };
+    assert.equal(await challenge(['5', '--solution'], io), 0);
+    assert.ok(text.includes(readFileSync(join(ROOT, 'challenges/solutions/05-udp-store.ts'), 'utf8')));
+    const starter = readFileSync(join(ROOT, 'challenges/05-udp-store.ts'), 'utf8');
+    const reset = await runScript('scripts/lib/challenge.ts', ['5', '--reset']);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.equal(reset.stdout, 'restored challenges/05-udp-store.ts as it was shipped\n');
+    assert.equal(readFileSync(join(ROOT, 'challenges/05-udp-store.ts'), 'utf8'), starter, 'as committed');
+  });
+
+  test('--watch checks again when the file is saved, until stopped', { skip: linuxOnly }, async (t) => {
+    const scratch = await mkdtemp(join(tmpdir(), 'socket-notes-watch-'));
+    t.after(() => rm(scratch, { recursive: true, force: true }));
+    const file = join(scratch, 'mine.ts');
+    await writeFile(file, readFileSync(join(ROOT, 'challenges/solutions/05-udp-store.ts')));
+    const stop = new AbortController();
+    let text = '';
+    const checks = () => text.split('\n').filter((line) => line.startsWith('level 5, ')).length;
+    let saved = false;
+    const write = (written: string) => {
+      text += written;
+      // Saved once the first check is over and the watch has begun; stopped after the second check.
+      if (!saved && written.startsWith('\nwatching ')) {
+        saved = true;
+        void writeFile(file, `${readFileSync(file, 'utf8')}\n`);
+      }
+      if (checks() === 2 && /every attack passed/.test(written)) stop.abort();
+    };
+    const io = { write, env: { SOCKET_NOTES_PROGRESS: join(scratch, 'progress.json') }, cwd: scratch };
+    // However it ends, the watch is stopped: a watch left running would keep this file's process alive.
+    t.after(() => stop.abort());
+    const code = await within(
+      challenge(['5', 'mine.ts', '--watch'], { ...io, signal: stop.signal }),
+      60_000,
+      'two checks',
+    );
+    assert.equal(code, 0);
+    assert.equal(checks(), 2, text);
   });
 });

@@ -267,9 +267,9 @@ async function reset(entry: ChallengeEntry, io: ChallengeIo): Promise<number> {
 /** Runs the check, then again after every save of `file` until the signal (or Ctrl-C). */
 async function watchAndCheck(file: string, check: () => Promise<boolean>, io: ChallengeIo): Promise<number> {
   await check();
-  io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
   // The folder, not the file: an editor that saves by renaming a new file into place ends a watch on the old one.
   const changes = watch(dirname(resolve(ROOT, file)), { signal: io.signal });
+  io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
   let running: Promise<void> | undefined;
   let again = false;
   const rerun = async () => {

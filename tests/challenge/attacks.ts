@@ -179,7 +179,10 @@ export function halfCloseSlowReader(make: (random: Random) => { parts: Buffer[];
       }
       // end(): shutdown(SHUT_WR), our FIN after the last byte. The server may still write.
       peer.socket.end();
-      // The FIN counts one in the server's receive queue until the server has read it.
+      // The FIN counts one in the server's receive queue until the server has read it: rx_queue is
+      // rcv_nxt - copied_seq (net/ipv4/tcp_ipv4.c: get_tcp4_sock()), the FIN takes one sequence
+      // number, and copied_seq steps over it only when read (net/ipv4/tcp.c: tcp_recvmsg_locked(),
+      // found_fin_ok).
       const finRead = async () => ((await rowsOf(attack, peer)).theirs?.rxQueue ?? 0) === 0;
       await readUntil(finRead, scaled(BULK_MS), 'the server to read our FIN');
       readEverything();

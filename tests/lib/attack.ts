@@ -249,10 +249,13 @@ export class Peer {
     if (got.equals(wire.expected) && wire.received.length <= wire.expected.length) return;
     const gone =
       this.ended || this.closed ? `, then the server ${this.error ? `reset (${this.error})` : 'closed'}` : '';
-    const short =
-      got.length < wire.expected.length ? `only ${got.length} of ${wire.expected.length} bytes came back` : '';
-    const differs = wire.received.length > wire.expected.length ? 'more bytes came back than were due' : '';
-    throw new AttackFailure(`${what}: ${short || differs || 'the bytes differ'}${gone}`, wire);
+    const common = Math.min(got.length, wire.expected.length);
+    const why = !got.subarray(0, common).equals(wire.expected.subarray(0, common))
+      ? 'the bytes differ'
+      : got.length < wire.expected.length
+        ? `only ${got.length} of ${wire.expected.length} bytes came back`
+        : 'more bytes came back than were due';
+    throw new AttackFailure(`${what}: ${why}${gone}`, wire);
   }
 }
 
