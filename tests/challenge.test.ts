@@ -94,8 +94,9 @@ test('every attack of every level has a known-wrong server that names its one mi
 });
 
 /**
- * Every run uses servers on ports the kernel picks, so the proofs run side by side; a few at a
- * time, since each starts a server process per attack and some move tens of mebibytes.
+ * Every run uses servers on ports the kernel picks, so the proofs run side by side; four at a
+ * time: most of a proof is waiting (for a reply that a wrong server never sends), some of it
+ * moves tens of mebibytes, and the suite runs other files beside this one.
  */
 const PROOFS_AT_ONCE = 4;
 

@@ -6,8 +6,7 @@
  * moment, and the command that replays it with its seed. Reference solutions are in
  * challenges/solutions/; tests/challenge.test.ts proves every attack with a known-wrong server.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { watch } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -102,14 +101,12 @@ const hexRow = (bytes: Buffer, offset: number) =>
 function hexView(due: Buffer, got: Buffer, at: number): string[] {
   const row = Math.floor(at / ROW) * ROW;
   const width = ROW * 3 - 1;
+  const nothingMore = at >= got.length ? ': nothing more came back' : '';
   const lines = [`${'offset'.padEnd(10)}${'due'.padEnd(width + 3)}came back`];
   for (let offset = Math.max(0, row - ROW); offset <= row + ROW; offset += ROW) {
     if (offset >= Math.max(due.length, got.length) && offset > row) break;
     lines.push(`${offset.toString(16).padStart(8, '0')}  ${hexRow(due, offset)}   ${hexRow(got, offset)}`.trimEnd());
-    if (offset === row)
-      lines.push(
-        `${' '.repeat(10 + width + 3 + (at - row) * 3)}^^ byte ${at}${at >= got.length ? ': nothing more came back' : ''}`,
-      );
+    if (offset === row) lines.push(`${' '.repeat(10 + width + 3 + (at - row) * 3)}^^ byte ${at}${nothingMore}`);
   }
   return lines;
 }
@@ -267,9 +264,6 @@ async function reset(entry: ChallengeEntry, io: ChallengeIo): Promise<number> {
 /** Runs the check, then again after every save of `file` until the signal (or Ctrl-C). */
 async function watchAndCheck(file: string, check: () => Promise<boolean>, io: ChallengeIo): Promise<number> {
   await check();
-  // The folder, not the file: an editor that saves by renaming a new file into place ends a watch on the old one.
-  const changes = watch(dirname(resolve(ROOT, file)), { signal: io.signal });
-  io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
   let running: Promise<void> | undefined;
   let again = false;
   const rerun = async () => {
@@ -280,15 +274,15 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ch
     } while (again);
     running = undefined;
   };
-  try {
-    for await (const change of changes) {
-      if (change.filename !== basename(file)) continue;
-      if (running) again = true;
-      else running = rerun();
-    }
-  } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
-  }
+  // fs.watch() watches from the moment it returns (the promise API's watch starts only once iterated).
+  // The folder, not the file: an editor that saves by renaming a new file into place ends a watch on the old one.
+  const watcher = watch(dirname(resolve(ROOT, file)), { signal: io.signal }, (_, changed) => {
+    if (changed !== basename(file)) return;
+    if (running) again = true;
+    else running = rerun();
+  });
+  io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
+  await new Promise((resolve) => watcher.on('close', resolve));
   await running;
   return 0;
 }

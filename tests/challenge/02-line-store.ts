@@ -129,7 +129,8 @@ export const LEVEL = defineLevel({
         const value = random.word(60 * 1024);
         const gets = Array.from({ length: 128 }, () => Buffer.from(`GET ${key}\n`));
         return {
-          parts: [Buffer.from(`SET ${key} ${value}\n`), ...gets],
+          setup: Buffer.from(`SET ${key} ${value}\n`),
+          parts: gets,
           reply: Buffer.from(`OK\n${`VALUE ${value}\n`.repeat(gets.length)}`),
         };
       }),

@@ -4,7 +4,7 @@
  * reads, and a half-close by a client that reads at its own pace.
  */
 import { readTable } from '../../scripts/lib/proc-net.ts';
-import { memoryOf } from '../../scripts/lib/proc-stat.ts';
+import { memoryOf, readProcessStat } from '../../scripts/lib/proc-stat.ts';
 import { untilTrue } from '../../scripts/lib/wait.ts';
 import { type Attack, AttackFailure, MIB, type Peer, type Random, scaled } from '../lib/attack.ts';
 
@@ -25,7 +25,7 @@ export const BULK_MS = 10_000;
  * How often kernel state without an event (a queue in /proc/net/tcp, where a process sleeps) is
  * looked at: each look reads the whole table, so not more often than this.
  */
-const POLL_MS = 5;
+const POLL_MS = 10;
 
 /** Both ends of `peer`'s connection in /proc/net/tcp: its own row and the server's. */
 async function rowsOf(attack: Attack, peer: Peer) {
@@ -89,6 +89,33 @@ export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long: 
       }
     },
   };
+}
+
+/**
+ * Delivers `bytes` (at most 64 KiB, what Node reads at once) to the server in one read: the
+ * server is stopped (SIGSTOP) while the kernel queues them all, then let go (SIGCONT).
+ */
+async function inOneRead(attack: Attack, peer: Peer, bytes: Buffer): Promise<void> {
+  const { pid } = attack.server;
+  const stateIs = (wanted: (state: string | undefined) => boolean, what: string) =>
+    untilTrue(() => wanted(readProcessStat(pid)?.state), scaled(REPLY_MS), what, POLL_MS);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await stateIs((state) => state === undefined || state === 'T', `pid ${pid} to stop (SIGSTOP)`);
+    peer.write(bytes);
+    const queued = async () => {
+      const { ours, theirs } = await rowsOf(attack, peer);
+      return peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === bytes.length;
+    };
+    await untilTrue(
+      queued,
+      scaled(REPLY_MS),
+      `the kernel to queue ${bytes.length} bytes for the stopped server`,
+      POLL_MS,
+    );
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
 }
 
 export function resetMidRequest(partial: (random: Random) => Buffer, exchange: ExchangeMaker) {
@@ -165,17 +192,21 @@ function slowReader(attack: Attack, peer: Peer) {
  * share a read), reads the replies only as fast as it must, and half-closes; every reply must
  * come back before the server's own FIN.
  */
-export function halfCloseSlowReader(make: (random: Random) => { parts: Buffer[]; reply: Buffer }) {
+export function halfCloseSlowReader(make: (random: Random) => { setup?: Buffer; parts: Buffer[]; reply: Buffer }) {
   return {
     name: 'half-close',
     claim: 'a client that sends megabytes, reads at its own pace and half-closes gets every reply before the close',
     async run(attack: Attack) {
       const peer = await attack.connect('a slow reader that half-closes');
       const { readUntil, readEverything } = slowReader(attack, peer);
-      const { parts, reply } = make(attack.random);
+      const { setup, parts, reply } = make(attack.random);
+      // A long request that must not be cut: its cutting is another attack's business.
+      if (setup) await inOneRead(attack, peer, setup);
+      const serverRead = () => readUntil(() => serverHasRead(attack, peer), scaled(BULK_MS), 'the server to read');
+      await serverRead();
       for (const part of parts) {
         peer.write(part);
-        await readUntil(() => serverHasRead(attack, peer), scaled(BULK_MS), 'the server to read');
+        await serverRead();
       }
       // end(): shutdown(SHUT_WR), our FIN after the last byte. The server may still write.
       peer.socket.end();

@@ -141,7 +141,8 @@ async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Serve
         return boundPort(program.pid, protocol);
       },
       startMs,
-      `a ${protocol === 'tcp' ? 'listening TCP' : 'bound UDP'} socket among the program's descriptors (PORT=0 HOST=${HOST})`,
+      `a ${protocol === 'tcp' ? 'listening TCP' : 'bound UDP'} socket among the program's descriptors ` +
+        `(PORT=0 HOST=${HOST})`,
       10,
     );
     return withBaseline({ program, pid: program.pid, port, startHwm: 0, startDescriptors: 0 });
@@ -470,7 +471,8 @@ async function kernelView(attack: Attack, protocol: 'tcp' | 'udp'): Promise<stri
     return lines;
   }
   lines.push(
-    `server pid ${server.pid}: ${descriptorCount(server.pid)} descriptors open (${server.startDescriptors} as the step began), ` +
+    `server pid ${server.pid}: ${descriptorCount(server.pid)} descriptors open ` +
+      `(${server.startDescriptors} as the step began), ` +
       `VmRSS ${mib(memoryOf(server.pid, 'VmRSS'))}, VmHWM ${mib(memoryOf(server.pid, 'VmHWM'))} ` +
       `(${mib(server.startHwm)} as the step began)`,
   );
