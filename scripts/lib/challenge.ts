@@ -274,7 +274,8 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ch
     } while (again);
     running = undefined;
   };
-  // fs.watch() watches from the moment it returns (the promise API's watch starts only once iterated).
+  // fs.watch() watches from the moment it returns; the promise API's watch() is an async generator
+  // (lib/internal/fs/watchers.js), which starts watching only once iterated.
   // The folder, not the file: an editor that saves by renaming a new file into place ends a watch on the old one.
   const watcher = watch(dirname(resolve(ROOT, file)), { signal: io.signal }, (_, changed) => {
     if (changed !== basename(file)) return;
