@@ -1,12 +1,17 @@
 /**
- * What a learner predicted right, kept between runs in a small JSON file outside the repository:
+ * What a learner predicted right (and, for the challenges, passed, failed and asked hints for), kept
+ * between runs in a small JSON file outside the repository:
  * $SOCKET_NOTES_PROGRESS, else $XDG_CACHE_HOME/socket-notes-runnable/progress.json (~/.cache by default).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Script number → question id → the knob settings at which the learner predicted the kernel right. */
+/**
+ * Script number → question id → the knob settings at which the learner predicted the kernel right.
+ * A challenge level keeps its own record under "challenge-N": passed → the files that passed,
+ * failed → the attack its last run failed, hints → the hints given ("half-close#1").
+ */
 export type Progress = Record<string, Record<string, string[]>>;
 
 export function progressPath(env = process.env): string {
@@ -31,21 +36,28 @@ export async function loadProgress(path: string): Promise<Progress> {
   }
 }
 
-/** Adds the questions answered right at `setting`; written whole to a temporary file, then renamed into place. */
+/** Applies `change` to the progress on disk; written whole to a temporary file, then renamed into place. */
+export async function updateProgress(path: string, change: (progress: Progress) => void): Promise<void> {
+  const progress = await loadProgress(path);
+  change(progress);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, `${JSON.stringify(progress, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Adds the questions answered right at `setting`. */
 export async function recordRight(
   path: string,
   script: string,
   setting: string,
   rightIds: readonly string[],
 ): Promise<void> {
-  const progress = await loadProgress(path);
-  const concept = progress[script] ?? {};
-  for (const id of rightIds) {
-    const settings = concept[id] ?? [];
-    if (!settings.includes(setting)) concept[id] = [...settings, setting];
-  }
-  progress[script] = concept;
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(progress, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await updateProgress(path, (progress) => {
+    const concept = progress[script] ?? {};
+    for (const id of rightIds) {
+      const settings = concept[id] ?? [];
+      if (!settings.includes(setting)) concept[id] = [...settings, setting];
+    }
+    progress[script] = concept;
+  });
 }

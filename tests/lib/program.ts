@@ -56,16 +56,18 @@ export interface RunningProgram {
 
 /**
  * Starts `file` with this Node and `args`, behind `wrapper` when given (a command that runs the
- * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`).
+ * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`), with `env` added to this
+ * process's environment (a challenge's PORT and HOST).
  */
 export function startProgram(
   file: string,
   args: readonly string[] = [],
   wrapper: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): RunningProgram {
   const node = [process.execPath, ...nodeArgsFor(file, args)];
   const [command, ...rest] = [...wrapper, ...node];
-  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let transcript = '';
   child.stdout.on('data', (chunk: Buffer) => (transcript += chunk));
   child.stderr.on('data', (chunk: Buffer) => (transcript += chunk));

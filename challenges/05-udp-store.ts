@@ -1,0 +1,27 @@
+/**
+ * @title UDP key-value store
+ * @task Level 5 (UDP). A datagram containing `=` sets the key (everything before the first `=`)
+ *   to the value (everything after it, `=` included). A datagram without `=` is a query,
+ *   answered with one datagram `key=value`, with an empty value for an unknown key. The key
+ *   `version` answers `version=` followed by any non-empty text, and cannot be set. Datagrams
+ *   are up to 1,000 bytes. No connection, no reply to a set.
+ * @run npm run challenge -- 5
+ *   (by hand: PORT=7011 npx tsx challenges/05-udp-store.ts, then nc -u 127.0.0.1 7011)
+ */
+import { createSocket } from 'node:dgram';
+
+const port = Number(process.env.PORT ?? 7011);
+const host = process.env.HOST ?? '127.0.0.1';
+
+// socket(AF_INET, SOCK_DGRAM): no listen(), no accept(); every datagram comes with its sender.
+const socket = createSocket('udp4');
+
+socket.on('message', (datagram: Buffer, sender) => {
+  console.log(`server: ${datagram.length} bytes from ${sender.address}:${sender.port}`);
+  // TODO: a set, or a query answered with one datagram back to its sender.
+});
+
+// bind(): the address and port datagrams are sent to.
+socket.bind(port, host, () => {
+  console.log(`server: bound to ${host}:${socket.address().port}`);
+});
