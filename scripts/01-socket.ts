@@ -1,7 +1,7 @@
 /**
  * @title What a socket is: one connection, two ends
- * @concept A socket is one end of a conversation: an (IP address, port) pair inside a process, and
- *   the process has a PID that is not a port.
+ * @concept A socket is one end of a conversation: an (IP address, port) pair held by a process,
+ *   and the process has a PID that is not a port.
  * @notes #11-one-connection-two-ends-01-socket
  * @run npx tsx scripts/01-socket.ts
  * @resource https://nodejs.org/api/net.html#class-netsocket

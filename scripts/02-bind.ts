@@ -52,7 +52,7 @@ export async function main(): Promise<void> {
   for (const server of [holder, other, low]) server.close();
 
   // Who can connect: only to an address the listener bound. 0.0.0.0 is every IPv4 address of
-  // this machine (so never a default) and no IPv6 one.
+  // this machine (so bind it only on purpose) and no IPv6 one.
   for (const host of ['127.0.0.1', '0.0.0.0']) {
     // On each accept4(): write() the address the connection arrived at, then end() it.
     const answering = createServer((socket) => socket.end(socket.localAddress!));

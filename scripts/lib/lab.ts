@@ -32,7 +32,7 @@ export interface LessonWatch {
   accepted?(socket: Socket): void;
   /** net.connect() made a client socket; Node calls socket() and connect() for it on the next tick. */
   connecting?(socket: Socket): void;
-  /** dgram.createSocket() made a UDP socket. */
+  /** dgram.createSocket() made a UDP socket; its bind() comes later. */
   datagram?(socket: DatagramSocket): void;
   /**
    * The lesson started a child process (fork, spawn): Node publishes it as the ChildProcess is made,
