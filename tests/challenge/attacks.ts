@@ -169,6 +169,8 @@ function slowReader(attack: Attack, peer: Peer) {
     attack.serverWaits() && ((await rowsOf(attack, peer)).theirs?.rxQueue ?? 0) > 0 && attack.serverWaits();
   const readUntil = async (done: () => Promise<boolean>, ms: number, what: string): Promise<void> => {
     const readWhenStalled = async () => {
+      // A busy server is neither done with what we sent nor stalled on us: no need to read the table.
+      if (!attack.serverWaits()) return false;
       if (await done()) return true;
       if (peer.socket.isPaused() && (await stalled())) {
         quota = peer.receivedBytes + READ_QUANTUM;

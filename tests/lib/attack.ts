@@ -26,7 +26,7 @@ import { type RunningProgram, START_MS, startProgram, tail } from './program.ts'
 export const HOST = '127.0.0.1';
 export const MIB = 1024 * 1024;
 /** How long the server may take to close the connections of a step that has ended. */
-const SETTLE_MS = 2000;
+const SETTLE_MS = 1000;
 
 /** The most a bound is stretched: beyond it, a slow server is slow, not merely busy. */
 const MAX_STRETCH = 4;
