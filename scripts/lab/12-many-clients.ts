@@ -513,6 +513,12 @@ async function serveEcho(values: FlagValues): Promise<void> {
   });
   server.listen({ host, port, backlog: BACKLOG });
   await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
+  // An accept4() that fails when libuv has no spare left to shed the client with (a descriptor was
+  // taken between its close and its reopening) comes as the server's 'error' (onconnection() in
+  // Node's lib/net.js); unheard, it would end the process. Said, the server goes on listening.
+  server.on('error', (error: NodeJS.ErrnoException) =>
+    console.log(`server: accept4() failed with ${error.code} and no spare descriptor to shed with`),
+  );
   // Only numbers below the limit count: one inherited above it takes no room where new sockets are numbered.
   baseline = readDescriptorTable().filter(({ fd }) => fd < limit).length;
   const bound = server.address() as AddressInfo;
