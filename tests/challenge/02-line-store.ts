@@ -34,6 +34,16 @@ const setAndGet = (random: Random, index: number) => {
   return exchange([`SET ${key} ${value}`, `GET ${key}`], ['OK', `VALUE ${value}`]);
 };
 
+/**
+ * A key set and read back with a value in Hangul, three bytes a character in UTF-8: cut at every
+ * byte, some cuts fall inside a character, which a server that decodes each read on its own breaks.
+ */
+const setAndGetHangul = (random: Random) => {
+  const key = `key0-${random.word(6)}`;
+  const value = `${random.word(4)}한글값`;
+  return exchange([`SET ${key} ${value}`, `GET ${key}`], ['OK', `VALUE ${value}`]);
+};
+
 /** A SET line of exactly 64 KiB with its \n, and the GET that reads its value back: one write each. */
 const fullLine = (random: Random) => {
   const key = random.word(6);
@@ -75,7 +85,7 @@ export const LEVEL = defineLevel({
       },
     },
     {
-      ...cutAtEveryByte((random) => ({ cut: setAndGet(random, 0), long: fullLine(random) })),
+      ...cutAtEveryByte((random) => ({ cut: setAndGetHangul(random), long: fullLine(random) })),
       hints: [
         "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
         'keep the bytes after the last \\n for the next read; answer only lines that have ended',
