@@ -261,14 +261,27 @@ async function reset(entry: ChallengeEntry, io: ChallengeIo): Promise<number> {
   return 0;
 }
 
-/** Runs the check, then again after every save of `file` until the signal (or Ctrl-C). */
+/** How long a save's events must be quiet before the file counts as saved: an editor's save takes a few ms. */
+const SAVE_SETTLES_MS = 100;
+
+/**
+ * Runs the check, then again after every save of `file` until the signal (or Ctrl-C). One save can
+ * come as several events, a truncate and then a write (how many depends on the editor and the Node
+ * version), so a check waits until the events have been quiet for SAVE_SETTLES_MS, and runs only
+ * when the file holds other text than the last one checked.
+ */
 async function watchAndCheck(file: string, check: () => Promise<boolean>, io: ChallengeIo): Promise<number> {
+  const path = resolve(ROOT, file);
+  const text = () => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  let checked = text();
   await check();
   let running: Promise<void> | undefined;
   let again = false;
   const rerun = async () => {
     do {
       again = false;
+      if (text() === checked) continue;
+      checked = text();
       io.write('\n');
       await check();
     } while (again);
@@ -277,11 +290,16 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ch
   // fs.watch() watches from the moment it returns; the promise API's watch() is an async generator
   // (lib/internal/fs/watchers.js), which starts watching only once iterated.
   // The folder, not the file: an editor that saves by renaming a new file into place ends a watch on the old one.
-  const watcher = watch(dirname(resolve(ROOT, file)), { signal: io.signal }, (_, changed) => {
+  let settling: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(path), { signal: io.signal }, (_, changed) => {
     if (changed !== basename(file)) return;
-    if (running) again = true;
-    else running = rerun();
+    clearTimeout(settling);
+    settling = setTimeout(() => {
+      if (running) again = true;
+      else running = rerun();
+    }, SAVE_SETTLES_MS);
   });
+  watcher.on('close', () => clearTimeout(settling));
   io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
   await new Promise((resolve) => watcher.on('close', resolve));
   await running;
