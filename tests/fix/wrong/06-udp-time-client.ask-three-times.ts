@@ -1,8 +1,9 @@
 /**
  * @tries Sends the request three times at once, so that one of them gets through, and gives up
  *   after a second.
- * @wrong Copies sent together are lost together: a link that drops one datagram for a moment drops
- *   the ones right behind it. Nothing here notices a loss and asks again; only a timer can.
+ * @wrong Copies sent together are lost together: a link that is down loses the ones right behind
+ *   the first too (the check's link loses three). Nothing here notices a loss and asks again
+ *   after waiting; only a timer can.
  * @says lost .* got 3 request\(s\)
  */
 import { createSocket } from 'node:dgram';
