@@ -33,7 +33,8 @@ import { READ_SIZE_BYTES } from '../scripts/lib/libuv.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { straceOptions } from '../scripts/lib/trace.ts';
-import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { onceWithin, untilTrue, within } from '../scripts/lib/wait.ts';
+import { readDescriptorTable } from '../scripts/lib/descriptors.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
@@ -236,6 +237,16 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
   });
   held[0].destroy();
   await within(freeAgain, 5000, 'the server to say a descriptor is free');
+  // The client that comes next is served when the server's table has a number free below its
+  // limit: wait until /proc says so. The server's message counts its own connections, and once
+  // (in a full run under load) a client right after it was still shed.
+  const roomBy = Date.now();
+  await untilTrue(
+    () => readDescriptorTable(server.pid!).filter(({ fd }) => fd < LIMITED_TO).length < LIMITED_TO,
+    5000,
+    "a number free in the server's descriptor table",
+  );
+  t.diagnostic(`the table had room ${Date.now() - roomBy} ms after the server said so`);
   const { socket: late, fate: lateFate } = await dial(port, 'hello\n');
   late.destroy();
   assert.equal(lateFate, 'echoed', 'a descriptor is free: served again');
