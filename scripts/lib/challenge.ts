@@ -4,7 +4,8 @@
  * tests/challenge/NN-slug.ts starts it as its own process with PORT and HOST in its environment
  * and attacks it one step at a time. A failed step shows the wire, the kernel's view of that
  * moment, and the command that replays it with its seed. Reference solutions are in
- * challenges/solutions/; tests/challenge.test.ts proves every attack with a known-wrong server.
+ * challenges/solutions/; tests/ladder/challenge.test.ts (npm run test:challenge) proves every
+ * attack with a known-wrong server.
  */
 import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
