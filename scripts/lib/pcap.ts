@@ -33,6 +33,8 @@ const PCAP_RECORD_HEADER = 16;
 const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
 const ETHERNET_HEADER = 14; // Linux shows lo as Ethernet with zero addresses
 const SNAPSHOT_BYTES = 128; // every header, and the markers' text
+/** tcpdump's capture buffer (-B, KiB): room for a burst of other traffic that the filter also takes. */
+const CAPTURE_BUFFER_KIB = 64 * 1024;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 
@@ -113,9 +115,15 @@ export async function capturePackets<T>(
   const markerPort = marker.address().port;
   const wholeFilter = `ip and ((${filter}) or (udp dst port ${markerPort}))`;
   // -U: each packet written out as soon as it is captured; --immediate-mode: libpcap hands it over at once.
+  // -B: a capture buffer of CAPTURE_BUFFER_KIB. With libpcap's default, packets of the lesson's
+  // connection went missing (a FIN and its ACK) while the suite's bulk transfers crossed lo under a
+  // filter as wide as "tcp": dropped, most likely, by a buffer that tcpdump could not drain fast enough.
   const capture = spawn(
     tcpdump,
-    ['-i', 'lo', '-n', '-U', '--immediate-mode', '-s', String(SNAPSHOT_BYTES), '-w', '-', wholeFilter],
+    [
+      ...['-i', 'lo', '-n', '-U', '--immediate-mode', '-B', String(CAPTURE_BUFFER_KIB)],
+      ...['-s', String(SNAPSHOT_BYTES), '-w', '-', wholeFilter],
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = once(capture, 'exit');
