@@ -186,9 +186,6 @@ test('strace sees the shedding: accept4() fails with EMFILE, the spare is closed
   assert.match(after[at + 1], new RegExp(`^openat\\(AT_FDCWD, "/", .*= ${spare}$`), 'the spare again');
 });
 
-/** Clients tried after the server says a descriptor is free (see the relaxation in the test below). */
-const LATE_TRIES = 5;
-
 test('--serve under a lowered limit says when it is out of descriptors, sheds, and says when one is free again', {
   skip: linuxOnly,
 }, async (t) => {
@@ -250,17 +247,9 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
     "a number free in the server's descriptor table",
   );
   t.diagnostic(`the table had room ${Date.now() - roomBy} ms after the server said so`);
-  // KNOWN RELAXATION (issue 18, not yet understood): in full runs the first client after "free
-  // again" was sometimes still shed, with /proc showing room; a few more tries are allowed, and how
-  // many were shed first is reported. The claim kept: once a descriptor is free, clients are served.
-  const fates: string[] = [];
-  for (let tries = 0; tries < LATE_TRIES && fates.at(-1) !== 'echoed'; tries++) {
-    const { socket: late, fate } = await dial(port, 'hello\n');
-    late.destroy();
-    fates.push(fate);
-  }
-  t.diagnostic(`after "free again": ${fates.join(', ')}`);
-  assert.equal(fates.at(-1), 'echoed', `a descriptor is free: served again (${fates.join(', ')})`);
+  const { socket: late, fate: lateFate } = await dial(port, 'hello\n');
+  late.destroy();
+  assert.equal(lateFate, 'echoed', 'a descriptor is free: served again');
 
   const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
   server.kill('SIGTERM');
