@@ -350,11 +350,19 @@ export async function observeDescriptorLimit(limit = LIMITED_TO, witness: readon
   }
 }
 
-async function echoAgain(socket: Socket, text: string): Promise<boolean> {
-  const answer = onceWithin(socket, 'data', STEP_TIMEOUT_MS, `the echo of "${text.trim()}"`);
+/**
+ * Sends `text` on a client that was echoed before: true when the same text comes back, false at
+ * once when the server ended the connection, before or instead.
+ */
+export async function echoAgain(socket: Socket, text: string): Promise<boolean> {
+  if (socket.readableEnded || socket.destroyed) return false;
+  const answer = new Promise<boolean>((resolve) => {
+    socket.once('data', (chunk: Buffer) => resolve(chunk.toString() === text));
+    socket.once('end', () => resolve(false));
+    socket.once('error', () => resolve(false));
+  });
   socket.write(text);
-  const [chunk] = (await answer) as [Buffer];
-  return chunk.toString() === text;
+  return within(answer, STEP_TIMEOUT_MS, `the echo of "${text.trim()}"`);
 }
 
 // --- The whole demo, its rendering and its diagram -------------------------------------------
@@ -513,12 +521,6 @@ async function serveEcho(values: FlagValues): Promise<void> {
   });
   server.listen({ host, port, backlog: BACKLOG });
   await onceWithin(server, 'listening', STEP_TIMEOUT_MS, `listening on ${host}:${port}`);
-  // An accept4() that fails when libuv has no spare left to shed the client with (a descriptor was
-  // taken between its close and its reopening) comes as the server's 'error' (onconnection() in
-  // Node's lib/net.js); unheard, it would end the process. Said, the server goes on listening.
-  server.on('error', (error: NodeJS.ErrnoException) =>
-    console.log(`server: accept4() failed with ${error.code} and no spare descriptor to shed with`),
-  );
   // Only numbers below the limit count: one inherited above it takes no room where new sockets are numbered.
   baseline = readDescriptorTable().filter(({ fd }) => fd < limit).length;
   const bound = server.address() as AddressInfo;

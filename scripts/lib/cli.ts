@@ -379,7 +379,15 @@ function commandChain(): Array<{ pid: number; ppid: number }> {
 /** Why the command that started this server is no longer whole, or undefined while it is. */
 function whyBroken(chain: ReadonlyArray<{ pid: number; ppid: number }>): string | undefined {
   for (const { pid, ppid } of chain) {
-    const now = readProcessStat(pid);
+    let now: ReturnType<typeof readProcessStat>;
+    try {
+      now = readProcessStat(pid);
+    } catch (error) {
+      // A server at its descriptor limit (12's --serve under prlimit) cannot open /proc until a
+      // client leaves: that is no news about its command, so it looks again at the next check.
+      if (['EMFILE', 'ENFILE'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw error;
+    }
     if (!now) return `pid ${pid} of this server's command exited`;
     if (now.ppid !== ppid) return `pid ${pid} of this server's command lost its parent`;
   }
@@ -393,7 +401,7 @@ function whyBroken(chain: ReadonlyArray<{ pid: number; ppid: number }>): string 
 let chainAtStart: Array<{ pid: number; ppid: number }> | undefined;
 
 /** How often a server checks that the command which started it is still whole. */
-const CHAIN_CHECK_MS = 200;
+export const CHAIN_CHECK_MS = 200;
 
 /**
  * Keeps a server up for real clients until SIGINT or SIGTERM, then runs `close` and returns, so the

@@ -22,8 +22,12 @@ export function readProcessStat(pid: number | 'self'): ProcessStat | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Only a missing entry (or ESRCH, for a process gone while its entry was read: get_proc_task() in
+    // fs/proc/base.c) means the process is gone. Anything else, EMFILE in a process at its descriptor
+    // limit above all, says nothing about it, and the caller must not take it for an exit.
+    if (['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw error;
   }
   // The command name in parentheses may hold spaces; field 3 starts two characters after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
