@@ -40,10 +40,11 @@ export async function client(address: string, [diesAt, rebootsAt]: number[]): Pr
     sockets.push(socket);
     console.log(`client: connection ${sockets.length} from port ${socket.localPort}`);
   }
-  // setsockopt(SO_KEEPALIVE) on connection 2 only; with a delay of 0 the system's timers apply.
-  sockets[1].setKeepAlive(true, 0);
   console.log('client: all four open; press Enter once B is gone');
   await once(createInterface({ input: process.stdin }), 'line');
+  // setsockopt(SO_KEEPALIVE) on connection 2 only; with a delay of 0 the system's timers apply.
+  // Set now, not at connect: its probes could otherwise end it before anyone listens for errors.
+  sockets[1].setKeepAlive(true, 0);
 
   const start = performance.now();
   const say = (i: number, what: string) => {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { nodeArgsFor, startAllowanceMs } from '../../scripts/lib/child.ts';
 import { readProcessStat } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, within } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
@@ -35,8 +35,10 @@ export async function startServing<T>(
       if (value !== undefined) resolve(value);
     }),
   );
-  const exited = onceWithin(server, 'exit', 5000, `"listening on" from ${name} --serve`).then(() => {
-    throw new Error(`${name} --serve exited before it was listening`);
+  let errors = '';
+  server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const exited = onceWithin(server, 'exit', startAllowanceMs(), `"listening on" from ${name} --serve`).then(() => {
+    throw new Error(`${name} --serve exited before it was listening; it said: ${errors.trim() || 'nothing'}`);
   });
   return { server, found: await Promise.race([found, exited]) };
 }
@@ -83,7 +85,12 @@ export async function startServingLikeAUser(
       if (found) resolve(Number(found[1]));
     }),
   );
-  const port = await within(listening, 20_000, `"listening on" from npx tsx scripts/${name}.ts --serve`);
+  // npx, then tsx, then Node with tsx's loader: three starts, where startNodeChild() waits for one.
+  const port = await within(
+    listening,
+    3 * startAllowanceMs(),
+    `"listening on" from npx tsx scripts/${name}.ts --serve`,
+  );
   return { command, port, pipesClosed };
 }
 
