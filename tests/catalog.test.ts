@@ -133,6 +133,15 @@ test('every link inside NOTES.md leads to a heading', () => {
   assert.deepEqual(broken, [], 'links to no heading');
 });
 
+test("every link from NOTES.md into another page's heading (Proof: AUDIT.md#…) leads to one", () => {
+  const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
+  const broken = [...notes.matchAll(/\]\(([A-Z]+\.md)#([^)]+)\)/g)].flatMap(([, page, anchor]) => {
+    const anchors = notesSections(readFileSync(join(ROOT, page), 'utf8')).map((section) => section.anchor);
+    return anchors.includes(anchor) ? [] : [`${page}#${anchor}`];
+  });
+  assert.deepEqual(broken, [], 'links to no heading');
+});
+
 test('every GLOSSARY.md term links to NOTES.md headings, and each section it links names the term', () => {
   const sections = new Map(
     notesSections().map((section) => [section.anchor, section.body.replace(/\s+/g, ' ').toLowerCase()]),

@@ -190,7 +190,7 @@ export function testCitations(markdown: string): TestCitation[] {
   const cite = (file: string, from: number) => {
     let rest = markdown.slice(from);
     for (let quote = quoted.exec(rest); quote; quote = quoted.exec(rest)) {
-      citations.push({ file, quote: (quote[1] ?? quote[2]).replace(/\\"/g, '"') });
+      citations.push({ file, quote: (quote[1] ?? quote[2]).replace(/\\"/g, '"').replace(/\s+/g, ' ') });
       rest = rest.slice(quote[0].length);
     }
   };
