@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { labOf, listEntries, notesSections, ROOT } from '../scripts/lib/catalog.ts';
+import {
+  citesTestName,
+  labOf,
+  listEntries,
+  notesSections,
+  ROOT,
+  readingWords,
+  testCitations,
+  testNames,
+} from '../scripts/lib/catalog.ts';
 import type { KnobSet } from '../scripts/lib/cli.ts';
 
 /** A lesson split from its lab: Deno by Example's size, with room for the system-call comments. */
@@ -117,15 +126,87 @@ test('no line of scripts/, tests/ or bench/ is longer than 120 characters', () =
   assert.deepEqual(long, []);
 });
 
-test('every link inside NOTES.md leads to a heading, and every glossary term to the section that shows it', () => {
-  const sections = notesSections();
-  const anchors = new Set(sections.map((section) => section.anchor));
+test('every link inside NOTES.md leads to a heading', () => {
+  const anchors = new Set(notesSections().map((section) => section.anchor));
   const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
   const broken = [...notes.matchAll(/\]\(#([^)]+)\)/g)].map((link) => link[1]).filter((anchor) => !anchors.has(anchor));
   assert.deepEqual(broken, [], 'links to no heading');
-  const glossary = sections.find((section) => /^Glossary\b/.test(section.heading));
-  assert.ok(glossary, 'NOTES.md has a glossary');
-  const rows = glossary.body.split('\n').filter((line) => line.startsWith('| ') && !/^\| term \|/.test(line));
+});
+
+test("every link from NOTES.md into another page's heading (Proof: AUDIT.md#…) leads to one", () => {
+  const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
+  const broken = [...notes.matchAll(/\]\(([A-Z]+\.md)#([^)]+)\)/g)].flatMap(([, page, anchor]) => {
+    const anchors = notesSections(readFileSync(join(ROOT, page), 'utf8')).map((section) => section.anchor);
+    return anchors.includes(anchor) ? [] : [`${page}#${anchor}`];
+  });
+  assert.deepEqual(broken, [], 'links to no heading');
+});
+
+test('every GLOSSARY.md term links to NOTES.md headings, and each section it links names the term', () => {
+  const sections = new Map(
+    notesSections().map((section) => [section.anchor, section.body.replace(/\s+/g, ' ').toLowerCase()]),
+  );
+  const glossary = readFileSync(join(ROOT, 'GLOSSARY.md'), 'utf8');
+  const rows = glossary.split('\n').filter((line) => line.startsWith('| ') && !/^\| term \|/.test(line));
   assert.ok(rows.length >= 40, `${rows.length} terms`);
-  for (const row of rows) assert.match(row, /\]\(#[^)]+\) \|$/, `a glossary row without a link: ${row.slice(0, 60)}`);
+  const problems: string[] = [];
+  for (const row of rows) {
+    const [term, korean, , shownIn] = row.slice(2, -2).split(' | ');
+    assert.equal(row.slice(2, -2).split(' | ').length, 4, `a row without term, 한국어, meaning and shown in: ${term}`);
+    assert.ok(korean !== undefined);
+    // "ARP, neighbour discovery", "cluster (`node:cluster`)": any of the names will do.
+    const names = term
+      .replace(/`/g, '')
+      .split(/, | \(|\)/)
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== '');
+    const links = [...shownIn.matchAll(/\]\(NOTES\.md#([^)]+)\)/g)].map((link) => link[1]);
+    if (links.length === 0) problems.push(`${term}: no link to NOTES.md`);
+    for (const anchor of links) {
+      const body = sections.get(anchor);
+      if (body === undefined) problems.push(`${term}: NOTES.md has no heading #${anchor}`);
+      else if (!names.some((name) => body.includes(name))) problems.push(`${term}: #${anchor} does not name it`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+const CITING_PAGES = ['NOTES.md', 'AUDIT.md', 'MYTHS.md', 'GLOSSARY.md', 'CLAIMS.md'];
+
+test(`every test cited by name in ${CITING_PAGES.join(', ')} exists in the file it names`, () => {
+  const missing: string[] = [];
+  let cited = 0;
+  for (const page of CITING_PAGES)
+    for (const { file, quote } of testCitations(readFileSync(join(ROOT, page), 'utf8'))) {
+      cited++;
+      const source = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : '';
+      if (!citesTestName(quote, testNames(source))) missing.push(`${page}: ${file} has no test "${quote}"`);
+    }
+  assert.ok(cited >= 50, `only ${cited} citations found: has the tables' way of citing changed?`);
+  assert.deepEqual(missing, []);
+});
+
+test('a stale citation is caught: 03 has no test "strace shows socket → bind → listen…"', () => {
+  const names = testNames(readFileSync(join(ROOT, 'tests/03-accept.test.ts'), 'utf8'));
+  assert.equal(citesTestName('strace shows socket → bind → listen…', names), false);
+  assert.equal(citesTestName("each accept() returns…, never the listener's", names), true);
+});
+
+/** The reading path's limits (GUIDE.md, "Notes"): a concept section a beginner reads beside its script. */
+const MAX_SECTION_WORDS = 550;
+const MAX_NOTES_WORDS = 10_000;
+
+test(`no concept section of NOTES.md is over ${MAX_SECTION_WORDS} words on the reading path`, () => {
+  const concepts = notesSections().filter((section) =>
+    /^### .*\(\d\d-[a-z0-9-]+\)$/m.test(section.body.split('\n')[0]),
+  );
+  assert.ok(concepts.length >= entries.length, `${concepts.length} concept sections`);
+  const counts = concepts.map((section) => `${readingWords(section.body)} ${section.heading}`);
+  const over = counts.filter((count) => Number.parseInt(count, 10) > MAX_SECTION_WORDS);
+  assert.deepEqual(over, [], `words on the reading path, per section:\n${counts.join('\n')}`);
+});
+
+test(`NOTES.md is at most ${MAX_NOTES_WORDS} words on the reading path`, () => {
+  const words = readingWords(readFileSync(join(ROOT, 'NOTES.md'), 'utf8'));
+  assert.ok(words <= MAX_NOTES_WORDS, `NOTES.md has ${words} words on the reading path`);
 });

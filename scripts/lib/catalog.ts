@@ -137,3 +137,90 @@ export function sectionTitle(anchor: string): string {
   if (!section) throw new Error(`NOTES.md has no heading with the anchor ${anchor}`);
   return /^\d/.test(section.heading) ? `§${section.heading}` : `"${section.heading}"`;
 }
+
+/**
+ * The words a reader meets in a stretch of Markdown: whitespace-separated tokens outside fenced code
+ * blocks, outside folded `<details>…</details>` blocks and outside HTML comments (tables count).
+ */
+export function readingWords(markdown: string): number {
+  const reading = markdown
+    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
+    .replace(/<details>[\s\S]*?<\/details>/g, '')
+    .replace(/<!--[\s\S]*?-->/g, '');
+  return reading.split(/\s+/).filter((token) => token !== '').length;
+}
+
+/**
+ * The names of the tests in a test file's source, as node:test prints them: the first argument of
+ * each test(), it() or describe(), its string pieces joined (a `${expression}` kept as written).
+ */
+export function testNames(source: string): string[] {
+  const names: string[] = [];
+  for (const call of source.matchAll(/\b(?:test|it|describe)\(\s*/g)) {
+    let at = call.index + call[0].length;
+    let name = '';
+    for (;;) {
+      const piece = /^(['"`])((?:\\[\s\S]|(?!\1)[\s\S])*)\1\s*/.exec(source.slice(at));
+      if (!piece) break;
+      name += piece[2].replace(/\\(.)/g, '$1');
+      at += piece[0].length;
+      const plus = /^\+\s*/.exec(source.slice(at));
+      if (!plus) break;
+      at += plus[0].length;
+    }
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+export interface TestCitation {
+  /** "tests/03-accept.test.ts" */
+  file: string;
+  /** The quoted name as cited, "…" standing for words left out: "each accept() returns…". */
+  quote: string;
+}
+
+/**
+ * The tests a Markdown page cites by name: a link to a test file followed by quoted names
+ * (`[04](tests/04-listen-backlog.test.ts) "a backlog above…", "…"`), or "test NN" followed by one.
+ */
+export function testCitations(markdown: string): TestCitation[] {
+  const quoted = /^\s*[,;]?\s*(?:"((?:\\"|[^"])*)"|“([^”]*)”)/;
+  const citations: TestCitation[] = [];
+  const cite = (file: string, from: number) => {
+    let rest = markdown.slice(from);
+    for (let quote = quoted.exec(rest); quote; quote = quoted.exec(rest)) {
+      citations.push({ file, quote: (quote[1] ?? quote[2]).replace(/\\"/g, '"').replace(/\s+/g, ' ') });
+      rest = rest.slice(quote[0].length);
+    }
+  };
+  for (const link of markdown.matchAll(/\]\((tests\/[\w./-]+\.test\.ts)\)/g))
+    cite(link[1], link.index + link[0].length);
+  for (const named of markdown.matchAll(/\btest (\d\d)\b/g)) {
+    const file = listEntries().find((entry) => entry.number === named[1])?.test ?? `tests/${named[1]}-?.test.ts`;
+    cite(file, named.index + named[0].length);
+  }
+  return citations;
+}
+
+/**
+ * True when some name has every piece of the quote between its "…", in order. A number stands for
+ * any number or `${expression}`: the names print their knobs' values ("all 1000 clients") and the
+ * source holds the expression (`all ${CLIENTS} clients`).
+ */
+export function citesTestName(quote: string, names: readonly string[]): boolean {
+  const anyNumber = (text: string) => text.replace(/\$\{[^}]*\}|\d[\d,.]*/g, '#');
+  const pieces = anyNumber(quote)
+    .split(/…|\.\.\./)
+    .map((piece) => piece.trim())
+    .filter((piece) => piece !== '');
+  return names.map(anyNumber).some((name) => {
+    let from = 0;
+    for (const piece of pieces) {
+      const at = name.indexOf(piece, from);
+      if (at === -1) return false;
+      from = at + piece.length;
+    }
+    return true;
+  });
+}
