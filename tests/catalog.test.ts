@@ -142,7 +142,9 @@ test("every link from NOTES.md into another page's heading (Proof: AUDIT.md#…)
   assert.deepEqual(broken, [], 'links to no heading');
 });
 
-test('every GLOSSARY.md term links to NOTES.md headings, and each section it links names the term', () => {
+const HANGUL = /\p{Script=Hangul}/u;
+
+test('every GLOSSARY.md term has its Korean term and meaning, and links NOTES.md sections that name it', () => {
   const sections = new Map(
     notesSections().map((section) => [section.anchor, section.body.replace(/\s+/g, ' ').toLowerCase()]),
   );
@@ -151,9 +153,12 @@ test('every GLOSSARY.md term links to NOTES.md headings, and each section it lin
   assert.ok(rows.length >= 40, `${rows.length} terms`);
   const problems: string[] = [];
   for (const row of rows) {
-    const [term, korean, , shownIn] = row.slice(2, -2).split(' | ');
-    assert.equal(row.slice(2, -2).split(' | ').length, 4, `a row without term, 한국어, meaning and shown in: ${term}`);
-    assert.ok(korean !== undefined);
+    const cells = row.slice(2, -2).split(' | ');
+    const [term, korean, , meaningKo, shownIn] = cells;
+    assert.equal(cells.length, 5, `a row without term, 한국어, meaning, 뜻 and shown in: ${term}`);
+    // A Korean term, or one that Korean developers keep in English (`SO_REUSEPORT`, epoll).
+    if (!HANGUL.test(korean) && !/[A-Za-z]/.test(korean)) problems.push(`${term}: no Korean term`);
+    if (!HANGUL.test(meaningKo)) problems.push(`${term}: no Korean meaning (뜻)`);
     // "ARP, neighbour discovery", "cluster (`node:cluster`)": any of the names will do.
     const names = term
       .replace(/`/g, '')
