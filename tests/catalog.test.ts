@@ -1,22 +1,29 @@
 /**
  * The collection holds together: every numbered script has its header tags, a test file, a
- * NOTES.md section that links both and shows a checked sample, and a row in README.md.
+ * NOTES.md section that links both and shows a checked sample, and a row in README.md; and a
+ * learner meets the concepts in NOTES.md's order everywhere, with the same beginner path.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import {
   citesTestName,
+  type Entry,
   labOf,
   listEntries,
   notesSections,
+  READING_PATH,
   ROOT,
   readingWords,
   testCitations,
   testNames,
 } from '../scripts/lib/catalog.ts';
 import type { KnobSet } from '../scripts/lib/cli.ts';
+import { exercise } from '../scripts/lib/exercise.ts';
+import { tourPlan } from '../scripts/lib/tour.ts';
 
 /** A lesson split from its lab: Deno by Example's size, with room for the system-call comments. */
 const MAX_LESSON_LINES = 80;
@@ -214,4 +221,66 @@ test(`no concept section of NOTES.md is over ${MAX_SECTION_WORDS} words on the r
 test(`NOTES.md is at most ${MAX_NOTES_WORDS} words on the reading path`, () => {
   const words = readingWords(readFileSync(join(ROOT, 'NOTES.md'), 'utf8'));
   assert.ok(words <= MAX_NOTES_WORDS, `NOTES.md has ${words} words on the reading path`);
+});
+
+/** The script numbers as NOTES.md meets them: each script's section (its @notes), by where its heading stands. */
+function notesOrder(): string[] {
+  const anchors = notesSections().map((section) => `#${section.anchor}`);
+  const place = (entry: Entry) => anchors.indexOf(entry.notes);
+  return [...entries].sort((a, b) => place(a) - place(b)).map((entry) => entry.number);
+}
+
+/** README.md's table rows as [number, level]: "| 03 | [accept()…](scripts/03-accept.ts) | basics | …". */
+const readmeRows = () =>
+  [...readme.matchAll(/^\| (\d\d) \|[^|]*\| (\w+) \|/gm)].map(([, number, level]) => [number, level]);
+
+/** `npm run exercise`'s list, as [number, level] in the order it prints them (no progress file: nothing predicted). */
+async function exerciseList(): Promise<string[][]> {
+  let written = '';
+  const absent = join(tmpdir(), `socket-notes-catalog-${process.pid}-none.json`);
+  const io = { input: new PassThrough(), terminal: false, write: (text: string) => (written += text) };
+  assert.equal(await exercise([], { ...io, env: { SOCKET_NOTES_PROGRESS: absent } }), 0);
+  return [...written.matchAll(/^(\d\d): +(\w+) /gm)].map(([, number, level]) => [number, level]);
+}
+
+test('every script has its place on the reading path (READING_PATH), and every place there has a script', () => {
+  const numbers = entries.map((entry) => entry.number).sort();
+  assert.deepEqual(READING_PATH.map((place) => place.number).sort(), numbers);
+});
+
+test("the tour, README.md's table and the exercise list meet the concepts in NOTES.md's order", async () => {
+  const order = notesOrder();
+  assert.deepEqual(
+    entries.map((entry) => entry.number),
+    order,
+    'the catalog (READING_PATH in scripts/lib/catalog.ts)',
+  );
+  assert.deepEqual(
+    tourPlan([]).map((entry) => entry.number),
+    order,
+    'the tour (npm start)',
+  );
+  assert.deepEqual(
+    readmeRows().map(([number]) => number),
+    order,
+    "README.md's table",
+  );
+  assert.deepEqual(
+    (await exerciseList()).map(([number]) => number),
+    order,
+    'the exercise list (npm run exercise)',
+  );
+});
+
+test("the beginner path is the same in README.md, the tour and the exercise list, in the notes' order", async () => {
+  const levels = entries.map((entry) => [entry.number, entry.level]);
+  assert.ok(levels.some(([, level]) => level === 'basics') && levels.some(([, level]) => level === 'deeper'));
+  assert.deepEqual(readmeRows(), levels, "README.md's table marks each concept as the catalog does");
+  assert.deepEqual(await exerciseList(), levels, 'the exercise list marks each concept as the catalog does');
+  const basics = notesOrder().filter((number) => entries.find((entry) => entry.number === number)?.level === 'basics');
+  assert.deepEqual(
+    tourPlan(['basics']).map((entry) => entry.number),
+    basics,
+    'npm start -- basics',
+  );
 });

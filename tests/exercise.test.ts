@@ -3,22 +3,21 @@
  * kept between runs. Run as a learner runs it: on a real terminal, with --answers, and with neither.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { listEntries, sectionTitle, selectEntries } from '../scripts/lib/catalog.ts';
-import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import { exercise, type ExerciseIo, loadConcept, nextSteps } from '../scripts/lib/exercise.ts';
 import type { AnyExercise } from '../scripts/lib/questions.ts';
+import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
-/** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
-const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
 const RUN_TIMEOUT_MS = 30_000;
+/** Claims of which one passes, one is skipped and one fails (not part of npm test). */
+const ONE_CLAIM_FAILS = 'tests/probes/claims-one-fails.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'socket-notes-progress-'));
 test.after(() => rm(scratch, { recursive: true, force: true }));
@@ -37,20 +36,6 @@ async function exerciseHere(args: string[], env: NodeJS.ProcessEnv): Promise<str
   };
   assert.equal(await exercise(args, io), 0);
   return written;
-}
-
-/** Runs `npm run exercise -- ARGS` on a pseudo-terminal of its own (tests/probes/in-terminal.py), typing `typed`. */
-function exerciseOnATerminal(args: string[], typed: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = execFile(
-      'python3',
-      ['tests/probes/in-terminal.py', process.execPath, ...nodeArgsFor('scripts/lib/exercise.ts', args)],
-      { cwd: ROOT, env: { ...process.env, ...NOT_UNDER_A_RUNNER, ...env }, timeout: RUN_TIMEOUT_MS },
-      (error, stdout) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, output: stdout }),
-    );
-    child.stdin!.end(typed);
-  });
 }
 
 const exercises = await Promise.all(
@@ -80,7 +65,7 @@ test('every concept asks at least two questions, at least 25 in all, each id onc
 test('on a terminal: asks first, again after a bad answer, then marks each against the kernel', async () => {
   const progress = progressFile();
   // 03 with CLIENTS=3: 4 rows on the port, the listener's port, 7 descriptors. Typed: a typo, one right, two wrong.
-  const run = await exerciseOnATerminal(['03', '--no-claims'], 'x\n4\nc\n9\n', {
+  const run = await onATerminal('scripts/lib/exercise.ts', ['03', '--no-claims'], 'x\n4\nc\n9\n', {
     CLIENTS: '3',
     SOCKET_NOTES_PROGRESS: progress,
   });
@@ -97,7 +82,7 @@ test('on a terminal: asks first, again after a bad answer, then marks each again
   assert.deepEqual(JSON.parse(await readFile(progress, 'utf8')), { '03': { 'server-sockets': ['CLIENTS=3'] } });
 });
 
-test('--answers: right answers marked right, the claim tests run with the same knobs, progress kept', async () => {
+test('--answers: right answers marked right, the claims summed up in one line, progress kept', async () => {
   const progress = progressFile();
   // 07 with FILES=3: the lowest free number, three files two apart, the freed number reused.
   const run = await runScript('scripts/lib/exercise.ts', ['7', '--answers', 'a,2,a'], {
@@ -106,14 +91,33 @@ test('--answers: right answers marked right, the claim tests run with the same k
   });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /^3 of 3 right at FILES=3\.$/m);
-  assert.match(run.stdout, /each of 3 ordinary file\(s\) takes the lowest free number/, 'the claims ran with FILES=3');
+  // FILES=3 is not the default, so the one claim about NOTES.md's diagram (drawn at the default) skips.
+  assert.match(run.stdout, /^Claims: \d+ of \d+ passed, 1 skipped \(--verbose says why\), none failed\.$/m);
+  assert.doesNotMatch(run.stdout, /returns a new descriptor, not the listener's/, 'no passing claim is printed');
   assert.match(run.stdout, /^ {2}FILES=5 npm run exercise -- 07 {3}\(this run: FILES=3\)$/m, 'advice: another value');
 
   // The listing reads what that learner's run wrote (in this process: the same code path as the command).
   const list = await exerciseHere([], { SOCKET_NOTES_PROGRESS: progress });
-  assert.match(list, /^07: +A socket is a file descriptor.*: 3 of 3 predicted right$/m);
-  assert.match(list, /^01: .*: 0 of 2 predicted right$/m);
+  assert.match(list, /^07: +basics +A socket is a file descriptor.*: 3 of 3 predicted right$/m);
+  assert.match(list, /^01: basics .*: 0 of 2 predicted right$/m);
+  assert.match(list, /^12: deeper .*predicted right$/m);
   assert.match(list, /^Next: npm run exercise -- 01$/m);
+});
+
+test('after the verdict, the claims report in one line and a failing one in full; --verbose shows all', async () => {
+  const env = { ...NOT_UNDER_A_RUNNER, KNOB: '7' };
+  const quiet = await runScript('tests/probes/report-claims.ts', [ONE_CLAIM_FAILS], { env });
+  assert.equal(quiet.code, 1, `a failed claim fails the run: ${quiet.stderr}`);
+  const summary = 'Claims: 1 of 3 passed, 1 skipped (--verbose says why), 1 failed (shown below).';
+  assert.ok(quiet.stdout.includes(`${summary}\n✖ failed: a claim that fails\n`), quiet.stdout);
+  assert.match(quiet.stdout, /one and one make three/, 'the failure, in full');
+  assert.doesNotMatch(quiet.stdout, /a claim that passes|nothing to check/, 'passing and skipped claims not printed');
+
+  const verbose = await runScript('tests/probes/report-claims.ts', [ONE_CLAIM_FAILS, '--verbose'], { env });
+  assert.equal(verbose.code, 1, verbose.stderr);
+  assert.match(verbose.stdout, /a claim that passes, run with KNOB=7/, 'every claim, run with the knobs given');
+  assert.match(verbose.stdout, /a claim that is skipped.*nothing to check on this machine/);
+  assert.match(verbose.stdout, /^Claims: 1 of 3 passed/m);
 });
 
 test('without a terminal or answers: every question shown with the answer this run measured', async () => {

@@ -23,22 +23,65 @@ import {
 import { startAllowanceMs, startNodeChild } from '../scripts/lib/child.ts';
 import { writeStubs } from '../scripts/lib/new.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
-import { commandOf, tour } from '../scripts/lib/tour.ts';
+import { LOOK_AT, tourText } from '../scripts/lib/messages/tour.ts';
+import { commandOf, tour, tourPlan } from '../scripts/lib/tour.ts';
+import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
 
-/** The test runner marks its children (undefined removes a variable), so an exercise run here runs like a learner's. */
 /** A pattern that matches `line` and nothing else. */
 const exactly = (line: string) => new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
-const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
-
-test('the tour runs a chosen script under a heading with its title', async () => {
-  const run = await runScript('scripts/lib/tour.ts', ['01']);
+test('without a terminal the tour runs straight through: title and level, the output, what to look at', async () => {
+  const run = await runScript('scripts/lib/tour.ts', ['01', '03']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^== 01\. What a socket is: one connection, two ends ==$/m);
+  assert.match(run.stdout, /^== 01\. What a socket is: one connection, two ends \(basics\) ==$/m);
   assert.match(run.stdout, /^\$ npx tsx scripts\/01-socket\.ts$/m);
   assert.match(run.stdout, /^server: +pid \d+ listens on 127\.0\.0\.1:\d+$/m, "the script's own output follows");
-  assert.match(run.stdout, /1 of 1 scripts ran to completion/);
+  assert.ok(run.stdout.includes(`\n${tourText.lookAt(selectEntries(['01'])[0])}\n`), 'what to look at in it');
+  assert.match(run.stdout, /^== 03\. /m, 'the next script, without waiting');
+  assert.doesNotMatch(run.stdout, /Enter: next/, 'no pause without a terminal');
+  assert.match(run.stdout, /^2 of 2 scripts ran to completion\.$/m);
+});
+
+test('on a terminal the tour waits for Enter after each script, and q stops it', async () => {
+  // Typed ahead: Enter after 01, q after 03, so 07 never runs.
+  const run = await onATerminal('scripts/lib/tour.ts', ['01', '03', '07'], '\nq\n');
+  assert.equal(run.code, 0, run.output);
+  const output = run.output.replaceAll('\r', '');
+  const [socket, accept, descriptor] = selectEntries(['01', '03', '07']);
+  const at = (text: string) => output.indexOf(text);
+  const steps = [
+    tourText.heading(socket),
+    tourText.lookAt(socket),
+    tourText.prompt(accept),
+    tourText.heading(accept),
+    tourText.lookAt(accept),
+    tourText.prompt(descriptor),
+    tourText.stopped(2, 2, descriptor),
+  ];
+  for (const [i, step] of steps.entries())
+    assert.ok(at(step) > (i === 0 ? -1 : at(steps[i - 1])), `"${step}" comes after "${steps[i - 1]}":\n${output}`);
+  assert.ok(!output.includes(tourText.heading(descriptor)), 'q stopped the tour before 07');
+});
+
+test('npm start -- basics is the beginner path; every script has a line on what to look at', () => {
+  const basics = tourPlan(['basics']);
+  assert.ok(basics.length > 0 && basics.length < listEntries().length, `${basics.length} basics`);
+  assert.ok(basics.every((entry) => entry.level === 'basics'));
+  assert.deepEqual(
+    tourPlan(['03', '01']).map((entry) => entry.number),
+    ['03', '01'],
+  );
+  for (const entry of listEntries()) assert.ok(LOOK_AT[entry.number], `${entry.script} has no LOOK_AT line`);
+});
+
+test('the tour refuses a bad argument with one error line and exit code 2', async () => {
+  for (const args of [['--loud'], ['basic'], ['99']]) {
+    const run = await runScript('scripts/lib/tour.ts', args);
+    assert.equal(run.code, 2, `${args}: ${run.stderr}`);
+    assert.match(run.stderr, /^error: [^\n]+\n$/, `${args}: one line`);
+    assert.equal(run.stdout, '', `${args}: nothing ran`);
+  }
 });
 
 test('the tour runs exactly the command it shows, arguments included', () => {

@@ -1,5 +1,6 @@
 /**
- * The collection's table of contents: the numbered scripts and the tags of their headers.
+ * The collection's table of contents: the numbered scripts, the tags of their headers, and the
+ * reading path (the order a learner meets them, and which are the basics).
  * Used by the tour (`npm start`), the exercise runner and the catalog test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,6 +9,35 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The basics are the seed notes' own topics, which every learner does first; the rest go deeper. */
+export type Level = 'basics' | 'deeper';
+
+/**
+ * The order a learner meets the concepts, the same as NOTES.md's: the seed's four sections first
+ * (a socket; the flow, where 12 and 13 sit beside accept(); the descriptor; TCP and UDP), then
+ * beyond one machine. The scripts keep their numbers. tests/catalog.test.ts fails when the tour,
+ * README.md's table or the exercise list departs from NOTES.md's order.
+ */
+export const READING_PATH: readonly { number: string; level: Level }[] = [
+  { number: '01', level: 'basics' }, // §1 what a socket is: IP, port, PID
+  { number: '02', level: 'basics' }, // §2 the flow: socket, bind, listen, accept, connect, read, write
+  { number: '03', level: 'basics' },
+  { number: '04', level: 'basics' },
+  { number: '05', level: 'basics' },
+  { number: '06', level: 'basics' },
+  { number: '12', level: 'deeper' }, // many clients and many processes: not in the seed
+  { number: '13', level: 'deeper' },
+  { number: '07', level: 'basics' }, // §3 the socket descriptor
+  { number: '08', level: 'basics' },
+  { number: '09', level: 'basics' }, // §4 TCP and UDP
+  { number: '10', level: 'basics' },
+  { number: '11', level: 'basics' },
+  { number: '14', level: 'deeper' }, // §5 beyond one machine
+  { number: '15', level: 'deeper' },
+  { number: '16', level: 'deeper' },
+  { number: '17', level: 'deeper' },
+];
 
 export interface Entry {
   /** "03" */
@@ -20,6 +50,8 @@ export interface Entry {
   lab: string;
   /** "tests/03-accept.test.ts" */
   test: string;
+  /** Its place on the reading path; a script not placed there yet counts as deeper (the catalog test says so). */
+  level: Level;
   /**
    * The header's @title, @notes anchor ("#22-…") and @run command ('' where missing: the catalog test catches that).
    */
@@ -64,11 +96,17 @@ export function labOf(base: string): string {
   return `scripts/lab/${base}.ts`;
 }
 
-/** Every scripts/NN-slug.ts, in reading order. */
+/** Where a script stands on the reading path: its index, or after every placed script. */
+function placeOf(number: string): number {
+  const index = READING_PATH.findIndex((place) => place.number === number);
+  return index < 0 ? READING_PATH.length : index;
+}
+
+/** Every scripts/NN-slug.ts, in the reading path's order (the notes' order). */
 export function listEntries(): Entry[] {
   return readdirSync(new URL('../', import.meta.url))
     .filter((name) => /^\d\d-[a-z0-9-]+\.ts$/.test(name))
-    .sort()
+    .sort((a, b) => placeOf(a.slice(0, 2)) - placeOf(b.slice(0, 2)) || a.localeCompare(b))
     .map((name) => {
       const base = name.replace(/\.ts$/, '');
       const tags = headerTags(readFileSync(new URL(`../${name}`, import.meta.url), 'utf8'));
@@ -79,6 +117,7 @@ export function listEntries(): Entry[] {
         script: `scripts/${name}`,
         lab: labOf(base),
         test: `tests/${base}.test.ts`,
+        level: READING_PATH.find((place) => place.number === base.slice(0, 2))?.level ?? 'deeper',
         title: first('title'),
         notes: first('notes'),
         run: first('run'),

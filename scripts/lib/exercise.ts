@@ -2,17 +2,17 @@
  * `npm run exercise -- 04`: predict, then let the kernel judge. Asks the concept's questions (its
  * script's `EXERCISE`) with the knobs set in the environment (`BACKLOG=5 npm run exercise -- 04`),
  * runs the demo, shows each prediction beside what the kernel did, then runs the concept's claim
- * tests. `--answers 4,b,?` gives the answers without a terminal; with neither, the questions are
- * shown with the kernel's answers. `npm run exercise` alone lists every concept's progress.
+ * tests: one summary line, and a failing claim in full (`--verbose`: every claim). `--answers 4,b,?`
+ * gives the answers without a terminal; with neither, the questions are shown with the kernel's
+ * answers. `npm run exercise` alone lists every concept's progress, in the notes' order, each marked
+ * basics or deeper. What it says to the learner is in messages/exercise.ts.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { ROOT, sectionTitle, selectEntries, type Entry } from './catalog.ts';
-import { nodeArgsFor } from './child.ts';
+import { type Entry, listEntries, ROOT, sectionTitle, selectEntries } from './catalog.ts';
+import { runClaims } from './claims.ts';
 import {
   isMain,
   type FlagSpec,
@@ -26,10 +26,8 @@ import {
   UsageError,
 } from './cli.ts';
 import { loadProgress, progressPath, recordRight } from './progress.ts';
-import { type AnyExercise, type AnyQuestion, answerHint, isUnmeasured, labels, parseAnswer } from './questions.ts';
-
-/** Node's test runner and spec reporter, as `npm test` runs each file: the claims are the suite's run of it. */
-const TEST_FLAGS = ['--test', '--test-reporter=spec'];
+import { exerciseText as say } from './messages/exercise.ts';
+import { type AnyExercise, type AnyQuestion, isUnmeasured, labels, parseAnswer } from './questions.ts';
 
 /** Where the exercise reads answers and writes its text; a test passes its own. */
 export interface ExerciseIo {
@@ -67,18 +65,20 @@ export async function loadConcept(entry: Entry): Promise<Concept> {
 
 const SKIP = '?';
 
+/** What a valid answer looks like, for the line that asks again. */
+function answerHint(question: AnyQuestion): string {
+  return question.kind === 'choice' ? say.oneOf(labels(question)) : say.wholeNumber;
+}
+
 /** `4,b,?` → one prediction per question; a bad one is a UsageError naming it. */
 function parseGivenAnswers(questions: readonly AnyQuestion[], given: string, script: string): Prediction[] {
   const raw = given.split(',');
   if (raw.length !== questions.length)
-    throw new UsageError(
-      `${script} asks ${questions.length} questions; --answers gave ${raw.length} (write ${SKIP} to skip one)`,
-    );
+    throw new UsageError(say.answerCount(script, questions.length, raw.length, SKIP));
   return raw.map((text, i) => {
     if (text.trim() === SKIP) return undefined;
     const value = parseAnswer(questions[i], text);
-    if (value === undefined)
-      throw new UsageError(`answer ${i + 1} ("${text.trim()}") should be ${answerHint(questions[i])}`);
+    if (value === undefined) throw new UsageError(say.badGivenAnswer(i + 1, text.trim(), answerHint(questions[i])));
     return value;
   });
 }
@@ -104,7 +104,7 @@ async function askEach(
     for (const [i, question] of questions.entries()) {
       io.write(`\n${questionText(question, knobs, i + 1)}`);
       for (;;) {
-        io.write(`your prediction (${answerHint(question)}; ${SKIP} skips): `);
+        io.write(say.prompt(answerHint(question), SKIP));
         const next = await lines.next();
         if (next.done) return predictions;
         const text = next.value.trim();
@@ -117,7 +117,7 @@ async function askEach(
           predictions.push(value);
           break;
         }
-        io.write(`"${text}" is not ${answerHint(question)}.\n`);
+        io.write(say.notValid(text, answerHint(question)));
       }
     }
     return predictions;
@@ -132,7 +132,7 @@ async function askEach(
 function shown(question: AnyQuestion, value: number | string): string {
   if (question.kind === 'number') return `${value}${question.unit ? ` ${question.unit}` : ''}`;
   const index = question.options.findIndex(([option]) => option === value);
-  return index < 0 ? `${value} (none of the options)` : `${labels(question)[index]}) ${question.options[index][1]}`;
+  return index < 0 ? say.noneOfTheOptions(value) : `${labels(question)[index]}) ${question.options[index][1]}`;
 }
 
 interface Verdict {
@@ -150,31 +150,29 @@ function judge(
 ): Verdict[] {
   return concept.exercise.questions.map((question, i) => {
     const measured = question.measure(seen);
-    const read = `   read: NOTES.md ${sectionTitle(question.notes ?? concept.entry.notes)}`;
+    const read = say.read(sectionTitle(question.notes ?? concept.entry.notes));
     const head = predictions ? '' : questionText(question, knobs, i + 1);
     if (isUnmeasured(measured))
       return {
         id: question.id,
         right: false,
-        text: `${head}${i + 1}. not measured in this run: ${measured.unmeasured}`,
+        text: `${head}${say.unmeasured(i + 1, measured.unmeasured)}`,
       };
     const predicted = predictions?.[i];
     const right = predicted === measured;
     const kernel = shown(question, measured);
-    let verdict = `   the kernel: ${kernel}`;
-    if (predictions && predicted === undefined) verdict = `${i + 1}. skipped; the kernel: ${kernel}`;
+    let verdict = say.kernelSaid(kernel);
+    if (predictions && predicted === undefined) verdict = say.skipped(i + 1, kernel);
     else if (predicted !== undefined)
-      verdict = right
-        ? `${i + 1}. right: ${kernel}`
-        : `${i + 1}. wrong: you said ${shown(question, predicted)}; the kernel: ${kernel}`;
-    return { id: question.id, right, text: `${head}${verdict}\n   why: ${question.why(seen, knobs)}\n${read}` };
+      verdict = right ? say.right(i + 1, kernel) : say.wrong(i + 1, shown(question, predicted), kernel);
+    return { id: question.id, right, text: `${head}${verdict}\n${say.why(question.why(seen, knobs))}\n${read}` };
   });
 }
 
 /** "BACKLOG=3 EXTRA=2", the setting a prediction was made at. */
 function settingOf(knobs: Record<string, number>): string {
   const pairs = Object.entries(knobs).map(([name, value]) => `${name}=${value}`);
-  return pairs.length === 0 ? 'no knobs' : pairs.join(' ');
+  return pairs.length === 0 ? say.noKnobs : pairs.join(' ');
 }
 
 /** A value of `name` other than `current`, in range and allowed by the rule between the knobs; none if no such. */
@@ -197,59 +195,44 @@ export function nextSteps(concept: Concept, knobs: Record<string, number>): stri
   const advice: string[] = [];
   for (const name of Object.keys(knobs)) {
     const value = otherValue(exercise.knobs, knobs, name);
-    if (value !== undefined)
-      advice.push(`  ${name}=${value} npm run exercise -- ${entry.number}   (this run: ${name}=${knobs[name]})`);
+    if (value !== undefined) advice.push(say.knobAdvice(name, value, entry.number, knobs[name]));
   }
   const lines = [
     '',
-    `Read: NOTES.md ${sectionTitle(entry.notes)}`,
-    `Run the demo yourself: ${entry.run}`,
-    ...(advice.length === 0
-      ? ['This concept has no knobs: change the script itself and predict what the tests will say.']
-      : ['Turn a knob and predict again (the answers change with it):', ...advice]),
+    say.readSection(sectionTitle(entry.notes)),
+    say.runYourself(entry.run),
+    ...(advice.length === 0 ? [say.noKnobsAdvice] : [say.turnAKnob, ...advice]),
     ...entry.knobs.map((knob) => `  ${knob}`),
     '',
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** Every concept with how many of its questions the learner has predicted right, and the next one to try. */
+/**
+ * Every concept in the notes' order, marked basics or deeper, with how many of its questions the
+ * learner has predicted right; then the next one to try: the first unfinished basics, then deeper.
+ */
 async function listProgress(io: ExerciseIo): Promise<number> {
   const path = progressPath(io.env);
   const progress = await loadProgress(path);
   const rows: Line[] = [];
-  let next: Entry | undefined;
-  for (const entry of selectEntries([])) {
+  const unfinished: Entry[] = [];
+  for (const entry of listEntries()) {
     const { questions } = (await loadConcept(entry)).exercise;
     const done = questions.filter((question) => (progress[entry.number]?.[question.id]?.length ?? 0) > 0).length;
-    if (!next && done < questions.length) next = entry;
-    rows.push([entry.number, `${entry.title}: ${done} of ${questions.length} predicted right`]);
+    if (done < questions.length) unfinished.push(entry);
+    rows.push([entry.number, say.progressRow(entry, done, questions.length)]);
   }
-  io.write(`Your predictions so far (${path}):\n${renderTimeline(rows)}\n\n`);
-  io.write(
-    next
-      ? `Next: npm run exercise -- ${next.number}\n`
-      : 'Every question predicted right once. Turn a knob and predict again: each setting is a new prediction.\n',
-  );
+  io.write(`${say.progressHeading(path)}\n${renderTimeline(rows)}\n${say.basicsFirst}\n\n`);
+  const next = unfinished.find((entry) => entry.level === 'basics') ?? unfinished[0];
+  io.write(`${next ? say.next(next.number) : say.allDone}\n`);
   return 0;
 }
 
-/** Runs one concept's claim tests with the knobs in the environment; their exit code. */
-async function runClaims(entry: Entry, env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(process.execPath, [...TEST_FLAGS, ...nodeArgsFor(entry.test)], {
-    cwd: ROOT,
-    env,
-    stdio: 'inherit',
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  // A runner killed by a signal has no exit code, and did not pass.
-  return code ?? 1;
-}
-
-const USAGE = 'npm run exercise [-- NN [--answers 4,b,?] [--no-claims]]';
 const EXERCISE_FLAGS: Record<string, FlagSpec> = {
   answers: { type: 'string' },
   'no-claims': { type: 'boolean' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -258,22 +241,22 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
   try {
     parsed = parseFlags(argv, EXERCISE_FLAGS, true);
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}; usage: ${USAGE}`);
+    throw new UsageError(`${(error as Error).message}; usage: ${say.usage}`);
   }
   const { positionals, values } = parsed;
   if (values.help) {
-    io.write(`usage: ${USAGE}\n`);
+    io.write(`usage: ${say.usage}\n`);
     return 0;
   }
   if (positionals.length === 0) return listProgress(io);
-  if (positionals.length !== 1) throw new UsageError(`name one concept, e.g. npm run exercise -- 04`);
+  if (positionals.length !== 1) throw new UsageError(say.nameOne);
   const [entry] = selectEntries(positionals);
   const concept = await loadConcept(entry);
   const { questions } = concept.exercise;
   // A bad knob is the learner's typo: one line now, before any question.
   const knobs = readKnobs(concept.exercise.knobs, io.env);
   const setting = settingOf(knobs);
-  io.write(`${entry.number} ${entry.title} (${setting}): ${questions.length} questions. Predict, then run.\n`);
+  io.write(`${say.start(entry, setting, questions.length)}\n`);
   const predictions =
     typeof values.answers === 'string'
       ? parseGivenAnswers(questions, values.answers, entry.number)
@@ -281,15 +264,15 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
         ? await askEach(questions, knobs, io)
         : undefined;
 
-  io.write(`\nThe demo, as the kernel ran it:\n`);
+  io.write(`\n${say.demo}\n`);
   const seen = await concept.exercise.observe(knobs);
   io.write(`${renderTimeline(concept.cli.render(seen, {}))}\n\n`);
   const verdicts = judge(concept, seen, knobs, predictions);
-  io.write(`${predictions ? 'Your predictions against the kernel' : 'The questions, answered by the kernel'}:\n`);
+  io.write(`${say.judged(predictions !== undefined)}\n`);
   io.write(`${verdicts.map((verdict) => verdict.text).join('\n')}\n`);
   if (predictions) {
     const right = verdicts.filter((verdict) => verdict.right);
-    io.write(`\n${right.length} of ${questions.length} right at ${setting}.\n`);
+    io.write(`\n${say.score(right.length, questions.length, setting)}\n`);
     await recordRight(
       progressPath(io.env),
       entry.number,
@@ -298,7 +281,9 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
     );
   }
   io.write(nextSteps(concept, knobs));
-  return values['no-claims'] ? 0 : runClaims(entry, io.env);
+  if (values['no-claims']) return 0;
+  io.write(`${say.claimsRunning(entry.test)}\n`);
+  return runClaims(entry.test, io.env, values.verbose === true, io.write);
 }
 
 if (isMain(import.meta.url)) await runMain(() => exercise(process.argv.slice(2)));

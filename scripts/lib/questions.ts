@@ -69,11 +69,6 @@ export function parseAnswer(question: AnyQuestion, raw: string): number | string
   return /^-?\d+$/.test(answer) ? Number(answer) : undefined;
 }
 
-/** What a valid answer looks like, for the line that asks again. */
-export function answerHint(question: AnyQuestion): string {
-  return question.kind === 'choice' ? `one of ${labels(question).join(', ')}` : 'a whole number';
-}
-
 export function isUnmeasured<Answer>(measured: Measured<Answer>): measured is { unmeasured: string } {
   return typeof measured === 'object' && measured !== null && 'unmeasured' in measured;
 }

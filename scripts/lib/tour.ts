@@ -1,40 +1,99 @@
 /**
- * `npm start`: the tour. Runs every numbered script in reading order, each under a heading with
- * its title, exactly as a learner would run it by hand. `npm start -- 03` runs one; `-- 02 05` a few.
+ * `npm start`: the tour. Runs the numbered scripts in the notes' order, each under a heading with
+ * its title and its level (basics or deeper), exactly as a learner would run it by hand, then says
+ * in one line what to look at. On a terminal it waits for Enter before the next script (q stops);
+ * without one (CI) it runs straight through. `npm start -- basics` runs the beginner path;
+ * `npm start -- 03` runs one script, `-- 02 05` a few.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { type Entry, listEntries, ROOT, selectEntries } from './catalog.ts';
 import { nodeArgsFor } from './child.ts';
-import { isMain, runMain } from './cli.ts';
-import { ROOT, selectEntries, type Entry } from './catalog.ts';
+import { isMain, parseFlags, runMain, UsageError } from './cli.ts';
+import { tourText } from './messages/tour.ts';
 
 /** A script that has not ended by then is stuck, which is a bug worth saying out loud. */
 const SCRIPT_TIMEOUT_MS = 60_000;
+const STOP = 'q';
 
 /** What the tour runs for a script: this process's Node, the script, and the arguments its @run line shows. */
 export function commandOf(entry: Entry): string[] {
   return [process.execPath, ...nodeArgsFor(entry.script, entry.runArgs)];
 }
 
-/** Runs one script as commandOf says; true when it exited 0. */
-async function runOne(entry: Entry): Promise<boolean> {
-  process.stdout.write(`\n== ${entry.number}. ${entry.title} ==\n$ ${entry.run}\n\n`);
-  const [node, ...args] = commandOf(entry);
-  const child = spawn(node, args, {
-    cwd: ROOT,
-    stdio: 'inherit',
-    timeout: SCRIPT_TIMEOUT_MS,
+/** The scripts the words name: `basics` is the beginner path in the notes' order; no word is every script. */
+export function tourPlan(positionals: readonly string[]): Entry[] {
+  if (positionals.length === 0) return listEntries();
+  return positionals.flatMap((word) => {
+    if (word === tourText.levelWords.basics) return listEntries().filter((entry) => entry.level === 'basics');
+    if (!/^\d+$/.test(word) && !/^\d\d-/.test(word))
+      throw new UsageError(`${tourText.unknownWord(word)}; usage: ${tourText.usage}`);
+    return selectEntries([word]);
   });
+}
+
+/** Runs one script as commandOf says; true when it exited 0. The learner's keys stay with the tour. */
+async function runOne(entry: Entry, write: (line: string) => void): Promise<boolean> {
+  write(`\n${tourText.heading(entry)}\n$ ${entry.run}\n\n`);
+  const [node, ...args] = commandOf(entry);
+  const child = spawn(node, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: SCRIPT_TIMEOUT_MS });
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  if (code !== 0) process.stderr.write(`tour: ${entry.script} ended with ${signal ?? `exit code ${code}`}\n`);
+  if (code !== 0) process.stderr.write(`${tourText.failed(entry.script, signal ?? tourText.exitCode(code))}\n`);
+  write(`\n${tourText.lookAt(entry)}\n`);
   return code === 0;
 }
 
-export async function tour(names: readonly string[]): Promise<number> {
-  const entries = selectEntries(names.filter((name) => name !== '--'));
+/** Waits for a line on a terminal: true to go on, false for q or the end of input (Ctrl-D). */
+type Pause = (next: Entry) => Promise<boolean>;
+
+function pauseOnTerminal(write: (line: string) => void): { pause: Pause; close: () => void } {
+  const lines = createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+  return {
+    pause: async (next) => {
+      write(tourText.prompt(next));
+      const line = await lines.next();
+      return !line.done && line.value.trim().toLowerCase() !== STOP;
+    },
+    close: () => {
+      void lines.return?.();
+      // A terminal's stdin keeps the process alive while it is open; nothing more is read from it.
+      process.stdin.destroy();
+    },
+  };
+}
+
+export async function tour(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv, { help: { type: 'boolean', short: 'h' } }, true);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; usage: ${tourText.usage}`);
+  }
+  const write = (text: string) => process.stdout.write(text);
+  if (parsed.values.help) {
+    write(`usage: ${tourText.usage}\n`);
+    return 0;
+  }
+  const entries = tourPlan(parsed.positionals);
+  const onTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const basics = entries.filter((entry) => entry.level === 'basics').length;
+  if (entries.length > 1) write(`${tourText.intro(entries.length, basics, onTerminal)}\n`);
+  const keys = onTerminal ? pauseOnTerminal(write) : undefined;
   let completed = 0;
-  for (const entry of entries) if (await runOne(entry)) completed++;
-  process.stdout.write(`\n${completed} of ${entries.length} scripts ran to completion.\n`);
+  try {
+    for (const [i, entry] of entries.entries()) {
+      if (await runOne(entry, write)) completed++;
+      const next = entries[i + 1];
+      if (next && keys && !(await keys.pause(next))) {
+        write(`\n${tourText.stopped(completed, i + 1, next)}\n`);
+        return completed === i + 1 ? 0 : 1;
+      }
+    }
+  } finally {
+    keys?.close();
+  }
+  write(`\n${tourText.done(completed, entries.length)}\n`);
   return completed === entries.length ? 0 : 1;
 }
 

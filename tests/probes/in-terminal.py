@@ -1,9 +1,10 @@
 """
 Runs a command on a pseudo-terminal of its own, as a learner's terminal runs it: what this
 program reads on stdin is typed into the terminal, and what the command writes there comes out
-on stdout. Exits with the command's exit status. Used by tests/exercise.test.ts.
+on stdout. Exits with the command's exit status. Used by tests/lib/terminal.ts (the exercise's
+and the tour's tests) and by 03's test.
 
-Usage: python3 tests/lib/in-terminal.py COMMAND [ARG...] < typed-input
+Usage: python3 tests/probes/in-terminal.py COMMAND [ARG...] < typed-input
 """
 import os
 import pty
