@@ -23,6 +23,7 @@ import {
 import { startAllowanceMs, startNodeChild } from '../scripts/lib/child.ts';
 import { writeStubs } from '../scripts/lib/new.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
+import { localeLanguage, takeLanguage } from '../scripts/lib/lang.ts';
 import { LOOK_AT, tourText } from '../scripts/lib/messages/tour.ts';
 import { commandOf, tour, tourPlan } from '../scripts/lib/tour.ts';
 import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
@@ -293,4 +294,18 @@ test("a lab on too old a Node says in one line which Node it needs, and the comm
   assert.match(message, /^13-fan-out-processes needs Node 22\.12 or later \(reusePort\), and this is \d+\.\d+\.\d+: /);
   assert.match(message, /npx tsx scripts\/13-fan-out-processes\.ts$/);
   assert.doesNotMatch(message, /\n/);
+});
+
+test('the runners speak Korean under a Korean locale, as POSIX picks it (LC_ALL, then LC_MESSAGES, then LANG)', () => {
+  assert.equal(localeLanguage({ LANG: 'ko_KR.UTF-8' }), 'ko');
+  assert.equal(localeLanguage({ LC_ALL: 'C.UTF-8', LANG: 'ko_KR.UTF-8' }), 'en', 'LC_ALL comes first');
+  assert.equal(localeLanguage({ LC_ALL: '', LC_MESSAGES: 'ko_KR.UTF-8', LANG: 'en_US.UTF-8' }), 'ko');
+  assert.equal(localeLanguage({}), 'en');
+});
+
+test('--lang ko or --lang=ko chooses Korean over the locale; another value is a usage error', () => {
+  assert.deepEqual(takeLanguage(['04', '--lang', 'ko'], { LANG: 'en_US.UTF-8' }), { lang: 'ko', rest: ['04'] });
+  assert.deepEqual(takeLanguage(['--lang=en', '04'], { LANG: 'ko_KR.UTF-8' }), { lang: 'en', rest: ['04'] });
+  assert.deepEqual(takeLanguage(['04'], { LANG: 'ko_KR.UTF-8' }), { lang: 'ko', rest: ['04'] });
+  assert.throws(() => takeLanguage(['--lang', 'fr']), /--lang takes en or ko/);
 });
