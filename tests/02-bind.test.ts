@@ -28,7 +28,7 @@ import {
   EXERCISE,
 } from '../scripts/lab/02-bind.ts';
 import { readSysctl, readTable } from '../scripts/lib/proc-net.ts';
-import { nodeArgsFor } from '../scripts/lib/child.ts';
+import { nodeArgsFor, startAllowanceMs } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, untilTrue, within } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
@@ -223,7 +223,12 @@ test(`uid 0 without CAP_NET_BIND_SERVICE is refused too: the capability decides,
   const setpriv = await toolOrSkip(t, 'setpriv');
   if (!setpriv) return;
   const probe = nodeArgsFor('tests/probes/02-low-port.ts', [String(LOW_PORT)]);
-  const run = await runTool(setpriv, ['--bounding-set=-net_bind_service', process.execPath, ...probe], 5000, ROOT);
+  const run = await runTool(
+    setpriv,
+    ['--bounding-set=-net_bind_service', process.execPath, ...probe],
+    startAllowanceMs(),
+    ROOT,
+  );
   assert.equal(run.code, 0, run.stderr);
   const child = JSON.parse(run.stdout) as { uid: number; status: string; result: BindResult };
   assert.equal(child.uid, 0);
@@ -298,7 +303,8 @@ test("Node's listen() makes two system calls, bind() then listen(); a refused bi
   const run = await runTool(
     strace,
     ['-f', '-qq', '-e', 'trace=bind,listen,connect', process.execPath, ...probe],
-    5000,
+    // Node under strace starts slower still: twice what a child's start may take under this load.
+    2 * startAllowanceMs(),
     ROOT,
   );
   assert.equal(run.code, 0, run.stderr);

@@ -104,7 +104,8 @@ test('every script loads as it is on plain Node (type stripping, no loader)', as
   // One process for all of them; running one as the main program is what the tour's test does.
   const { stdout } = await promisify(execFile)(process.execPath, ['tests/lib/load-every-script.ts'], {
     cwd: ROOT,
-    timeout: 10_000,
+    // It loads every script and lab: a start, and then some, on a cold cache under load.
+    timeout: 2 * startAllowanceMs(),
   });
   assert.equal(Number(stdout), listEntries().length);
 });

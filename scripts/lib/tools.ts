@@ -45,7 +45,9 @@ export function runTool(
     const child = execFile(file, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       if (error && typeof error.code === 'string') return reject(error); // ENOENT and the like: it never ran
-      resolve({ stdout, stderr, code });
+      // Killed at the bound: say so where a failed assertion shows stderr, rather than a bare null code.
+      const killed = error?.killed ? `\n${file} was killed after ${timeoutMs} ms, its bound` : '';
+      resolve({ stdout, stderr: stderr + killed, code });
     });
     // Nothing is typed: a tool that reads its input finds it ended at once, never waits for it.
     child.stdin?.end();
