@@ -37,6 +37,8 @@ const { ROUNDS, CONNECT_TIMEOUT_MS } = knobs(KNOBS);
 const settings = [
   { retries: 1, linear: 0 },
   { retries: 1, linear: 1 },
+  // Here the two limits differ: the count allows five retransmissions, the time limit (3 s) ends it at the second.
+  { retries: 1, linear: 4 },
 ];
 let synGiveUps: ReturnType<typeof startInOwnNamespace>[] = [];
 
@@ -253,14 +255,17 @@ test(
   },
 );
 
-test("the kernel's own limit: how long SYN retries take, per tcp(7) and ip-sysctl", () => {
+test("the kernel's own limit: how long SYN retries take, the count or the time limit, whichever comes first", () => {
   assert.equal(synGiveUpSeconds(6, 0), 127, 'tcp(7): the default 6 retries take about 127 s');
   assert.equal(synGiveUpSeconds(6, 4), 131, 'Linux 6.5+: waits of 1,1,1,1,1 s, then 2,4,...,64 s');
   assert.equal(synGiveUpSeconds(1, 0), 1 + 2, 'one retry: wait 1 s, retransmit, wait 2 s, ETIMEDOUT');
   assert.equal(synGiveUpSeconds(8, 0), 127 + 120 + 120, 'waits stop doubling at the maximum RTO, 120 s');
+  assert.equal(synGiveUpSeconds(1, 4), 3, 'time limit first: 1 + 2 s');
+  assert.equal(synGiveUpSeconds(2, 4), 7, 'time limit first: 1 + 2 + 4 s');
+  assert.equal(synGiveUpSeconds(1, 1), 4, 'count first: waits of 1, 1, 2 s');
 });
 
-test('measured: the kernel gives up on an unanswered SYN when the model says, linear waits and doubling ones alike', {
+test('measured: the kernel gives up on an unanswered SYN when the model says, by its count or its time', {
   skip: linuxOnly,
 }, async (t) => {
   const runs = await Promise.all(synGiveUps);

@@ -286,20 +286,37 @@ export interface ConnectOptions {
 const INITIAL_SYN_RTO_S = 1;
 
 /**
- * When a SYN_SENT socket whose SYNs all go unanswered fails with ETIMEDOUT, as the kernel's
- * retransmission timer works it out (net/ipv4/tcp_timer.c): it retransmits the SYN
- * tcp_syn_retries + tcp_syn_linear_timeouts times; the first tcp_syn_linear_timeouts + 1 waits
- * are the initial 1 s, then each wait doubles, capped at the maximum RTO; the error comes when
- * the wait after the last retransmission runs out. 6 and 0 (kernels before 6.5) give 127 s.
+ * When a SYN_SENT socket whose SYNs all go unanswered fails with ETIMEDOUT, as the kernel works it
+ * out (net/ipv4/tcp_timer.c). The first tcp_syn_linear_timeouts + 1 waits are the initial 1 s,
+ * then each wait doubles, capped at the maximum RTO (tcp_retransmit_timer()). Each time the timer
+ * fires, tcp_write_timeout() gives up before retransmitting once either limit is reached:
+ * - the count: tcp_syn_retries + tcp_syn_linear_timeouts retransmissions made;
+ * - the time (retransmits_timed_out()): after one retransmission at least, the time since the
+ *   first SYN has reached what tcp_syn_retries retransmissions take with doubling waits from 1 s,
+ *   linear ones left out (tcp_model_timeout()).
+ * 6 and 4 (the defaults since Linux 6.5) give 131 s, 6 and 0 give 127 s; 1 and 4 give 3 s, where
+ * the time limit comes first.
  */
 export function synGiveUpSeconds(synRetries: number, linearTimeouts: number, rtoMaxS = 120): number {
-  let total = 0;
+  const retransmissionLimit = synRetries + linearTimeouts;
+  const timeLimit = modelTimeoutSeconds(synRetries, INITIAL_SYN_RTO_S, rtoMaxS);
+  let elapsed = 0;
   let rto = INITIAL_SYN_RTO_S;
-  for (let wait = 1; wait <= synRetries + linearTimeouts + 1; wait++) {
-    total += rto;
-    if (wait > linearTimeouts) rto = Math.min(rto * 2, rtoMaxS);
+  for (let retransmitted = 0; ; retransmitted++) {
+    elapsed += rto;
+    if (retransmitted >= retransmissionLimit || (retransmitted > 0 && elapsed >= timeLimit)) return elapsed;
+    if (retransmitted >= linearTimeouts) rto = Math.min(rto * 2, rtoMaxS);
   }
-  return total;
+}
+
+/**
+ * tcp_model_timeout(): how long `retransmissions` take when the waits double from `rtoBase` up to
+ * the maximum RTO, then stay there.
+ */
+function modelTimeoutSeconds(retransmissions: number, rtoBase: number, rtoMax: number): number {
+  const doublings = Math.floor(Math.log2(Math.floor(rtoMax / rtoBase)));
+  if (retransmissions <= doublings) return ((2 << retransmissions) - 1) * rtoBase;
+  return ((2 << doublings) - 1) * rtoBase + (retransmissions - doublings) * rtoMax;
 }
 
 const endpointOf = (socket: Socket): Endpoint => ({ address: socket.localAddress!, port: socket.localPort! });
