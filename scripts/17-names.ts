@@ -35,8 +35,8 @@ export async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   console.log(`server: listening on 127.0.0.1:${port} only`);
 
-  // What an /etc/hosts listing "::1 localhost" first answers, as many distributions' do. Given
-  // to connect() as its lookup, it makes the client's steps the same on every machine.
+  // What the resolver answers where /etc/hosts has "::1 localhost" too and IPv6 is up, as on
+  // many distributions. Given to connect() as its lookup, it makes the steps the same anywhere.
   const ipv6First: LookupAddress[] = [
     { address: '::1', family: 6 },
     { address: '127.0.0.1', family: 4 },
