@@ -20,7 +20,7 @@ import {
   mermaidAccept,
 } from '../scripts/lab/03-accept.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
@@ -126,12 +126,12 @@ test("a connection from another program is told apart by its peer: it is no clie
   const server = createServer((socket) => t.after(() => socket.destroy()));
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const listener = server.address() as AddressInfo;
   const connect = async () => {
     const client = createConnection({ host: '127.0.0.1', port: listener.port });
     t.after(() => client.destroy());
-    await onceWithin(client, 'connect', 2000, 'a connection');
+    await onceWithin(client, 'connect', stretchedByLoad(2000), 'a connection');
     return { address: client.localAddress!, port: client.localPort! };
   };
   const ours = await connect();
@@ -168,10 +168,10 @@ test('--serve echoes a real client on its own accepted socket and exits 0 on SIG
   const client = createConnection({ host: '127.0.0.1', port });
   t.after(() => client.destroy());
   client.setEncoding('utf8').end('ping');
-  const [echoed] = await onceWithin(client, 'data', 2000, 'the echo');
+  const [echoed] = await onceWithin(client, 'data', stretchedByLoad(2000), 'the echo');
   assert.equal(echoed, 'ping');
 
-  const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  const exited = onceWithin(server, 'exit', stretchedByLoad(5000), 'the server to exit after SIGTERM');
   server.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0);

@@ -25,7 +25,7 @@ import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { fillAcceptQueue, startStalledListener } from '../scripts/lib/stalled-listener.ts';
 import { findTool } from '../scripts/lib/tools.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { storyOfLessonAlone } from './lib/lesson.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
@@ -198,7 +198,7 @@ test('a backlog above net.core.somaxconn is capped to it, one below is kept, and
   ]) {
     const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: asked });
     t.after(() => server.close());
-    await onceWithin(server, 'listening', 2000, 'the listener');
+    await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
     assert.equal(
       (await ssListener(ss, (server.address() as AddressInfo).port)).sendQ,
       kept,
@@ -212,7 +212,7 @@ test('close() takes a listener away at once: no TIME_WAIT, ss no longer shows it
   if (!ss) return;
   const server = createServer().listen({ host: '127.0.0.1', port: 0, backlog: BACKLOG });
   t.after(() => server.listening && server.close());
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const { port } = server.address() as AddressInfo;
   assert.equal((await ssListener(ss, port)).sendQ, BACKLOG, 'ss shows it while it listens');
   await new Promise((resolve) => server.close(resolve));

@@ -23,7 +23,7 @@ import {
 } from '../scripts/lab/05-connect.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { readSysctl, sysctlNumber } from '../scripts/lib/proc-net.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { storyOfLessonAlone } from './lib/lesson.ts';
 import { ssSocket } from './lib/ss.ts';
@@ -196,7 +196,7 @@ test(
   async (t) => {
     const server = createServer().listen({ host: '127.0.0.1', port: 0 });
     t.after(() => server.close());
-    await onceWithin(server, 'listening', 2000, 'the server to listen');
+    await onceWithin(server, 'listening', stretchedByLoad(2000), 'the server to listen');
     const { port } = server.address() as AddressInfo;
     // Ask for "a port below `port + 1`": the first try is the listener's own port, which bind() refuses.
     const { socket, requested } = await connectBoundFirst(port, port + 1);

@@ -21,7 +21,7 @@ import {
 import { readDescriptorTable, socketInodeOf } from '../scripts/lib/descriptors.ts';
 import { readTable } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { linuxOnly, toolOrSkip } from './lib/tools.ts';
@@ -152,7 +152,7 @@ test("a second witness: ss reports the same fd and inode for a listener, and Nod
   if (!ss) return;
   const server = createServer().listen(0, '127.0.0.1');
   t.after(() => server.close());
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const port = (server.address() as { port: number }).port;
   const row = (await readTable('tcp', [port])).find(
     (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,
@@ -174,7 +174,7 @@ test('"everything is a file" has limits: a socket cannot be reopened by its /pro
 }, async (t) => {
   const server = createServer().listen(0, '127.0.0.1');
   t.after(() => server.close());
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const port = (server.address() as { port: number }).port;
   const row = (await readTable('tcp', [port])).find(
     (candidate) => candidate.state === 'LISTEN' && candidate.localPort === port,

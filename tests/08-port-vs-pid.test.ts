@@ -24,7 +24,7 @@ import { lookupPort, type PortHolder } from '../scripts/lib/port-lookup.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
@@ -269,13 +269,13 @@ test('a listener shares its port with every connection it accepted: the tool lis
   const server = createServer();
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const port = (server.address() as { port: number }).port;
   const client = createConnection({ host: '127.0.0.1', port });
   t.after(() => client.destroy());
   const [[accepted]] = (await Promise.all([
-    onceWithin(server, 'connection', 2000, 'the accept'),
-    onceWithin(client, 'connect', 2000, 'the connection'),
+    onceWithin(server, 'connection', stretchedByLoad(2000), 'the accept'),
+    onceWithin(client, 'connect', stretchedByLoad(2000), 'the connection'),
   ])) as [[Socket], unknown];
   t.after(() => accepted.destroy());
 
@@ -297,15 +297,15 @@ test('a connection in TIME_WAIT keeps its port, yet no process holds it: inode 0
   const server = createServer((socket) => socket.resume()); // reads to the end; Node then closes its side
   t.after(() => server.close());
   server.listen(0, '127.0.0.1');
-  await onceWithin(server, 'listening', 2000, 'the listener');
+  await onceWithin(server, 'listening', stretchedByLoad(2000), 'the listener');
   const client: Socket = createConnection({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
   t.after(() => client.destroy());
-  await onceWithin(client, 'connect', 2000, 'the connection');
+  await onceWithin(client, 'connect', stretchedByLoad(2000), 'the connection');
   const clientPort = client.localPort!;
   // The client closes first, so its end is the one that waits in TIME_WAIT once both FINs are through.
   client.end();
   client.resume();
-  await onceWithin(client, 'close', 2000, 'both ends to close');
+  await onceWithin(client, 'close', stretchedByLoad(2000), 'both ends to close');
 
   const waiting = lookupPort(clientPort, ['tcp']).filter((holder) => holder.state === 'TIME_WAIT');
   assert.ok(waiting.length >= 1, `port ${clientPort} has a TIME_WAIT row`);

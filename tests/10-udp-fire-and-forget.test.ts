@@ -25,7 +25,7 @@ import { boundSocket, closeSocket, datagramSizes, sendDatagram } from '../script
 import { runScript as runCommandLine } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
-import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad, within } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { runInOwnNamespace } from './lib/namespace.ts';
@@ -97,7 +97,7 @@ test(
     t.after(() => Promise.all([receiver, sender].map(closeSocket)));
     const tooBig = Buffer.alloc(expectedLargest.udp4 + 1);
     const sent = sendDatagram(sender, tooBig, receiver.address().port, '127.0.0.1');
-    assert.equal(await within(sent, 2000, 'the send callback'), 'EMSGSIZE');
+    assert.equal(await within(sent, stretchedByLoad(2000), 'the send callback'), 'EMSGSIZE');
   },
 );
 
@@ -272,13 +272,13 @@ test('--serve echoes a real datagram back to its sender, says so in one line, an
   const client = createSocket('udp4');
   t.after(() => client.close());
   client.send('ping', port, '127.0.0.1');
-  const [echoed] = (await onceWithin(client, 'message', 2000, 'the echo')) as [Buffer];
+  const [echoed] = (await onceWithin(client, 'message', stretchedByLoad(2000), 'the echo')) as [Buffer];
   assert.equal(echoed.toString(), 'ping');
-  const [, from] = await within(datagramLine, 2000, 'the line for the datagram');
+  const [, from] = await within(datagramLine, stretchedByLoad(2000), 'the line for the datagram');
   assert.equal(Number(from), client.address().port);
 
   server.kill('SIGTERM');
-  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  const [code] = await onceWithin(server, 'exit', stretchedByLoad(5000), 'the server to exit after SIGTERM');
   assert.equal(code, 0);
 });
 

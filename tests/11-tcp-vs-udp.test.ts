@@ -23,7 +23,7 @@ import {
   type TcpVsUdpObservations,
 } from '../scripts/lab/11-tcp-vs-udp.ts';
 import { datagramSizes } from '../scripts/lib/udp.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
 import { atDefaults, knobs, measuredAnswers, UNMEASURED } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
@@ -210,13 +210,13 @@ test('--serve runs a UDP echo, a TCP echo and a TCP sink for real clients, and e
   const udp = createSocket('udp4');
   t.after(() => udp.close());
   udp.send('ping', ports['udp echo'], '127.0.0.1');
-  const [echoed] = (await onceWithin(udp, 'message', 2000, 'the UDP echo')) as [Buffer];
+  const [echoed] = (await onceWithin(udp, 'message', stretchedByLoad(2000), 'the UDP echo')) as [Buffer];
   assert.equal(echoed.toString(), 'ping');
 
   const tcp = createConnection({ host: '127.0.0.1', port: ports['tcp echo'] });
   t.after(() => tcp.destroy());
   tcp.setEncoding('utf8').write('pong');
-  const [reply] = await onceWithin(tcp, 'data', 2000, 'the TCP echo');
+  const [reply] = await onceWithin(tcp, 'data', stretchedByLoad(2000), 'the TCP echo');
   assert.equal(reply, 'pong');
 
   const sink = createConnection({ host: '127.0.0.1', port: ports['tcp sink'] });
@@ -227,7 +227,7 @@ test('--serve runs a UDP echo, a TCP echo and a TCP sink for real clients, and e
 
   tcp.destroy();
   server.kill('SIGTERM');
-  const [code] = await onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  const [code] = await onceWithin(server, 'exit', stretchedByLoad(5000), 'the server to exit after SIGTERM');
   assert.equal(code, 0);
 });
 

@@ -35,7 +35,7 @@ import { READ_SIZE_BYTES } from '../scripts/lib/libuv.ts';
 import { CHAIN_CHECK_MS, renderTimeline } from '../scripts/lib/cli.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { straceOptions } from '../scripts/lib/trace.ts';
-import { onceWithin, within } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad, within } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
@@ -225,7 +225,7 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
     held.push(socket);
     assert.ok(held.length <= LIMITED_TO, 'the message came before the limit was passed');
   }
-  await within(saidFull, 5000, 'the server to say its table is full');
+  await within(saidFull, stretchedByLoad(5000), 'the server to say its table is full');
   if (beyondFate === undefined) {
     const { socket: beyond, fate } = await dial(port, 'hello\n');
     beyond.destroy();
@@ -246,12 +246,12 @@ test('--serve under a lowered limit says when it is out of descriptors, sheds, a
     said();
   });
   held[0].destroy();
-  await within(freeAgain, 5000, 'the server to say a descriptor is free');
+  await within(freeAgain, stretchedByLoad(5000), 'the server to say a descriptor is free');
   const { socket: late, fate: lateFate } = await dial(port, 'hello\n');
   late.destroy();
   assert.equal(lateFate, 'echoed', 'a descriptor is free: served again');
 
-  const exited = onceWithin(server, 'exit', 5000, 'the server to exit after SIGTERM');
+  const exited = onceWithin(server, 'exit', stretchedByLoad(5000), 'the server to exit after SIGTERM');
   server.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0);

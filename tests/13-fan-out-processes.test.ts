@@ -21,7 +21,7 @@ import {
 } from '../scripts/lab/13-fan-out-processes.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
 import { isRunning } from '../scripts/lib/proc-stat.ts';
-import { onceWithin } from '../scripts/lib/wait.ts';
+import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { atDefaults, knobs, measuredAnswers } from './lib/knobs.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { startServing } from './lib/serve.ts';
@@ -131,7 +131,7 @@ test('--serve answers a real client with a worker PID, and SIGTERM stops every w
   const workers = [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1])).slice(1);
   const client = createConnection({ host: '127.0.0.1', port });
   t.after(() => client.destroy());
-  const [reply] = await onceWithin(client.setEncoding('utf8'), 'data', 5000, 'a reply');
+  const [reply] = await onceWithin(client.setEncoding('utf8'), 'data', stretchedByLoad(5000), 'a reply');
   assert.ok(workers.includes(Number(/pid (\d+)/.exec(reply as string)?.[1])), `${reply} names a worker`);
   client.end();
 

@@ -25,7 +25,7 @@ import { hasProcNet, readCounters, readCountersNow, readSysctl, readTableNow } f
 import { label } from '../lib/mermaid.ts';
 import { defineExercise } from '../lib/questions.ts';
 import { findTool, runTool } from '../lib/tools.ts';
-import { onceWithin, within } from '../lib/wait.ts';
+import { onceWithin, stretchedByLoad, within } from '../lib/wait.ts';
 
 const HOST = '127.0.0.1';
 export const DEFAULT_BACKLOG = 3;
@@ -44,7 +44,8 @@ export const KNOBS = defineKnobs(
   },
   ({ BACKLOG, EXTRA }) => checkBurst(BACKLOG, EXTRA, { backlog: 'BACKLOG', extra: 'knob EXTRA' }),
 );
-const STEP_TIMEOUT_MS = 2000;
+/** A bound on each step's event, longer on a loaded machine (taken when the lab loads). */
+const STEP_TIMEOUT_MS = stretchedByLoad(2000);
 /** A dropped SYN is sent again when the client's retransmission timer fires, 1 s after connect(). */
 const INITIAL_SYN_RTO_MS = 1000;
 /** The lesson ends about 1 s after its clients connect; the bound only keeps a broken one from hanging. */

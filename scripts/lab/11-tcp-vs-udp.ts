@@ -30,7 +30,7 @@ import { defineExercise } from '../lib/questions.ts';
 import { findTool } from '../lib/tools.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { main } from '../11-tcp-vs-udp.ts';
-import { onceWithin, until, within } from '../lib/wait.ts';
+import { onceWithin, stretchedByLoad, until, within } from '../lib/wait.ts';
 import { type Capture, CaptureUnavailable, captureExchange, summarizeWire, type WirePacket } from '../lib/pcap.ts';
 import {
   MESSAGE_BYTES,
@@ -44,7 +44,8 @@ import {
 import { BURST_KNOB, boundSocket, FLOOD_KNOB, FLOOD_PAYLOAD, sendDatagram, startUdpEcho } from '../lib/udp.ts';
 
 const HOST = '127.0.0.1';
-const STEP_TIMEOUT_MS = 5000;
+/** A bound on each step's event, longer on a loaded machine (taken when the lab loads). */
+const STEP_TIMEOUT_MS = stretchedByLoad(5000);
 /** The lesson ends in well under a second; the bound only keeps a broken one from hanging. */
 const LESSON_TIMEOUT_MS = 30_000;
 

@@ -11,7 +11,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
-import { availableParallelism, loadavg } from 'node:os';
 import { main } from '../13-fan-out-processes.ts';
 // 08's port lookup; it moves to scripts/lib/ on another branch.
 import { lookupPort, type PortHolder } from '../lib/port-lookup.ts';
@@ -37,7 +36,7 @@ import { watchLesson } from '../lib/lab.ts';
 import { label } from '../lib/mermaid.ts';
 import { isRunning } from '../lib/proc-stat.ts';
 import { defineExercise } from '../lib/questions.ts';
-import { onceWithin, untilTrue, within } from '../lib/wait.ts';
+import { onceWithin, stretchedByLoad, untilTrue, within } from '../lib/wait.ts';
 
 const HOST = '127.0.0.1';
 export const MODES = ['cluster', 'shared', 'reuseport'] as const;
@@ -93,7 +92,7 @@ async function startServers(mode: Mode, workers: number, host = HOST, port = 0):
 
 /** A primary and its workers are 1 + WORKERS Nodes starting at once: 10 s, and more on a loaded machine. */
 function startBound(): number {
-  return STEP_TIMEOUT_MS * Math.max(1, loadavg()[0] / availableParallelism());
+  return stretchedByLoad(STEP_TIMEOUT_MS);
 }
 
 /** Stops the primary (its channel closes, and it stops its workers) and waits until every worker is gone. */

@@ -6,10 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readProcessStat } from './proc-stat.ts';
-import { untilTrue, within } from './wait.ts';
+import { stretchedByLoad, untilTrue, within } from './wait.ts';
 
 /**
  * The arguments that make this process's Node run the TypeScript module `file`: nothing extra
@@ -29,7 +28,7 @@ export function nodeArgsFor(file: string, args: readonly string[] = []): string[
  * only decides how long a broken start takes to be reported.
  */
 export function startAllowanceMs(): number {
-  return Math.round(10_000 * Math.max(1, loadavg()[0] / availableParallelism()));
+  return stretchedByLoad(10_000);
 }
 
 /** A stopped process is "T" in /proc/PID/stat, or "t" when a tracer (`npm run trace`) holds it in the stop. */

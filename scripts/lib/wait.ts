@@ -4,6 +4,17 @@
  */
 import { once } from 'node:events';
 import type { EventEmitter } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
+
+/**
+ * A bound for a wait, stretched by the machine's load: `ms` on an idle machine, three times as
+ * long with three runnable processes per core (the one-minute load average), at most `maxStretch`
+ * times. A bound only keeps a broken step from hanging: a wait that succeeds ends early, and a busy
+ * machine must not turn a slow event into a failure.
+ */
+export function stretchedByLoad(ms: number, maxStretch = Number.POSITIVE_INFINITY): number {
+  return Math.round(ms * Math.min(maxStretch, Math.max(1, loadavg()[0] / availableParallelism())));
+}
 
 /** Settles like `promise`, or rejects after `ms` with "timed out after MS ms waiting for WHAT". */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
