@@ -54,9 +54,20 @@ let seen: BacklogObservations | undefined;
 let clients: BacklogObservations['clients'] = [];
 let queued: typeof clients = [];
 let waiting: typeof clients = [];
+/**
+ * A run whose look outlasted the first SYN retransmission (see heldFor below) shows the machine's
+ * load, not the lesson: the waiting clients' SYNs meet the full queue twice. Such a run is made
+ * again, at most this many runs in all, and each one set aside is reported.
+ */
+const MAX_RUNS = 3;
+const setAside: string[] = [];
 before(async () => {
   if (linuxOnly) return;
-  seen = await observedClean(() => observeListenBacklog({ backlog: BACKLOG, extra: EXTRA }));
+  for (let run = 1; ; run++) {
+    seen = await observedClean(() => observeListenBacklog({ backlog: BACKLOG, extra: EXTRA }));
+    if (seen.noAcceptForMs < INITIAL_SYN_RTO_MS * 0.9 || run === MAX_RUNS) break;
+    setAside.push(`run ${run} set aside: ${heldFor()}`);
+  }
   clients = seen.clients;
   queued = clients.slice(0, QUEUE_CAPACITY);
   waiting = clients.slice(QUEUE_CAPACITY);
@@ -159,7 +170,8 @@ const heldFor = () =>
 
 test('a waiting client gets in when its SYN is retransmitted, about 1 s after connect(), not sooner', {
   skip: linuxOnly || (EXTRA === 0 ? 'EXTRA=0: no client waits' : false),
-}, () => {
+}, (t) => {
+  for (const reason of setAside) t.diagnostic(reason);
   for (const fate of waiting) {
     const after = fate.connectedAfterMs;
     assert.ok(

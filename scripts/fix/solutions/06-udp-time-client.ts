@@ -6,8 +6,9 @@
  */
 import { createSocket } from 'node:dgram';
 
-const RETRY_MS = 200;
-const TRIES = 5;
+// Eight tries 250 ms apart: an answer that a busy machine delays has 2 s to come back.
+const RETRY_MS = 250;
+const TRIES = 8;
 const port = Number(process.argv[2]);
 const socket = createSocket('udp4');
 
