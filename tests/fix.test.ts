@@ -106,7 +106,7 @@ test('npm run fix with a number that is not an exercise, or with nothing: one li
     );
 });
 
-test('in Korean on a terminal: the listing under a Korean locale, the hint and the section of NOTES.ko.md with --lang ko', async () => {
+test('in Korean on a terminal: the listing under a Korean locale; with --lang ko, the hint, NOTES.ko.md', async () => {
   const ko = FIX_TEXT.ko;
   const [listing, one] = await Promise.all([
     onATerminal('scripts/lib/fix.ts', ['list'], '', KOREAN_LOCALE),

@@ -3,8 +3,9 @@
  * tests/fix/ that fails until the mistake is fixed. `npm run fix -- list` runs every check on the
  * learner's copy; `npm run fix -- 3` runs one and, after a failure, gives a hint that points at
  * the notes. With `--lang ko`, or under a Korean locale, it says so in Korean and points at
- * NOTES.ko.md (what a check saw stays English, as the scripts' output does). The reference solutions are in scripts/fix/solutions/ (tests/fix.test.ts proves
- * that each shipped program fails its check and each solution passes it).
+ * NOTES.ko.md (what a check saw stays English, as the scripts' output does). The reference
+ * solutions are in scripts/fix/solutions/ (tests/fix.test.ts proves that each shipped program
+ * fails its check and each solution passes it).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
