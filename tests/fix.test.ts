@@ -157,5 +157,5 @@ test('every check has a Korean title and hint, and every Korean line of the runn
   assertAllKorean(said, 'FIX_TEXT.ko');
   const run = await runScript('scripts/lib/fix.ts', ['99'], { env: KOREAN_LOCALE });
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /^error: "99"번 고치기 과제는 없습니다\. 있는 번호: 1, 2, .*\n$/);
+  assert.match(run.stderr, /^error: "99": 그런 고치기 과제는 없습니다\. 있는 번호: 1, 2, .*\n$/);
 });

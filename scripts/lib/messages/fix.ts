@@ -39,7 +39,7 @@ const en: FixText = {
 const ko: FixText = {
   usage: `사용법: ${COMMANDS}`,
   noExercise: (given, numbers) =>
-    `"${given}"번 고치기 과제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
+    `"${given}": 그런 고치기 과제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
   passes: '통과',
   fails: '실패',
   cannotCheck: '여기서는 검사할 수 없음',
