@@ -10,7 +10,10 @@ import { describe, test } from 'node:test';
 import type { Verdict } from '../scripts/lib/fix-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import { fix as runFix, listFixes, loadCheck } from '../scripts/lib/fix.ts';
+import { FIX_TEXT, type FixText } from '../scripts/lib/messages/fix.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
+import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
+import { onATerminal } from './lib/terminal.ts';
 import { workedOrSkip } from './lib/tools.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
@@ -64,7 +67,7 @@ describe('each fix-the-bug exercise', { concurrency: true }, () => {
 });
 
 test('npm run fix -- 1 on the shipped program: what the check saw, a hint, the section to read, exit 1', async () => {
-  const run = await runScript('scripts/lib/fix.ts', ['1']);
+  const run = await runScript('scripts/lib/fix.ts', ['--lang', 'en', '1'], { env: KOREAN_LOCALE });
   assert.equal(run.code, 1, run.stderr);
   const lines = run.stdout.trim().split('\n');
   assert.match(lines[0], /^1 {2}A line server that answers every line {2}\(scripts\/fix\/01-shout-server\.ts\)$/);
@@ -80,7 +83,7 @@ test('npm run fix -- list: one exercise a line, by number, with whether the copy
   const collect = (written: string) => {
     text += written;
   };
-  assert.equal(await runFix(['list'], collect, listed), 0);
+  assert.equal(await runFix(['list', '--lang', 'en'], collect, listed), 0);
   const rows = text.split('\n').filter((line) => /^\d+ {2}/.test(line));
   assert.deepEqual(
     rows.map((row) => row.split(' ')[0]),
@@ -92,7 +95,7 @@ test('npm run fix -- list: one exercise a line, by number, with whether the copy
 });
 
 test('npm run fix with a number that is not an exercise, or with nothing: one line, exit 2', async () => {
-  const run = await runScript('scripts/lib/fix.ts', ['99']);
+  const run = await runScript('scripts/lib/fix.ts', ['99'], { env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^error: no fix exercise "99"; there are 1, 2, .*\n$/);
   // The same code path in this process for the other cases.
@@ -101,4 +104,58 @@ test('npm run fix with a number that is not an exercise, or with nothing: one li
       runFix(args, () => {}),
       (error: Error) => error instanceof UsageError,
     );
+});
+
+test('in Korean on a terminal: the listing under a Korean locale; with --lang ko, the hint, NOTES.ko.md', async () => {
+  const ko = FIX_TEXT.ko;
+  const [listing, one] = await Promise.all([
+    onATerminal('scripts/lib/fix.ts', ['list'], '', KOREAN_LOCALE),
+    onATerminal('scripts/lib/fix.ts', ['--lang', 'ko', '1'], '', { LANG: 'en_US.UTF-8', LC_ALL: undefined }),
+  ]);
+  assert.equal(listing.code, 0, listing.output);
+  const rows = listing.output.replaceAll('\r', '').split('\n');
+  for (const fix of fixes) {
+    const { title } = await loadCheck(fix);
+    const row = rows.find((line) => line.startsWith(`${fix.number}  `)) ?? '';
+    const states = [ko.passes, ko.fails, ko.cannotCheck].join('|');
+    assert.match(row, new RegExp(`^${fix.number} {2}${title.ko}: (${states}) {2}\\(${fix.program}\\)$`), row);
+  }
+  assert.match(listing.output, /^다음 과제: npm run fix -- 1\r?$/m, 'the first that does not pass yet');
+  assert.equal(one.code, 1, one.output);
+  const lines = one.output.replaceAll('\r', '').trim().split('\n');
+  assert.equal(lines[0], '1  줄마다 답하는 서버  (scripts/fix/01-shout-server.ts)');
+  assert.match(
+    lines[1],
+    /^실패: wrote .* heard back HELLO, WOR where WORLD was due$/,
+    "the check's own words stay English",
+  );
+  assert.equal(lines[2], ko.hint((await loadCheck(fixes[0])).hint.ko));
+  assert.equal(lines[3], '읽을 곳: NOTES.ko.md §2.5 read()와 write(): 메시지가 아니라 바이트 스트림 (06-read-write)');
+  assert.equal(lines[4], ko.editAgain('scripts/fix/01-shout-server.ts', '1'));
+});
+
+test('every check has a Korean title and hint, and every Korean line of the runner is said in Hangul', async () => {
+  for (const fix of fixes) {
+    const check = await loadCheck(fix);
+    assertKorean(check.title.ko, `${fix.checkModule} title.ko`);
+    assertKorean(check.hint.ko, `${fix.checkModule} hint.ko`);
+  }
+  const ko = FIX_TEXT.ko;
+  // A Record over FixText's keys: a message added without a sample here does not compile.
+  const said: Record<keyof FixText, string> = {
+    usage: ko.usage,
+    noExercise: ko.noExercise('99', ['1', '2']),
+    passes: ko.passes,
+    fails: ko.fails,
+    cannotCheck: ko.cannotCheck,
+    next: ko.next('1'),
+    allPass: ko.allPass,
+    hint: ko.hint('…'),
+    read: ko.read('NOTES.ko.md §2.5'),
+    editAgain: ko.editAgain('scripts/fix/01-shout-server.ts', '1'),
+  };
+  assertAllKorean(said, 'FIX_TEXT.ko');
+  const run = await runScript('scripts/lib/fix.ts', ['99'], { env: KOREAN_LOCALE });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^error: "99": 그런 고치기 과제는 없습니다\. 있는 번호: 1, 2, .*\n$/);
 });

@@ -24,16 +24,19 @@ import { startAllowanceMs, startNodeChild } from '../scripts/lib/child.ts';
 import { writeStubs } from '../scripts/lib/new.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { localeLanguage, takeLanguage } from '../scripts/lib/lang.ts';
-import { LOOK_AT, tourText } from '../scripts/lib/messages/tour.ts';
+import { LOOK_AT, TOUR_TEXT, type TourText } from '../scripts/lib/messages/tour.ts';
 import { commandOf, tour, tourPlan } from '../scripts/lib/tour.ts';
+import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
 import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
+
+const tourText = TOUR_TEXT.en;
 
 /** A pattern that matches `line` and nothing else. */
 const exactly = (line: string) => new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
 test('without a terminal the tour runs straight through: title and level, the output, what to look at', async () => {
-  const run = await runScript('scripts/lib/tour.ts', ['01', '03']);
+  const run = await runScript('scripts/lib/tour.ts', ['01', '03'], { env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^== 01\. What a socket is: one connection, two ends \(basics\) ==$/m);
   assert.match(run.stdout, /^\$ npx tsx scripts\/01-socket\.ts$/m);
@@ -45,8 +48,8 @@ test('without a terminal the tour runs straight through: title and level, the ou
 });
 
 test('on a terminal the tour waits for Enter after each script, and q stops it', async () => {
-  // Typed ahead: Enter after 01, q after 03, so 07 never runs.
-  const run = await onATerminal('scripts/lib/tour.ts', ['01', '03', '07'], '\nq\n');
+  // Typed ahead: Enter after 01, q after 03, so 07 never runs. English under --lang en, whatever the locale.
+  const run = await onATerminal('scripts/lib/tour.ts', ['--lang', 'en', '01', '03', '07'], '\nq\n', KOREAN_LOCALE);
   assert.equal(run.code, 0, run.output);
   const output = run.output.replaceAll('\r', '');
   const [socket, accept, descriptor] = selectEntries(['01', '03', '07']);
@@ -63,6 +66,78 @@ test('on a terminal the tour waits for Enter after each script, and q stops it',
   for (const [i, step] of steps.entries())
     assert.ok(at(step) > (i === 0 ? -1 : at(steps[i - 1])), `"${step}" comes after "${steps[i - 1]}":\n${output}`);
   assert.ok(!output.includes(tourText.heading(descriptor)), 'q stopped the tour before 07');
+  assert.doesNotMatch(output, /\p{Script=Hangul}/u, 'not a word of Korean under --lang en');
+});
+
+/** Runs 01 on a terminal, then q at the prompt for 03: what the tour said, from heading to stop. */
+async function pacedTour(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const run = await onATerminal('scripts/lib/tour.ts', [...args, '01', '03'], 'q\n', env);
+  assert.equal(run.code, 0, run.output);
+  return run.output.replaceAll('\r', '');
+}
+
+/** The tour's own lines in `text`'s language, in their order, in `output`. */
+function assertTourSaid(output: string, text: TourText): void {
+  const [socket, accept] = selectEntries(['01', '03']);
+  const steps = [
+    text.intro(2, 2, true),
+    text.heading(socket),
+    text.lookAt(socket),
+    text.prompt(accept),
+    text.stopped(1, 1, accept),
+  ];
+  let from = 0;
+  for (const step of steps) {
+    const at = output.indexOf(step, from);
+    assert.ok(at >= from, `"${step}" does not come next in:\n${output}`);
+    from = at + step.length;
+  }
+  assert.ok(!output.includes(text.heading(accept)), 'q stopped the tour before 03');
+}
+
+test('the tour speaks Korean on a terminal with --lang ko, and under a Korean locale', async () => {
+  const [flagged, localized] = await Promise.all([
+    pacedTour(['--lang', 'ko'], { LANG: 'en_US.UTF-8', LC_ALL: undefined, LC_MESSAGES: undefined }),
+    pacedTour([], KOREAN_LOCALE),
+  ]);
+  for (const output of [flagged, localized]) {
+    assertTourSaid(output, TOUR_TEXT.ko);
+    assert.match(output, /^== 01\. 연결 하나, 양 끝 둘 \(기초\) ==$/m, "the title is NOTES.ko.md's heading");
+    assert.match(output, /^server: +pid \d+ listens on 127\.0\.0\.1:\d+$/m, "the script's own output stays English");
+    assert.doesNotMatch(output, /Enter: next|Look at|Stopped:/, 'no English framing line');
+  }
+});
+
+test('every Korean line of the tour is said, in Hangul; a bad argument is told in Korean', async () => {
+  const [socket, accept] = selectEntries(['01', '03']);
+  const ko = TOUR_TEXT.ko;
+  // A Record over TourText's keys: a message added without a sample here does not compile.
+  const said: Record<keyof TourText, string> = {
+    usage: ko.usage,
+    badArgument: ko.badArgument("Unknown option '--loud'"),
+    intro: ko.intro(17, 9, true),
+    heading: ko.heading(socket),
+    lookAt: ko.lookAt(socket),
+    prompt: ko.prompt(accept),
+    failed: ko.failed(socket.script, ko.exitCode(1)),
+    exitCode: ko.exitCode(1),
+    done: ko.done(1, 2),
+    stopped: ko.stopped(1, 1, accept),
+    unknownWord: ko.unknownWord('basic'),
+    noScript: ko.noScript('99', ['01', '02']),
+  };
+  assertAllKorean(said, 'TOUR_TEXT.ko');
+  for (const entry of listEntries()) assertKorean(LOOK_AT.ko[entry.number] ?? '', `LOOK_AT.ko['${entry.number}']`);
+  for (const args of [
+    ['--lang', 'ko', '--loud'],
+    ['--lang', 'ko', 'basic'],
+    ['--lang', 'ko', '99'],
+  ]) {
+    const run = await runScript('scripts/lib/tour.ts', args);
+    assert.equal(run.code, 2, `${args}: ${run.stderr}`);
+    assert.match(run.stderr, /^error: [^\n]+\n$/, `${args}: one line`);
+    assertKorean(run.stderr, `${args}`);
+  }
 });
 
 test('npm start -- basics is the beginner path; every script has a line on what to look at', () => {
@@ -73,7 +148,9 @@ test('npm start -- basics is the beginner path; every script has a line on what 
     tourPlan(['03', '01']).map((entry) => entry.number),
     ['03', '01'],
   );
-  for (const entry of listEntries()) assert.ok(LOOK_AT[entry.number], `${entry.script} has no LOOK_AT line`);
+  for (const entry of listEntries())
+    for (const lang of ['en', 'ko'] as const)
+      assert.ok(LOOK_AT[lang][entry.number], `${entry.script} has no LOOK_AT.${lang} line`);
 });
 
 test('the tour refuses a bad argument with one error line and exit code 2', async () => {
@@ -95,7 +172,7 @@ test('the tour runs exactly the command it shows, arguments included', () => {
 
 test('the tour names the scripts there are when asked for one that is not', async () => {
   await assert.rejects(
-    tour(['99']),
+    tour(['99'], {}),
     (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message),
   );
 });

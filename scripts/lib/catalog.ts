@@ -128,15 +128,24 @@ export function listEntries(): Entry[] {
     });
 }
 
+/** What a runner says of a script name that names none (a runner that speaks Korean says it in Korean). */
+export const noScript = (name: string, numbers: readonly string[]): string =>
+  `no script "${name}"; there are ${numbers.join(', ')}`;
+
 /** The entries a learner named ("3", "03", "03-accept"), or all of them; an unknown name is a UsageError. */
-export function selectEntries(names: readonly string[]): Entry[] {
+export function selectEntries(names: readonly string[], unknown = noScript): Entry[] {
   const entries = listEntries();
   if (names.length === 0) return entries;
   return names.map((name) => {
     const wanted = /^\d+$/.test(name) ? name.padStart(2, '0') : name;
     const entry = entries.find((candidate) => candidate.number === wanted || candidate.base === wanted);
     if (!entry)
-      throw new UsageError(`no script "${name}"; there are ${entries.map((candidate) => candidate.number).join(', ')}`);
+      throw new UsageError(
+        unknown(
+          name,
+          entries.map((candidate) => candidate.number),
+        ),
+      );
     return entry;
   });
 }
@@ -174,8 +183,11 @@ export function notesSections(notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8
 export function sectionTitle(anchor: string): string {
   const section = notesSections().find((candidate) => `#${candidate.anchor}` === anchor);
   if (!section) throw new Error(`NOTES.md has no heading with the anchor ${anchor}`);
-  return /^\d/.test(section.heading) ? `§${section.heading}` : `"${section.heading}"`;
+  return headingAsCited(section.heading);
 }
+
+/** A heading as the runners cite it: a numbered one after §, any other in quotes. */
+export const headingAsCited = (heading: string): string => (/^\d/.test(heading) ? `§${heading}` : `"${heading}"`);
 
 /**
  * The words a reader meets in a stretch of Markdown: whitespace-separated tokens outside fenced code

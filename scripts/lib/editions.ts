@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './catalog.ts';
+import { anchorOf, headingAsCited, ROOT } from './catalog.ts';
 import { isMain } from './cli.ts';
 
 export const EDITIONS = { en: 'NOTES.md', ko: 'NOTES.ko.md' } as const;
@@ -76,6 +76,29 @@ export const foldedBlocks = (own: string): number => own.match(/^<details>/gm)?.
 
 /** A short fingerprint of a section's text, as the sync record keeps it. */
 export const fingerprint = (own: string): string => createHash('sha256').update(own).digest('hex').slice(0, 12);
+
+/**
+ * The heading, in `edition`, of the section that has `anchor` in NOTES.md: the runners point at
+ * NOTES.md's anchors, and the Korean edition's section is the one with the same key.
+ */
+export function editionHeading(edition: Edition, anchor: string): string {
+  const english = editionSections(readEdition('en')).find((section) => `#${anchorOf(section.heading)}` === anchor);
+  if (!english) throw new Error(`${EDITIONS.en} has no heading with the anchor ${anchor}`);
+  if (edition === 'en') return english.heading;
+  const translated = editionSections(readEdition(edition)).find((section) => section.key === english.key);
+  if (!translated) throw new Error(`${EDITIONS[edition]} has no section for ${anchor}`);
+  return translated.heading;
+}
+
+/** Where to read, as a runner says it: "NOTES.ko.md §2.5 read()와 write(): …". */
+export const readingPointer = (edition: Edition, anchor: string): string =>
+  `${EDITIONS[edition]} ${headingAsCited(editionHeading(edition, anchor))}`;
+
+/** A concept's title in `edition`: its section's heading without the number and the script's name. */
+export const conceptTitle = (edition: Edition, anchor: string): string =>
+  editionHeading(edition, anchor)
+    .replace(/^[\d.]+ /, '')
+    .replace(/ \(\d\d-[a-z0-9-]+\)$/, '');
 
 export type SyncRecord = Record<string, Record<Edition, string>>;
 

@@ -2,19 +2,25 @@
  * `npm run fix`: programs with one real mistake each, in scripts/fix/, and a check for each in
  * tests/fix/ that fails until the mistake is fixed. `npm run fix -- list` runs every check on the
  * learner's copy; `npm run fix -- 3` runs one and, after a failure, gives a hint that points at
- * the notes. The reference solutions are in scripts/fix/solutions/ (tests/fix.test.ts proves
- * that each shipped program fails its check and each solution passes it).
+ * the notes. With `--lang ko`, or under a Korean locale, it says so in Korean and points at
+ * NOTES.ko.md (what a check saw stays English, as the scripts' output does). The reference
+ * solutions are in scripts/fix/solutions/ (tests/fix.test.ts proves that each shipped program
+ * fails its check and each solution passes it).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerTags, ROOT, sectionTitle } from './catalog.ts';
+import { headerTags, ROOT } from './catalog.ts';
 import { isMain, runMain, UsageError } from './cli.ts';
+import { readingPointer } from './editions.ts';
 import type { FixCheck, Verdict } from './fix-check.ts';
+import { type Lang, takeLanguage } from './lang.ts';
+import { FIX_TEXT, type FixText } from './messages/fix.ts';
 
 export interface FixExercise {
   /** "3" */
   number: string;
+  /** The program's @title, in English; the other languages' are in its check. */
   title: string;
   /** scripts/fix/03-bulk-sender.ts: the learner's copy. */
   program: string;
@@ -40,47 +46,58 @@ export async function loadCheck(exercise: FixExercise): Promise<FixCheck> {
   return ((await import(pathToFileURL(join(ROOT, exercise.checkModule)).href)) as { CHECK: FixCheck }).CHECK;
 }
 
-function verdictLine(verdict: Verdict): string {
-  if ('cannotCheck' in verdict) return `cannot check here: ${verdict.cannotCheck}`;
-  return `${verdict.passed ? 'passes' : 'fails'}: ${verdict.saw}`;
+const titleIn = (lang: Lang, fix: FixExercise, check: FixCheck): string =>
+  lang === 'en' ? fix.title : check.title[lang];
+
+/** A verdict in a word: passes, fails, or cannot check here. */
+function stateOf(verdict: Verdict, text: FixText): string {
+  if ('cannotCheck' in verdict) return text.cannotCheck;
+  return verdict.passed ? text.passes : text.fails;
 }
 
-async function list(write: (text: string) => void, exercises: readonly FixExercise[]): Promise<number> {
+async function list(write: (text: string) => void, exercises: readonly FixExercise[], lang: Lang): Promise<number> {
+  const text = FIX_TEXT[lang];
+  const checks = await Promise.all(exercises.map(loadCheck));
   // The checks are independent (port 0 each), so they run side by side.
-  const verdicts = await Promise.all(exercises.map(async (fix) => (await loadCheck(fix)).check(fix.program)));
+  const verdicts = await Promise.all(exercises.map((fix, i) => checks[i].check(fix.program)));
   exercises.forEach((fix, i) => {
-    const verdict = verdicts[i];
-    const state = 'cannotCheck' in verdict ? 'cannot check here' : verdict.passed ? 'passes' : 'fails';
-    write(`${fix.number}  ${fix.title}: ${state}  (${fix.program})\n`);
+    const title = titleIn(lang, fix, checks[i]);
+    write(`${fix.number}  ${title}: ${stateOf(verdicts[i], text)}  (${fix.program})\n`);
   });
   const next = exercises.find((_, i) => !('passed' in verdicts[i] && verdicts[i].passed));
-  write(next ? `\nNext: npm run fix -- ${next.number}\n` : '\nEvery program passes its check.\n');
+  write(`\n${next ? text.next(next.number) : text.allPass}\n`);
   return 0;
 }
 
-const USAGE = 'npm run fix -- list | npm run fix -- N';
-
-/** Runs `npm run fix -- ARGS`; a test may pass fewer exercises to list. */
+/**
+ * Runs `npm run fix -- ARGS`, in Korean with `--lang ko` or under a Korean locale; a test may pass
+ * fewer exercises to list.
+ */
 export async function fix(
   args: readonly string[],
   write: (text: string) => void = (text) => void process.stdout.write(text),
   exercises = listFixes(),
 ): Promise<number> {
-  if (args.length !== 1) throw new UsageError(`usage: ${USAGE}`);
-  if (args[0] === 'list') return list(write, exercises);
-  const chosen = exercises.find((candidate) => candidate.number === String(Number(args[0])));
-  if (!/^\d+$/.test(args[0]) || !chosen)
+  const { lang, rest } = takeLanguage(args);
+  const text = FIX_TEXT[lang];
+  if (rest.length !== 1) throw new UsageError(text.usage);
+  if (rest[0] === 'list') return list(write, exercises, lang);
+  const chosen = exercises.find((candidate) => candidate.number === String(Number(rest[0])));
+  if (!/^\d+$/.test(rest[0]) || !chosen)
     throw new UsageError(
-      `no fix exercise "${args[0]}"; there are ${exercises.map((fix) => fix.number).join(', ')} (${USAGE})`,
+      text.noExercise(
+        rest[0],
+        exercises.map((fix) => fix.number),
+      ),
     );
   const check = await loadCheck(chosen);
-  write(`${chosen.number}  ${chosen.title}  (${chosen.program})\n`);
+  write(`${chosen.number}  ${titleIn(lang, chosen, check)}  (${chosen.program})\n`);
   const verdict = await check.check(chosen.program);
-  write(`${verdictLine(verdict)}\n`);
+  write(`${stateOf(verdict, text)}: ${'cannotCheck' in verdict ? verdict.cannotCheck : verdict.saw}\n`);
   if ('cannotCheck' in verdict) return 1;
   if (verdict.passed) return 0;
-  write(`hint: ${check.hint}\nread: NOTES.md ${sectionTitle(check.notes)}\n`);
-  write(`edit ${chosen.program}, then run npm run fix -- ${chosen.number} again\n`);
+  write(`${text.hint(check.hint[lang])}\n${text.read(readingPointer(lang, check.notes))}\n`);
+  write(`${text.editAgain(chosen.program, chosen.number)}\n`);
   return 1;
 }
 

@@ -16,7 +16,11 @@ const EXCHANGES: ReadonlyArray<readonly [written: string, answers: string[]]> = 
 ];
 
 export const CHECK = defineCheck({
-  hint: "a 'data' event holds the bytes that have arrived so far, and nothing says they are one line",
+  title: { ko: '줄마다 답하는 서버' },
+  hint: {
+    en: "a 'data' event holds the bytes that have arrived so far, and nothing says they are one line",
+    ko: "'data' 이벤트에는 지금까지 도착한 바이트가 들어 있을 뿐, 그것이 한 줄이라고 알려 주는 것은 없습니다",
+  },
   notes: '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
   async check(file) {
     const program = startProgram(file);

@@ -61,7 +61,11 @@ async function untilStalled(pid: number): Promise<number> {
 }
 
 export const CHECK = defineCheck({
-  hint: 'ask what socket.write() returns when the kernel takes no more, and what the program does next',
+  title: { ko: '많은 양을 업로드하는 클라이언트' },
+  hint: {
+    en: 'ask what socket.write() returns when the kernel takes no more, and what the program does next',
+    ko: '커널이 더 받아 주지 않을 때 socket.write()가 무엇을 돌려주는지, 그다음 프로그램이 무엇을 하는지 따져 보세요',
+  },
   notes: '#43-tcp-against-udp-measured-11-tcp-vs-udp',
   async check(file) {
     if (process.platform !== 'linux') return { cannotCheck: 'the peak memory is read from /proc, Linux only' };

@@ -19,7 +19,11 @@ const TEXT = PARTS.join('');
 const ANSWER = `${createHash('sha256').update(TEXT).digest('hex')}\n`;
 
 export const CHECK = defineCheck({
-  hint: "ask what Node does with its own side of a socket when the peer's FIN arrives, and whether you want that",
+  title: { ko: '클라이언트가 보내기를 마치면 답하는 릴레이' },
+  hint: {
+    en: "ask what Node does with its own side of a socket when the peer's FIN arrives, and whether you want that",
+    ko: '상대의 FIN이 도착하면 Node가 소켓의 자기 쪽을 어떻게 하는지, 그리고 그것이 원하는 동작인지 따져 보세요',
+  },
   notes: '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
   async check(file) {
     // The service answers after the relay's FIN, on a connection kept open for that (half-open).

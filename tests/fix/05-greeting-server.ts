@@ -28,7 +28,11 @@ async function greet(port: number, name: string): Promise<string | undefined> {
 }
 
 export const CHECK = defineCheck({
-  hint: 'ask what becomes of a connection, and of its descriptor, when the server never ends its side',
+  title: { ko: '실행되는 동안 모든 클라이언트에게 인사하는 서버' },
+  hint: {
+    en: 'ask what becomes of a connection, and of its descriptor, when the server never ends its side',
+    ko: '서버가 자기 쪽을 끝내지 않으면 연결과 그 디스크립터가 어떻게 되는지 따져 보세요',
+  },
   notes: '#41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake',
   async check(file) {
     const prlimit = await findTool('prlimit');

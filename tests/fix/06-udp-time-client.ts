@@ -48,7 +48,11 @@ async function ask(file: string, answers: boolean) {
 }
 
 export const CHECK = defineCheck({
-  hint: 'ask what tells a UDP sender that its datagram was lost, and what the program does until it hears back',
+  title: { ko: '질문을 보내는 UDP 클라이언트' },
+  hint: {
+    en: 'ask what tells a UDP sender that its datagram was lost, and what the program does until it hears back',
+    ko: 'UDP 데이터그램을 잃었을 때 무엇이 보낸 쪽에 그 사실을 알려 주는지, 답을 들을 때까지 프로그램이 무엇을 하는지 따져 보세요',
+  },
   notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
   async check(file) {
     const lossy = await ask(file, true);

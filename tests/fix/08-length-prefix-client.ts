@@ -21,7 +21,11 @@ function framed(text: string): Buffer {
 }
 
 export const CHECK = defineCheck({
-  hint: 'ask what the program reads when even the 4-byte header has come only in part',
+  title: { ko: '길이 접두사가 붙은 메시지를 받는 클라이언트' },
+  hint: {
+    en: 'ask what the program reads when even the 4-byte header has come only in part',
+    ko: '4바이트 헤더마저 일부만 도착했을 때 프로그램이 무엇을 읽는지 따져 보세요',
+  },
   notes: '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
   async check(file) {
     const server = createServer();

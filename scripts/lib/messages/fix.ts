@@ -1,0 +1,53 @@
+/**
+ * Everything the fix runner (`npm run fix`) says to a learner, in each language the runners speak.
+ * What a check saw stays as the check says it (English), as the scripts' own output does. The
+ * Korean text has the English one's type, so a line missing in Korean does not compile; each
+ * check's title and hint are given per language in its CHECK (scripts/lib/fix-check.ts).
+ */
+import type { Lang } from '../lang.ts';
+
+const COMMANDS = 'npm run fix -- list | npm run fix -- N';
+
+export interface FixText {
+  usage: string;
+  noExercise: (given: string, numbers: readonly string[]) => string;
+  /** A verdict in a word: the listing shows it alone, a single run before what the check saw. */
+  passes: string;
+  fails: string;
+  cannotCheck: string;
+  next: (number: string) => string;
+  allPass: string;
+  hint: (hint: string) => string;
+  /** `pointer` is the notes' file with the section's heading: "NOTES.md §2.5 …". */
+  read: (pointer: string) => string;
+  editAgain: (program: string, number: string) => string;
+}
+
+const en: FixText = {
+  usage: `usage: ${COMMANDS}`,
+  noExercise: (given, numbers) => `no fix exercise "${given}"; there are ${numbers.join(', ')} (${COMMANDS})`,
+  passes: 'passes',
+  fails: 'fails',
+  cannotCheck: 'cannot check here',
+  next: (number) => `Next: npm run fix -- ${number}`,
+  allPass: 'Every program passes its check.',
+  hint: (hint) => `hint: ${hint}`,
+  read: (pointer) => `read: ${pointer}`,
+  editAgain: (program, number) => `edit ${program}, then run npm run fix -- ${number} again`,
+};
+
+const ko: FixText = {
+  usage: `사용법: ${COMMANDS}`,
+  noExercise: (given, numbers) =>
+    `"${given}": 그런 고치기 과제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
+  passes: '통과',
+  fails: '실패',
+  cannotCheck: '여기서는 검사할 수 없음',
+  next: (number) => `다음 과제: npm run fix -- ${number}`,
+  allPass: '모든 프로그램이 검사를 통과합니다.',
+  hint: (hint) => `힌트: ${hint}`,
+  read: (pointer) => `읽을 곳: ${pointer}`,
+  editAgain: (program, number) => `${program} 파일을 고친 다음 다시 실행하세요: npm run fix -- ${number}`,
+};
+
+export const FIX_TEXT: Readonly<Record<Lang, FixText>> = { en, ko };
