@@ -15,6 +15,7 @@ const ANSWER = '12:00';
  * here: 3 s, up to twice that on a loaded machine (taken when the check loads).
  */
 const RUN_MS = stretchedByLoad(3000, 2);
+const RUN_SECONDS = (RUN_MS / 1000).toFixed(1);
 /**
  * How many requests the link loses, the first ones: copies sent together are lost together, and
  * only a program that asks again after waiting, on a timer, is answered. The loss is counted, not
@@ -61,7 +62,7 @@ export const CHECK = defineCheck({
         passed: false,
         saw:
           `the link lost the first ${LOST_REQUESTS} requests, then carried every one; ` +
-          `in ${(RUN_MS / 1000).toFixed(1)} s the server got ${lossy.requests} ` +
+          `in ${RUN_SECONDS} s the server got ${lossy.requests} ` +
           `request(s), and the program ${lossy.exit ? `exited with code ${lossy.exit.code}` : 'was still waiting'}: ` +
           lossy.printed,
       };
@@ -71,7 +72,7 @@ export const CHECK = defineCheck({
         passed: false,
         saw:
           `against a server that never answers, the program ` +
-          `${silent.exit ? `exited with code ${silent.exit.code}` : `still waited after ${(RUN_MS / 1000).toFixed(1)} s`} ` +
+          `${silent.exit ? `exited with code ${silent.exit.code}` : `still waited after ${RUN_SECONDS} s`} ` +
           `(${silent.requests} requests sent), where it should give up with exit code 1`,
       };
     return {
