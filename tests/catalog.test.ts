@@ -1,7 +1,8 @@
 /**
  * The collection holds together: every numbered script has its header tags, a test file, a
- * NOTES.md section that links both and shows a checked sample, and a row in README.md; and a
- * learner meets the concepts in NOTES.md's order everywhere, with the same beginner path.
+ * NOTES.md section that links both and shows a checked sample, and a row in README.md and in
+ * README.ko.md; and a learner meets the concepts in NOTES.md's order everywhere, with the same
+ * beginner path.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,9 +12,12 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import {
   citesTestName,
+  conceptRows,
   type Entry,
+  FRONT_DOORS,
   labOf,
   listEntries,
+  MAX_FRONT_DOOR_LINES,
   notesSections,
   READING_PATH,
   ROOT,
@@ -22,6 +26,7 @@ import {
   testNames,
 } from '../scripts/lib/catalog.ts';
 import type { KnobSet } from '../scripts/lib/cli.ts';
+import { HANGUL, hangulLines, MIN_HANGUL_SHARE } from '../scripts/lib/editions.ts';
 import { exercise } from '../scripts/lib/exercise.ts';
 import { tourPlan } from '../scripts/lib/tour.ts';
 
@@ -31,7 +36,8 @@ const MAX_LESSON_COLUMNS = 100;
 const LESSON_RULES = `≤ ${MAX_LESSON_LINES} lines of ≤ ${MAX_LESSON_COLUMNS} columns, node: imports only`;
 const REQUIRED_TAGS = ['title', 'concept', 'notes', 'run', 'resource'] as const;
 const entries = listEntries();
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const doors = FRONT_DOORS.map((door) => ({ ...door, text: readFileSync(join(ROOT, door.page), 'utf8') }));
+const doorPages = FRONT_DOORS.map((door) => door.page).join(' and ');
 
 test('there is at least one numbered script, and no two share a number', () => {
   assert.ok(entries.length > 0);
@@ -90,10 +96,12 @@ for (const { base, script, lab, test: testFile, tags } of entries) {
       assert.ok(!source.includes(banned), `${script} uses ${banned}`);
   });
 
-  test(`${base}: README.md has a row for it`, () => {
-    const row = readme.split('\n').find((line) => line.startsWith(`| ${base.slice(0, 2)} `));
-    assert.ok(row, `README.md has no table row starting "| ${base.slice(0, 2)} "`);
-    assert.ok(row.includes(script), `the row does not name ${script}`);
+  test(`${base}: ${doorPages} have a row for it`, () => {
+    for (const { page, text, levels } of doors) {
+      const row = conceptRows(text, levels).find((candidate) => candidate.number === base.slice(0, 2))?.row;
+      assert.ok(row, `${page} has no table row starting "| ${base.slice(0, 2)} "`);
+      assert.ok(row.includes(`](${script})`), `${page}: the row does not link ${script}`);
+    }
   });
 }
 
@@ -133,6 +141,30 @@ test('no line of scripts/, tests/ or bench/ is longer than 120 characters', () =
   assert.deepEqual(long, []);
 });
 
+test(`${doorPages} are at most ${MAX_FRONT_DOOR_LINES} lines, and link to each other near their top`, () => {
+  for (const { page, text } of doors) {
+    const lines = text.trimEnd().split('\n');
+    assert.ok(lines.length <= MAX_FRONT_DOOR_LINES, `${page} has ${lines.length} lines`);
+    for (const other of FRONT_DOORS.filter((door) => door.page !== page))
+      assert.match(lines.slice(0, 5).join('\n'), new RegExp(`\\]\\(${other.page}\\)`), `${page} links ${other.page}`);
+  }
+});
+
+test(`every npm script ${doorPages} name is one of package.json's scripts`, () => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: object };
+  for (const { page, text } of doors) {
+    const named = [...text.matchAll(/\bnpm (?:run ([\w:-]+)|(start|test)\b)/g)].map(([, run, own]) => run ?? own);
+    assert.ok(named.length > 0, `${page} names no npm script`);
+    const unknown = named.filter((name) => !Object.hasOwn(scripts, name));
+    assert.deepEqual(unknown, [], `${page} names npm scripts that package.json lacks`);
+  }
+});
+
+test(`README.ko.md is Korean: Hangul on at least ${MIN_HANGUL_SHARE * 100}% of its prose lines`, () => {
+  const { korean, prose, share } = hangulLines(readFileSync(join(ROOT, 'README.ko.md'), 'utf8'));
+  assert.ok(share >= MIN_HANGUL_SHARE, `${korean} of ${prose} prose lines (${Math.round(share * 100)}%) have Hangul`);
+});
+
 test('every link inside NOTES.md leads to a heading', () => {
   const anchors = new Set(notesSections().map((section) => section.anchor));
   const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
@@ -140,16 +172,19 @@ test('every link inside NOTES.md leads to a heading', () => {
   assert.deepEqual(broken, [], 'links to no heading');
 });
 
-test("every link from NOTES.md into another page's heading (Proof: AUDIT.md#…) leads to one", () => {
-  const notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8');
-  const broken = [...notes.matchAll(/\]\(([A-Z]+\.md)#([^)]+)\)/g)].flatMap(([, page, anchor]) => {
-    const anchors = notesSections(readFileSync(join(ROOT, page), 'utf8')).map((section) => section.anchor);
-    return anchors.includes(anchor) ? [] : [`${page}#${anchor}`];
-  });
+const LINKING_PAGES = ['NOTES.md', ...FRONT_DOORS.map((door) => door.page)];
+
+test(`every link from ${LINKING_PAGES.join(', ')} into another page's heading (NOTES.ko.md#…) leads to one`, () => {
+  const broken = LINKING_PAGES.flatMap((from) =>
+    [...readFileSync(join(ROOT, from), 'utf8').matchAll(/\]\(([A-Z]+(?:\.ko)?\.md)#([^)]+)\)/g)].flatMap(
+      ([, page, anchor]) => {
+        const anchors = notesSections(readFileSync(join(ROOT, page), 'utf8')).map((section) => section.anchor);
+        return anchors.includes(anchor) ? [] : [`${from}: ${page}#${anchor}`];
+      },
+    ),
+  );
   assert.deepEqual(broken, [], 'links to no heading');
 });
-
-const HANGUL = /\p{Script=Hangul}/u;
 
 test('every GLOSSARY.md term has its Korean term and meaning, and links NOTES.md sections that name it', () => {
   const sections = new Map(
@@ -230,9 +265,9 @@ function notesOrder(): string[] {
   return [...entries].sort((a, b) => place(a) - place(b)).map((entry) => entry.number);
 }
 
-/** README.md's table rows as [number, level]: "| 03 | [accept()…](scripts/03-accept.ts) | basics | …". */
-const readmeRows = () =>
-  [...readme.matchAll(/^\| (\d\d) \|[^|]*\| (\w+) \|/gm)].map(([, number, level]) => [number, level]);
+/** A front door's table as [number, level] rows, in the order it lists them. */
+const doorRows = (door: (typeof doors)[number]) =>
+  conceptRows(door.text, door.levels).map((row) => [row.number, row.level ?? `no level in "${row.row}"`]);
 
 /** `npm run exercise`'s list, as [number, level] in the order it prints them (no progress file: nothing predicted). */
 async function exerciseList(): Promise<string[][]> {
@@ -248,7 +283,7 @@ test('every script has its place on the reading path (READING_PATH), and every p
   assert.deepEqual(READING_PATH.map((place) => place.number).sort(), numbers);
 });
 
-test("the tour, README.md's table and the exercise list meet the concepts in NOTES.md's order", async () => {
+test(`the tour, the tables of ${doorPages} and the exercise list meet the concepts in NOTES.md's order`, async () => {
   const order = notesOrder();
   assert.deepEqual(
     entries.map((entry) => entry.number),
@@ -260,11 +295,12 @@ test("the tour, README.md's table and the exercise list meet the concepts in NOT
     order,
     'the tour (npm start)',
   );
-  assert.deepEqual(
-    readmeRows().map(([number]) => number),
-    order,
-    "README.md's table",
-  );
+  for (const door of doors)
+    assert.deepEqual(
+      doorRows(door).map(([number]) => number),
+      order,
+      `${door.page}'s table`,
+    );
   assert.deepEqual(
     (await exerciseList()).map(([number]) => number),
     order,
@@ -272,10 +308,11 @@ test("the tour, README.md's table and the exercise list meet the concepts in NOT
   );
 });
 
-test("the beginner path is the same in README.md, the tour and the exercise list, in the notes' order", async () => {
+test(`the beginner path is the same in ${doorPages}, the tour and the exercise list, in the notes' order`, async () => {
   const levels = entries.map((entry) => [entry.number, entry.level]);
   assert.ok(levels.some(([, level]) => level === 'basics') && levels.some(([, level]) => level === 'deeper'));
-  assert.deepEqual(readmeRows(), levels, "README.md's table marks each concept as the catalog does");
+  for (const door of doors)
+    assert.deepEqual(doorRows(door), levels, `${door.page}'s table marks each concept as the catalog does`);
   assert.deepEqual(await exerciseList(), levels, 'the exercise list marks each concept as the catalog does');
   const basics = notesOrder().filter((number) => entries.find((entry) => entry.number === number)?.level === 'basics');
   assert.deepEqual(

@@ -18,6 +18,8 @@ import {
   fileLinks,
   fingerprint,
   foldedBlocks,
+  hangulLines,
+  MIN_HANGUL_SHARE,
   readEdition,
   SYNC_RECORD,
   type SyncRecord,
@@ -86,16 +88,7 @@ test('every link inside NOTES.ko.md to a heading leads to one', () => {
   assert.deepEqual(broken, []);
 });
 
-test('NOTES.ko.md is Korean: Hangul on at least 80% of its prose lines', () => {
-  let inFence = false;
-  const prose = readEdition('ko')
-    .split('\n')
-    .filter((line) => {
-      if (line.startsWith('```')) inFence = !inFence;
-      // Code, blank lines, markers, bare HTML and table rules carry no prose to translate.
-      return !inFence && !line.startsWith('```') && /\p{L}/u.test(line) && !/^\s*(<[^>]*>\s*)+$/.test(line);
-    });
-  const korean = prose.filter((line) => /\p{Script=Hangul}/u.test(line));
-  const share = korean.length / prose.length;
-  assert.ok(share >= 0.8, `${korean.length} of ${prose.length} prose lines (${Math.round(share * 100)}%) have Hangul`);
+test(`NOTES.ko.md is Korean: Hangul on at least ${MIN_HANGUL_SHARE * 100}% of its prose lines`, () => {
+  const { korean, prose, share } = hangulLines(readEdition('ko'));
+  assert.ok(share >= MIN_HANGUL_SHARE, `${korean} of ${prose} prose lines (${Math.round(share * 100)}%) have Hangul`);
 });

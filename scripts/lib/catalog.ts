@@ -17,7 +17,7 @@ export type Level = 'basics' | 'deeper';
  * The order a learner meets the concepts, the same as NOTES.md's: the seed's four sections first
  * (a socket; the flow, where 12 and 13 sit beside accept(); the descriptor; TCP and UDP), then
  * beyond one machine. The scripts keep their numbers. tests/catalog.test.ts fails when the tour,
- * README.md's table or the exercise list departs from NOTES.md's order.
+ * the tables of README.md and README.ko.md or the exercise list depart from NOTES.md's order.
  */
 export const READING_PATH: readonly { number: string; level: Level }[] = [
   { number: '01', level: 'basics' }, // §1 what a socket is: IP, port, PID
@@ -38,6 +38,29 @@ export const READING_PATH: readonly { number: string; level: Level }[] = [
   { number: '16', level: 'deeper' },
   { number: '17', level: 'deeper' },
 ];
+
+/**
+ * The front doors a learner opens first, README.md and its Korean edition: each has the concept
+ * table in the reading path's order, marking each concept with its level in the page's own words.
+ */
+export const FRONT_DOORS: readonly { page: string; levels: Record<Level, string> }[] = [
+  { page: 'README.md', levels: { basics: 'basics', deeper: 'deeper' } },
+  { page: 'README.ko.md', levels: { basics: '기초', deeper: '심화' } },
+];
+export const MAX_FRONT_DOOR_LINES = 120;
+
+/**
+ * A front door's concept table, one row per concept: its number, the whole row, and the level its
+ * row names ("| 03 | … | 기초 |" is basics), undefined when the row names none.
+ */
+export function conceptRows(markdown: string, levels: Record<Level, string>) {
+  const levelOf = (cells: string[]) => (Object.keys(levels) as Level[]).find((level) => cells.includes(levels[level]));
+  return [...markdown.matchAll(/^\| (\d\d) \|.*$/gm)].map(([row, number]) => ({
+    number,
+    row,
+    level: levelOf(row.split('|').map((cell) => cell.trim())),
+  }));
+}
 
 export interface Entry {
   /** "03" */

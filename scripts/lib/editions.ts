@@ -74,6 +74,29 @@ export function fileLinks(own: string): string[] {
 
 export const foldedBlocks = (own: string): number => own.match(/^<details>/gm)?.length ?? 0;
 
+export const HANGUL = /\p{Script=Hangul}/u;
+/** A Korean edition (NOTES.ko.md, README.ko.md) has Hangul on at least this share of its prose lines. */
+export const MIN_HANGUL_SHARE = 0.8;
+
+/**
+ * The lines of a Markdown page that carry prose to translate: lines with letters, outside fenced
+ * blocks. Code, blank lines, markers, bare HTML and table rules carry none.
+ */
+export function proseLines(markdown: string): string[] {
+  let inFence = false;
+  return markdown.split('\n').filter((line) => {
+    if (line.startsWith('```')) inFence = !inFence;
+    return !inFence && !line.startsWith('```') && /\p{L}/u.test(line) && !/^\s*(<[^>]*>\s*)+$/.test(line);
+  });
+}
+
+/** How Korean a page is: its prose lines, and how many of them have Hangul. */
+export function hangulLines(markdown: string): { korean: number; prose: number; share: number } {
+  const prose = proseLines(markdown);
+  const korean = prose.filter((line) => HANGUL.test(line)).length;
+  return { korean, prose: prose.length, share: korean / prose.length };
+}
+
 /** A short fingerprint of a section's text, as the sync record keeps it. */
 export const fingerprint = (own: string): string => createHash('sha256').update(own).digest('hex').slice(0, 12);
 
