@@ -20,7 +20,7 @@ import {
 import type { HostsUnavailable } from '../scripts/lib/hosts.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { isRunning, ticksSinceBoot } from '../scripts/lib/proc-stat.ts';
-import { untilTrue } from '../scripts/lib/wait.ts';
+import { stretchedByLoad, untilTrue } from '../scripts/lib/wait.ts';
 import { childrenOf, liveNamespaces, madeOrSkip, observeHosts } from './lib/hosts.ts';
 import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { measuredAnswers } from './lib/knobs.ts';
@@ -125,7 +125,11 @@ test(
     const run = spawn(process.execPath, nodeArgsFor('scripts/14-two-hosts.ts'), { stdio: 'ignore' });
     // The hosts are the script's children, and so are the lesson's programs it starts in them: once a
     // program runs beside the two hosts, the script is in the middle of its work.
-    await untilTrue(async () => childrenOf(run.pid!).length >= 3, 20_000, 'the hosts and a program in one');
+    await untilTrue(
+      async () => childrenOf(run.pid!).length >= 3,
+      stretchedByLoad(20_000),
+      'the hosts and a program in one',
+    );
     const hosts = childrenOf(run.pid!);
     run.kill('SIGKILL');
     await once(run, 'exit');

@@ -12,10 +12,11 @@ import { listEntries, sectionTitle, selectEntries } from '../scripts/lib/catalog
 import { UsageError } from '../scripts/lib/cli.ts';
 import { exercise, type ExerciseIo, loadConcept, nextSteps } from '../scripts/lib/exercise.ts';
 import type { AnyExercise } from '../scripts/lib/questions.ts';
+import { stretchedByLoad } from '../scripts/lib/wait.ts';
 import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
-const RUN_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
 /** Claims of which one passes, one is skipped and one fails (not part of npm test). */
 const ONE_CLAIM_FAILS = 'tests/probes/claims-one-fails.ts';
 

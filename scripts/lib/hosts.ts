@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from './child.ts';
 import { findTool, runTool, type ToolResult } from './tools.ts';
-import { within } from './wait.ts';
+import { stretchedByLoad, within } from './wait.ts';
 
 const HOST_PROGRAM = new URL('../children/host.ts', import.meta.url);
-const START_MS = 10_000;
+const START_MS = stretchedByLoad(10_000);
 /** How long a tool run in a host may take (ip, ss, nft, sysctl: milliseconds, on a loaded machine more). */
-const TOOL_MS = 20_000;
+const TOOL_MS = stretchedByLoad(20_000);
 
 export interface HostSpec {
   name: string;

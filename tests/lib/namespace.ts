@@ -4,6 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import { findTool, runTool, type ToolResult } from '../../scripts/lib/tools.ts';
+import { stretchedByLoad } from '../../scripts/lib/wait.ts';
 import { workedOrSkip } from './tools.ts';
 import { ROOT } from './transcript.ts';
 
@@ -18,7 +19,7 @@ export type NamespaceRun = ToolResult | { unavailable: string };
 export async function startInOwnNamespace(
   setup: string,
   command: readonly string[],
-  timeoutMs = 20_000,
+  timeoutMs = stretchedByLoad(20_000),
 ): Promise<NamespaceRun> {
   const [unshare, ip] = await Promise.all([findTool('unshare'), findTool('ip')]);
   if (!unshare) return { unavailable: 'unshare is not installed (apt-get install util-linux)' };
@@ -44,7 +45,7 @@ export async function runInOwnNamespace(
   t: TestContext,
   setup: string,
   command: readonly string[],
-  timeoutMs = 20_000,
+  timeoutMs = stretchedByLoad(20_000),
 ): Promise<ToolResult | undefined> {
   return ranOrSkip(t, await startInOwnNamespace(setup, command, timeoutMs));
 }

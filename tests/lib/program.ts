@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
-import { within } from '../../scripts/lib/wait.ts';
+import { stretchedByLoad, within } from '../../scripts/lib/wait.ts';
 
 /** Lines of a stream, one at a time, each wait bounded; undefined once the stream has ended. */
 export interface LineReader {
@@ -91,9 +91,10 @@ export function startProgram(
 
 /**
  * How long a program may take to start: on a fresh clone there is no compile cache yet, and the
- * suite runs many processes at once on two cores. Only a program that never starts waits this out.
+ * suite runs many processes at once on two cores: 15 s, longer on a loaded machine (taken when
+ * this module loads). Only a program that never starts waits this out.
  */
-export const START_MS = 15_000;
+export const START_MS = stretchedByLoad(15_000);
 
 /**
  * The port a server program says it listens on ("listening on 127.0.0.1:PORT" or "… ADDRESS port

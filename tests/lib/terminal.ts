@@ -5,11 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
+import { stretchedByLoad } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so a command run here runs like a learner's. */
 export const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
-const RUN_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
 
 export function onATerminal(
   script: string,

@@ -29,16 +29,16 @@ import {
   runScript as runCommandLine,
   type ScriptDefinition,
 } from '../../scripts/lib/cli.ts';
-import { until, within } from '../../scripts/lib/wait.ts';
+import { stretchedByLoad, until, within } from '../../scripts/lib/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type Mask = readonly [pattern: RegExp, replacement: string];
 
 /** How long a finished run may take to close its handles. */
-const CLOSE_TIMEOUT_MS = 2000;
+const CLOSE_TIMEOUT_MS = stretchedByLoad(2000);
 /** A demo runs in seconds; a stuck one fails with a message instead of hanging the suite. */
-const RUN_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
 
 /** What varies between runs, in the words the scripts use for it. */
 export const MASKS: readonly Mask[] = [
