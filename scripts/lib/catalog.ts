@@ -174,8 +174,11 @@ export function notesSections(notes = readFileSync(join(ROOT, 'NOTES.md'), 'utf8
 export function sectionTitle(anchor: string): string {
   const section = notesSections().find((candidate) => `#${candidate.anchor}` === anchor);
   if (!section) throw new Error(`NOTES.md has no heading with the anchor ${anchor}`);
-  return /^\d/.test(section.heading) ? `§${section.heading}` : `"${section.heading}"`;
+  return headingAsTitle(section.heading);
 }
+
+/** A heading as a reader looks for it: a numbered one by its number ("§2.3 …"), another in quotes. */
+export const headingAsTitle = (heading: string): string => (/^\d/.test(heading) ? `§${heading}` : `"${heading}"`);
 
 /**
  * The words a reader meets in a stretch of Markdown: whitespace-separated tokens outside fenced code

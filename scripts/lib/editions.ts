@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './catalog.ts';
+import { anchorOf, ROOT } from './catalog.ts';
 import { isMain } from './cli.ts';
 
 export const EDITIONS = { en: 'NOTES.md', ko: 'NOTES.ko.md' } as const;
@@ -81,6 +81,19 @@ export type SyncRecord = Record<string, Record<Edition, string>>;
 
 export function readEdition(edition: Edition): string {
   return readFileSync(join(ROOT, EDITIONS[edition]), 'utf8');
+}
+
+/**
+ * The heading in `edition` of the section NOTES.md names by `anchor` ('#23-…'): the section with the
+ * same key, so a runner speaking Korean points at NOTES.ko.md's own heading.
+ */
+export function headingIn(edition: Edition, anchor: string): string {
+  const english = editionSections(readEdition('en')).find((section) => `#${anchorOf(section.heading)}` === anchor);
+  if (!english) throw new Error(`${EDITIONS.en} has no heading with the anchor ${anchor}`);
+  if (edition === 'en') return english.heading;
+  const other = editionSections(readEdition(edition)).find((section) => section.key === english.key);
+  if (!other) throw new Error(`${EDITIONS[edition]} has no section ${english.key}`);
+  return other.heading;
 }
 
 /** The record as it would be now: each section's fingerprint in both editions. */
