@@ -138,6 +138,7 @@ test('without answers, in Korean: each question with the kernel answer, and what
   assert.match(written(), /^ {3}커널의 답: 4$/m);
   assert.match(written(), /^3\. 이번 실행에서는 재지 못함: EXTRA=0: 큐를 넘어선 클라이언트가 없다$/m);
   assert.match(written(), /^ {2}BACKLOG: 1~\d+, 기본값 3$/m);
+  assert.match(written(), /^ {2}조절 변수끼리 지켜야 할 규칙도 있습니다\./m);
 });
 
 test('the progress list and its next step in Korean, titled by NOTES.ko.md', async () => {

@@ -36,8 +36,11 @@ export const exerciseTextKo: ExerciseText = {
   noKnobsAdvice: '이 개념에는 조절 변수가 없습니다. 스크립트를 직접 고치고, 테스트가 무엇이라고 할지 예측해 보세요.',
   turnAKnob: '조절 변수를 바꾸고 다시 예측해 보세요(답도 따라 바뀝니다):',
   // The script headers describe their knobs in English; here each knob of the exercise by its range.
-  knobList: (_entry: Entry, set: KnobSet<string>) =>
-    Object.entries(set.knobs).map(([name, { fallback, min, max }]) => `${name}: ${min}~${max}, 기본값 ${fallback}`),
+  knobList: (_entry: Entry, set: KnobSet<string>) => [
+    ...Object.entries(set.knobs).map(([name, { fallback, min, max }]) => `${name}: ${min}~${max}, 기본값 ${fallback}`),
+    // readKnobs() applies the rule between the knobs before any question.
+    ...(set.check ? ['조절 변수끼리 지켜야 할 규칙도 있습니다. 어긋나면 질문 전에 한 줄로 알려 줍니다.'] : []),
+  ],
   progressHeading: (path: string) => `지금까지의 예측(${path}), 노트 순서대로:`,
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
     `${LEVELS[entry.level]}  ${title}: ${asked}개 중 ${done}개 맞힘`,
