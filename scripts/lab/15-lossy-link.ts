@@ -296,8 +296,8 @@ export const EXERCISE = defineExercise({
           `A sends ${DATAGRAMS} UDP datagrams over a link that drops about ${LOSS}% of them. How many of A's ` +
           'sends report an error?',
         ko: ({ LOSS, DATAGRAMS }) =>
-          `A가 약 ${LOSS}%를 버리는 링크로 UDP 데이터그램 ${DATAGRAMS}개를 보낸다. A의 send 가운데 오류를 ` +
-          '알리는 것은 몇 개인가?',
+          `데이터그램의 약 ${LOSS}%를 버리는 링크로 A가 UDP 데이터그램 ${DATAGRAMS}개를 보낸다. A의 send 가운데 ` +
+          '오류를 알리는 것은 몇 개인가?',
       },
       measure: ({ udp }) => udp.sendErrors,
       why: {
