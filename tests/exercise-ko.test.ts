@@ -166,8 +166,10 @@ test('usage errors in Korean: one line, before any demo', async () => {
     [['03', '--answers', '4,a'], /^03의 질문은 3개인데 --answers의 답은 2개입니다\(건너뛸 질문에는 \?를 쓰세요\)$/],
     [['03', '--answers', '4,z,?'], /^2번 답\("z"\)은 a, b, c 중 하나여야 합니다$/],
     [['03', '--answer', '4'], /^옵션이 잘못되었습니다\(.*\)\. 사용법: npm run exercise /],
+    [['99'], /^그런 개념이 없습니다\(.*"99".*\)$/],
+    [['04'], /^조절 변수 값이 잘못되었습니다\(knob EXTRA must be at most BACKLOG \+ 1 = 4, got 9\)$/],
   ] as const) {
-    const { run, written } = exerciseHere([...args, '--lang', 'ko'], NOT_UNDER_A_RUNNER);
+    const { run, written } = exerciseHere([...args, '--lang', 'ko'], { ...NOT_UNDER_A_RUNNER, EXTRA: '9' });
     await assert.rejects(run, (error: Error) => error instanceof UsageError && message.test(error.message));
     assert.doesNotMatch(written(), /커널이 실행한 데모/);
   }

@@ -273,6 +273,16 @@ async function listProgress(io: ExerciseIo, voice: Voice): Promise<number> {
   return 0;
 }
 
+/** Runs `check`; a UsageError it throws is said again in the runner's language. */
+function inOwnWords<Value>(check: () => Value, say: (problem: string) => string): Value {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(say(error.message));
+    throw error;
+  }
+}
+
 const EXERCISE_FLAGS: Record<string, FlagSpec> = {
   answers: { type: 'string' },
   'no-claims': { type: 'boolean' },
@@ -284,24 +294,21 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
   const { lang, rest } = takeLanguage(argv, io.env);
   const voice = voiceOf(lang);
   const { say } = voice;
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(rest, EXERCISE_FLAGS, true);
-  } catch (error) {
-    throw new UsageError(say.badFlags((error as Error).message, say.usage));
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = inOwnWords(
+    () => parseFlags(rest, EXERCISE_FLAGS, true),
+    (problem) => say.badFlags(problem, say.usage),
+  );
   if (values.help) {
     io.write(`${say.usage}\n`);
     return 0;
   }
   if (positionals.length === 0) return listProgress(io, voice);
   if (positionals.length !== 1) throw new UsageError(say.nameOne);
-  const [entry] = selectEntries(positionals);
+  const [entry] = inOwnWords(() => selectEntries(positionals), say.badConcept);
   const concept = await loadConcept(entry);
   const { questions } = concept.exercise;
   // A bad knob is the learner's typo: one line now, before any question.
-  const knobs = readKnobs(concept.exercise.knobs, io.env);
+  const knobs = inOwnWords(() => readKnobs(concept.exercise.knobs, io.env), say.badKnob);
   const setting = settingOf(knobs, voice);
   io.write(`${say.start(entry, voice.title(entry), setting, questions.length)}\n`);
   const predictions =

@@ -13,6 +13,8 @@ export const exerciseTextKo: ExerciseText = {
   usage: '사용법: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
   nameOne: '개념은 하나만 고르세요. 예: npm run exercise -- 04',
+  badConcept: (problem: string) => `그런 개념이 없습니다(${problem})`,
+  badKnob: (problem: string) => `조절 변수 값이 잘못되었습니다(${problem})`,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script}의 질문은 ${asked}개인데 --answers의 답은 ${given}개입니다(건너뛸 질문에는 ${skip}를 쓰세요)`,
   badGivenAnswer: (number: number, text: string, hint: string) => `${number}번 답("${text}")은 ${hint}여야 합니다`,

@@ -21,6 +21,8 @@ export const exerciseText = {
   usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `${problem}; ${usage}`,
   nameOne: 'name one concept, e.g. npm run exercise -- 04',
+  badConcept: (problem: string) => problem,
+  badKnob: (problem: string) => problem,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script} asks ${asked} questions; --answers gave ${given} (write ${skip} to skip one)`,
   badGivenAnswer: (number: number, text: string, hint: string) => `answer ${number} ("${text}") should be ${hint}`,
