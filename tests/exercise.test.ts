@@ -13,7 +13,7 @@ import { UsageError } from '../scripts/lib/cli.ts';
 import { exercise, type ExerciseIo, loadConcept, nextSteps } from '../scripts/lib/exercise.ts';
 import type { AnyExercise } from '../scripts/lib/questions.ts';
 import { stretchedByLoad } from '../scripts/lib/wait.ts';
-import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
+import { ENGLISH_LOCALE, NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
 const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
@@ -67,6 +67,7 @@ test('on a terminal: asks first, again after a bad answer, then marks each again
   const progress = progressFile();
   // 03 with CLIENTS=3: 4 rows on the port, the listener's port, 7 descriptors. Typed: a typo, one right, two wrong.
   const run = await onATerminal('scripts/lib/exercise.ts', ['03', '--no-claims'], 'x\n4\nc\n9\n', {
+    ...ENGLISH_LOCALE,
     CLIENTS: '3',
     SOCKET_NOTES_PROGRESS: progress,
   });
@@ -87,7 +88,7 @@ test('--answers: right answers marked right, the claims summed up in one line, p
   const progress = progressFile();
   // 07 with FILES=3: the lowest free number, three files two apart, the freed number reused.
   const run = await runScript('scripts/lib/exercise.ts', ['7', '--answers', 'a,2,a'], {
-    env: { ...NOT_UNDER_A_RUNNER, FILES: '3', SOCKET_NOTES_PROGRESS: progress },
+    env: { ...NOT_UNDER_A_RUNNER, ...ENGLISH_LOCALE, FILES: '3', SOCKET_NOTES_PROGRESS: progress },
     timeoutMs: RUN_TIMEOUT_MS,
   });
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -154,7 +155,7 @@ test('a concept without knobs says so after the run', async () => {
 test('bad answers without a terminal: one error line naming the answer, exit 2, before any demo', async () => {
   // One as a learner's command (the exit code and the one line); the rest in this process, the same code path.
   const run = await runScript('scripts/lib/exercise.ts', ['03', '--answers', '4,z,?'], {
-    env: { SOCKET_NOTES_PROGRESS: progressFile() },
+    env: { ...ENGLISH_LOCALE, SOCKET_NOTES_PROGRESS: progressFile() },
   });
   assert.equal(run.code, 2, run.stderr);
   assert.equal(run.stderr, 'error: answer 2 ("z") should be one of a, b, c\n');

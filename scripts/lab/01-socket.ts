@@ -173,24 +173,48 @@ export const EXERCISE = defineExercise({
     {
       id: 'rows',
       kind: 'number',
-      ask: () =>
-        'A server process listens and one client connects to it. How many TCP sockets does the kernel list for ' +
-        'the listener and this one connection, counting every end?',
-      measure: (seen) => seen.kernelRows?.length ?? { unmeasured: 'the rows are read from /proc/net/tcp, Linux only' },
-      why: () => 'the listener, and the connection twice: one socket at each end, each with its own row',
+      ask: {
+        en: () =>
+          'A server process listens and one client connects to it. How many TCP sockets does the kernel list for ' +
+          'the listener and this one connection, counting every end?',
+        ko: () =>
+          '서버 프로세스가 listen하고 클라이언트 하나가 연결한다. 리스너와 이 연결 하나에 대해 커널이 보여 주는 ' +
+          'TCP 소켓은 끝마다 세어서 몇 개인가?',
+      },
+      measure: (seen) =>
+        seen.kernelRows?.length ?? {
+          unmeasured: {
+            en: 'the rows are read from /proc/net/tcp, Linux only',
+            ko: '이 줄들은 /proc/net/tcp에서 읽으므로 리눅스에서만 잴 수 있다',
+          },
+        },
+      why: {
+        en: () => 'the listener, and the connection twice: one socket at each end, each with its own row',
+        ko: () => '리스너 하나, 그리고 연결은 두 번 센다: 양 끝에 소켓이 하나씩 있고 저마다 자기 줄이 있다',
+      },
     },
     {
       id: 'client-port',
       kind: 'choice',
-      ask: () => 'The client never chose a port. What is its local port?',
+      ask: {
+        en: () => 'The client never chose a port. What is its local port?',
+        ko: () => '클라이언트는 포트를 고른 적이 없다. 클라이언트의 로컬 포트는?',
+      },
       options: [
-        ['same', "the server's port"],
-        ['picked', "a port the kernel picked for it, not the server's"],
-        ['none', 'none: only servers have ports'],
+        ['same', { en: "the server's port", ko: '서버의 포트' }],
+        [
+          'picked',
+          { en: "a port the kernel picked for it, not the server's", ko: '서버 것이 아닌, 커널이 골라 준 포트' },
+        ],
+        ['none', { en: 'none: only servers have ports', ko: '없다: 포트는 서버에만 있다' }],
       ],
       measure: ({ client }) =>
         client.local.port === client.remote.port ? 'same' : client.local.port > 0 ? 'picked' : 'none',
-      why: () => 'every end of a connection is an (address, port) pair; connect() without bind() gets a free port',
+      why: {
+        en: () => 'every end of a connection is an (address, port) pair; connect() without bind() gets a free port',
+        ko: () =>
+          '연결의 끝은 모두 (주소, 포트) 쌍이다. bind() 없이 connect()한 소켓은 커널에게서 빈 포트(임시 포트)를 받는다',
+      },
     },
   ],
 });

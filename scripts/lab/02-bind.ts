@@ -35,7 +35,7 @@ import {
 import { startNodeChild } from '../lib/child.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readSysctl, readTableNow, type Table } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { stretchedByLoad, until, within } from '../lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -723,10 +723,10 @@ async function serve(values: FlagValues): Promise<void> {
 
 const outcome = (result: BindResult) => (result.ok ? 'ok' : result.code);
 const BIND_OUTCOMES = [
-  ['ok', 'it succeeds'],
-  ['EADDRINUSE', 'EADDRINUSE'],
-  ['EADDRNOTAVAIL', 'EADDRNOTAVAIL'],
-  ['EACCES', 'EACCES'],
+  ['ok', { en: 'it succeeds', ko: '성공한다' }],
+  ['EADDRINUSE', same('EADDRINUSE')],
+  ['EADDRNOTAVAIL', same('EADDRNOTAVAIL')],
+  ['EACCES', same('EACCES')],
 ] as const;
 
 /** Predict, then run: `npm run exercise -- 02`. */
@@ -737,36 +737,63 @@ export const EXERCISE = defineExercise({
     {
       id: 'same-pair',
       kind: 'choice',
-      ask: () => 'A TCP server listens on 127.0.0.1 port P. A second TCP socket binds 127.0.0.1 port P and listens:',
+      ask: {
+        en: () => 'A TCP server listens on 127.0.0.1 port P. A second TCP socket binds 127.0.0.1 port P and listens:',
+        ko: () =>
+          'TCP 서버가 127.0.0.1의 포트 P에서 listen한다. 두 번째 TCP 소켓이 127.0.0.1 포트 P에 bind하고 listen하면:',
+      },
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.tcpSameAddress),
-      why: () => 'one (address, port) pair names one listener; the kernel refuses a second',
+      why: {
+        en: () => 'one (address, port) pair names one listener; the kernel refuses a second',
+        ko: () => '(주소, 포트) 쌍 하나는 리스너 하나만 가리킨다. 커널은 두 번째 소켓을 거절한다',
+      },
     },
     {
       id: 'other-address',
       kind: 'choice',
-      ask: () => 'The same port P, but on 127.0.0.2 (another loopback address):',
+      ask: {
+        en: () => 'The same port P, but on 127.0.0.2 (another loopback address):',
+        ko: () => '같은 포트 P지만 127.0.0.2(다른 루프백 주소)라면:',
+      },
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.tcpOtherAddress),
-      why: () => 'the pair differs in its address, so it is a different pair: a port is taken per address',
+      why: {
+        en: () => 'the pair differs in its address, so it is a different pair: a port is taken per address',
+        ko: () => '주소가 다르니 다른 쌍이다. 포트는 주소마다 따로 차지된다',
+      },
     },
     {
       id: 'udp-same-port',
       kind: 'choice',
-      ask: () => 'A UDP socket binds 127.0.0.1 port P while the TCP listener holds it:',
+      ask: {
+        en: () => 'A UDP socket binds 127.0.0.1 port P while the TCP listener holds it:',
+        ko: () => 'TCP 리스너가 127.0.0.1 포트 P를 쥐고 있는 동안 UDP 소켓이 같은 포트에 bind하면:',
+      },
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.udpSamePort),
-      why: () => 'TCP and UDP keep separate port tables; the same number in each is two different ports',
+      why: {
+        en: () => 'TCP and UDP keep separate port tables; the same number in each is two different ports',
+        ko: () => 'TCP와 UDP는 포트 테이블을 따로 둔다. 번호가 같아도 서로 다른 두 포트다',
+      },
     },
     {
       id: 'absent-address',
       kind: 'choice',
-      ask: () => 'A socket binds 203.0.113.7, an address no interface of this machine carries:',
+      ask: {
+        en: () => 'A socket binds 203.0.113.7, an address no interface of this machine carries:',
+        ko: () => '이 기계의 어느 인터페이스에도 없는 주소 203.0.113.7에 소켓이 bind하면:',
+      },
       options: BIND_OUTCOMES,
       measure: ({ absentAddress }) => outcome(absentAddress.tcp),
-      why: ({ absentAddress }) =>
-        `bind() takes only an address of this host unless net.ipv4.ip_nonlocal_bind is 1 (here it is ` +
-        `${absentAddress.nonlocalBind ? 1 : 0})`,
+      why: {
+        en: ({ absentAddress }) =>
+          `bind() takes only an address of this host unless net.ipv4.ip_nonlocal_bind is 1 (here it is ` +
+          `${absentAddress.nonlocalBind ? 1 : 0})`,
+        ko: ({ absentAddress }) =>
+          `net.ipv4.ip_nonlocal_bind가 1이 아니면 bind()는 이 호스트의 주소만 받는다(여기서는 ` +
+          `${absentAddress.nonlocalBind ? 1 : 0})`,
+      },
     },
   ],
 });

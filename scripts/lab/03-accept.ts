@@ -307,44 +307,77 @@ export const EXERCISE = defineExercise({
     {
       id: 'server-sockets',
       kind: 'number',
-      ask: ({ CLIENTS }) =>
-        `${CLIENTS} clients connect and stay connected. How many TCP sockets does the kernel list on the server's ` +
-        "port (the rows whose local port is the listener's)?",
+      ask: {
+        en: ({ CLIENTS }) =>
+          `${CLIENTS} clients connect and stay connected. How many TCP sockets does the kernel list on the ` +
+          "server's port (the rows whose local port is the listener's)?",
+        ko: ({ CLIENTS }) =>
+          `클라이언트 ${CLIENTS}개가 연결한 채로 있다. 커널이 서버 포트에 보여 주는 TCP 소켓(로컬 포트가 ` +
+          '리스너의 포트인 줄)은 몇 개인가?',
+      },
       measure: (seen) =>
-        seen.kernel ? seen.kernel.listening + seen.kernel.serverEnds : { unmeasured: 'no /proc/net/tcp here' },
-      why: () => 'one LISTEN row for the listener, and one ESTABLISHED row for each socket that accept() returned',
+        seen.kernel
+          ? seen.kernel.listening + seen.kernel.serverEnds
+          : { unmeasured: { en: 'no /proc/net/tcp here', ko: '여기에는 /proc/net/tcp가 없다' } },
+      why: {
+        en: () => 'one LISTEN row for the listener, and one ESTABLISHED row for each socket that accept() returned',
+        ko: () => '리스너의 LISTEN 줄 하나, 그리고 accept()가 돌려준 소켓마다 ESTABLISHED 줄 하나다',
+      },
     },
     {
       id: 'accepted-port',
       kind: 'choice',
-      ask: () => 'Which local port does the socket that accept() returns have?',
+      ask: {
+        en: () => 'Which local port does the socket that accept() returns have?',
+        ko: () => 'accept()가 돌려준 소켓의 로컬 포트는?',
+      },
       options: [
-        ['listener', "the listener's port"],
-        ['new', 'a new port the kernel picks for each client'],
-        ['client', "the client's port"],
+        ['listener', { en: "the listener's port", ko: '리스너의 포트' }],
+        ['new', { en: 'a new port the kernel picks for each client', ko: '커널이 클라이언트마다 새로 고른 포트' }],
+        ['client', { en: "the client's port", ko: '클라이언트의 포트' }],
       ],
       measure: (seen) => {
         const [{ accepted, client }] = seen.clients;
         if (accepted.local.port === seen.listener.local.port) return 'listener';
         return accepted.local.port === client.port ? 'client' : 'new';
       },
-      why: () =>
-        "a connection is named by both ends, so every accepted socket shares the listener's local port and differs " +
-        'in the remote one',
+      why: {
+        en: () =>
+          "a connection is named by both ends, so every accepted socket shares the listener's local port and " +
+          'differs in the remote one',
+        ko: () =>
+          '연결은 양 끝으로 구별되므로, accept된 소켓은 모두 리스너의 로컬 포트를 함께 쓰고 원격 쪽 주소와 ' +
+          '포트로 서로 다르다',
+      },
     },
     {
       id: 'descriptors',
       kind: 'number',
-      ask: ({ CLIENTS }) =>
-        `The listener and all ${CLIENTS} clients live in this one process. How many socket descriptors does the ` +
-        'process hold for this lesson once every client is connected?',
+      ask: {
+        en: ({ CLIENTS }) =>
+          `The listener and all ${CLIENTS} clients live in this one process. How many socket descriptors does the ` +
+          'process hold for this lesson once every client is connected?',
+        ko: ({ CLIENTS }) =>
+          `리스너와 클라이언트 ${CLIENTS}개가 모두 이 프로세스 하나에 있다. 모든 클라이언트가 연결된 뒤, 이 ` +
+          '프로세스가 이 실습을 위해 쥔 소켓 디스크립터는 몇 개인가?',
+      },
       measure: (seen) => {
         const fds = [seen.listener.fd, ...seen.clients.flatMap((entry) => [entry.client.fd, entry.accepted.fd])];
-        return fds.includes(null) ? { unmeasured: 'descriptors are read from /proc, Linux only' } : new Set(fds).size;
+        return fds.includes(null)
+          ? {
+              unmeasured: {
+                en: 'descriptors are read from /proc, Linux only',
+                ko: '디스크립터는 /proc에서 읽으므로 리눅스에서만 잴 수 있다',
+              },
+            }
+          : new Set(fds).size;
       },
-      why: ({ clients }) =>
-        `one for the listener and two per connection (the client's end and the accepted end): 1 + 2 × ` +
-        `${clients.length}`,
+      why: {
+        en: ({ clients }) =>
+          `one for the listener and two per connection (the client's end and the accepted end): 1 + 2 × ` +
+          `${clients.length}`,
+        ko: ({ clients }) => `리스너에 하나, 연결마다 둘(클라이언트 쪽 끝과 accept된 끝): 1 + 2 × ${clients.length}`,
+      },
       notes: '#31-a-socket-is-a-file-descriptor-07-socket-descriptor',
     },
   ],

@@ -23,7 +23,7 @@ import {
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readCounters, readCountersNow, readSysctl, readTableNow } from '../lib/proc-net.ts';
 import { label } from '../lib/mermaid.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, UNITS } from '../lib/questions.ts';
 import { findTool, runTool } from '../lib/tools.ts';
 import { onceWithin, stretchedByLoad, within } from '../lib/wait.ts';
 
@@ -388,7 +388,15 @@ function backlogFlags(values: FlagValues): { backlog: number; extra: number } {
 }
 
 const waitingClients = (seen: BacklogObservations) => seen.clients.filter((fate) => !fate.connectedBeforeAccept);
-const NO_EXTRA = { unmeasured: 'EXTRA=0: no client went beyond the queue' };
+/** The slowest client's wait from connect() until it got in, in seconds. */
+const waitedSeconds = (seen: BacklogObservations) =>
+  (Math.max(...seen.clients.map((fate) => fate.connectedAfterMs)) / 1000).toFixed(2);
+const NO_EXTRA = {
+  unmeasured: {
+    en: 'EXTRA=0: no client went beyond the queue',
+    ko: 'EXTRA=0: 큐를 넘어선 클라이언트가 없다',
+  },
+};
 
 /** Predict, then run: `npm run exercise -- 04`. */
 export const EXERCISE = defineExercise({
@@ -398,29 +406,59 @@ export const EXERCISE = defineExercise({
     {
       id: 'connected-before-accept',
       kind: 'number',
-      ask: ({ BACKLOG, EXTRA }) =>
-        `A server listens with BACKLOG=${BACKLOG}, and ${BACKLOG + 1 + EXTRA} clients call connect() before it ` +
-        'calls accept() at all. How many of their connect() calls succeed before the server calls accept()?',
+      ask: {
+        en: ({ BACKLOG, EXTRA }) =>
+          `A server listens with BACKLOG=${BACKLOG}, and ${BACKLOG + 1 + EXTRA} clients call connect() before it ` +
+          'calls accept() at all. How many of their connect() calls succeed before the server calls accept()?',
+        ko: ({ BACKLOG, EXTRA }) =>
+          `서버가 BACKLOG=${BACKLOG} 설정으로 listen하고, 서버가 accept()를 한 번도 호출하기 전에 클라이언트 ` +
+          `${BACKLOG + 1 + EXTRA}개가 connect()를 호출한다. 서버가 accept()를 호출하기 전에 성공하는 ` +
+          'connect()는 몇 개인가?',
+      },
       measure: (seen) => seen.clients.filter((fate) => fate.connectedBeforeAccept).length,
-      why: () =>
-        'the kernel completes the handshake on its own while the accept queue has room, and on Linux the queue is ' +
-        'full only when it holds more than the backlog (backlog + 1)',
+      why: {
+        en: () =>
+          'the kernel completes the handshake on its own while the accept queue has room, and on Linux the queue ' +
+          'is full only when it holds more than the backlog (backlog + 1)',
+        ko: () =>
+          '연결요청 대기 큐(accept 큐)에 자리가 있는 동안 커널은 핸드셰이크를 스스로 끝낸다. 리눅스에서 이 큐는 ' +
+          '백로그보다 많이 담았을 때(backlog + 1)에야 가득 찬다',
+      },
     },
     {
       id: 'send-q',
       kind: 'number',
-      ask: ({ BACKLOG }) => `What does \`ss -ltn\` print as Send-Q for that listener (listen backlog ${BACKLOG})?`,
-      measure: (seen) => seen.ss?.stalled.sendQ ?? { unmeasured: 'ss is not installed' },
-      why: () => "for a listening socket ss shows the accept queue's limit as Send-Q: the backlog, after the cap",
+      ask: {
+        en: ({ BACKLOG }) => `What does \`ss -ltn\` print as Send-Q for that listener (listen backlog ${BACKLOG})?`,
+        ko: ({ BACKLOG }) => `\`ss -ltn\`은 그 리스너(listen 백로그 ${BACKLOG})의 Send-Q로 무엇을 보여 주나?`,
+      },
+      measure: (seen) =>
+        seen.ss?.stalled.sendQ ?? { unmeasured: { en: 'ss is not installed', ko: 'ss가 설치되어 있지 않다' } },
+      why: {
+        en: () => "for a listening socket ss shows the accept queue's limit as Send-Q: the backlog, after the cap",
+        ko: () => 'ss는 리스닝 소켓의 Send-Q로 accept 큐의 한도, 곧 상한(somaxconn)을 적용한 뒤의 백로그를 보여 준다',
+      },
     },
     {
       id: 'beyond-the-queue',
       kind: 'choice',
-      ask: () => 'What happens to a client that connects while the accept queue is full?',
+      ask: {
+        en: () => 'What happens to a client that connects while the accept queue is full?',
+        ko: () => 'accept 큐가 가득 찼을 때 연결하는 클라이언트는 어떻게 되나?',
+      },
       options: [
-        ['refused', 'connect() fails at once with ECONNREFUSED'],
-        ['waits', 'connect() stays pending and succeeds after the server starts accepting'],
-        ['timeout', 'connect() fails with ETIMEDOUT'],
+        [
+          'refused',
+          { en: 'connect() fails at once with ECONNREFUSED', ko: 'connect()가 곧바로 ECONNREFUSED로 실패한다' },
+        ],
+        [
+          'waits',
+          {
+            en: 'connect() stays pending and succeeds after the server starts accepting',
+            ko: 'connect()가 대기 중으로 남았다가, 서버가 accept를 시작한 뒤 성공한다',
+          },
+        ],
+        ['timeout', { en: 'connect() fails with ETIMEDOUT', ko: 'connect()가 ETIMEDOUT으로 실패한다' }],
       ],
       measure: (seen) => {
         const waiting = waitingClients(seen);
@@ -428,26 +466,40 @@ export const EXERCISE = defineExercise({
         // Every waiting client connected in the end (the lesson fails otherwise), unless one got an error first.
         return waiting.find((fate) => fate.errorCode !== null)?.errorCode ?? 'waits';
       },
-      why: () =>
-        'the kernel drops the SYN without a reply (no RST, so no ECONNREFUSED), and the client sends it again when ' +
-        'its retransmission timer fires',
+      why: {
+        en: () =>
+          'the kernel drops the SYN without a reply (no RST, so no ECONNREFUSED), and the client sends it again ' +
+          'when its retransmission timer fires',
+        ko: () =>
+          '커널은 SYN을 답 없이 버리고(RST가 없으니 ECONNREFUSED도 없다), 클라이언트는 재전송 타이머가 울리면 ' +
+          'SYN을 다시 보낸다',
+      },
     },
     {
       id: 'waited-seconds',
       kind: 'number',
-      unit: 's',
-      ask: () =>
-        'The server starts to accept within a few milliseconds. How many seconds after its connect() does ' +
-        'such a waiting client get in (rounded to whole seconds)?',
+      unit: UNITS.seconds,
+      ask: {
+        en: () =>
+          'The server starts to accept within a few milliseconds. How many seconds after its connect() does ' +
+          'such a waiting client get in (rounded to whole seconds)?',
+        ko: () =>
+          '서버는 몇 밀리초 안에 accept를 시작한다. 그렇게 기다리던 클라이언트는 connect() 후 몇 초 뒤에 ' +
+          '연결되나(초 단위로 반올림)?',
+      },
       measure: (seen) => {
         const waiting = waitingClients(seen);
         if (waiting.length === 0) return NO_EXTRA;
         return Math.round(Math.max(...waiting.map((fate) => fate.connectedAfterMs)) / 1000);
       },
-      why: (seen) =>
-        `the kernel does not tell a client that room appeared; it gets in when its first SYN retransmission ` +
-        `comes, ${(Math.max(...seen.clients.map((fate) => fate.connectedAfterMs)) / 1000).toFixed(2)} s after ` +
-        'connect() here (the initial retransmission timeout is 1 s)',
+      why: {
+        en: (seen) =>
+          `the kernel does not tell a client that room appeared; it gets in when its first SYN retransmission ` +
+          `comes, ${waitedSeconds(seen)} s after connect() here (the initial retransmission timeout is 1 s)`,
+        ko: (seen) =>
+          `커널은 자리가 났다고 클라이언트에게 알려 주지 않는다. 클라이언트는 첫 SYN 재전송 때 연결되며, ` +
+          `여기서는 connect() 후 ${waitedSeconds(seen)}초였다(처음 재전송 타임아웃은 1초)`,
+      },
     },
   ],
 });

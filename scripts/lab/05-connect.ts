@@ -12,7 +12,7 @@ import { main } from '../05-connect.ts';
 import { defineScript, integerFlag, isMain, runScript, type FlagValues, type Line, defineKnobs } from '../lib/cli.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readCounters, readCountersNow, readSysctl, readTable, sysctlNumber } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { fillAcceptQueue, startStalledListener } from '../lib/stalled-listener.ts';
 import { onceWithin, stretchedByLoad, until, within } from '../lib/wait.ts';
 
@@ -433,7 +433,12 @@ function connectFlags(values: FlagValues): ConnectOptions {
   };
 }
 
-const NO_FULL_QUEUE = { unmeasured: 'the full-queue experiment is Linux only' };
+const NO_FULL_QUEUE = {
+  unmeasured: {
+    en: 'the full-queue experiment is Linux only',
+    ko: '가득 찬 큐 실험은 리눅스에서만 한다',
+  },
+};
 
 /** The client's side of this run, as a Mermaid sequence diagram (`--mermaid`). */
 export function mermaidConnect(seen: ConnectObservations): string[] {
@@ -472,48 +477,84 @@ export const EXERCISE = defineExercise({
     {
       id: 'ports-per-connection',
       kind: 'number',
-      ask: ({ ROUNDS }) =>
-        `A client connects once and exchanges ${ROUNDS} request-reply rounds. How many different local ports ` +
-        'does it use?',
+      ask: {
+        en: ({ ROUNDS }) =>
+          `A client connects once and exchanges ${ROUNDS} request-reply rounds. How many different local ports ` +
+          'does it use?',
+        ko: ({ ROUNDS }) =>
+          `클라이언트가 한 번 연결해서 요청과 응답을 ${ROUNDS}번 주고받는다. 서로 다른 로컬 포트를 몇 개 쓰나?`,
+      },
       measure: ({ rounds }) => new Set(rounds.map((round) => round.clientPort)).size,
-      why: () => 'the port is chosen once, at connect(), and belongs to the connection until it closes',
+      why: {
+        en: () => 'the port is chosen once, at connect(), and belongs to the connection until it closes',
+        ko: () => '포트는 connect() 때 한 번 정해지고, 연결이 닫힐 때까지 그 연결의 것이다',
+      },
     },
     {
       id: 'nobody-listens',
       kind: 'choice',
-      ask: () => 'connect() to a port on 127.0.0.1 where nobody listens:',
+      ask: {
+        en: () => 'connect() to a port on 127.0.0.1 where nobody listens:',
+        ko: () => '아무도 listen하지 않는 127.0.0.1의 포트로 connect()하면:',
+      },
       options: [
-        ['ECONNREFUSED', 'fails at once with ECONNREFUSED'],
-        ['ETIMEDOUT', 'fails with ETIMEDOUT after the kernel gives up'],
-        ['pending', 'stays pending until your own timer ends it'],
+        ['ECONNREFUSED', { en: 'fails at once with ECONNREFUSED', ko: '곧바로 ECONNREFUSED로 실패한다' }],
+        [
+          'ETIMEDOUT',
+          { en: 'fails with ETIMEDOUT after the kernel gives up', ko: '커널이 포기한 뒤 ETIMEDOUT으로 실패한다' },
+        ],
+        [
+          'pending',
+          { en: 'stays pending until your own timer ends it', ko: '내 타이머가 끝낼 때까지 대기 중으로 남는다' },
+        ],
       ],
       measure: ({ refused }) => refused.code,
-      why: ({ refused }) =>
-        `the kernel answers the SYN with a reset, and the reset arrives within ${refused.afterMs.toFixed(1)} ms`,
+      why: {
+        en: ({ refused }) =>
+          `the kernel answers the SYN with a reset, and the reset arrives within ${refused.afterMs.toFixed(1)} ms`,
+        ko: ({ refused }) =>
+          `커널이 SYN에 리셋(RST)으로 답하고, 그 리셋은 ${refused.afterMs.toFixed(1)} ms 안에 도착한다`,
+      },
     },
     {
       id: 'state-while-waiting',
       kind: 'choice',
-      ask: () => "connect() to a listener whose accept queue is full: the client's state while it waits?",
+      ask: {
+        en: () => "connect() to a listener whose accept queue is full: the client's state while it waits?",
+        ko: () => 'accept 큐가 가득 찬 리스너로 connect()한다. 기다리는 동안 클라이언트의 상태는?',
+      },
       options: [
-        ['SYN_SENT', 'SYN_SENT'],
-        ['SYN_RECV', 'SYN_RECV'],
-        ['ESTABLISHED', 'ESTABLISHED'],
+        ['SYN_SENT', same('SYN_SENT')],
+        ['SYN_RECV', same('SYN_RECV')],
+        ['ESTABLISHED', same('ESTABLISHED')],
       ],
       measure: ({ unanswered }) => unanswered?.stateWhileWaiting ?? NO_FULL_QUEUE,
-      why: () => 'its SYN was dropped, so no SYN-ACK came back: the client is still at the first step of the handshake',
+      why: {
+        en: () =>
+          'its SYN was dropped, so no SYN-ACK came back: the client is still at the first step of the handshake',
+        ko: () => 'SYN이 버려져서 SYN-ACK가 돌아오지 않았다. 클라이언트는 아직 핸드셰이크의 첫 단계에 있다',
+      },
     },
     {
       id: 'events-before-timer',
       kind: 'number',
-      ask: ({ CONNECT_TIMEOUT_MS }) =>
-        `The same wait, with your own timer of ${CONNECT_TIMEOUT_MS} ms. How many events ('connect' or 'error') ` +
-        'does the socket emit before the timer fires?',
+      ask: {
+        en: ({ CONNECT_TIMEOUT_MS }) =>
+          `The same wait, with your own timer of ${CONNECT_TIMEOUT_MS} ms. How many events ('connect' or ` +
+          "'error') does the socket emit before the timer fires?",
+        ko: ({ CONNECT_TIMEOUT_MS }) =>
+          `같은 상황에서 내 타이머를 ${CONNECT_TIMEOUT_MS} ms로 걸었다. 타이머가 울리기 전에 소켓이 내는 ` +
+          "이벤트('connect'나 'error')는 몇 개인가?",
+      },
       measure: ({ unanswered }) => unanswered?.eventsBeforeTimer.length ?? NO_FULL_QUEUE,
-      why: ({ unanswered }) =>
-        `a dropped SYN sends nothing back; the kernel would retry for about ` +
-        `${unanswered?.kernelGivesUpAfterS ?? '?'} s ` +
-        '(tcp_syn_retries) before ETIMEDOUT',
+      why: {
+        en: ({ unanswered }) =>
+          `a dropped SYN sends nothing back; the kernel would retry for about ` +
+          `${unanswered?.kernelGivesUpAfterS ?? '?'} s (tcp_syn_retries) before ETIMEDOUT`,
+        ko: ({ unanswered }) =>
+          `버려진 SYN에는 아무 답도 오지 않는다. 커널은 ETIMEDOUT을 내기 전까지 약 ` +
+          `${unanswered?.kernelGivesUpAfterS ?? '?'}초 동안 다시 시도한다(tcp_syn_retries)`,
+      },
     },
   ],
 });

@@ -19,7 +19,7 @@ import { READ_SIZE_BYTES } from '../lib/libuv.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readTable, type SocketRow } from '../lib/proc-net.ts';
 import { text } from '../lib/mermaid.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same, UNITS } from '../lib/questions.ts';
 import { onceWithin, stretchedByLoad, untilTrue, within } from '../lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -557,51 +557,89 @@ export const EXERCISE = defineExercise({
     {
       id: 'coalesced-reads',
       kind: 'number',
-      ask: ({ MESSAGES }) =>
-        `The client writes ${MESSAGES} short messages while the reader is paused. The reader resumes: how many ` +
-        "'data' events does it get?",
+      ask: {
+        en: ({ MESSAGES }) =>
+          `The client writes ${MESSAGES} short messages while the reader is paused. The reader resumes: how many ` +
+          "'data' events does it get?",
+        ko: ({ MESSAGES }) =>
+          `읽는 쪽이 멈춰 있는 동안 클라이언트가 짧은 메시지 ${MESSAGES}개를 write한다. 읽는 쪽이 다시 읽기 ` +
+          "시작하면 'data' 이벤트를 몇 번 받나?",
+      },
       measure: ({ coalesce }) => coalesce.chunkSizes.length,
-      why: ({ coalesce }) =>
-        `the kernel keeps a stream of bytes, not messages: the ${coalesce.bytesWritten} bytes waited in one ` +
-        'receive queue and one read took as much as was there',
+      why: {
+        en: ({ coalesce }) =>
+          `the kernel keeps a stream of bytes, not messages: the ${coalesce.bytesWritten} bytes waited in one ` +
+          'receive queue and one read took as much as was there',
+        ko: ({ coalesce }) =>
+          `커널이 지니는 것은 메시지가 아니라 바이트 스트림이다. ${coalesce.bytesWritten}바이트가 수신 큐 하나에서 ` +
+          '기다렸고, read 한 번이 거기 있던 만큼을 가져갔다',
+      },
     },
     {
       id: 'largest-read',
       kind: 'number',
-      unit: 'bytes',
-      ask: ({ LARGE_BYTES }) =>
-        `One write() of ${LARGE_BYTES} bytes. How many bytes does the largest 'data' event hold?`,
+      unit: UNITS.bytes,
+      ask: {
+        en: ({ LARGE_BYTES }) =>
+          `One write() of ${LARGE_BYTES} bytes. How many bytes does the largest 'data' event hold?`,
+        ko: ({ LARGE_BYTES }) =>
+          `write() 한 번에 ${LARGE_BYTES}바이트를 쓴다. 가장 큰 'data' 이벤트에는 몇 바이트가 담기나?`,
+      },
       measure: ({ split }) => split.largestChunk,
-      why: () =>
-        'libuv reads into a buffer of 64 KiB: one read() returns what has arrived, at most that much, whatever ' +
-        'was written',
+      why: {
+        en: () =>
+          'libuv reads into a buffer of 64 KiB: one read() returns what has arrived, at most that much, whatever ' +
+          'was written',
+        ko: () =>
+          'libuv는 64 KiB 버퍼로 읽는다. 얼마를 write했든 read() 한 번은 도착해 있는 만큼을, 최대 그만큼 돌려준다',
+      },
     },
     {
       id: 'after-half-close',
       kind: 'choice',
-      ask: () => "The client calls end() (a FIN) and the server has not answered. The client's state?",
+      ask: {
+        en: () => "The client calls end() (a FIN) and the server has not answered. The client's state?",
+        ko: () => '클라이언트가 end()를 호출했고(FIN) 서버는 아직 답하지 않았다. 클라이언트의 상태는?',
+      },
       options: [
-        ['FIN_WAIT2', 'FIN_WAIT2'],
-        ['TIME_WAIT', 'TIME_WAIT'],
-        ['CLOSED', 'CLOSED: the connection is over'],
+        ['FIN_WAIT2', same('FIN_WAIT2')],
+        ['TIME_WAIT', same('TIME_WAIT')],
+        ['CLOSED', { en: 'CLOSED: the connection is over', ko: 'CLOSED: 연결이 끝났다' }],
       ],
       measure: ({ halfClose }) =>
-        halfClose.clientStateAfterEnd ?? { unmeasured: 'states are read from /proc, Linux only' },
-      why: () => "its FIN was acknowledged; it waits for the server's FIN, and can still read what the server sends",
+        halfClose.clientStateAfterEnd ?? {
+          unmeasured: {
+            en: 'states are read from /proc, Linux only',
+            ko: '상태는 /proc에서 읽으므로 리눅스에서만 잴 수 있다',
+          },
+        },
+      why: {
+        en: () => "its FIN was acknowledged; it waits for the server's FIN, and can still read what the server sends",
+        ko: () => '자기 FIN은 ACK를 받았다. 이제 서버의 FIN을 기다리며, 서버가 보내는 것은 여전히 읽을 수 있다',
+      },
     },
     {
       id: 'second-write',
       kind: 'choice',
-      ask: () => 'The server closed normally. The client writes once (the kernel takes the bytes), then once more:',
+      ask: {
+        en: () => 'The server closed normally. The client writes once (the kernel takes the bytes), then once more:',
+        ko: () =>
+          '서버가 정상적으로 닫았다. 클라이언트가 한 번 write하고(커널이 바이트를 받아 간다) 한 번 더 write하면:',
+      },
       options: [
-        ['written', 'the second write succeeds as well'],
-        ['EPIPE', 'EPIPE'],
-        ['ECONNRESET', 'ECONNRESET'],
+        ['written', { en: 'the second write succeeds as well', ko: '두 번째 write도 성공한다' }],
+        ['EPIPE', same('EPIPE')],
+        ['ECONNRESET', same('ECONNRESET')],
       ],
       measure: ({ peerGone }) => peerGone.secondWriteAfterClose,
-      why: () =>
-        "the first write's bytes reached a peer that had closed, whose kernel answered with a reset; once that " +
-        'reset has arrived, writing is refused with EPIPE',
+      why: {
+        en: () =>
+          "the first write's bytes reached a peer that had closed, whose kernel answered with a reset; once that " +
+          'reset has arrived, writing is refused with EPIPE',
+        ko: () =>
+          '첫 write의 바이트는 이미 닫은 상대에게 갔고, 상대 커널은 리셋으로 답했다. 그 리셋이 도착한 뒤의 ' +
+          'write는 EPIPE로 거절된다',
+      },
     },
   ],
 });

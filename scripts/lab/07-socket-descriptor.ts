@@ -240,6 +240,9 @@ export function mermaidDescriptors(seen: DescriptorObservations): string[] {
   return lines;
 }
 
+/** The files' descriptors, in the order they were opened: "5, 6, 7". */
+const fdList = (files: DescriptorObservations['files']) => files.map((file) => file.fd).join(', ');
+
 /** Predict, then run: `npm run exercise -- 07`. */
 export const EXERCISE = defineExercise({
   knobs: KNOBS,
@@ -248,33 +251,59 @@ export const EXERCISE = defineExercise({
     {
       id: 'file-after-sockets',
       kind: 'choice',
-      ask: () => 'The process holds four sockets, then opens an ordinary file. Which descriptor does open() return?',
+      ask: {
+        en: () => 'The process holds four sockets, then opens an ordinary file. Which descriptor does open() return?',
+        ko: () => '프로세스가 소켓 넷을 쥔 채 평범한 파일을 연다. open()은 어떤 디스크립터를 돌려주나?',
+      },
       options: [
-        ['lowest', 'the lowest free number, from the same table the sockets took theirs from'],
-        ['three', '3: files are numbered apart from sockets'],
+        [
+          'lowest',
+          {
+            en: 'the lowest free number, from the same table the sockets took theirs from',
+            ko: '소켓들이 번호를 받은 바로 그 테이블에서, 비어 있는 가장 작은 번호',
+          },
+        ],
+        ['three', { en: '3: files are numbered apart from sockets', ko: '3: 파일은 소켓과 따로 번호를 매긴다' }],
       ],
       measure: ({ files: [first] }) =>
         first.fd === first.lowestFreeBefore ? 'lowest' : first.fd === 3 ? 'three' : String(first.fd),
-      why: () => 'a socket and a file are both open files of the process, numbered from one descriptor table',
+      why: {
+        en: () => 'a socket and a file are both open files of the process, numbered from one descriptor table',
+        ko: () => '소켓도 파일도 프로세스가 연 파일이며, 디스크립터 테이블 하나에서 번호를 받는다',
+      },
     },
     {
       id: 'files-span',
       kind: 'number',
-      ask: ({ FILES }) =>
-        `${FILES} files are opened one after another. How far apart are the first file's descriptor and the last's?`,
+      ask: {
+        en: ({ FILES }) =>
+          `${FILES} files are opened one after another. How far apart are the first file's descriptor and the ` +
+          "last's?",
+        ko: ({ FILES }) =>
+          `파일 ${FILES}개를 차례로 연다. 첫 파일의 디스크립터와 마지막 파일의 디스크립터는 얼마나 차이 나나?`,
+      },
       measure: ({ files }) => files[files.length - 1].fd - files[0].fd,
-      why: ({ files }) => `each open() takes the lowest free number, here ${files.map((file) => file.fd).join(', ')}`,
+      why: {
+        en: ({ files }) => `each open() takes the lowest free number, here ${fdList(files)}`,
+        ko: ({ files }) => `open()은 매번 비어 있는 가장 작은 번호를 받는다. 여기서는 ${fdList(files)}`,
+      },
     },
     {
       id: 'reuse',
       kind: 'choice',
-      ask: () => "The first file is closed, then a new socket is made. The socket's descriptor?",
+      ask: {
+        en: () => "The first file is closed, then a new socket is made. The socket's descriptor?",
+        ko: () => '첫 파일을 닫고 새 소켓을 만든다. 그 소켓의 디스크립터는?',
+      },
       options: [
-        ['freed', 'the number the file just freed'],
-        ['higher', 'a number higher than any used so far'],
+        ['freed', { en: 'the number the file just freed', ko: '파일이 방금 비운 번호' }],
+        ['higher', { en: 'a number higher than any used so far', ko: '지금까지 쓴 어떤 번호보다 큰 번호' }],
       ],
       measure: ({ reuse }) => (reuse.nextSocketFd === reuse.freedFd ? 'freed' : 'higher'),
-      why: ({ reuse }) => `close() freed ${reuse.freedFd}, the lowest free number, and socket() took it`,
+      why: {
+        en: ({ reuse }) => `close() freed ${reuse.freedFd}, the lowest free number, and socket() took it`,
+        ko: ({ reuse }) => `close()가 ${reuse.freedFd}번을 비웠고, 그것이 비어 있는 가장 작은 번호라 socket()이 받았다`,
+      },
     },
   ],
 });

@@ -23,7 +23,7 @@ import {
 import type { NodeChild } from '../lib/child.ts';
 import { lookupPort, type PortHolder } from '../lib/port-lookup.ts';
 import { label } from '../lib/mermaid.ts';
-import type { Exercise } from '../lib/questions.ts';
+import { type Exercise, same } from '../lib/questions.ts';
 
 /**
  * `--port P` is also a tool, timed against Node starting an empty file (npm run bench:lookup): it
@@ -223,33 +223,56 @@ export const EXERCISE: Exercise<'SHARERS', PortVsPidObservations> = {
     {
       id: 'pids-on-port',
       kind: 'number',
-      ask: ({ SHARERS }) =>
-        `A process listens on a port and starts ${SHARERS} helper processes that inherit the listening socket. ` +
-        'How many PIDs does the lookup find on that port?',
+      ask: {
+        en: ({ SHARERS }) =>
+          `A process listens on a port and starts ${SHARERS} helper processes that inherit the listening socket. ` +
+          'How many PIDs does the lookup find on that port?',
+        ko: ({ SHARERS }) =>
+          `프로세스 하나가 포트에서 listen하고, 그 리스닝 소켓을 물려받는 도우미 프로세스 ${SHARERS}개를 띄운다. ` +
+          '조회하면 그 포트에서 PID가 몇 개 나오나?',
+      },
       measure: ({ shared }) => new Set(shared.flatMap((holder) => holder.pids.map(({ pid }) => pid))).size,
-      why: ({ shared }) =>
-        `one socket (inode ${shared[0]?.inode ?? '?'}) and every process whose descriptor table points at it`,
+      why: {
+        en: ({ shared }) =>
+          `one socket (inode ${shared[0]?.inode ?? '?'}) and every process whose descriptor table points at it`,
+        ko: ({ shared }) =>
+          `소켓은 하나(아이노드 ${shared[0]?.inode ?? '?'})이고, 디스크립터 테이블이 그 소켓을 가리키는 ` +
+          '프로세스는 모두 나온다',
+      },
     },
     {
       id: 'udp-state',
       kind: 'choice',
-      ask: () =>
-        'The same process also binds a UDP port. Which state does the lookup show for that UDP socket (the ' +
-        'word ss uses)?',
+      ask: {
+        en: () =>
+          'The same process also binds a UDP port. Which state does the lookup show for that UDP socket (the ' +
+          'word ss uses)?',
+        ko: () => '같은 프로세스가 UDP 포트에도 bind한다. 조회 결과에서 그 UDP 소켓의 상태(ss가 쓰는 말)는?',
+      },
       options: [
-        ['LISTEN', 'LISTEN'],
-        ['UNCONN', 'UNCONN'],
-        ['ESTABLISHED', 'ESTABLISHED'],
+        ['LISTEN', same('LISTEN')],
+        ['UNCONN', same('UNCONN')],
+        ['ESTABLISHED', same('ESTABLISHED')],
       ],
-      measure: ({ alone }) => alone[2][0]?.state ?? { unmeasured: 'the UDP port was not found' },
-      why: () => 'UDP has no listen() and no connection: a bound UDP socket that is not connected is UNCONN',
+      measure: ({ alone }) =>
+        alone[2][0]?.state ?? { unmeasured: { en: 'the UDP port was not found', ko: 'UDP 포트를 찾지 못했다' } },
+      why: {
+        en: () => 'UDP has no listen() and no connection: a bound UDP socket that is not connected is UNCONN',
+        ko: () => 'UDP에는 listen()도 연결도 없다. bind했지만 connect하지 않은 UDP 소켓은 UNCONN이다',
+      },
     },
     {
       id: 'after-exit',
       kind: 'number',
-      ask: () => 'The process and its helpers exit. How many sockets does the lookup still find on their ports?',
+      ask: {
+        en: () => 'The process and its helpers exit. How many sockets does the lookup still find on their ports?',
+        ko: () => '프로세스와 도우미들이 종료한다. 그 포트들을 조회하면 소켓이 아직 몇 개 나오나?',
+      },
       measure: ({ afterExit }) => afterExit.flat().length,
-      why: () => "a process's descriptors are closed when it exits, and a listener closed by its last holder is gone",
+      why: {
+        en: () => "a process's descriptors are closed when it exits, and a listener closed by its last holder is gone",
+        ko: () => '프로세스가 종료하면 그 디스크립터는 닫히고, 마지막으로 쥔 프로세스가 닫은 리스너는 사라진다',
+      },
     },
   ],
 };

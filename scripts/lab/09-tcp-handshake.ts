@@ -17,7 +17,7 @@ import { defineKnobs, defineScript, isMain, runScript, type Line } from '../lib/
 import { watchLesson } from '../lib/lab.ts';
 import { capturePackets, CaptureUnavailable, tcpFlagLetters } from '../lib/pcap.ts';
 import { readTableNow } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { findTool } from '../lib/tools.ts';
 import { stretchedByLoad, within } from '../lib/wait.ts';
 
@@ -360,7 +360,7 @@ export function renderHandshake(seen: HandshakeObservations): Line[] {
   return lines;
 }
 
-const STATES = (...states: string[]) => states.map((state) => [state, state] as const);
+const STATES = (...states: string[]) => states.map((state) => [state, same(state)] as const);
 
 /** The second connection's packets, as captured, with the states read between them, as a Mermaid sequence diagram. */
 export function mermaidHandshake(seen: HandshakeObservations): string[] {
@@ -399,35 +399,60 @@ export const EXERCISE = defineExercise({
     {
       id: 'queued-server-end',
       kind: 'choice',
-      ask: () =>
-        "A connection completed its handshake but the server's process never called accept(). Its server end's state?",
+      ask: {
+        en: () =>
+          "A connection completed its handshake but the server's process never called accept(). Its server end's " +
+          'state?',
+        ko: () =>
+          '핸드셰이크는 끝났지만 서버 프로세스가 accept()를 한 번도 호출하지 않은 연결이 있다. 이 연결의 서버 쪽 ' +
+          '끝의 상태는?',
+      },
       options: STATES('SYN_RECV', 'ESTABLISHED', 'LISTEN'),
       measure: ({ stalled }) => stalled.queued.proc.server ?? 'none',
-      why: () => 'the kernel finishes the 3-way handshake on its own; accept() only hands over what is already done',
+      why: {
+        en: () => 'the kernel finishes the 3-way handshake on its own; accept() only hands over what is already done',
+        ko: () => '커널은 3-way handshake를 스스로 끝낸다. accept()는 이미 끝난 연결을 넘겨줄 뿐이다',
+      },
     },
     {
       id: 'half-closed-server',
       kind: 'choice',
-      ask: () =>
-        "The client calls end() first, and the server has read end-of-file but not closed. The server's state?",
+      ask: {
+        en: () =>
+          "The client calls end() first, and the server has read end-of-file but not closed. The server's state?",
+        ko: () =>
+          '클라이언트가 먼저 end()를 호출했고, 서버는 파일 끝(EOF)까지 읽었지만 아직 닫지 않았다. 서버의 상태는?',
+      },
       options: STATES('CLOSE_WAIT', 'FIN_WAIT2', 'LAST_ACK', 'TIME_WAIT'),
       measure: ({ life }) => life.stages[1].proc.server ?? 'none',
-      why: () => 'it received a FIN and acknowledged it; the kernel waits for its program to close',
+      why: {
+        en: () => 'it received a FIN and acknowledged it; the kernel waits for its program to close',
+        ko: () => 'FIN을 받고 ACK로 답했다. 커널은 이제 서버 프로그램이 닫기를 기다린다',
+      },
     },
     {
       id: 'after-close',
       kind: 'choice',
-      ask: () => 'Both ends have closed. What is left of the client end, the one that sent the first FIN?',
+      ask: {
+        en: () => 'Both ends have closed. What is left of the client end, the one that sent the first FIN?',
+        ko: () => '양 끝이 모두 닫았다. 먼저 FIN을 보낸 클라이언트 쪽 끝에는 무엇이 남나?',
+      },
       options: [
-        ['none', 'nothing: its socket is gone'],
-        ['TIME_WAIT', 'a TIME_WAIT entry, held by the kernel'],
-        ['CLOSE_WAIT', 'a CLOSE_WAIT entry'],
+        ['none', { en: 'nothing: its socket is gone', ko: '아무것도 없다: 소켓이 사라졌다' }],
+        ['TIME_WAIT', { en: 'a TIME_WAIT entry, held by the kernel', ko: '커널이 쥐고 있는 TIME_WAIT 항목' }],
+        ['CLOSE_WAIT', { en: 'a CLOSE_WAIT entry', ko: 'CLOSE_WAIT 항목' }],
       ],
       measure: ({ life }) => life.stages[2].proc.client ?? 'none',
-      why: ({ life }) =>
-        `the side that closes first keeps the connection's pair in TIME_WAIT ` +
-        `(${life.stages[2].timeWaitLeftS ?? '?'} s ` +
-        'left when read), so late segments of this connection cannot be taken for a new one',
+      why: {
+        en: ({ life }) =>
+          `the side that closes first keeps the connection's pair in TIME_WAIT ` +
+          `(${life.stages[2].timeWaitLeftS ?? '?'} s left when read), so late segments of this connection cannot ` +
+          'be taken for a new one',
+        ko: ({ life }) =>
+          `먼저 닫은 쪽이 연결의 주소 쌍을 TIME_WAIT 상태로 붙들어 둔다(읽을 때 ` +
+          `${life.stages[2].timeWaitLeftS ?? '?'}초 남음). 그래서 이 연결의 늦은 세그먼트가 새 연결의 것으로 ` +
+          '오인되지 않는다',
+      },
     },
   ],
 });

@@ -35,7 +35,7 @@ import {
   startUdpEcho,
 } from '../lib/udp.ts';
 import { hasProcNet, readCountersNow, readTableNow, type SocketRow } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same, UNITS } from '../lib/questions.ts';
 import { onceWithin, stretchedByLoad, within } from '../lib/wait.ts';
 
 const HOST = '127.0.0.1';
@@ -421,48 +421,89 @@ export const EXERCISE = defineExercise({
     {
       id: 'messages',
       kind: 'number',
-      ask: ({ DATAGRAMS }) =>
-        `${DATAGRAMS} sends of different sizes (the first one empty), back to back. How many 'message' events ` +
-        'does the receiver get?',
+      ask: {
+        en: ({ DATAGRAMS }) =>
+          `${DATAGRAMS} sends of different sizes (the first one empty), back to back. How many 'message' events ` +
+          'does the receiver get?',
+        ko: ({ DATAGRAMS }) =>
+          `크기가 서로 다른 send ${DATAGRAMS}번(첫 번째는 빈 것)을 잇달아 한다. 받는 쪽은 'message' 이벤트를 ` +
+          '몇 번 받나?',
+      },
       measure: ({ boundaries }) => boundaries.received.length,
-      why: () => 'every send is one datagram and every receive takes exactly one, an empty one included',
+      why: {
+        en: () => 'every send is one datagram and every receive takes exactly one, an empty one included',
+        ko: () =>
+          'send 한 번이 데이터그램 하나이고, receive 한 번은 정확히 하나를 가져간다. 빈 데이터그램도 마찬가지다',
+      },
     },
     {
       id: 'largest-udp4',
       kind: 'number',
-      unit: 'bytes',
-      ask: () => 'The largest payload one UDP datagram can carry over IPv4 (one more byte fails)?',
+      unit: UNITS.bytes,
+      ask: {
+        en: () => 'The largest payload one UDP datagram can carry over IPv4 (one more byte fails)?',
+        ko: () => 'UDP 데이터그램 하나가 IPv4로 나를 수 있는 가장 큰 페이로드는(1바이트만 더해도 실패한다)?',
+      },
       measure: ({ limits }) => {
         const udp4 = limits.find((limit) => limit.type === 'udp4');
-        return udp4 && !('missing' in udp4) ? udp4.largest : { unmeasured: 'no IPv4 loopback here' };
+        return udp4 && !('missing' in udp4)
+          ? udp4.largest
+          : { unmeasured: { en: 'no IPv4 loopback here', ko: '여기에는 IPv4 루프백이 없다' } };
       },
-      why: () => "IPv4's 16-bit total length (65,535) less its 20-byte header and UDP's 8-byte header",
+      why: {
+        en: () => "IPv4's 16-bit total length (65,535) less its 20-byte header and UDP's 8-byte header",
+        ko: () => 'IPv4의 16비트 전체 길이(65,535)에서 IPv4 헤더 20바이트와 UDP 헤더 8바이트를 뺀 값이다',
+      },
     },
     {
       id: 'nobody-there',
       kind: 'choice',
-      ask: () => 'An unconnected UDP socket sends to a port nobody holds. What does the sender get?',
+      ask: {
+        en: () => 'An unconnected UDP socket sends to a port nobody holds. What does the sender get?',
+        ko: () => 'connect하지 않은 UDP 소켓이 아무도 쥐고 있지 않은 포트로 보낸다. 보내는 쪽은 무엇을 받나?',
+      },
       options: [
-        ['nothing', 'nothing: every send succeeds and no error follows'],
-        ['ECONNREFUSED', 'ECONNREFUSED'],
-        ['EHOSTUNREACH', 'EHOSTUNREACH'],
+        [
+          'nothing',
+          {
+            en: 'nothing: every send succeeds and no error follows',
+            ko: '아무것도 없다: send는 모두 성공하고 오류도 따라오지 않는다',
+          },
+        ],
+        ['ECONNREFUSED', same('ECONNREFUSED')],
+        ['EHOSTUNREACH', same('EHOSTUNREACH')],
       ],
       measure: ({ nobody }) => nobody.unconnected.sendErrors[0] ?? nobody.unconnected.errorEvents[0] ?? 'nothing',
-      why: ({ nobody }) =>
-        `the receiving kernel answers with ICMP port unreachable (${nobody.counters.icmpUnreachables} sent), but ` +
-        'an unconnected UDP socket is not told',
+      why: {
+        en: ({ nobody }) =>
+          `the receiving kernel answers with ICMP port unreachable (${nobody.counters.icmpUnreachables} sent), ` +
+          'but an unconnected UDP socket is not told',
+        ko: ({ nobody }) =>
+          `받는 쪽 커널은 ICMP port unreachable로 답하지만(${nobody.counters.icmpUnreachables}개 보냄), ` +
+          'connect하지 않은 UDP 소켓에는 그 소식이 전해지지 않는다',
+      },
     },
     {
       id: 'rcvbuf',
       kind: 'number',
-      unit: 'bytes',
-      ask: ({ RCVBUF }) =>
-        `The receiver asks for a receive buffer of ${RCVBUF} bytes (setRecvBufferSize, SO_RCVBUF). What does ` +
-        'getRecvBufferSize() then report?',
+      unit: UNITS.bytes,
+      ask: {
+        en: ({ RCVBUF }) =>
+          `The receiver asks for a receive buffer of ${RCVBUF} bytes (setRecvBufferSize, SO_RCVBUF). What does ` +
+          'getRecvBufferSize() then report?',
+        ko: ({ RCVBUF }) =>
+          `받는 쪽이 수신 버퍼를 ${RCVBUF}바이트로 요청한다(setRecvBufferSize, SO_RCVBUF). 그다음 ` +
+          'getRecvBufferSize()는 얼마라고 하나?',
+      },
       measure: ({ flood }) => flood.rcvbuf,
-      why: () =>
-        'the kernel doubles the value asked for, to leave room for its own bookkeeping, within a floor and the cap ' +
-        'net.core.rmem_max (socket(7))',
+      why: {
+        en: () =>
+          'the kernel doubles the value asked for, to leave room for its own bookkeeping, within a floor and the ' +
+          'cap net.core.rmem_max (socket(7))',
+        ko: () =>
+          '커널은 관리용 공간을 남기려고 요청한 값을 두 배로 하되, 하한과 상한 net.core.rmem_max 사이로 ' +
+          '제한한다(socket(7))',
+      },
       notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
     },
   ],

@@ -26,7 +26,7 @@ import {
 } from '../lib/cli.ts';
 import { startNodeChild } from '../lib/child.ts';
 import { hasProcNet, readTable } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, UNITS } from '../lib/questions.ts';
 import { findTool } from '../lib/tools.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { main } from '../11-tcp-vs-udp.ts';
@@ -564,7 +564,12 @@ function optionsFrom(values: FlagValues): TcpVsUdpOptions {
   };
 }
 
-const NO_CAPTURE = { unmeasured: 'counted only from a tcpdump capture, and there was none in this run' };
+const NO_CAPTURE = {
+  unmeasured: {
+    en: 'counted only from a tcpdump capture, and there was none in this run',
+    ko: 'tcpdump 캡처로만 셀 수 있는데, 이번 실행에는 캡처가 없었다',
+  },
+};
 
 /** Predict, then run: `npm run exercise -- 11`. */
 export const EXERCISE = defineExercise({
@@ -582,29 +587,51 @@ export const EXERCISE = defineExercise({
     {
       id: 'tcp-lost',
       kind: 'number',
-      unit: 'bytes',
-      ask: ({ FLOOD, PAYLOAD }) =>
-        `${FLOOD} records of ${PAYLOAD} bytes, written over TCP to a receiver that is frozen for a while. How ` +
-        'many bytes are lost?',
+      unit: UNITS.bytes,
+      ask: {
+        en: ({ FLOOD, PAYLOAD }) =>
+          `${FLOOD} records of ${PAYLOAD} bytes, written over TCP to a receiver that is frozen for a while. How ` +
+          'many bytes are lost?',
+        ko: ({ FLOOD, PAYLOAD }) =>
+          `${PAYLOAD}바이트짜리 레코드 ${FLOOD}개를, 한동안 멈춰 있는 수신자에게 TCP로 write한다. 잃는 바이트는 ` +
+          '몇 바이트인가?',
+      },
       measure: ({ reliability }) => reliability.bytes - reliability.received,
-      why: () =>
-        "TCP's flow control: when the receiver's buffer is full the sender's kernel stops sending, and write() " +
-        'keeps the rest in the process, so nothing is dropped',
+      why: {
+        en: () =>
+          "TCP's flow control: when the receiver's buffer is full the sender's kernel stops sending, and write() " +
+          'keeps the rest in the process, so nothing is dropped',
+        ko: () =>
+          'TCP의 흐름 제어다. 받는 쪽 버퍼가 가득 차면 보내는 쪽 커널이 전송을 멈추고 write()가 나머지를 ' +
+          '프로세스 안에 쌓아 두므로, 버려지는 것이 없다',
+      },
     },
     {
       id: 'udp-packets',
       kind: 'number',
-      ask: () => 'One request and its reply over UDP: how many packets cross the loopback interface?',
+      ask: {
+        en: () => 'One request and its reply over UDP: how many packets cross the loopback interface?',
+        ko: () => 'UDP로 요청 하나와 그 응답: 루프백 인터페이스를 지나는 패킷은 몇 개인가?',
+      },
       measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.udp.packets.length : NO_CAPTURE),
-      why: () => 'no handshake and no acknowledgement: one datagram each way',
+      why: {
+        en: () => 'no handshake and no acknowledgement: one datagram each way',
+        ko: () => '핸드셰이크도 확인 응답(ACK)도 없다. 방향마다 데이터그램 하나다',
+      },
     },
     {
       id: 'tcp-packets',
       kind: 'number',
-      ask: () => 'The same request and reply over a new TCP connection, opened and closed for it: how many packets?',
+      ask: {
+        en: () => 'The same request and reply over a new TCP connection, opened and closed for it: how many packets?',
+        ko: () => '같은 요청과 응답을, 이를 위해 새로 열고 닫는 TCP 연결로 하면 패킷은 몇 개인가?',
+      },
       measure: ({ overhead }) => (overhead.source === 'capture' ? overhead.tcp.packets.length : NO_CAPTURE),
-      why: ({ overhead }) =>
-        `the handshake, the data and their acknowledgements, and the teardown: ${overhead.tcp.packets.join(', ')}`,
+      why: {
+        en: ({ overhead }) =>
+          `the handshake, the data and their acknowledgements, and the teardown: ${overhead.tcp.packets.join(', ')}`,
+        ko: ({ overhead }) => `핸드셰이크, 데이터와 그 확인 응답, 그리고 연결 종료: ${overhead.tcp.packets.join(', ')}`,
+      },
     },
   ],
 });

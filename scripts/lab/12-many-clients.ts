@@ -538,42 +538,91 @@ export const EXERCISE = defineExercise({
     {
       id: 'epoll-instances',
       kind: 'number',
-      ask: ({ CLIENTS }) =>
-        `${CLIENTS} clients are connected at once. How many of the server's epoll instances watch its sockets?`,
+      ask: {
+        en: ({ CLIENTS }) =>
+          `${CLIENTS} clients are connected at once. How many of the server's epoll instances watch its sockets?`,
+        ko: ({ CLIENTS }) =>
+          `클라이언트 ${CLIENTS}개가 동시에 연결되어 있다. 서버의 epoll 인스턴스 가운데 그 소켓들을 지켜보는 것은 ` +
+          '몇 개인가?',
+      },
       measure: (seen) =>
         seen.held.epoll
           ? [seen.held.epoll.ours, ...seen.held.otherEpolls].filter((ours) => ours > 0).length
-          : { unmeasured: 'no epoll instance found in /proc/self/fdinfo' },
-      why: () => "one: the main event loop's; the kernel tells it which sockets are ready, and one thread serves them",
+          : {
+              unmeasured: {
+                en: 'no epoll instance found in /proc/self/fdinfo',
+                ko: '/proc/self/fdinfo에서 epoll 인스턴스를 찾지 못했다',
+              },
+            },
+      why: {
+        en: () => "one: the main event loop's; the kernel tells it which sockets are ready, and one thread serves them",
+        ko: () =>
+          '하나, 메인 이벤트 루프의 것이다. 어느 소켓이 준비되었는지 커널이 알려 주고, 스레드 하나가 그 소켓들을 ' +
+          '모두 처리한다',
+      },
     },
     {
       id: 'socket-descriptors',
       kind: 'number',
-      ask: ({ CLIENTS }) =>
-        `How many socket descriptors does the server hold for its ${CLIENTS} clients and its listener?`,
+      ask: {
+        en: ({ CLIENTS }) =>
+          `How many socket descriptors does the server hold for its ${CLIENTS} clients and its listener?`,
+        ko: ({ CLIENTS }) => `서버가 클라이언트 ${CLIENTS}개와 리스너를 위해 쥔 소켓 디스크립터는 몇 개인가?`,
+      },
       measure: (seen) => seen.held.sockets,
-      why: ({ clientCount }) =>
-        `one per accepted client and one for the listener: ${clientCount} + 1; the clients' own are in their process`,
+      why: {
+        en: ({ clientCount }) =>
+          `one per accepted client and one for the listener: ${clientCount} + 1; the clients' own are in their ` +
+          'process',
+        ko: ({ clientCount }) =>
+          `accept한 클라이언트마다 하나, 리스너에 하나: ${clientCount} + 1. 클라이언트 쪽 디스크립터는 ` +
+          '클라이언트 프로세스에 있다',
+      },
     },
     {
       id: 'shed-client',
       kind: 'choice',
-      ask: () =>
-        "The server's descriptor table is full and a client connects and sends a line. What does the client see?",
+      ask: {
+        en: () =>
+          "The server's descriptor table is full and a client connects and sends a line. What does the client see?",
+        ko: () =>
+          '서버의 디스크립터 테이블이 가득 찬 상태에서 클라이언트가 연결해 한 줄을 보낸다. 클라이언트는 무엇을 ' +
+          '겪나?',
+      },
       options: [
-        ['refused', 'ECONNREFUSED: its connect() fails'],
-        ['waits', 'its connect() hangs until descriptors are free'],
-        ['shed', 'it connects, then the connection is closed or reset without an answer'],
-        ['served', 'it is answered as usual'],
+        ['refused', { en: 'ECONNREFUSED: its connect() fails', ko: 'ECONNREFUSED: connect()가 실패한다' }],
+        [
+          'waits',
+          { en: 'its connect() hangs until descriptors are free', ko: '디스크립터가 빌 때까지 connect()가 멈춰 있다' },
+        ],
+        [
+          'shed',
+          {
+            en: 'it connects, then the connection is closed or reset without an answer',
+            ko: '연결은 되지만, 답 없이 연결이 닫히거나 리셋된다',
+          },
+        ],
+        ['served', { en: 'it is answered as usual', ko: '평소처럼 답을 받는다' }],
       ],
       measure: (seen) => {
         const first = seen.descriptorLimit?.beyond[0];
-        if (!first) return { unmeasured: 'the descriptor limit step needs prlimit' };
+        if (!first)
+          return {
+            unmeasured: {
+              en: 'the descriptor limit step needs prlimit',
+              ko: '디스크립터 한도 단계에는 prlimit이 필요하다',
+            },
+          };
         return first === 'echoed' ? 'served' : 'shed';
       },
-      why: () =>
-        'the kernel completes the handshake before any accept(); accept4() then fails with EMFILE, and libuv frees ' +
-        'its spare descriptor, accepts the connection and closes it at once',
+      why: {
+        en: () =>
+          'the kernel completes the handshake before any accept(); accept4() then fails with EMFILE, and libuv ' +
+          'frees its spare descriptor, accepts the connection and closes it at once',
+        ko: () =>
+          '커널은 accept() 전에 핸드셰이크를 끝낸다. 그다음 accept4()가 EMFILE로 실패하면, libuv는 남겨 둔 여분 ' +
+          '디스크립터를 풀어 그 연결을 accept하고 곧바로 닫는다',
+      },
     },
   ],
 });

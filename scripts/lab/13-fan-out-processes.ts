@@ -354,28 +354,49 @@ export const EXERCISE = defineExercise({
     {
       id: 'reuseport-rows',
       kind: 'number',
-      ask: ({ WORKERS }) =>
-        `${WORKERS} workers listen on one port with reusePort: true. How many LISTEN rows does the kernel show?`,
+      ask: {
+        en: ({ WORKERS }) =>
+          `${WORKERS} workers listen on one port with reusePort: true. How many LISTEN rows does the kernel show?`,
+        ko: ({ WORKERS }) =>
+          `워커 ${WORKERS}개가 reusePort: true로 한 포트에서 listen한다. 커널이 보여 주는 LISTEN 줄은 몇 개인가?`,
+      },
       measure: (seen) => seen.ways[2].kernel.listening.length,
-      why: () => 'each worker bound a listening socket of its own with SO_REUSEPORT: one row each',
+      why: {
+        en: () => 'each worker bound a listening socket of its own with SO_REUSEPORT: one row each',
+        ko: () => '워커마다 SO_REUSEPORT로 자기 리스닝 소켓을 bind했다. 워커마다 한 줄이다',
+      },
     },
     {
       id: 'shared-holders',
       kind: 'number',
-      ask: ({ WORKERS }) =>
-        `With cluster's SCHED_NONE and ${WORKERS} workers, how many PIDs hold the one listening socket?`,
+      ask: {
+        en: ({ WORKERS }) =>
+          `With cluster's SCHED_NONE and ${WORKERS} workers, how many PIDs hold the one listening socket?`,
+        ko: ({ WORKERS }) => `cluster의 SCHED_NONE과 워커 ${WORKERS}개라면, 하나뿐인 리스닝 소켓을 쥔 PID는 몇 개인가?`,
+      },
       measure: (seen) => seen.ways[1].kernel.listening[0]?.length ?? 0,
-      why: () => 'the primary made it and sent a descriptor of it to every worker (SCHED_NONE): workers + 1',
+      why: {
+        en: () => 'the primary made it and sent a descriptor of it to every worker (SCHED_NONE): workers + 1',
+        ko: () => '주 프로세스가 그 소켓을 만들고 워커마다 디스크립터를 보냈다(SCHED_NONE): 워커 수 + 1',
+      },
       notes: '#32-port-versus-pid-who-holds-this-port-08-port-vs-pid',
     },
     {
       id: 'round-robin-busiest',
       kind: 'number',
-      ask: ({ WORKERS, CONNECTIONS }) =>
-        `Round-robin over ${WORKERS} workers, ${CONNECTIONS} connections one after another: how many does the ` +
-        'busiest worker take?',
+      ask: {
+        en: ({ WORKERS, CONNECTIONS }) =>
+          `Round-robin over ${WORKERS} workers, ${CONNECTIONS} connections one after another: how many does the ` +
+          'busiest worker take?',
+        ko: ({ WORKERS, CONNECTIONS }) =>
+          `워커 ${WORKERS}개에 라운드 로빈으로, 연결 ${CONNECTIONS}개가 차례로 온다. 가장 바쁜 워커는 몇 개를 ` +
+          '맡나?',
+      },
       measure: (seen) => Math.max(...seen.ways[0].perWorker),
-      why: ({ connections, workers }) => `the primary deals them out in turn: ${connections} / ${workers}, rounded up`,
+      why: {
+        en: ({ connections, workers }) => `the primary deals them out in turn: ${connections} / ${workers}, rounded up`,
+        ko: ({ connections, workers }) => `주 프로세스가 연결을 차례로 나눠 준다: ${connections} / ${workers}, 올림`,
+      },
     },
   ],
 });

@@ -9,7 +9,7 @@
 import { defineKnobs, defineScript, formatEndpoint, isMain, type Line } from '../lib/cli.ts';
 import { type Host, type HostProgram, startTwoHosts } from '../lib/hosts.ts';
 import { label } from '../lib/mermaid.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../14-two-hosts.ts';
 
@@ -268,35 +268,55 @@ export const EXERCISE = defineExercise({
     {
       id: 'source-address',
       kind: 'choice',
-      ask: () => "A client on host A (192.0.2.1) connects to B's 192.0.2.2. Which address does B see it come from?",
+      ask: {
+        en: () => "A client on host A (192.0.2.1) connects to B's 192.0.2.2. Which address does B see it come from?",
+        ko: () => '호스트 A(192.0.2.1)의 클라이언트가 B의 192.0.2.2로 연결한다. B가 보는 출발지 주소는?',
+      },
       options: [
-        ['192.0.2.1', "192.0.2.1, A's address on the link"],
-        ['127.0.0.1', '127.0.0.1'],
-        ['192.0.2.2', "192.0.2.2, B's own"],
+        ['192.0.2.1', { en: "192.0.2.1, A's address on the link", ko: '192.0.2.1, 링크에 있는 A의 주소' }],
+        ['127.0.0.1', same('127.0.0.1')],
+        ['192.0.2.2', { en: "192.0.2.2, B's own", ko: '192.0.2.2, B 자신의 주소' }],
       ],
       measure: ({ ipv4 }) => (ipv4.dialled.ok ? ipv4.dialled.serverSaw.remote.address : ipv4.dialled.code),
-      why: ({ ipv4 }) =>
-        `the route from A to B goes out of ${ipv4.route.device}, and a socket that did not bind takes that ` +
-        "interface's address",
+      why: {
+        en: ({ ipv4 }) =>
+          `the route from A to B goes out of ${ipv4.route.device}, and a socket that did not bind takes that ` +
+          "interface's address",
+        ko: ({ ipv4 }) =>
+          `A에서 B로 가는 라우트는 ${ipv4.route.device}로 나가고, bind하지 않은 소켓은 그 인터페이스의 주소를 ` +
+          '받는다',
+      },
     },
     {
       id: 'own-address',
       kind: 'choice',
-      ask: () => "The server on B is bound to 192.0.2.2. A dials the same port at 192.0.2.1, A's own address:",
+      ask: {
+        en: () => "The server on B is bound to 192.0.2.2. A dials the same port at 192.0.2.1, A's own address:",
+        ko: () => 'B의 서버는 192.0.2.2에 bind되어 있다. A가 같은 포트를 A 자신의 주소 192.0.2.1로 연결하면:',
+      },
       options: [
-        ['ok', "it connects: it is the same server's port"],
-        ['ECONNREFUSED', 'ECONNREFUSED'],
-        ['ETIMEDOUT', 'ETIMEDOUT'],
+        ['ok', { en: "it connects: it is the same server's port", ko: '연결된다: 같은 서버의 포트다' }],
+        ['ECONNREFUSED', same('ECONNREFUSED')],
+        ['ETIMEDOUT', same('ETIMEDOUT')],
       ],
       measure: ({ ipv4 }) => (ipv4.atOwnAddress.ok ? 'ok' : ipv4.atOwnAddress.code),
-      why: () => "192.0.2.1 is A's own address: the SYN never leaves A, and no socket of A's listens on that port",
+      why: {
+        en: () => "192.0.2.1 is A's own address: the SYN never leaves A, and no socket of A's listens on that port",
+        ko: () => '192.0.2.1은 A 자신의 주소다. SYN은 A 밖으로 나가지 않고, A에는 그 포트에서 listen하는 소켓이 없다',
+      },
     },
     {
       id: 'tables',
       kind: 'number',
-      ask: () => "08's lookup, run inside host A, for the port B's server listens on: how many sockets does it find?",
+      ask: {
+        en: () => "08's lookup, run inside host A, for the port B's server listens on: how many sockets does it find?",
+        ko: () => '08의 조회를 호스트 A 안에서, B의 서버가 listen하는 포트로 돌린다. 소켓이 몇 개 나오나?',
+      },
       measure: ({ ipv4 }) => lookedUp(ipv4.lookup.inA),
-      why: () => "every network namespace has socket tables of its own: A's /proc/net/tcp lists only A's sockets",
+      why: {
+        en: () => "every network namespace has socket tables of its own: A's /proc/net/tcp lists only A's sockets",
+        ko: () => '네트워크 네임스페이스마다 소켓 테이블이 따로 있다. A의 /proc/net/tcp에는 A의 소켓만 나온다',
+      },
     },
   ],
 });

@@ -10,7 +10,7 @@
 import { defineKnobs, defineScript, integerFlag, isMain, type FlagValues, type Line } from '../lib/cli.ts';
 import { type Host, type HostProgram, must, nftCounter, nftRule, nftTable, startTwoHosts } from '../lib/hosts.ts';
 import { parseCounters, parseTable } from '../lib/proc-net.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, UNITS } from '../lib/questions.ts';
 import { untilTrue } from '../lib/wait.ts';
 import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../15-lossy-link.ts';
@@ -291,38 +291,64 @@ export const EXERCISE = defineExercise({
     {
       id: 'udp-told',
       kind: 'number',
-      ask: ({ LOSS, DATAGRAMS }) =>
-        `A sends ${DATAGRAMS} UDP datagrams over a link that drops about ${LOSS}% of them. How many of A's ` +
-        'sends report an error?',
+      ask: {
+        en: ({ LOSS, DATAGRAMS }) =>
+          `A sends ${DATAGRAMS} UDP datagrams over a link that drops about ${LOSS}% of them. How many of A's ` +
+          'sends report an error?',
+        ko: ({ LOSS, DATAGRAMS }) =>
+          `데이터그램의 약 ${LOSS}%를 버리는 링크로 A가 UDP 데이터그램 ${DATAGRAMS}개를 보낸다. A의 send 가운데 ` +
+          '오류를 알리는 것은 몇 개인가?',
+      },
       measure: ({ udp }) => udp.sendErrors,
-      why: ({ udp }) =>
-        `a send succeeds once A's kernel has the datagram; ${udp.droppedByRule} were lost on the way, and UDP ` +
-        'sends nothing back to say so',
+      why: {
+        en: ({ udp }) =>
+          `a send succeeds once A's kernel has the datagram; ${udp.droppedByRule} were lost on the way, and UDP ` +
+          'sends nothing back to say so',
+        ko: ({ udp }) =>
+          `send는 A의 커널이 데이터그램을 받아 가면 성공한다. 가는 길에 ${udp.droppedByRule}개를 잃었지만, ` +
+          'UDP는 그렇다고 알려 주는 것을 아무것도 돌려보내지 않는다',
+      },
     },
     {
       id: 'tcp-lost',
       kind: 'number',
-      unit: 'bytes',
-      ask: ({ KIB }) => `${KIB} KiB over TCP through the same link: how many bytes fail to arrive?`,
+      unit: UNITS.bytes,
+      ask: {
+        en: ({ KIB }) => `${KIB} KiB over TCP through the same link: how many bytes fail to arrive?`,
+        ko: ({ KIB }) => `같은 링크로 TCP를 써서 ${KIB} KiB를 보낸다. 도착하지 못하는 바이트는 몇 바이트인가?`,
+      },
       measure: ({ tcp }) => tcp.bytes - tcp.lossy.received,
-      why: ({ tcp }) =>
-        `the link dropped ${tcp.droppedByRule} segments and A's kernel sent ` +
-        `${tcp.lossy.retransmittedSegments} again, each after missing its acknowledgement`,
+      why: {
+        en: ({ tcp }) =>
+          `the link dropped ${tcp.droppedByRule} segments and A's kernel sent ` +
+          `${tcp.lossy.retransmittedSegments} again, each after missing its acknowledgement`,
+        ko: ({ tcp }) =>
+          `링크가 세그먼트 ${tcp.droppedByRule}개를 버렸고, A의 커널은 확인 응답이 오지 않은 세그먼트 ` +
+          `${tcp.lossy.retransmittedSegments}개를 재전송했다`,
+      },
     },
     {
       id: 'udp-accounting',
       kind: 'choice',
-      ask: () => "After the UDP run, does B's count plus the rule's counter equal what A sent?",
+      ask: {
+        en: () => "After the UDP run, does B's count plus the rule's counter equal what A sent?",
+        ko: () => 'UDP 실행이 끝난 뒤, B가 받은 수에 규칙의 카운터를 더하면 A가 보낸 수와 같은가?',
+      },
       options: [
-        ['exactly', 'exactly'],
-        ['fewer', 'fewer: some vanish without a trace'],
-        ['more', 'more'],
+        ['exactly', { en: 'exactly', ko: '정확히 같다' }],
+        ['fewer', { en: 'fewer: some vanish without a trace', ko: '더 적다: 흔적 없이 사라지는 것이 있다' }],
+        ['more', { en: 'more', ko: '더 많다' }],
       ],
       measure: ({ udp }) => {
         const accounted = udp.received + udp.droppedByRule;
         return accounted === udp.sent ? 'exactly' : accounted < udp.sent ? 'fewer' : 'more';
       },
-      why: () => "nothing else drops in this private link: B's buffer never filled, so every loss is the rule's",
+      why: {
+        en: () => "nothing else drops in this private link: B's buffer never filled, so every loss is the rule's",
+        ko: () =>
+          '이 전용 링크에서는 다른 무엇도 패킷을 버리지 않는다. B의 버퍼는 한 번도 차지 않았으니 손실은 모두 ' +
+          '규칙이 낸 것이다',
+      },
     },
   ],
 });

@@ -10,7 +10,7 @@
  */
 import { defineKnobs, defineScript, integerFlag, isMain, type FlagValues, type Line } from '../lib/cli.ts';
 import { type Host, type HostProgram, must, nftDelete, nftRule, nftTable, startTwoHosts } from '../lib/hosts.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { untilTrue } from '../lib/wait.ts';
 import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../16-dead-peer.ts';
@@ -305,38 +305,64 @@ export const EXERCISE = defineExercise({
     {
       id: 'write-after-death',
       kind: 'choice',
-      ask: () => 'B has vanished; nothing A sends reaches it. A calls write() on the connection: what does write() do?',
+      ask: {
+        en: () =>
+          'B has vanished; nothing A sends reaches it. A calls write() on the connection: what does write() do?',
+        ko: () =>
+          'B가 사라져서 A가 보내는 것은 아무것도 닿지 않는다. A가 그 연결에 write()를 호출하면 write()는 어떻게 ' +
+          '되나?',
+      },
       options: [
-        ['accepted', 'it succeeds: the kernel takes the bytes'],
-        ['EPIPE', 'it fails with EPIPE'],
-        ['ETIMEDOUT', 'it fails with ETIMEDOUT'],
+        ['accepted', { en: 'it succeeds: the kernel takes the bytes', ko: '성공한다: 커널이 바이트를 받아 간다' }],
+        ['EPIPE', { en: 'it fails with EPIPE', ko: 'EPIPE로 실패한다' }],
+        ['ETIMEDOUT', { en: 'it fails with ETIMEDOUT', ko: 'ETIMEDOUT으로 실패한다' }],
       ],
       measure: ({ written }) => (written.retransmitting.accepted ? 'accepted' : 'failed'),
-      why: () => 'write() only hands the bytes to the local kernel; whether they arrive is learnt later, or never',
+      why: {
+        en: () => 'write() only hands the bytes to the local kernel; whether they arrive is learnt later, or never',
+        ko: () => 'write()는 바이트를 로컬 커널에 넘길 뿐이다. 도착했는지는 나중에 알게 되거나, 끝내 모른다',
+      },
     },
     {
       id: 'idle-notices',
       kind: 'choice',
-      ask: () => 'An idle connection to the vanished B, without keepalive: what happens to it while the others end?',
+      ask: {
+        en: () => 'An idle connection to the vanished B, without keepalive: what happens to it while the others end?',
+        ko: () =>
+          '사라진 B와의 한가한 연결이 킵얼라이브(keepalive) 없이 있다. 다른 연결들이 끝나는 동안 이 연결은 ' +
+          '어떻게 되나?',
+      },
       options: [
-        ['nothing', 'nothing: it stays ESTABLISHED with no error'],
-        ['ETIMEDOUT', 'it fails with ETIMEDOUT'],
-        ['ECONNRESET', 'it fails with ECONNRESET'],
+        [
+          'nothing',
+          { en: 'nothing: it stays ESTABLISHED with no error', ko: '아무 일도 없다: 오류 없이 ESTABLISHED로 남는다' },
+        ],
+        ['ETIMEDOUT', { en: 'it fails with ETIMEDOUT', ko: 'ETIMEDOUT으로 실패한다' }],
+        ['ECONNRESET', { en: 'it fails with ECONNRESET', ko: 'ECONNRESET으로 실패한다' }],
       ],
       measure: ({ idle }) => (idle.error ? 'an error' : 'nothing'),
-      why: () => 'TCP sends nothing on an idle connection, so there is nothing to go unanswered',
+      why: {
+        en: () => 'TCP sends nothing on an idle connection, so there is nothing to go unanswered',
+        ko: () => 'TCP는 한가한 연결에 아무것도 보내지 않으므로, 답을 못 받을 것도 없다',
+      },
     },
     {
       id: 'after-reboot',
       kind: 'choice',
-      ask: () => 'B reboots: its socket is gone, its address back. A writes on the old connection:',
+      ask: {
+        en: () => 'B reboots: its socket is gone, its address back. A writes on the old connection:',
+        ko: () => 'B가 재부팅했다. 소켓은 사라졌고 주소는 돌아왔다. A가 옛 연결에 write하면:',
+      },
       options: [
-        ['ECONNRESET', 'ECONNRESET'],
-        ['ETIMEDOUT', 'ETIMEDOUT, after the retransmissions'],
-        ['none', 'nothing: the connection carries on'],
+        ['ECONNRESET', same('ECONNRESET')],
+        ['ETIMEDOUT', { en: 'ETIMEDOUT, after the retransmissions', ko: '재전송을 거친 뒤 ETIMEDOUT' }],
+        ['none', { en: 'nothing: the connection carries on', ko: '아무 일도 없다: 연결이 계속된다' }],
       ],
       measure: ({ endings }) => endings.rebooted.code ?? 'none',
-      why: () => 'a segment for a connection the receiver has no socket for is answered with a reset',
+      why: {
+        en: () => 'a segment for a connection the receiver has no socket for is answered with a reset',
+        ko: () => '받는 쪽에 소켓이 없는 연결로 온 세그먼트에는 리셋(RST)으로 답한다',
+      },
     },
   ],
 });

@@ -15,7 +15,7 @@ import { nodeArgsFor } from '../lib/child.ts';
 import { defineKnobs, defineScript, formatEndpoint, isMain, type Line, runScript } from '../lib/cli.ts';
 import { LOCALHOST_IPV6_FIRST, ownHostsFile, refusal } from '../lib/hosts-file.ts';
 import { watchLesson } from '../lib/lab.ts';
-import { defineExercise } from '../lib/questions.ts';
+import { defineExercise, same } from '../lib/questions.ts';
 import { runTool } from '../lib/tools.ts';
 import { within } from '../lib/wait.ts';
 
@@ -216,26 +216,42 @@ export const EXERCISE = defineExercise({
     {
       id: 'first-only',
       kind: 'choice',
-      ask: () =>
-        '/etc/hosts lists "::1 localhost" before "127.0.0.1 localhost"; the server listens on 127.0.0.1. A client ' +
-        "connects to 'localhost' trying only the first address:",
+      ask: {
+        en: () =>
+          '/etc/hosts lists "::1 localhost" before "127.0.0.1 localhost"; the server listens on 127.0.0.1. A ' +
+          "client connects to 'localhost' trying only the first address:",
+        ko: () =>
+          '/etc/hosts에 "::1 localhost"가 "127.0.0.1 localhost"보다 먼저 있고, 서버는 127.0.0.1에서 listen한다. ' +
+          "클라이언트가 첫 주소만 시도하며 'localhost'로 연결하면:",
+      },
       options: [
-        ['connected', 'it connects'],
-        ['ECONNREFUSED', 'ECONNREFUSED'],
-        ['ENOTFOUND', 'ENOTFOUND'],
+        ['connected', { en: 'it connects', ko: '연결된다' }],
+        ['ECONNREFUSED', same('ECONNREFUSED')],
+        ['ENOTFOUND', same('ENOTFOUND')],
       ],
       measure: ({ client }) =>
         client.withoutHappyEyeballs.ok ? 'connected' : (client.withoutHappyEyeballs.code ?? '?'),
-      why: ({ client }) =>
-        `the first address is ${client.resolved[0]}, where nothing listens, and the kernel there answers with a reset`,
+      why: {
+        en: ({ client }) =>
+          `the first address is ${client.resolved[0]}, where nothing listens, and the kernel there answers with ` +
+          'a reset',
+        ko: ({ client }) =>
+          `첫 주소는 ${client.resolved[0]}인데 거기서는 아무도 listen하지 않아서, 커널이 리셋으로 답한다`,
+      },
     },
     {
       id: 'happy-eyeballs',
       kind: 'number',
-      ask: () => 'The same client with autoSelectFamily (Happy Eyeballs): how many addresses does it try?',
+      ask: {
+        en: () => 'The same client with autoSelectFamily (Happy Eyeballs): how many addresses does it try?',
+        ko: () => '같은 클라이언트에 autoSelectFamily(Happy Eyeballs)를 켜면 주소를 몇 개 시도하나?',
+      },
       measure: ({ client }) => client.withHappyEyeballs.tried.length,
-      why: ({ client }) =>
-        `it tries each address in turn until one answers: ${client.withHappyEyeballs.tried.join(', ')}`,
+      why: {
+        en: ({ client }) =>
+          `it tries each address in turn until one answers: ${client.withHappyEyeballs.tried.join(', ')}`,
+        ko: ({ client }) => `하나가 답할 때까지 주소를 차례로 시도한다: ${client.withHappyEyeballs.tried.join(', ')}`,
+      },
     },
   ],
 });

@@ -5,13 +5,15 @@
  * tests: one summary line, and a failing claim in full (`--verbose`: every claim). `--answers 4,b,?`
  * gives the answers without a terminal; with neither, the questions are shown with the kernel's
  * answers. `npm run exercise` alone lists every concept's progress, in the notes' order, each marked
- * basics or deeper. What it says to the learner is in messages/exercise.ts.
+ * basics or deeper. It speaks Korean with `--lang ko` or under a Korean locale (lang.ts): what it
+ * says is in messages/exercise.ts and messages/exercise-ko.ts, the questions in each language in
+ * their labs, and its pointers lead to NOTES.ko.md's sections. The demo's own output stays English.
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { type Entry, listEntries, ROOT, sectionTitle, selectEntries } from './catalog.ts';
+import { type Entry, headingAsCited, listEntries, ROOT, selectEntries } from './catalog.ts';
 import { runClaims } from './claims.ts';
 import {
   isMain,
@@ -25,8 +27,11 @@ import {
   type ScriptDefinition,
   UsageError,
 } from './cli.ts';
+import { editionHeading } from './editions.ts';
+import { type Lang, takeLanguage } from './lang.ts';
 import { loadProgress, progressPath, recordRight } from './progress.ts';
-import { exerciseText as say } from './messages/exercise.ts';
+import { type ExerciseText, exerciseText } from './messages/exercise.ts';
+import { exerciseTextKo } from './messages/exercise-ko.ts';
 import { type AnyExercise, type AnyQuestion, isUnmeasured, labels, parseAnswer } from './questions.ts';
 
 /** Where the exercise reads answers and writes its text; a test passes its own. */
@@ -65,29 +70,61 @@ export async function loadConcept(entry: Entry): Promise<Concept> {
 
 const SKIP = '?';
 
+/** The runner in one language: its messages, and where its pointers into the notes lead. */
+interface Voice {
+  lang: Lang;
+  say: ExerciseText;
+  /** The section a NOTES.md anchor names, in this language's edition: "§2.3 …". */
+  section(anchor: string): string;
+  /** A concept's title: the script's own in English, its section's heading in another edition. */
+  title(entry: Entry): string;
+}
+
+export function voiceOf(lang: Lang): Voice {
+  return {
+    lang,
+    say: { en: exerciseText, ko: exerciseTextKo }[lang],
+    section: (anchor) => headingAsCited(editionHeading(lang, anchor)),
+    // "2.3 listen(backlog)이 제한하는 것 (04-listen-backlog)" → "listen(backlog)이 제한하는 것"
+    title: (entry) =>
+      lang === 'en'
+        ? entry.title
+        : editionHeading(lang, entry.notes)
+            .replace(/^[\d.]+ /, '')
+            .replace(/ \(\d\d-[a-z0-9-]+\)$/, ''),
+  };
+}
+
 /** What a valid answer looks like, for the line that asks again. */
-function answerHint(question: AnyQuestion): string {
+function answerHint(question: AnyQuestion, { say }: Voice): string {
   return question.kind === 'choice' ? say.oneOf(labels(question)) : say.wholeNumber;
 }
 
 /** `4,b,?` → one prediction per question; a bad one is a UsageError naming it. */
-function parseGivenAnswers(questions: readonly AnyQuestion[], given: string, script: string): Prediction[] {
+function parseGivenAnswers(
+  questions: readonly AnyQuestion[],
+  given: string,
+  script: string,
+  voice: Voice,
+): Prediction[] {
+  const { say } = voice;
   const raw = given.split(',');
   if (raw.length !== questions.length)
     throw new UsageError(say.answerCount(script, questions.length, raw.length, SKIP));
   return raw.map((text, i) => {
     if (text.trim() === SKIP) return undefined;
     const value = parseAnswer(questions[i], text);
-    if (value === undefined) throw new UsageError(say.badGivenAnswer(i + 1, text.trim(), answerHint(questions[i])));
+    if (value === undefined)
+      throw new UsageError(say.badGivenAnswer(i + 1, text.trim(), answerHint(questions[i], voice)));
     return value;
   });
 }
 
-function questionText(question: AnyQuestion, knobs: Record<string, number>, number: number): string {
-  const lines = [`${number}. ${question.ask(knobs)}`];
+function questionText(question: AnyQuestion, knobs: Record<string, number>, number: number, lang: Lang): string {
+  const lines = [`${number}. ${question.ask[lang](knobs)}`];
   if (question.kind === 'choice') {
     const letters = labels(question);
-    lines.push(...question.options.map(([, text], i) => `   ${letters[i]}) ${text}`));
+    lines.push(...question.options.map(([, text], i) => `   ${letters[i]}) ${text[lang]}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -97,14 +134,16 @@ async function askEach(
   questions: readonly AnyQuestion[],
   knobs: Record<string, number>,
   io: ExerciseIo,
+  voice: Voice,
 ): Promise<Prediction[]> {
+  const { say, lang } = voice;
   const lines = createInterface({ input: io.input, terminal: false })[Symbol.asyncIterator]();
   const predictions: Prediction[] = [];
   try {
     for (const [i, question] of questions.entries()) {
-      io.write(`\n${questionText(question, knobs, i + 1)}`);
+      io.write(`\n${questionText(question, knobs, i + 1, lang)}`);
       for (;;) {
-        io.write(say.prompt(answerHint(question), SKIP));
+        io.write(say.prompt(answerHint(question, voice), SKIP));
         const next = await lines.next();
         if (next.done) return predictions;
         const text = next.value.trim();
@@ -117,7 +156,7 @@ async function askEach(
           predictions.push(value);
           break;
         }
-        io.write(say.notValid(text, answerHint(question)));
+        io.write(say.notValid(text, answerHint(question, voice)));
       }
     }
     return predictions;
@@ -129,10 +168,10 @@ async function askEach(
 }
 
 /** A value as the learner saw it offered: "b) it waits…" for a choice, "4 ms" for a number. */
-function shown(question: AnyQuestion, value: number | string): string {
-  if (question.kind === 'number') return `${value}${question.unit ? ` ${question.unit}` : ''}`;
+function shown(question: AnyQuestion, value: number | string, { say, lang }: Voice): string {
+  if (question.kind === 'number') return `${value}${question.unit?.[lang] ?? ''}`;
   const index = question.options.findIndex(([option]) => option === value);
-  return index < 0 ? say.noneOfTheOptions(value) : `${labels(question)[index]}) ${question.options[index][1]}`;
+  return index < 0 ? say.noneOfTheOptions(value) : `${labels(question)[index]}) ${question.options[index][1][lang]}`;
 }
 
 interface Verdict {
@@ -147,30 +186,33 @@ function judge(
   seen: unknown,
   knobs: Record<string, number>,
   predictions: Prediction[] | undefined,
+  voice: Voice,
 ): Verdict[] {
+  const { say, lang } = voice;
   return concept.exercise.questions.map((question, i) => {
     const measured = question.measure(seen);
-    const read = say.read(sectionTitle(question.notes ?? concept.entry.notes));
-    const head = predictions ? '' : questionText(question, knobs, i + 1);
+    const read = say.read(voice.section(question.notes ?? concept.entry.notes));
+    const head = predictions ? '' : questionText(question, knobs, i + 1, lang);
     if (isUnmeasured(measured))
       return {
         id: question.id,
         right: false,
-        text: `${head}${say.unmeasured(i + 1, measured.unmeasured)}`,
+        text: `${head}${say.unmeasured(i + 1, measured.unmeasured[lang])}`,
       };
     const predicted = predictions?.[i];
     const right = predicted === measured;
-    const kernel = shown(question, measured);
+    const kernel = shown(question, measured, voice);
     let verdict = say.kernelSaid(kernel);
     if (predictions && predicted === undefined) verdict = say.skipped(i + 1, kernel);
     else if (predicted !== undefined)
-      verdict = right ? say.right(i + 1, kernel) : say.wrong(i + 1, shown(question, predicted), kernel);
-    return { id: question.id, right, text: `${head}${verdict}\n${say.why(question.why(seen, knobs))}\n${read}` };
+      verdict = right ? say.right(i + 1, kernel) : say.wrong(i + 1, shown(question, predicted, voice), kernel);
+    const why = say.why(question.why[lang](seen, knobs));
+    return { id: question.id, right, text: `${head}${verdict}\n${why}\n${read}` };
   });
 }
 
 /** "BACKLOG=3 EXTRA=2", the setting a prediction was made at. */
-function settingOf(knobs: Record<string, number>): string {
+function settingOf(knobs: Record<string, number>, { say }: Voice): string {
   const pairs = Object.entries(knobs).map(([name, value]) => `${name}=${value}`);
   return pairs.length === 0 ? say.noKnobs : pairs.join(' ');
 }
@@ -190,8 +232,9 @@ function otherValue(set: KnobSet<string>, knobs: Record<string, number>, name: s
 }
 
 /** After a run: the knobs to turn next, each with a value other than the one just used. */
-export function nextSteps(concept: Concept, knobs: Record<string, number>): string {
+export function nextSteps(concept: Concept, knobs: Record<string, number>, voice = voiceOf('en')): string {
   const { entry, exercise } = concept;
+  const { say } = voice;
   const advice: string[] = [];
   for (const name of Object.keys(knobs)) {
     const value = otherValue(exercise.knobs, knobs, name);
@@ -199,10 +242,10 @@ export function nextSteps(concept: Concept, knobs: Record<string, number>): stri
   }
   const lines = [
     '',
-    say.readSection(sectionTitle(entry.notes)),
+    say.readSection(voice.section(entry.notes)),
     say.runYourself(entry.run),
     ...(advice.length === 0 ? [say.noKnobsAdvice] : [say.turnAKnob, ...advice]),
-    ...entry.knobs.map((knob) => `  ${knob}`),
+    ...say.knobList(entry, exercise.knobs).map((knob) => `  ${knob}`),
     '',
   ];
   return `${lines.join('\n')}\n`;
@@ -212,7 +255,8 @@ export function nextSteps(concept: Concept, knobs: Record<string, number>): stri
  * Every concept in the notes' order, marked basics or deeper, with how many of its questions the
  * learner has predicted right; then the next one to try: the first unfinished basics, then deeper.
  */
-async function listProgress(io: ExerciseIo): Promise<number> {
+async function listProgress(io: ExerciseIo, voice: Voice): Promise<number> {
+  const { say } = voice;
   const path = progressPath(io.env);
   const progress = await loadProgress(path);
   const rows: Line[] = [];
@@ -221,12 +265,22 @@ async function listProgress(io: ExerciseIo): Promise<number> {
     const { questions } = (await loadConcept(entry)).exercise;
     const done = questions.filter((question) => (progress[entry.number]?.[question.id]?.length ?? 0) > 0).length;
     if (done < questions.length) unfinished.push(entry);
-    rows.push([entry.number, say.progressRow(entry, done, questions.length)]);
+    rows.push([entry.number, say.progressRow(entry, voice.title(entry), done, questions.length)]);
   }
   io.write(`${say.progressHeading(path)}\n${renderTimeline(rows)}\n${say.basicsFirst}\n\n`);
   const next = unfinished.find((entry) => entry.level === 'basics') ?? unfinished[0];
   io.write(`${next ? say.next(next.number) : say.allDone}\n`);
   return 0;
+}
+
+/** Runs `check`; a UsageError it throws is said again in the runner's language. */
+function inOwnWords<Value>(check: () => Value, say: (problem: string) => string): Value {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(say(error.message));
+    throw error;
+  }
 }
 
 const EXERCISE_FLAGS: Record<string, FlagSpec> = {
@@ -237,37 +291,37 @@ const EXERCISE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function exercise(argv: readonly string[], io: ExerciseIo = processIo): Promise<number> {
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(argv, EXERCISE_FLAGS, true);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; usage: ${say.usage}`);
-  }
-  const { positionals, values } = parsed;
+  const { lang, rest } = takeLanguage(argv, io.env);
+  const voice = voiceOf(lang);
+  const { say } = voice;
+  const { positionals, values } = inOwnWords(
+    () => parseFlags(rest, EXERCISE_FLAGS, true),
+    (problem) => say.badFlags(problem, say.usage),
+  );
   if (values.help) {
-    io.write(`usage: ${say.usage}\n`);
+    io.write(`${say.usage}\n`);
     return 0;
   }
-  if (positionals.length === 0) return listProgress(io);
+  if (positionals.length === 0) return listProgress(io, voice);
   if (positionals.length !== 1) throw new UsageError(say.nameOne);
-  const [entry] = selectEntries(positionals);
+  const [entry] = inOwnWords(() => selectEntries(positionals), say.badConcept);
   const concept = await loadConcept(entry);
   const { questions } = concept.exercise;
   // A bad knob is the learner's typo: one line now, before any question.
-  const knobs = readKnobs(concept.exercise.knobs, io.env);
-  const setting = settingOf(knobs);
-  io.write(`${say.start(entry, setting, questions.length)}\n`);
+  const knobs = inOwnWords(() => readKnobs(concept.exercise.knobs, io.env), say.badKnob);
+  const setting = settingOf(knobs, voice);
+  io.write(`${say.start(entry, voice.title(entry), setting, questions.length)}\n`);
   const predictions =
     typeof values.answers === 'string'
-      ? parseGivenAnswers(questions, values.answers, entry.number)
+      ? parseGivenAnswers(questions, values.answers, entry.number, voice)
       : io.terminal
-        ? await askEach(questions, knobs, io)
+        ? await askEach(questions, knobs, io, voice)
         : undefined;
 
   io.write(`\n${say.demo}\n`);
   const seen = await concept.exercise.observe(knobs);
   io.write(`${renderTimeline(concept.cli.render(seen, {}))}\n\n`);
-  const verdicts = judge(concept, seen, knobs, predictions);
+  const verdicts = judge(concept, seen, knobs, predictions, voice);
   io.write(`${say.judged(predictions !== undefined)}\n`);
   io.write(`${verdicts.map((verdict) => verdict.text).join('\n')}\n`);
   if (predictions) {
@@ -280,10 +334,10 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
       right.map((verdict) => verdict.id),
     );
   }
-  io.write(nextSteps(concept, knobs));
+  io.write(nextSteps(concept, knobs, voice));
   if (values['no-claims']) return 0;
   io.write(`${say.claimsRunning(entry.test)}\n`);
-  return runClaims(entry.test, io.env, values.verbose === true, io.write);
+  return runClaims(entry.test, io.env, values.verbose === true, io.write, say);
 }
 
 if (isMain(import.meta.url)) await runMain(() => exercise(process.argv.slice(2)));

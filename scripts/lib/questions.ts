@@ -5,31 +5,38 @@
  * so it is whatever the kernel did in that run, never a literal.
  */
 import type { KnobSet } from './cli.ts';
+import type { Lang } from './lang.ts';
+
+/** A text in every language the runners speak: a question whose Korean is missing does not compile. */
+export type InEach<Text> = Readonly<Record<Lang, Text>>;
+
+/** A name that reads the same in every language: a state, an errno, an address. */
+export const same = (text: string): InEach<string> => ({ en: text, ko: text });
 
 /** The measured answer, or a reason it could not be measured in this run (a missing tool, EXTRA=0). */
-export type Measured<Answer> = Answer | { unmeasured: string };
+export type Measured<Answer> = Answer | { unmeasured: InEach<string> };
 
 interface QuestionBase<Knobs, Seen> {
   /** Stable within its script: the progress file remembers answers by it. */
   id: string;
-  ask(knobs: Knobs): string;
+  ask: InEach<(knobs: Knobs) => string>;
   /** One sentence on why the kernel answered as it did. */
-  why(seen: Seen, knobs: Knobs): string;
+  why: InEach<(seen: Seen, knobs: Knobs) => string>;
   /** The NOTES.md anchor to read ('#23-…'); the script's own section when absent. */
   notes?: string;
 }
 
 export interface NumberQuestion<Knobs, Seen> extends QuestionBase<Knobs, Seen> {
   kind: 'number';
-  /** Printed after the number: 'ms', 'bytes'. */
-  unit?: string;
+  /** Printed right after the number, with its own space where the language wants one: ' bytes', '바이트'. */
+  unit?: InEach<string>;
   measure(seen: Seen): Measured<number>;
 }
 
 export interface ChoiceQuestion<Knobs, Seen> extends QuestionBase<Knobs, Seen> {
   kind: 'choice';
   /** What the kernel may do, as [value, text] pairs; the learner picks one by its label, a, b, c… in order. */
-  options: readonly (readonly [value: string, text: string])[];
+  options: readonly (readonly [value: string, text: InEach<string>])[];
   /** The value of the option that matches what was observed. */
   measure(seen: Seen): Measured<string>;
 }
@@ -53,9 +60,11 @@ export function defineExercise<Name extends string, Seen>(exercise: Exercise<Nam
 export type AnyExercise = Exercise<string, any>;
 // biome-ignore lint/suspicious/noExplicitAny: as above
 export type AnyQuestion = Question<Record<string, number>, any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above
+type AnyChoice = ChoiceQuestion<Record<string, number>, any>;
 
 /** The labels of a choice question's options: a, b, c… */
-export function labels(question: ChoiceQuestion<unknown, unknown>): string[] {
+export function labels(question: Pick<AnyChoice, 'options'>): string[] {
   return question.options.map((_, i) => String.fromCharCode(97 + i));
 }
 
@@ -69,6 +78,12 @@ export function parseAnswer(question: AnyQuestion, raw: string): number | string
   return /^-?\d+$/.test(answer) ? Number(answer) : undefined;
 }
 
-export function isUnmeasured<Answer>(measured: Measured<Answer>): measured is { unmeasured: string } {
+export function isUnmeasured<Answer>(measured: Measured<Answer>): measured is { unmeasured: InEach<string> } {
   return typeof measured === 'object' && measured !== null && 'unmeasured' in measured;
 }
+
+/** The units the questions measure in, in each language. */
+export const UNITS = {
+  seconds: { en: ' s', ko: '초' },
+  bytes: { en: ' bytes', ko: '바이트' },
+} as const satisfies Record<string, InEach<string>>;

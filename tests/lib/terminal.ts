@@ -10,6 +10,8 @@ import { ROOT } from './transcript.ts';
 
 /** The test runner marks its children (undefined removes a variable), so a command run here runs like a learner's. */
 export const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
+/** A locale the runners speak English under, whatever the one running the tests is (lang.ts). */
+export const ENGLISH_LOCALE = { LANG: 'C.UTF-8', LC_ALL: undefined, LC_MESSAGES: undefined };
 const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
 
 export function onATerminal(

@@ -1,9 +1,10 @@
 /**
- * Everything the exercise runner (`npm run exercise`) says to a learner, in one place, so that a
- * translation can replace this module alone. The questions themselves live beside each demo, in
- * its lab's `EXERCISE`.
+ * Everything the exercise runner (`npm run exercise`) says to a learner, in English; the Korean is
+ * in exercise-ko.ts, typed as this so that no message can be missing there. The questions
+ * themselves live beside each demo, in its lab's `EXERCISE`.
  */
 import type { Entry } from '../catalog.ts';
+import type { KnobSet } from '../cli.ts';
 import { LEVEL_WORDS } from './levels.ts';
 
 /** The count of a test run's claims, as node:test's summary gives it. */
@@ -17,8 +18,11 @@ export interface ClaimCounts {
 }
 
 export const exerciseText = {
-  usage: 'npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]]',
+  usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]] [--lang en|ko]',
+  badFlags: (problem: string, usage: string) => `${problem}; ${usage}`,
   nameOne: 'name one concept, e.g. npm run exercise -- 04',
+  badConcept: (problem: string) => problem,
+  badKnob: (problem: string) => problem,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script} asks ${asked} questions; --answers gave ${given} (write ${skip} to skip one)`,
   badGivenAnswer: (number: number, text: string, hint: string) => `answer ${number} ("${text}") should be ${hint}`,
@@ -41,14 +45,16 @@ export const exerciseText = {
   runYourself: (run: string) => `Run the demo yourself: ${run}`,
   noKnobsAdvice: 'This concept has no knobs: change the script itself and predict what the tests will say.',
   turnAKnob: 'Turn a knob and predict again (the answers change with it):',
+  /** The script's knobs as its header describes them. */
+  knobList: (entry: Entry, _set: KnobSet<string>): readonly string[] => entry.knobs,
   progressHeading: (path: string) => `Your predictions so far (${path}), in the notes' order:`,
-  progressRow: (entry: Entry, done: number, asked: number) =>
-    `${LEVEL_WORDS[entry.level].padEnd(6)}  ${entry.title}: ${done} of ${asked} predicted right`,
+  progressRow: (entry: Entry, title: string, done: number, asked: number) =>
+    `${LEVEL_WORDS[entry.level].padEnd(6)}  ${title}: ${done} of ${asked} predicted right`,
   basicsFirst: 'The basics come first; the deeper ones after.',
   next: (number: string) => `Next: npm run exercise -- ${number}`,
   allDone: 'Every question predicted right once. Turn a knob and predict again: each setting is a new prediction.',
-  start: (entry: Entry, setting: string, count: number) =>
-    `${entry.number} ${entry.title} (${setting}): ${count} questions. Predict, then run.`,
+  start: (entry: Entry, title: string, setting: string, count: number) =>
+    `${entry.number} ${title} (${setting}): ${count} questions. Predict, then run.`,
   demo: 'The demo, as the kernel ran it:',
   judged: (predicted: boolean) =>
     `${predicted ? 'Your predictions against the kernel' : 'The questions, answered by the kernel'}:`,
@@ -63,3 +69,5 @@ export const exerciseText = {
   },
   failedClaim: (name: string) => `✖ failed: ${name}`,
 };
+
+export type ExerciseText = typeof exerciseText;
