@@ -162,7 +162,10 @@ test('without root there are no hosts to make: one line that says why, and exit 
   const run = await withEffectiveUid(NOBODY_UID, () => runInProcess('14-two-hosts', []));
   assert.equal(run.code, 1);
   assert.equal(run.stdout, '');
-  assert.match(run.stderr, /^error: two hosts need network namespaces, which need root here \(unshare: .+\)\n$/);
+  assert.match(
+    run.stderr,
+    /^error: two hosts need network namespaces, which these scripts make only as root \(unshare: .+\)\n$/,
+  );
 });
 
 test('a flag it does not take is one line and exit 2', () =>

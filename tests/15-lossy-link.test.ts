@@ -91,7 +91,7 @@ test("the output matches the sample in NOTES.md (rendered from this file's run)"
     [/\b\d+ segments?\b/g, 'N segments'],
     [/\(\d+\.\d%/g, '(N%'],
     [/took \d+\.\d times/g, 'took N times'],
-    [/, of which \d+ tail loss probe\(s\)/g, ''],
+    [/; \d+ tail loss probe\(s\) sent/g, ''],
   ]);
 });
 

@@ -361,8 +361,8 @@ export function renderUdp(seen: UdpObservations): Line[] {
   lines.push(
     [
       'receiver',
-      `receive buffer ${flood.rcvbuf} bytes: it asked for ${flood.rcvbufAsked}, and the kernel doubles an ` +
-        'SO_RCVBUF request for its own bookkeeping, within a floor and net.core.rmem_max',
+      `receive buffer ${flood.rcvbuf} bytes: it asked for ${flood.rcvbufAsked}; the kernel caps an SO_RCVBUF ` +
+        'request at net.core.rmem_max, then doubles it for its own bookkeeping',
     ],
     [
       'sender',

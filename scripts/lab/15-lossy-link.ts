@@ -132,7 +132,7 @@ export interface Transfer {
   ms: number;
   /** Tcp.RetransSegs of A's namespace over the transfer: exact, nothing else runs there. */
   retransmittedSegments: number;
-  /** TcpExt.TCPLossProbes over the transfer: tail loss probes, the last segment sent again when its ACK is slow. */
+  /** TcpExt.TCPLossProbes over the transfer: tail loss probes, new data if any can go, else the last segment again. */
   lossProbes: number;
   /** ss -ti's retrans total for the connection, read before it closed. */
   ssRetrans: number | null;
@@ -217,7 +217,8 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 const segments = (count: number) => `${count} segment${count === 1 ? '' : 's'}`;
 
 function retransmittedText(transfer: Transfer): string {
-  const probes = transfer.lossProbes > 0 ? `, of which ${transfer.lossProbes} tail loss probe(s)` : '';
+  // A probe sends new data when it can, so probes are not a subset of the retransmissions.
+  const probes = transfer.lossProbes > 0 ? `; ${transfer.lossProbes} tail loss probe(s) sent` : '';
   return `${segments(transfer.retransmittedSegments)} retransmitted${probes}`;
 }
 const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;

@@ -78,7 +78,7 @@ async function startHost(
   const started = once(child, 'message').then(([message]) => (message as { ready: string }).ready);
   const exited = once(child, 'exit').then(() => {
     const refused = stderr.trim().split('\n')[0] || 'the host process exited';
-    throw new HostsUnavailable(`two hosts need network namespaces, which need root here (${refused})`);
+    throw new HostsUnavailable(`two hosts need network namespaces, which these scripts make only as root (${refused})`);
   });
   exited.catch(() => {});
   const namespace = await within(Promise.race([started, exited]), START_MS, `host ${spec.name} to start`);

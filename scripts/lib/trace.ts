@@ -311,7 +311,7 @@ export async function traceScript(number: string, args: readonly string[] = []):
   }
 }
 
-/** Each process's threads merged in time order, its socket steps, and processes in the order they began. */
+/** Each process's threads merged in time order, its socket steps, and processes by their first socket call. */
 export function byProcess(traces: ReadonlyMap<number, string>): ProcessTrace[] {
   const { processOf, commands, parents } = lineageOf(traces);
   const linesOf = new Map<number, string[]>();
@@ -340,7 +340,7 @@ const firstSocketTime = (process: ProcessTrace) => process.steps.find((step) => 
 export function renderTrace(result: TraceResult, limit = DEFAULT_LIMIT): string {
   const lines = [
     `trace: ${['node', result.script, ...result.args].join(' ')}, under strace -ff: the socket calls, ` +
-      'one block per process, in the order they began',
+      'one block per process, in the order of their first socket call',
   ];
   for (const { pid, command, parent, steps } of result.processes) {
     const startedBy = parent === undefined ? '' : ` (started by process ${parent})`;
