@@ -745,8 +745,10 @@ export const EXERCISE = defineExercise({
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.tcpSameAddress),
       why: {
-        en: () => 'one (address, port) pair names one listener; the kernel refuses a second',
-        ko: () => '(주소, 포트) 쌍 하나는 리스너 하나만 가리킨다. 커널은 두 번째 소켓을 거절한다',
+        en: () =>
+          'one (address, port) pair names one listener unless both set SO_REUSEPORT; the kernel refuses a second',
+        ko: () =>
+          '둘 다 SO_REUSEPORT를 켜지 않는 한 (주소, 포트) 쌍 하나는 리스너 하나만 가리킨다. 커널은 두 번째 소켓을 거절한다',
       },
     },
     {

@@ -498,11 +498,11 @@ export const EXERCISE = defineExercise({
       measure: ({ flood }) => flood.rcvbuf,
       why: {
         en: () =>
-          'the kernel doubles the value asked for, to leave room for its own bookkeeping, within a floor and the ' +
-          'cap net.core.rmem_max (socket(7))',
+          'the kernel caps the value asked for at net.core.rmem_max, then doubles it to leave room for its own ' +
+          'bookkeeping, with a floor (socket(7); __sock_set_rcvbuf() in net/core/sock.c)',
         ko: () =>
-          '커널은 관리용 공간을 남기려고 요청한 값을 두 배로 하되, 하한과 상한 net.core.rmem_max 사이로 ' +
-          '제한한다(socket(7))',
+          '커널은 요청한 값을 먼저 net.core.rmem_max로 제한한 다음, 관리용 공간을 남기려고 두 배로 한다. ' +
+          '하한도 있다(socket(7), net/core/sock.c의 __sock_set_rcvbuf())',
       },
       notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
     },
