@@ -25,6 +25,7 @@ import {
   type ScriptDefinition,
   UsageError,
 } from './cli.ts';
+import { interview } from './interview.ts';
 import { loadProgress, progressPath, recordRight } from './progress.ts';
 import { exerciseText as say } from './messages/exercise.ts';
 import { type AnyExercise, type AnyQuestion, isUnmeasured, labels, parseAnswer } from './questions.ts';
@@ -237,6 +238,8 @@ const EXERCISE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function exercise(argv: readonly string[], io: ExerciseIo = processIo): Promise<number> {
+  // `npm run exercise -- interview`: the interview view takes its own arguments.
+  if (argv[0] === 'interview') return interview(argv.slice(1), io);
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv, EXERCISE_FLAGS, true);
