@@ -271,14 +271,10 @@ export async function interview(argv: readonly string[], io: ExerciseIo): Promis
   if (unknown !== undefined) throw new UsageError(say.unknownId(unknown, INTERVIEW_IDS));
   const ids = positionals.length === 0 ? INTERVIEW_IDS : INTERVIEW_IDS.filter((id) => positionals.includes(id));
   const asked = ids.map((id) => questionIn(id, say));
+  // A bad answer is a typo: one line, before anything else is said.
+  const given = typeof values.answers === 'string' ? parseGiven(asked, values.answers, say) : undefined;
   io.write(`${say.start(asked.length)}\n`);
-  const predictions =
-    typeof values.answers === 'string'
-      ? parseGiven(asked, values.answers, say)
-      : io.terminal
-        ? await askEach(asked, io, say)
-        : undefined;
-
+  const predictions = given ?? (io.terminal ? await askEach(asked, io, say) : undefined);
   const labs = [...new Set(asked.map(({ source }) => source.lab))];
   io.write(`\n${say.measuring(labs)}\n\n${say.judged(predictions !== undefined)}\n`);
   const observations = await observeAll(asked);

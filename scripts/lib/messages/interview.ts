@@ -80,14 +80,14 @@ const en: InterviewWords = {
   ids: (ids) => `Questions (ask only some by naming them): ${ids.join(', ')}`,
   unknownId: (id, ids) => `"${id}" is not an interview question; the questions: ${ids.join(', ')}`,
   answerCount: (asked, given, skip) =>
-    `the interview asks ${asked} questions; --answers gave ${given} (write ${skip} to skip one)`,
+    `the interview asks ${asked} question${asked === 1 ? '' : 's'}; --answers gave ${given} (write ${skip} to skip one)`,
   badGivenAnswer: (number, text, hint) => `answer ${number} ("${text}") should be ${hint}`,
   wholeNumber: 'a whole number',
   oneOf: (letters) => `one of ${letters.join(', ')}`,
   prompt: (hint, skip) => `your answer (${hint}; ${skip} skips): `,
   notValid: (text, hint) => `"${text}" is not ${hint}.\n`,
   start: (count) =>
-    `A network interview: ${count} classic questions. Answer, then the kernel of this machine judges each one.`,
+    `A network interview: ${count} classic question${count === 1 ? '' : 's'}. Answer, then the kernel of this machine judges each one.`,
   measuring: (labs) => `Measuring (${labs.join(', ')})...`,
   judged: (predicted) => (predicted ? 'Your answers against the kernel:' : 'The questions, answered by the kernel:'),
   unmeasured: (number, reason) => `${number}. not measured here: ${reason}`,
