@@ -7,12 +7,15 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import { nodeArgsFor, startAllowanceMs } from '../scripts/lib/child.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import type { ExerciseIo } from '../scripts/lib/exercise.ts';
 import { INTERVIEW_IDS, interview } from '../scripts/lib/interview.ts';
 import { INTERVIEW_WORDS } from '../scripts/lib/messages/interview.ts';
+import { runTool } from '../scripts/lib/tools.ts';
 import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
-import { runScript } from './lib/transcript.ts';
+import { toolOrSkip } from './lib/tools.ts';
+import { ROOT, runScript } from './lib/transcript.ts';
 
 const HANGUL = /[\uac00-\ud7a3]/;
 
@@ -97,4 +100,20 @@ test('bad input: one line and exit 2, before anything is measured', async () => 
       message,
     );
   }
+});
+
+test('a question whose lab needs namespaces this account cannot make is reported as not measured', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root, to run the interview as nobody');
+  const setpriv = await toolOrSkip(t, 'setpriv');
+  if (!setpriv) return;
+  // As nobody, unshare is refused at once: 16's two hosts are never made, and nothing waits for them.
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+  const interviewArgs = nodeArgsFor('scripts/lib/exercise.ts', ['interview', 'write-delivered', '--answers', 'b']);
+  const run = await runTool(setpriv, [...asNobody, process.execPath, ...interviewArgs], startAllowanceMs(), ROOT, {
+    LANG: 'ko_KR.UTF-8',
+    ...NOT_UNDER_A_RUNNER,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^1\. 여기서는 측정하지 못했다: two hosts need network namespaces/m);
+  assert.match(run.stdout, /^측정한 질문 0개 중 0개 정답\.$/m);
 });
