@@ -1,7 +1,7 @@
 /**
  * `npm run exercise -- interview`: classic interview questions, each judged by a fresh measurement
  * of the lab that shows it, in Korean or English. Run as a learner runs it: on a real terminal
- * under a Korean locale, and with --answers. The questions run here are the fast ones (09 and 10's
+ * under a Korean locale, and with --answers. The questions run here are the fast ones (09, 06 and 10's
  * observations, about two seconds); every question's words are checked in both languages.
  */
 import assert from 'node:assert/strict';
@@ -27,16 +27,18 @@ async function interviewHere(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return written;
 }
 
-test('--answers: a right answer and a wrong one, judged by what the labs measured, with the section to read', async () => {
-  // Asked in the interview's order. 09's unanswered client waits in SYN_SENT, not SYN_RECV; 10 sends five
-  // messages and UDP keeps each one.
-  const text = await interviewHere(['udp-boundaries', 'unanswered-syn', '--answers', 'b,5', '--lang', 'en']);
-  assert.match(text, /^Measuring \(09-tcp-handshake, 10-udp-fire-and-forget\)\.\.\.$/m);
+test('--answers: right answers and wrong ones, judged by what the labs measured, with the section to read', async () => {
+  // Asked in the interview's order. 09's unanswered client waits in SYN_SENT, not SYN_RECV; five TCP writes to a
+  // paused reader come out as one read, and five UDP sends as five messages.
+  const args = ['udp-boundaries', 'tcp-boundaries', 'unanswered-syn', '--answers', 'b,5,5', '--lang', 'en'];
+  const text = await interviewHere(args);
+  assert.match(text, /^Measuring \(09-tcp-handshake, 06-read-write, 10-udp-fire-and-forget\)\.\.\.$/m);
   assert.match(text, /^1\. wrong: you said b\) SYN_RECV; the kernel: a\) SYN_SENT$/m);
-  assert.match(text, /^2\. right: 5$/m);
+  assert.match(text, /^2\. wrong: you said 5; the kernel: 1$/m);
+  assert.match(text, /^3\. right: 5$/m);
   assert.match(text, /^ {3}read: NOTES\.md §4\.2 UDP: fire and forget \(10-udp-fire-and-forget\)$/m);
-  assert.match(text, /^ {3}measured by: npm run exercise -- 09$/m);
-  assert.match(text, /^1 of 2 measured questions right\.$/m);
+  assert.match(text, /^ {3}measured by: npm run exercise -- 06$/m);
+  assert.match(text, /^1 of 3 measured questions right\.$/m);
 });
 
 test('without a terminal or answers: each question shown with the answer measured, in Korean under a Korean locale', async () => {
@@ -55,7 +57,7 @@ test('every question has its words in both languages: Korean in the Korean, none
       const words = INTERVIEW_WORDS[lang].questions[id];
       const asked =
         typeof words.ask === 'function'
-          ? words.ask({ backlog: 3, extra: 2, datagrams: 5, loss: 10, kib: 64 })
+          ? words.ask({ backlog: 3, extra: 2, messages: 5, datagrams: 5, loss: 10, kib: 64 })
           : words.ask;
       const options = 'options' in words ? Object.values(words.options) : [];
       assert.ok(asked.length > 0, `${lang} ${id}`);

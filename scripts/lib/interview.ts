@@ -7,6 +7,7 @@
  * in messages/interview.ts, in Korean and English.
  */
 import { observeListenBacklog } from '../lab/04-listen-backlog.ts';
+import { observeByteStream } from '../lab/06-read-write.ts';
 import { observeHandshake } from '../lab/09-tcp-handshake.ts';
 import { observeUdp } from '../lab/10-udp-fire-and-forget.ts';
 import { observeLossyLink } from '../lab/15-lossy-link.ts';
@@ -38,6 +39,12 @@ const BACKLOG = {
   lab: '04-listen-backlog',
   setting: { backlog: 3, extra: 2 },
   observe: ({ backlog, extra }: { backlog: number; extra: number }) => observeListenBacklog({ backlog, extra }),
+};
+const BYTE_STREAM = {
+  lab: '06-read-write',
+  setting: { messages: 5 },
+  // The large write the lab also makes is not asked about here: a small one keeps the run short.
+  observe: ({ messages }: { messages: number }) => observeByteStream({ messages, largeBytes: 128 * 1024 }),
 };
 const UDP = {
   lab: '10-udp-fire-and-forget',
@@ -107,6 +114,10 @@ const DEFINITIONS: { [I in Id]: Definition<I> } = {
       const beyond = clients.filter((fate) => !fate.connectedBeforeAccept);
       return (beyond.find((fate) => fate.errorCode !== null)?.errorCode ?? 'waits') as ValueOf<'lost-syn'>;
     },
+  },
+  'tcp-boundaries': {
+    source: BYTE_STREAM,
+    measure: ({ coalesce }) => coalesce.chunkSizes.length,
   },
   'udp-boundaries': {
     source: UDP,

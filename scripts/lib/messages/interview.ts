@@ -4,6 +4,7 @@
  * sentence may name what its run measured; the answers themselves are never written here.
  */
 import type { BacklogObservations } from '../../lab/04-listen-backlog.ts';
+import type { ByteStreamObservations } from '../../lab/06-read-write.ts';
 import type { HandshakeObservations } from '../../lab/09-tcp-handshake.ts';
 import type { UdpObservations } from '../../lab/10-udp-fire-and-forget.ts';
 import type { LossyObservations } from '../../lab/15-lossy-link.ts';
@@ -42,6 +43,7 @@ export interface InterviewQuestionWords {
   'unanswered-syn': ChoiceWords<'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED', HandshakeObservations>;
   'backlog-count': NumberWords<{ backlog: number; extra: number }, BacklogObservations>;
   'lost-syn': ChoiceWords<'ECONNREFUSED' | 'waits' | 'ETIMEDOUT', BacklogObservations>;
+  'tcp-boundaries': NumberWords<{ messages: number }, ByteStreamObservations>;
   'udp-boundaries': NumberWords<{ datagrams: number }, UdpObservations>;
   'write-delivered': ChoiceWords<'fails' | 'later-error' | 'never-told', DeadPeerObservations>;
   'lossy-tcp': NumberWords<{ loss: number; kib: number }, LossyObservations>;
@@ -144,6 +146,14 @@ const en: InterviewWords = {
       why: (seen) =>
         'a dropped SYN brings no reset, so no ECONNREFUSED; the client sends it again when its retransmission ' +
         `timer fires (the first after 1 s) and got in ${longestWaitS(seen)} s after connect() here`,
+    },
+    'tcp-boundaries': {
+      ask: ({ messages }) =>
+        `A TCP client write()s ${messages} short messages while the server has paused reading. The server ` +
+        "resumes: how many 'data' events does it get?",
+      why: ({ coalesce }) =>
+        `TCP is a byte stream: the ${coalesce.bytesWritten} bytes waited in one receive queue and a read took ` +
+        'as much as was there, so the program must mark where each message ends (a length prefix, say)',
     },
     'udp-boundaries': {
       ask: ({ datagrams }) =>
@@ -250,6 +260,14 @@ const ko: InterviewWords = {
       why: (seen) =>
         '버려진 SYN에는 RST가 오지 않으니 ECONNREFUSED도 없다. 클라이언트는 재전송 타이머가 만료되면(첫 번째는 1초 ' +
         `뒤) SYN을 다시 보내고, 여기서는 connect() 후 ${longestWaitS(seen)}초 만에 연결되었다`,
+    },
+    'tcp-boundaries': {
+      ask: ({ messages }) =>
+        `서버가 읽기를 멈춘 동안 TCP 클라이언트가 짧은 메시지 ${messages}개를 write()로 연달아 보낸다. ` +
+        "서버가 다시 읽기 시작하면 'data' 이벤트는 몇 번 오는가?",
+      why: ({ coalesce }) =>
+        `TCP는 바이트 스트림이다: ${coalesce.bytesWritten}바이트가 수신 큐 하나에 쌓여 있었고, 한 번 읽을 때 ` +
+        '거기 있는 만큼 가져갔다. 그래서 메시지가 어디서 끝나는지는 프로그램이 표시해야 한다(길이 접두사 등)',
     },
     'udp-boundaries': {
       ask: ({ datagrams }) =>
