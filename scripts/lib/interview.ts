@@ -29,7 +29,7 @@ interface Source<Setting, Seen> {
   observe(setting: Setting): Promise<Seen>;
 }
 
-const HANDSHAKE: Source<Record<string, never>, Awaited<ReturnType<typeof observeHandshake>>> = {
+const HANDSHAKE = {
   lab: '09-tcp-handshake',
   setting: {},
   observe: () => observeHandshake(),
@@ -70,12 +70,14 @@ type Words<I extends Id> = InterviewQuestionWords[I];
 type SeenOf<I extends Id> = Parameters<Words<I>['why']>[0];
 type ValueOf<I extends Id> = Words<I> extends { options: Record<infer Value, string> } ? Value : number;
 type SettingOf<I extends Id> = Words<I> extends { ask(setting: infer Setting): string } ? Setting : unknown;
+/** What a measurement may find: a choice's reading need not be one of its options (it is shown as none of them). */
+type Found<I extends Id> = ValueOf<I> extends number ? number : string;
 
 /** How one question is measured: its source, and its options' order (a choice) or none (a number). */
 interface Definition<I extends Id> {
   source: Source<SettingOf<I>, SeenOf<I>>;
   options?: readonly ValueOf<I>[];
-  measure(seen: SeenOf<I>): Measured<ValueOf<I>>;
+  measure(seen: SeenOf<I>): Measured<Found<I>>;
 }
 
 /** The end of a connection whose state is `state` in `ends`: the one that closed first, the other, both, neither. */
@@ -96,7 +98,7 @@ const DEFINITIONS: { [I in Id]: Definition<I> } = {
   'close-wait': {
     source: HANDSHAKE,
     options: ['CLOSE_WAIT', 'FIN_WAIT2', 'LAST_ACK', 'TIME_WAIT'],
-    measure: ({ life }) => life.stages[1].proc.server as ValueOf<'close-wait'>,
+    measure: ({ life }) => life.stages[1].proc.server ?? 'no socket',
   },
   'backlog-count': {
     source: BACKLOG,
@@ -105,14 +107,14 @@ const DEFINITIONS: { [I in Id]: Definition<I> } = {
   'unanswered-syn': {
     source: HANDSHAKE,
     options: ['SYN_SENT', 'SYN_RECV', 'ESTABLISHED'],
-    measure: ({ stalled }) => stalled.unanswered.proc.client as ValueOf<'unanswered-syn'>,
+    measure: ({ stalled }) => stalled.unanswered.proc.client ?? 'no socket',
   },
   'lost-syn': {
     source: BACKLOG,
     options: ['ECONNREFUSED', 'waits', 'ETIMEDOUT'],
     measure: ({ clients }) => {
       const beyond = clients.filter((fate) => !fate.connectedBeforeAccept);
-      return (beyond.find((fate) => fate.errorCode !== null)?.errorCode ?? 'waits') as ValueOf<'lost-syn'>;
+      return beyond.find((fate) => fate.errorCode !== null)?.errorCode ?? 'waits';
     },
   },
   'tcp-boundaries': {
@@ -167,7 +169,6 @@ function questionIn(id: Id, say: InterviewWords): Asked {
     id,
     ask: () => (typeof words.ask === 'function' ? words.ask(source.setting) : words.ask),
     why: (seen: unknown) => words.why(seen),
-    notes: source.lab,
   };
   const measure = (seen: unknown) => definition.measure(seen as never);
   const question: AnyQuestion = definition.options
