@@ -29,6 +29,7 @@ import {
 } from './cli.ts';
 import { editionHeading } from './editions.ts';
 import { type Lang, takeLanguage } from './lang.ts';
+import { interview } from './interview.ts';
 import { loadProgress, progressPath, recordRight } from './progress.ts';
 import { type ExerciseText, exerciseText } from './messages/exercise.ts';
 import { exerciseTextKo } from './messages/exercise-ko.ts';
@@ -267,7 +268,7 @@ async function listProgress(io: ExerciseIo, voice: Voice): Promise<number> {
     if (done < questions.length) unfinished.push(entry);
     rows.push([entry.number, say.progressRow(entry, voice.title(entry), done, questions.length)]);
   }
-  io.write(`${say.progressHeading(path)}\n${renderTimeline(rows)}\n${say.basicsFirst}\n\n`);
+  io.write(`${say.progressHeading(path)}\n${renderTimeline(rows)}\n${say.basicsFirst}\n${say.interviewToo}\n\n`);
   const next = unfinished.find((entry) => entry.level === 'basics') ?? unfinished[0];
   io.write(`${next ? say.next(next.number) : say.allDone}\n`);
   return 0;
@@ -291,6 +292,8 @@ const EXERCISE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function exercise(argv: readonly string[], io: ExerciseIo = processIo): Promise<number> {
+  // `npm run exercise -- interview`: the interview view takes its own arguments.
+  if (argv[0] === 'interview') return interview(argv.slice(1), io);
   const { lang, rest } = takeLanguage(argv, io.env);
   const voice = voiceOf(lang);
   const { say } = voice;

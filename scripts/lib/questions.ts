@@ -60,11 +60,14 @@ export function defineExercise<Name extends string, Seen>(exercise: Exercise<Nam
 export type AnyExercise = Exercise<string, any>;
 // biome-ignore lint/suspicious/noExplicitAny: as above
 export type AnyQuestion = Question<Record<string, number>, any>;
-// biome-ignore lint/suspicious/noExplicitAny: as above
-type AnyChoice = ChoiceQuestion<Record<string, number>, any>;
+
+/** What reading an answer needs of a question: its kind, and a choice's option values in order. */
+export type Answerable =
+  | { kind: 'number' }
+  | { kind: 'choice'; options: readonly (readonly [value: string, ...unknown[]])[] };
 
 /** The labels of a choice question's options: a, b, c… */
-export function labels(question: Pick<AnyChoice, 'options'>): string[] {
+export function labels(question: { options: readonly unknown[] }): string[] {
   return question.options.map((_, i) => String.fromCharCode(97 + i));
 }
 
@@ -72,7 +75,7 @@ export function labels(question: Pick<AnyChoice, 'options'>): string[] {
  * A learner's answer as the value it stands for: a whole number, or the value of the option whose label was given.
  * Undefined: not a valid answer to this question.
  */
-export function parseAnswer(question: AnyQuestion, raw: string): number | string | undefined {
+export function parseAnswer(question: Answerable, raw: string): number | string | undefined {
   const answer = raw.trim().toLowerCase();
   if (question.kind === 'choice') return question.options[labels(question).indexOf(answer)]?.[0];
   return /^-?\d+$/.test(answer) ? Number(answer) : undefined;

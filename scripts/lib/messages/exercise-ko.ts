@@ -10,7 +10,7 @@ import type { ClaimCounts, ExerciseText } from './exercise.ts';
 const LEVELS: Readonly<Record<Level, string>> = { basics: '기초', deeper: '심화' };
 
 export const exerciseTextKo: ExerciseText = {
-  usage: '사용법: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]] [--lang en|ko]',
+  usage: '사용법: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
   nameOne: '개념은 하나만 고르세요. 예: npm run exercise -- 04',
   badConcept: (problem: string) => `그런 개념이 없습니다(${problem})`,
@@ -47,6 +47,7 @@ export const exerciseTextKo: ExerciseText = {
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
     `${LEVELS[entry.level]}  ${title}: ${asked}개 중 ${done}개 맞힘`,
   basicsFirst: '기초를 먼저, 심화는 그다음에 하세요.',
+  interviewToo: '네트워크 면접 단골 질문을 커널이 채점합니다: npm run exercise -- interview',
   next: (number: string) => `다음: npm run exercise -- ${number} --lang ko`,
   allDone: '모든 질문을 한 번씩 맞혔습니다. 조절 변수를 바꾸고 다시 예측해 보세요. 설정이 바뀌면 새로운 예측입니다.',
   start: (entry: Entry, title: string, setting: string, count: number) =>

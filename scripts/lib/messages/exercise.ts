@@ -18,7 +18,7 @@ export interface ClaimCounts {
 }
 
 export const exerciseText = {
-  usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose]] [--lang en|ko]',
+  usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `${problem}; ${usage}`,
   nameOne: 'name one concept, e.g. npm run exercise -- 04',
   badConcept: (problem: string) => problem,
@@ -51,6 +51,7 @@ export const exerciseText = {
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
     `${LEVEL_WORDS[entry.level].padEnd(6)}  ${title}: ${done} of ${asked} predicted right`,
   basicsFirst: 'The basics come first; the deeper ones after.',
+  interviewToo: 'The classic network-interview questions, judged by the kernel: npm run exercise -- interview',
   next: (number: string) => `Next: npm run exercise -- ${number}`,
   allDone: 'Every question predicted right once. Turn a knob and predict again: each setting is a new prediction.',
   start: (entry: Entry, title: string, setting: string, count: number) =>
