@@ -27,8 +27,11 @@ const line = (text: string) => `${text}\n`;
 const hangul = (random: Random, length: number) =>
   Array.from({ length }, () => String.fromCodePoint(0xac00 + random.int(11172))).join('');
 
-/** A line of chat: words, spaces, Hangul, and the characters of the protocol's own lines. */
-const chat = (random: Random) => `${random.word(5)} ${hangul(random, 3)}, [${random.word(3)}] * ${random.word(8)}`;
+/**
+ * A line of chat: words, spaces, and the characters of the protocol's own lines. ASCII, so that a
+ * failure shows it as text; the Hangul is the cut-at-every-byte step's, where it matters.
+ */
+const chat = (random: Random) => `${random.word(5)} ${random.word(3)}, [${random.word(3)}] * ${random.word(8)}`;
 
 interface Member {
   peer: Peer;
@@ -254,7 +257,8 @@ export const LEVEL = defineLevel({
         const talker = { peer, name: `talker${attack.random.word(4)}`, reads: true };
         await byteByByte(attack, peer, Buffer.from(line(talker.name)), 'the name');
         await room.joined(talker);
-        const texts = [chat(attack.random), chat(attack.random)];
+        // Hangul is three bytes a character: some cuts fall inside one.
+        const texts = [`${chat(attack.random)} ${hangul(attack.random, 3)}`, chat(attack.random)];
         await byteByByte(attack, peer, Buffer.from(texts.map(line).join('')), 'the lines');
         await Promise.all(
           room.heard(
