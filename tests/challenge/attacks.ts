@@ -118,6 +118,13 @@ async function inOneRead(attack: Attack, peer: Peer, bytes: Buffer): Promise<voi
   }
 }
 
+/** Waits until the server no longer holds the socket `inode` (closed it, or exited). */
+export async function untilServerLetsGo(attack: Attack, inode: number, what: string): Promise<void> {
+  await untilTrue(() => !attack.serverHolds([inode]), scaled(REPLY_MS), what, POLL_MS).catch((error: Error) => {
+    throw new AttackFailure(error.message);
+  });
+}
+
 export function resetMidRequest(partial: (random: Random) => Buffer, exchange: ExchangeMaker) {
   return {
     name: 'reset-mid-request',
@@ -129,14 +136,7 @@ export function resetMidRequest(partial: (random: Random) => Buffer, exchange: E
       const [inode] = await attack.serverInodes([victim]);
       // An RST instead of a FIN: the server's next read() fails with ECONNRESET.
       victim.socket.resetAndDestroy();
-      await untilTrue(
-        () => !attack.serverHolds([inode]),
-        scaled(REPLY_MS),
-        "the server to close the reset connection's socket (or to exit)",
-        POLL_MS,
-      ).catch((error: Error) => {
-        throw new AttackFailure(error.message);
-      });
+      await untilServerLetsGo(attack, inode, "the server to close the reset connection's socket (or to exit)");
       const next = await attack.connect('the next client');
       const { request, reply } = exchange(attack.random, 0);
       next.write(request);

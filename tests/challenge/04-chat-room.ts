@@ -1,0 +1,415 @@
+/**
+ * Level 4, a chat room over TCP: the first line is a name, then each line goes to the others as
+ * `[NAME] text`, with `* NAME joined` and `* NAME left` as the room changes. The attacks: the
+ * protocol; bad names and good ones; lines cut at every byte, and one longer than a read; a name
+ * and 100 lines in one write; 20 clients, 10 speaking at once; a client that never reads; a reset
+ * mid-line.
+ *
+ * How the spec is read here, where it leaves a choice:
+ * - "1–16 letters or digits": letters of any script (Unicode's category L, so Hangul is letters),
+ *   decimal digits (Nd), counted in characters, not bytes. The spec does not say ASCII, and a
+ *   protocol that means ASCII says so; the learners of this project write Korean names.
+ * - "the others, by join order, possibly none": the list is the names joined by ", " after
+ *   `* in the room: `, so with nobody there the line is `* in the room: ` (ending in the space).
+ * - A client leaves once its connection ends, however it ends; one that never gave a name was
+ *   never in the room, and its going is not announced.
+ * - "may drop it once it holds more than 1 MiB": so a server need not hold more for a client
+ *   that never reads. One that holds everything grows without bound; the bound checked here is
+ *   far above 1 MiB and far below what the room said.
+ */
+import { memoryOf } from '../../scripts/lib/proc-stat.ts';
+import { type Attack, AttackFailure, defineLevel, MIB, type Peer, type Random, scaled } from '../lib/attack.ts';
+import { REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
+
+const line = (text: string) => `${text}\n`;
+
+/** A random word of Hangul syllables (U+AC00 to U+D7A3), three bytes each in UTF-8. */
+const hangul = (random: Random, length: number) =>
+  Array.from({ length }, () => String.fromCodePoint(0xac00 + random.int(11172))).join('');
+
+/**
+ * A line of chat: words, spaces, and the characters of the protocol's own lines. ASCII, so that a
+ * failure shows it as text; the Hangul is the cut-at-every-byte step's, where it matters.
+ */
+const chat = (random: Random) => `${random.word(5)} ${random.word(3)}, [${random.word(3)}] * ${random.word(8)}`;
+
+interface Member {
+  peer: Peer;
+  name: string;
+  /** A member that never reads is due nothing the checker looks at. */
+  reads: boolean;
+}
+
+/** The room as the checker knows it: who joined, in order, and what each reader is due. */
+class Room {
+  readonly members: Member[] = [];
+  private readonly attack: Attack;
+  constructor(attack: Attack) {
+    this.attack = attack;
+  }
+
+  readers(except?: Member): Member[] {
+    return this.members.filter((member) => member.reads && member !== except);
+  }
+
+  /** Connects a client that sends `name` and waits until it hears the room, and the room hears it join. */
+  async join(name: string, reads = true): Promise<Member> {
+    const peer = await this.attack.connect(name);
+    if (!reads) peer.socket.pause();
+    peer.write(line(name));
+    const member = { peer, name, reads };
+    await this.joined(member);
+    return member;
+  }
+
+  /** Waits until `member`, whose name has been sent, hears who is in the room, and the room hears it join. */
+  async joined(member: Member): Promise<void> {
+    const list = line(`* in the room: ${this.members.map((other) => other.name).join(', ')}`);
+    await Promise.all([
+      member.reads && member.peer.expect(list, scaled(REPLY_MS), `${member.name}'s room list as it joins`),
+      ...this.heard(`* ${member.name} joined`),
+    ]);
+    this.members.push(member);
+  }
+
+  /** Every reader but `except` expects `lines`; the promises of their waits. */
+  heard(lines: string | string[], except?: Member): Promise<void>[] {
+    const due = [lines].flat().map(line).join('');
+    return this.readers(except).map((other) =>
+      other.peer.expect(due, scaled(REPLY_MS), `${other.name} to hear ${JSON.stringify(due.split('\n')[0])}`),
+    );
+  }
+
+  /** `member` says `text`; every other reader must hear it as [NAME] text. */
+  async say(member: Member, text: string): Promise<void> {
+    member.peer.write(line(text));
+    await Promise.all(this.heard(`[${member.name}] ${text}`, member));
+  }
+
+  /** `member` ends its connection with a FIN; every other reader must hear it leave. */
+  async leave(member: Member): Promise<void> {
+    this.members.splice(this.members.indexOf(member), 1);
+    member.peer.socket.end();
+    await Promise.all(this.heard(`* ${member.name} left`));
+  }
+}
+
+/** Waits until the server's FIN or reset reaches `peer`, failing with its wire. */
+async function untilClosed(peer: Peer, what: string): Promise<void> {
+  await peer
+    .until(() => peer.ended || peer.closed, scaled(REPLY_MS), what)
+    .catch((error: Error) => {
+      throw new AttackFailure(error.message, peer.wire());
+    });
+}
+
+/** Sends `bytes` one at a time, each once the server has read the one before. */
+async function byteByByte(attack: Attack, peer: Peer, bytes: Buffer, what: string): Promise<void> {
+  for (let i = 0; i < bytes.length; i++) {
+    peer.write(bytes.subarray(i, i + 1));
+    await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of ${what}`);
+  }
+}
+
+/**
+ * Waits until `peer` has heard every line of `lines`, in any order (they come from clients that
+ * spoke at once), then fails with the wire unless it heard exactly those: the lines due are shown
+ * in the order they came, those missing after them.
+ */
+async function expectInAnyOrder(peer: Peer, lines: string[], what: string): Promise<void> {
+  const from = peer.received().length;
+  const dueBytes = Buffer.byteLength(lines.map(line).join(''));
+  const heard = () => peer.received().subarray(from).toString().split('\n').slice(0, -1);
+  await peer
+    .until(() => peer.receivedBytes - from >= dueBytes || heard().length >= lines.length, scaled(REPLY_MS), what)
+    .catch(() => {});
+  const missing = [...lines];
+  const inOrderHeard = heard().filter((text) => {
+    const at = missing.indexOf(text);
+    if (at >= 0) missing.splice(at, 1);
+    return at >= 0;
+  });
+  await peer.expect([...inOrderHeard, ...missing].map(line).join(''), scaled(REPLY_MS), what);
+}
+
+/** The never-reader's test: lines of 256 KiB, each a write of its own, 256 of them (64 MiB). */
+const FLOOD_LINE = 256 * 1024;
+const FLOOD_LINES = 256;
+/**
+ * Measured: the reference solution peaks 24 to 25 MiB above its start (the room's lines are strings
+ * that pass through it before the collector frees them), one that keeps every line for the sink
+ * 104 to 109 MiB.
+ */
+const FLOOD_BOUND_MIB = 48;
+
+export const LEVEL = defineLevel({
+  protocol: 'tcp',
+  // Who is in the room carries from one step to the next: each step starts with an empty room.
+  serverPerStep: true,
+  notes: [
+    '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
+    '#26-one-process-one-thread-many-clients-12-many-clients',
+    '#43-tcp-against-udp-measured-11-tcp-vs-udp',
+  ],
+  attacks: [
+    {
+      name: 'protocol',
+      claim:
+        'a client that joins hears who is in the room; the others hear it join, its lines as [NAME] text, ' +
+        'and its leaving; its own lines do not come back to it',
+      hints: [
+        'who gets a line: everyone, or everyone but its sender? And who is told of a join: the newcomer too?',
+        'send `[NAME] text` to every joined client except the one that sent it; a client not yet named is ' +
+          'not in the room, and hears nothing',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        const suffix = () => attack.random.word(4);
+        // Connected first, named last: until it gives its name it is not in the room, and hears nothing.
+        const lurker = await attack.connect('a client that names itself late');
+        const alice = await room.join(`alice${suffix()}`);
+        const bob = await room.join(`bob${suffix()}`);
+        const carol = await room.join(`carol${suffix()}`);
+        await room.say(alice, chat(attack.random));
+        // Alice's stream proves her own line never came back: the next thing she hears is Bob's.
+        await room.say(bob, chat(attack.random));
+        await room.leave(bob);
+        const dave = { peer: lurker, name: `dave${suffix()}`, reads: true };
+        lurker.write(line(dave.name));
+        await room.joined(dave);
+        // A client that goes without a name was never in the room: nobody hears it leave.
+        const nameless = await attack.connect('a client that goes without a name');
+        const [inode] = await attack.serverInodes([nameless]);
+        nameless.socket.end();
+        await untilServerLetsGo(attack, inode, 'the server to close the nameless connection');
+        await room.say(carol, chat(attack.random));
+      },
+    },
+    {
+      name: 'bad-names',
+      claim:
+        'a name that is empty, longer than 16 characters, or not only letters and digits is answered ' +
+        'ERROR bad name, then the connection is closed, and the room hears nothing of it',
+      hints: [
+        'what does your server do after it answers ERROR bad name?',
+        "end() the socket after the answer (socket.end('ERROR bad name\\n') does both): the client is not in " +
+          'the room, and may not try again on that connection',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        const word = (length: number) => attack.random.word(length);
+        await room.join(`observer${word(4)}`);
+        const badNames = [
+          '',
+          word(17),
+          hangul(attack.random, 17),
+          `${word(3)} ${word(3)}`,
+          `${word(4)}-${word(2)}`,
+          `${word(4)}_${word(2)}`,
+          `${word(3)}!`,
+          `🙂${word(3)}`,
+        ];
+        for (const name of badNames) {
+          const peer = await attack.connect(`a client named ${JSON.stringify(name)}`);
+          peer.write(line(name));
+          await peer.expect('ERROR bad name\n', scaled(REPLY_MS), `the answer to the name ${JSON.stringify(name)}`);
+          await untilClosed(peer, `the server to close the connection after ERROR bad name to ${JSON.stringify(name)}`);
+        }
+        // The observer's next news is this join, not one of those.
+        await room.join(`good${word(4)}`);
+      },
+    },
+    {
+      name: 'good-names',
+      claim: 'names of 1 to 16 letters or digits join: one character, sixteen, digits alone, Hangul',
+      hints: [
+        'which names does your check turn away? The spec says letters, and Hangul is letters too.',
+        'test the name with /^[\\p{L}\\p{Nd}]{1,16}$/u: \\p{L} is any letter, and {1,16} counts characters, ' +
+          'not the bytes of UTF-8 (a Hangul letter is three)',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        const { random } = attack;
+        const names = [
+          random.word(1),
+          `Ab${random.word(14)}`,
+          String(100000 + random.int(900000)),
+          hangul(random, 2),
+          hangul(random, 16),
+          `Kim${hangul(random, 2)}${random.word(2)}`,
+        ];
+        for (const name of names) await room.join(name);
+      },
+    },
+    {
+      name: 'cut-at-every-byte',
+      claim: 'a name and lines cut at every byte, or a line too long for one read, are heard whole',
+      hints: [
+        "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
+        'keep the bytes after the last \\n for the next read; and decode them with setEncoding(), which keeps a ' +
+          'UTF-8 character cut between two reads whole',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        await room.join(`listener${attack.random.word(4)}`);
+        const peer = await attack.connect('a client that sends one byte at a time');
+        peer.socket.setNoDelay(true);
+        const talker = { peer, name: `talker${attack.random.word(4)}`, reads: true };
+        await byteByByte(attack, peer, Buffer.from(line(talker.name)), 'the name');
+        await room.joined(talker);
+        // Hangul is three bytes a character: some cuts fall inside one.
+        const texts = [`${chat(attack.random)} ${hangul(attack.random, 3)}`, chat(attack.random)];
+        await byteByByte(attack, peer, Buffer.from(texts.map(line).join('')), 'the lines');
+        await Promise.all(
+          room.heard(
+            texts.map((text) => `[${talker.name}] ${text}`),
+            talker,
+          ),
+        );
+        // More than one read: Node reads at most 64 KiB at a time. The spec sets no limit on a line.
+        await room.say(talker, attack.random.word(100 * 1024));
+      },
+    },
+    {
+      name: 'coalesced',
+      claim: 'a name and 100 lines in one write: the client joins, and the others hear the 100 lines in order',
+      hints: [
+        'one read() can return several lines, the name among them: does your server take the chunk for one?',
+        'split what arrived at every \\n and handle each line in turn: the first is the name',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        await room.join(`listener${attack.random.word(4)}`);
+        const peer = await attack.connect('a client that sends its name and 100 lines at once');
+        const name = `talker${attack.random.word(4)}`;
+        const texts = Array.from({ length: 100 }, () => chat(attack.random));
+        peer.write([name, ...texts].map(line).join(''));
+        // The talker's own stream is the protocol step's business; here, what the room hears.
+        await Promise.all(room.heard([`* ${name} joined`, ...texts.map((text) => `[${name}] ${text}`)]));
+      },
+    },
+    {
+      name: 'many-at-once',
+      claim:
+        '20 clients connect at once and join in another order, a nameless one waiting: each hears the room ' +
+        'in join order, then 10 speak at once, lines cut in two, and the other 10 hear each line whole',
+      hints: [
+        'when 20 clients connect at once, in what order do they join: the order they connected, or the order ' +
+          'their names arrived?',
+        'a client is in the room from the moment its name arrives: add it to the room then, not on ' +
+          "'connection', and list the room in that order",
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        await attack.connect('a client that never gives its name');
+        const peers = await Promise.all(Array.from({ length: 20 }, (_, i) => attack.connect(`client ${i + 1}`)));
+        for (const peer of attack.random.shuffle(peers)) {
+          const member = { peer, name: `c${attack.random.word(6)}`, reads: true };
+          peer.write(line(member.name));
+          await room.joined(member);
+        }
+        const talkers = room.members.slice(0, 10);
+        const texts = talkers.map(() => chat(attack.random));
+        const cuts = texts.map((text) => text.indexOf(' ') + 1);
+        // Every talker's first part is read before any second part goes out.
+        for (const [i, talker] of talkers.entries()) talker.peer.write(texts[i].slice(0, cuts[i]));
+        for (const talker of talkers)
+          await untilServerRead(
+            attack,
+            talker.peer,
+            scaled(REPLY_MS),
+            `the server to read ${talker.name}'s first part`,
+          );
+        for (const [i, talker] of talkers.entries()) talker.peer.write(line(texts[i].slice(cuts[i])));
+        const said = talkers.map((talker, i) => `[${talker.name}] ${texts[i]}`);
+        // The talkers' own streams are the protocol step's business; here, what the listeners hear.
+        await Promise.all(
+          room.members
+            .slice(talkers.length)
+            .map((listener) => expectInAnyOrder(listener.peer, said, `${listener.name} to hear the 10 lines`)),
+        );
+      },
+    },
+    {
+      name: 'never-reads',
+      claim:
+        `while one client reads nothing, another hears each of ${FLOOD_LINES} lines of ${FLOOD_LINE / 1024} KiB ` +
+        `in time, and the server's memory grows by at most ${FLOOD_BOUND_MIB} MiB`,
+      hints: [
+        'what happens in your server when socket.write() returns false for the client that does not read?',
+        'neither wait for that client nor keep everything for it: past 1 MiB queued (socket.writableLength), ' +
+          'destroy() its socket, and the room hears it leave',
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        const listener = await room.join(`listener${attack.random.word(4)}`);
+        const sink = await room.join(`sink${attack.random.word(4)}`, false);
+        const talker = await room.join(`talker${attack.random.word(4)}`);
+        const [sinkInode] = await attack.serverInodes([sink.peer]);
+        // The same text every time: it costs this process nothing more.
+        const text = attack.random.word(FLOOD_LINE);
+        const relayed = line(`[${talker.name}] ${text}`);
+        const before = listener.peer.receivedBytes;
+        const left = line(`* ${sink.name} left`);
+        for (let i = 0; i < FLOOD_LINES; i++) {
+          talker.peer.write(line(text));
+          const due = before + (i + 1) * Buffer.byteLength(relayed);
+          await listener.peer
+            .until(() => listener.peer.receivedBytes >= due, scaled(REPLY_MS), `${listener.name} to hear line ${i + 1}`)
+            .catch((error: Error) => {
+              const wire = listener.peer.wire();
+              const expected = Buffer.concat([wire.expected, Buffer.from(relayed.repeat(i + 1))]);
+              throw new AttackFailure(
+                `${error.message}, while ${sink.name} read nothing: the server waits for the client that never reads`,
+                { ...wire, expected },
+              );
+            });
+        }
+        const grown = (memoryOf(attack.server.pid, 'VmHWM') - attack.server.startHwm) / MIB;
+        if (grown > FLOOD_BOUND_MIB)
+          throw new AttackFailure(
+            `while ${sink.name} read nothing, the server's peak memory (VmHWM) grew by ${grown.toFixed(1)} MiB ` +
+              `(bound ${FLOOD_BOUND_MIB} MiB): it kept the room's lines for ${sink.name} in its own memory`,
+          );
+        // Dropped or not, the sink is due nothing more; a drop is a leave, which the others hear.
+        const dropped = !attack.serverHolds([sinkInode]);
+        const lines = Array.from({ length: FLOOD_LINES }, () => relayed);
+        if (dropped) {
+          await listener.peer
+            .until(
+              () => listener.peer.received().includes(left),
+              scaled(REPLY_MS),
+              `${listener.name} to hear ${sink.name} leave`,
+            )
+            .catch(() => {});
+          const at = listener.peer.received().subarray(before).indexOf(left);
+          lines.splice(at >= 0 && at % relayed.length === 0 ? at / relayed.length : lines.length, 0, left);
+        }
+        await listener.peer.expect(lines.join(''), scaled(REPLY_MS), `what ${listener.name} heard`);
+      },
+    },
+    {
+      name: 'reset-mid-line',
+      claim: 'a client that resets mid-line leaves: the others hear it leave, and the next client joins',
+      hints: [
+        "which of your socket's events come when a client resets, rather than sending a FIN?",
+        "a reset brings 'error' and 'close', never 'end': announce the leave on 'close', which comes however " +
+          "the connection ends, and listen for 'error', or the unheard ECONNRESET ends the whole server",
+      ],
+      async run(attack) {
+        const room = new Room(attack);
+        await room.join(`observer${attack.random.word(4)}`);
+        const victim = await room.join(`victim${attack.random.word(4)}`);
+        victim.peer.write(`${attack.random.word(6)} half a li`);
+        await untilServerRead(attack, victim.peer, scaled(REPLY_MS), 'the server to read the first part of the line');
+        const [inode] = await attack.serverInodes([victim.peer]);
+        room.members.splice(room.members.indexOf(victim), 1);
+        // An RST instead of a FIN: the server's next read() fails with ECONNRESET.
+        victim.peer.socket.resetAndDestroy();
+        await untilServerLetsGo(attack, inode, "the server to close the reset connection's socket (or to exit)");
+        await Promise.all(room.heard(`* ${victim.name} left`));
+        await room.join(`next${attack.random.word(4)}`);
+      },
+    },
+  ],
+});
