@@ -120,6 +120,7 @@ describe('each fix-the-bug check fails every wrong fix, saying what points at th
         // The same verdict in Korean: every branch a wrong fix reaches has its sentence said in Hangul.
         assertKorean(saw.ko, `what the check said of ${wrong.file}, in Korean`);
         t.diagnostic(`${basename(wrong.file)}: ${saw.en}`);
+        t.diagnostic(`${basename(wrong.file)}, in Korean: ${saw.ko}`);
       });
     });
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Verdict } from '../scripts/lib/fix-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
@@ -137,6 +137,25 @@ test('in Korean on a terminal: the listing under a Korean locale; with --lang ko
   assert.equal(lines[2], ko.hint((await loadCheck(fixes[0])).hint.ko));
   assert.equal(lines[3], '읽을 곳: NOTES.ko.md §2.5 read()와 write(): 메시지가 아니라 바이트 스트림 (06-read-write)');
   assert.equal(lines[4], ko.editAgain('scripts/fix/01-shout-server.ts', '1'));
+});
+
+test('in Korean, a check that cannot run here says why in Korean; in English, in English', async () => {
+  // Only this Node on PATH: unshare and prlimit (in /usr/bin) are not found, ip may be (/usr/sbin is searched too).
+  const path = { PATH: dirname(process.execPath) };
+  const cannot = (lang: 'en' | 'ko', number: string) =>
+    runScript('scripts/lib/fix.ts', ['--lang', lang, number], { env: { ...path, ...KOREAN_LOCALE } });
+  const [english, ...runs] = await Promise.all([
+    cannot('en', '5'),
+    ...['2', '5', '7'].map((number) => cannot('ko', number)),
+  ]);
+  for (const run of [english, ...runs]) assert.equal(run.code, 1, run.stdout + run.stderr);
+  const [localhost, greeting, admin] = runs.map((run) => run.stdout.trim().split('\n')[1]);
+  const cannotCheck = FIX_TEXT.ko.cannotCheck;
+  assert.equal(localhost, `${cannotCheck}: unshare 명령이 설치되어 있지 않습니다 (apt-get install util-linux)`);
+  assert.equal(greeting, `${cannotCheck}: prlimit 명령이 설치되어 있지 않습니다 (apt-get install util-linux)`);
+  assert.equal(admin, `${cannotCheck}: unshare와 ip 명령이 필요합니다 (apt-get install util-linux iproute2)`);
+  assert.match(english.stdout, /^cannot check here: prlimit is not installed \(apt-get install util-linux\)$/m);
+  assert.doesNotMatch(english.stdout, /\p{Script=Hangul}/u);
 });
 
 test('every check has a Korean title and hint, and every Korean line of the runner is said in Hangul', async () => {
