@@ -4,7 +4,8 @@
  * fixes in tests/fix/wrong/ each fail its check: what a learner or a well-known reference would
  * write instead (move code around, wait a while, silence the error, change another line, fix half).
  * Each file's header says what it @tries, why it is @wrong, and what the check @says about it, a
- * pattern the check's verdict must match: it has to point at the real mistake, not just fail.
+ * pattern the check's English verdict must match: it has to point at the real mistake, not just fail.
+ * Its Korean verdict must be said in Korean (Hangul around what the program printed).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { headerTags } from '../scripts/lib/catalog.ts';
 import { type FixExercise, listFixes, loadCheck } from '../scripts/lib/fix.ts';
+import type { Verdict } from '../scripts/lib/fix-check.ts';
+import { assertKorean } from './lib/korean.ts';
 import { workedOrSkip } from './lib/tools.ts';
 import { ROOT } from './lib/transcript.ts';
 
@@ -109,12 +112,15 @@ describe('each fix-the-bug check fails every wrong fix, saying what points at th
         wrongFixes.map((wrong) => ownTurn(() => inTurn(() => check.check(wrong.file)))),
       );
       for (const verdict of verdicts)
-        if (!workedOrSkip(t, 'cannotCheck' in verdict ? verdict.cannotCheck : undefined)) return;
+        if (!workedOrSkip(t, 'cannotCheck' in verdict ? verdict.cannotCheck.en : undefined)) return;
       wrongFixes.forEach((wrong, i) => {
-        const verdict = verdicts[i] as { passed: boolean; saw: string };
-        assert.equal(verdict.passed, false, `${wrong.file} (${wrong.tries}) passed: ${verdict.saw}`);
-        assert.match(verdict.saw, new RegExp(wrong.says), `what the check said of ${wrong.file}`);
-        t.diagnostic(`${basename(wrong.file)}: ${verdict.saw}`);
+        const { passed, saw } = verdicts[i] as Extract<Verdict, { passed: boolean }>;
+        assert.equal(passed, false, `${wrong.file} (${wrong.tries}) passed: ${saw.en}`);
+        assert.match(saw.en, new RegExp(wrong.says), `what the check said of ${wrong.file}`);
+        // The same verdict in Korean: every branch a wrong fix reaches has its sentence said in Hangul.
+        assertKorean(saw.ko, `what the check said of ${wrong.file}, in Korean`);
+        t.diagnostic(`${basename(wrong.file)}: ${saw.en}`);
+        t.diagnostic(`${basename(wrong.file)}, in Korean: ${saw.ko}`);
       });
     });
   }

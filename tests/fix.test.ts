@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Verdict } from '../scripts/lib/fix-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
@@ -57,12 +57,16 @@ describe('each fix-the-bug exercise', { concurrency: true }, () => {
         check.check(fix.solution),
       ]);
       for (const verdict of verdicts)
-        if (!workedOrSkip(t, 'cannotCheck' in verdict ? verdict.cannotCheck : undefined)) return;
-      const [asShipped, solved] = verdicts as Array<{ passed: boolean; saw: string }>;
-      assert.equal(asShipped.passed, false, `the shipped program passed: ${asShipped.saw}`);
-      assert.equal(solved.passed, true, `the solution failed: ${solved.saw}`);
-      t.diagnostic(`shipped: ${asShipped.saw}`);
-      t.diagnostic(`solution: ${solved.saw}`);
+        if (!workedOrSkip(t, 'cannotCheck' in verdict ? verdict.cannotCheck.en : undefined)) return;
+      const [asShipped, solved] = verdicts as Array<Extract<Verdict, { passed: boolean }>>;
+      assert.equal(asShipped.passed, false, `the shipped program passed: ${asShipped.saw.en}`);
+      assert.equal(solved.passed, true, `the solution failed: ${solved.saw.en}`);
+      // What the check saw, failing and passing, said in Korean too (the program's output quoted in it).
+      assertKorean(asShipped.saw.ko, `${fix.checkModule} on the shipped program, in Korean`);
+      assertKorean(solved.saw.ko, `${fix.checkModule} on the solution, in Korean`);
+      t.diagnostic(`shipped: ${asShipped.saw.en}`);
+      t.diagnostic(`shipped, in Korean: ${asShipped.saw.ko}`);
+      t.diagnostic(`solution: ${solved.saw.en}`);
     });
 });
 
@@ -74,6 +78,7 @@ test('npm run fix -- 1 on the shipped program: what the check saw, a hint, the s
   assert.match(lines[1], /^fails: wrote .* heard back HELLO, WOR where WORLD was due$/);
   assert.match(lines[2], /^hint: /);
   assert.match(lines[3], /^read: NOTES\.md §2\.5 read\(\) and write\(\)/);
+  assert.doesNotMatch(run.stdout, /\p{Script=Hangul}/u, 'English all through, under a Korean locale');
 });
 
 test('npm run fix -- list: one exercise a line, by number, with whether the copy passes', async () => {
@@ -126,12 +131,31 @@ test('in Korean on a terminal: the listing under a Korean locale; with --lang ko
   assert.equal(lines[0], '1  줄마다 답하는 서버  (scripts/fix/01-shout-server.ts)');
   assert.match(
     lines[1],
-    /^실패: wrote .* heard back HELLO, WOR where WORLD was due$/,
-    "the check's own words stay English",
+    /^실패: write\(\) 한 번에 하나씩 보낸 것: "hello\\nwor", .*; 돌아온 답: HELLO, WOR \(여기서 와야 할 답: WORLD\)$/,
+    'what the check saw, in Korean; what the program answered, as it answered',
   );
   assert.equal(lines[2], ko.hint((await loadCheck(fixes[0])).hint.ko));
   assert.equal(lines[3], '읽을 곳: NOTES.ko.md §2.5 read()와 write(): 메시지가 아니라 바이트 스트림 (06-read-write)');
   assert.equal(lines[4], ko.editAgain('scripts/fix/01-shout-server.ts', '1'));
+});
+
+test('in Korean, a check that cannot run here says why in Korean; in English, in English', async () => {
+  // Only this Node on PATH: unshare and prlimit (in /usr/bin) are not found, ip may be (/usr/sbin is searched too).
+  const path = { PATH: dirname(process.execPath) };
+  const cannot = (lang: 'en' | 'ko', number: string) =>
+    runScript('scripts/lib/fix.ts', ['--lang', lang, number], { env: { ...path, ...KOREAN_LOCALE } });
+  const [english, ...runs] = await Promise.all([
+    cannot('en', '5'),
+    ...['2', '5', '7'].map((number) => cannot('ko', number)),
+  ]);
+  for (const run of [english, ...runs]) assert.equal(run.code, 1, run.stdout + run.stderr);
+  const [localhost, greeting, admin] = runs.map((run) => run.stdout.trim().split('\n')[1]);
+  const cannotCheck = FIX_TEXT.ko.cannotCheck;
+  assert.equal(localhost, `${cannotCheck}: unshare 명령이 설치되어 있지 않습니다 (apt-get install util-linux)`);
+  assert.equal(greeting, `${cannotCheck}: prlimit 명령이 설치되어 있지 않습니다 (apt-get install util-linux)`);
+  assert.equal(admin, `${cannotCheck}: unshare와 ip 명령이 필요합니다 (apt-get install util-linux iproute2)`);
+  assert.match(english.stdout, /^cannot check here: prlimit is not installed \(apt-get install util-linux\)$/m);
+  assert.doesNotMatch(english.stdout, /\p{Script=Hangul}/u);
 });
 
 test('every check has a Korean title and hint, and every Korean line of the runner is said in Hangul', async () => {

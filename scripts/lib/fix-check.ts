@@ -3,9 +3,14 @@
  * module of its own, so that a check never imports the runner that imports it.
  */
 import type { Lang } from './lang.ts';
+import type { InEach } from './questions.ts';
 
-/** What a check saw: passed or not, in a sentence; or why it cannot check on this machine. */
-export type Verdict = { passed: boolean; saw: string } | { cannotCheck: string };
+/**
+ * What a check saw: passed or not, in a sentence; or why it cannot check on this machine. Said in
+ * each language, so that a check whose Korean is missing does not compile; what the program printed,
+ * bytes and numbers are quoted in each as they are.
+ */
+export type Verdict = { passed: boolean; saw: InEach<string> } | { cannotCheck: InEach<string> };
 
 export interface FixCheck {
   /** The program's title in each language but English: the English one is the program's own @title. */

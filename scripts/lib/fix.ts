@@ -2,8 +2,8 @@
  * `npm run fix`: programs with one real mistake each, in scripts/fix/, and a check for each in
  * tests/fix/ that fails until the mistake is fixed. `npm run fix -- list` runs every check on the
  * learner's copy; `npm run fix -- 3` runs one and, after a failure, gives a hint that points at
- * the notes. With `--lang ko`, or under a Korean locale, it says so in Korean and points at
- * NOTES.ko.md (what a check saw stays English, as the scripts' output does). The reference
+ * the notes. With `--lang ko`, or under a Korean locale, it says so in Korean, what each check saw
+ * too (the program's own output quoted as it printed it), and points at NOTES.ko.md. The reference
  * solutions are in scripts/fix/solutions/ (tests/fix.test.ts proves that each shipped program
  * fails its check and each solution passes it).
  */
@@ -93,7 +93,7 @@ export async function fix(
   const check = await loadCheck(chosen);
   write(`${chosen.number}  ${titleIn(lang, chosen, check)}  (${chosen.program})\n`);
   const verdict = await check.check(chosen.program);
-  write(`${stateOf(verdict, text)}: ${'cannotCheck' in verdict ? verdict.cannotCheck : verdict.saw}\n`);
+  write(`${stateOf(verdict, text)}: ${('cannotCheck' in verdict ? verdict.cannotCheck : verdict.saw)[lang]}\n`);
   if ('cannotCheck' in verdict) return 1;
   if (verdict.passed) return 0;
   write(`${text.hint(check.hint[lang])}\n${text.read(readingPointer(lang, check.notes))}\n`);

@@ -16,11 +16,20 @@ export function stretchedByLoad(ms: number, maxStretch = Number.POSITIVE_INFINIT
   return Math.round(ms * Math.min(maxStretch, Math.max(1, loadavg()[0] / availableParallelism())));
 }
 
-/** Settles like `promise`, or rejects after `ms` with "timed out after MS ms waiting for WHAT". */
+/** A bounded wait that ran out: "timed out after MS ms waiting for WHAT". */
+export class TimedOut extends Error {
+  readonly ms: number;
+  constructor(ms: number, what: string) {
+    super(`timed out after ${ms} ms waiting for ${what}`);
+    this.ms = ms;
+  }
+}
+
+/** Settles like `promise`, or rejects after `ms` with a TimedOut. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(ms, what)), ms);
   });
   try {
     return await Promise.race([promise, deadline]);
@@ -48,7 +57,7 @@ export async function until<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() >= deadline) throw new TimedOut(ms, what);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, readLines, startProgram } from '../lib/program.ts';
+import { failed, listeningPort, readLines, startProgram, waited } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 /** What the client writes, one write() each, and the answer lines each write must bring. */
@@ -27,25 +27,37 @@ export const CHECK = defineCheck({
     let client: Socket | undefined;
     try {
       client = connect(await listeningPort(program), '127.0.0.1');
-      await onceWithin(client, 'connect', STEP_MS, 'the connection');
+      await waited({ en: 'the connection', ko: '연결되지 않았습니다' }, (what) =>
+        onceWithin(client!, 'connect', STEP_MS, what),
+      );
       const answers = readLines(client);
-      const heard: string[] = [];
+      const heard: Array<string | undefined> = [];
+      const said = (nothing: string) => heard.map((answer) => answer ?? nothing).join(', ');
       for (const [written, expected] of EXCHANGES) {
         // Each write waits for the answers to the one before: it arrives as a read() of its own.
         client.write(written);
         for (const line of expected) {
           const answer = await answers.next(STEP_MS);
-          heard.push(answer ?? '(nothing)');
-          if (answer !== line)
+          heard.push(answer);
+          if (answer !== line) {
+            const wrote = EXCHANGES.map(([text]) => JSON.stringify(text)).join(', ');
             return {
               passed: false,
-              saw:
-                `wrote ${EXCHANGES.map(([text]) => JSON.stringify(text)).join(', ')}; ` +
-                `heard back ${heard.join(', ')} where ${line} was due`,
+              saw: {
+                en: `wrote ${wrote}; heard back ${said('(nothing)')} where ${line} was due`,
+                ko: `write() 한 번에 하나씩 보낸 것: ${wrote}; 돌아온 답: ${said('(없음)')} (여기서 와야 할 답: ${line})`,
+              },
             };
+          }
         }
       }
-      return { passed: true, saw: `a cut line and two lines in one write each got their answer: ${heard.join(', ')}` };
+      return {
+        passed: true,
+        saw: {
+          en: `a cut line and two lines in one write each got their answer: ${said('')}`,
+          ko: `잘린 한 줄도, write() 한 번에 담긴 두 줄도 저마다 답을 받았습니다: ${said('')}`,
+        },
+      };
     } catch (error) {
       return failed(error, program);
     } finally {

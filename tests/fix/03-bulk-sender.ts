@@ -10,7 +10,7 @@ import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { readTable } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn, sleepsOf } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, untilTrue } from '../../scripts/lib/wait.ts';
-import { failed, START_MS, startProgram } from '../lib/program.ts';
+import { CheckFailure, failed, START_MS, startProgram, waited } from '../lib/program.ts';
 
 const SEND_MIB = 128;
 /**
@@ -30,6 +30,12 @@ const QUIET_MS = 250;
 
 const peakMiB = (pid: number) => memoryOf(pid, 'VmHWM') / 1024 / 1024;
 
+const senderExited = () =>
+  new CheckFailure({
+    en: 'the sender exited before the kernel queues were full',
+    ko: '커널 큐가 다 차기 전에 보내는 쪽이 종료되었습니다',
+  });
+
 /**
  * Waits until the sender, asleep in epoll_wait, has not been woken for QUIET_MS, or until its peak
  * memory has passed the bound on the way (by a MiB, so that the figure shown reads as past it);
@@ -42,7 +48,7 @@ async function untilStalled(pid: number): Promise<number> {
   try {
     await untilTrue(
       () => {
-        if (!isRunning(pid)) throw new Error('the sender exited before the kernel queues were full');
+        if (!isRunning(pid)) throw senderExited();
         const sleeps = sleepsOf(pid);
         if (sleeps !== last || sleepingIn(pid) !== 'do_epoll_wait') [last, quietSince] = [sleeps, Date.now()];
         return Date.now() - quietSince >= QUIET_MS || peakMiB(pid) > PEAK_BOUND_MIB + 1;
@@ -50,12 +56,17 @@ async function untilStalled(pid: number): Promise<number> {
       RUN_MS,
       'the sender to stay asleep while the server reads nothing',
     );
-  } catch (error) {
-    if (!isRunning(pid)) throw error;
-    throw new Error(
-      `while the server read nothing, the sender kept waking up (${last - first} times in ${RUN_MS / 1000} s) ` +
+  } catch {
+    // Woken all along, or gone meanwhile (its exit is what the verdict says then).
+    if (!isRunning(pid)) throw senderExited();
+    throw new CheckFailure({
+      en:
+        `while the server read nothing, the sender kept waking up (${last - first} times in ${RUN_MS / 1000} s) ` +
         'instead of waiting until the kernel takes more',
-    );
+      ko:
+        '서버가 아무것도 읽지 않는 동안 보내는 쪽이 커널이 더 받아 줄 때까지 기다리지 않고 계속 깨어났습니다 ' +
+        `(${RUN_MS / 1000}초 동안 ${last - first}번)`,
+    });
   }
   return last - first;
 }
@@ -68,9 +79,20 @@ export const CHECK = defineCheck({
   },
   notes: '#43-tcp-against-udp-measured-11-tcp-vs-udp',
   async check(file) {
-    if (process.platform !== 'linux') return { cannotCheck: 'the peak memory is read from /proc, Linux only' };
+    if (process.platform !== 'linux')
+      return {
+        cannotCheck: {
+          en: 'the peak memory is read from /proc, Linux only',
+          ko: '최대 메모리 사용량을 /proc에서 읽으므로 Linux에서만 검사할 수 있습니다',
+        },
+      };
     if (!kernelNamesWaitChannels())
-      return { cannotCheck: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)' };
+      return {
+        cannotCheck: {
+          en: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)',
+          ko: '이 커널은 프로세스가 어디서 잠들어 있는지 알려 주지 않습니다 (/proc/PID/wchan이 0)',
+        },
+      };
     // Half-open: our answer goes out after the sender's FIN.
     const server = createServer({ allowHalfOpen: true });
     server.listen(0, '127.0.0.1');
@@ -78,13 +100,15 @@ export const CHECK = defineCheck({
     const port = (server.address() as AddressInfo).port;
     const program = startProgram(file, [String(port), String(SEND_MIB)]);
     try {
-      const [socket] = (await onceWithin(server, 'connection', START_MS, 'the sender to connect')) as [Socket];
+      const [socket] = (await waited({ en: 'the sender to connect', ko: '보내는 쪽이 접속하지 않았습니다' }, (what) =>
+        onceWithin(server, 'connection', START_MS, what),
+      )) as [Socket];
       socket.pause();
       // A sender that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
       socket.on('error', () => {});
       const senderPort = socket.remotePort!;
       const waiting = () => {
-        if (!isRunning(program.pid)) throw new Error('the sender exited before the kernel queues were full');
+        if (!isRunning(program.pid)) throw senderExited();
         return sleepingIn(program.pid) === 'do_epoll_wait';
       };
       const queued = async () =>
@@ -95,25 +119,36 @@ export const CHECK = defineCheck({
       // it has begun to write), then its event loop asleep: in that order, since it also sleeps before it
       // writes. Asleep after writing began means done writing, or waiting for 'drain'. The first look only
       // spares a read of the table.
-      await untilTrue(
-        async () => waiting() && (await queued()) && waiting(),
-        RUN_MS,
-        'the sender to fill the kernel queues and wait',
+      await waited(
+        {
+          en: 'the sender to fill the kernel queues and wait',
+          ko: '보내는 쪽이 커널 큐를 채우고 기다리는 상태가 되지 않았습니다',
+        },
+        (what) => untilTrue(async () => waiting() && (await queued()) && waiting(), RUN_MS, what),
       );
       const wakes = await untilStalled(program.pid);
       const peak = peakMiB(program.pid);
       let bytes = 0;
       socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
       socket.resume();
-      await onceWithin(socket, 'end', RUN_MS, 'the sender to send everything and end()');
+      await waited(
+        { en: 'the sender to send everything and end()', ko: '보내는 쪽이 전부 보내고 end()하지 않았습니다' },
+        (what) => onceWithin(socket, 'end', RUN_MS, what),
+      );
       socket.end(`received ${bytes} bytes\n`);
       const expected = SEND_MIB * 1024 * 1024;
       return {
         passed: bytes === expected && peak <= PEAK_BOUND_MIB,
-        saw:
-          `while the server read nothing, the sender's memory peaked at ${peak.toFixed(1)} MiB ` +
-          `(bound ${PEAK_BOUND_MIB} MiB; woken ${wakes} times once the kernel queues were full); ` +
-          `then ${bytes} of ${expected} bytes arrived`,
+        saw: {
+          en:
+            `while the server read nothing, the sender's memory peaked at ${peak.toFixed(1)} MiB ` +
+            `(bound ${PEAK_BOUND_MIB} MiB; woken ${wakes} times once the kernel queues were full); ` +
+            `then ${bytes} of ${expected} bytes arrived`,
+          ko:
+            `서버가 아무것도 읽지 않는 동안 보내는 쪽의 메모리 사용량은 최대 ${peak.toFixed(1)} MiB였습니다 ` +
+            `(한도 ${PEAK_BOUND_MIB} MiB, 커널 큐가 다 찬 뒤 ${wakes}번 깨어남). ` +
+            `그다음 ${expected}바이트 중 ${bytes}바이트가 도착했습니다`,
+        },
       };
     } catch (error) {
       return failed(error, program);

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { findTool } from '../../scripts/lib/tools.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, readLines, startProgram, tail } from '../lib/program.ts';
+import { failed, listeningPort, notInstalled, readLines, startProgram, tailInEach } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 /** Node takes some 25 descriptors for itself; this leaves the server about twenty for clients. */
@@ -36,21 +36,34 @@ export const CHECK = defineCheck({
   notes: '#41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake',
   async check(file) {
     const prlimit = await findTool('prlimit');
-    if (!prlimit) return { cannotCheck: 'prlimit is not installed (apt-get install util-linux)' };
+    if (!prlimit) return notInstalled('prlimit', 'util-linux');
     const program = startProgram(file, [], [prlimit, `--nofile=${DESCRIPTOR_LIMIT}:${DESCRIPTOR_LIMIT}`]);
     try {
       const port = await listeningPort(program);
       for (let n = 1; n <= CLIENTS; n++) {
         const answer = await greet(port, `client ${n}`).catch(() => undefined);
-        if (answer !== `hello, client ${n}`)
+        if (answer !== `hello, client ${n}`) {
+          const [heard, printed] = [answer === undefined ? undefined : JSON.stringify(answer), tailInEach(program, 2)];
           return {
             passed: false,
-            saw:
-              `with at most ${DESCRIPTOR_LIMIT} descriptors, client ${n} of ${CLIENTS} heard ` +
-              `${answer === undefined ? 'nothing' : JSON.stringify(answer)}; the server printed: ${tail(program, 2)}`,
+            saw: {
+              en:
+                `with at most ${DESCRIPTOR_LIMIT} descriptors, client ${n} of ${CLIENTS} heard ` +
+                `${heard ?? 'nothing'}; the server printed: ${printed.en}`,
+              ko:
+                `디스크립터를 최대 ${DESCRIPTOR_LIMIT}개까지 쓸 수 있을 때, 클라이언트 ${CLIENTS}개 중 ` +
+                `${n}번째가 받은 답: ${heard ?? '(없음)'}. 서버가 출력한 것: ${printed.ko}`,
+            },
           };
+        }
       }
-      return { passed: true, saw: `all ${CLIENTS} clients greeted, with at most ${DESCRIPTOR_LIMIT} descriptors` };
+      return {
+        passed: true,
+        saw: {
+          en: `all ${CLIENTS} clients greeted, with at most ${DESCRIPTOR_LIMIT} descriptors`,
+          ko: `디스크립터를 최대 ${DESCRIPTOR_LIMIT}개까지 쓸 수 있을 때 클라이언트 ${CLIENTS}개가 모두 인사를 받았습니다`,
+        },
+      };
     } catch (error) {
       return failed(error, program);
     } finally {

@@ -5,7 +5,7 @@
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { boundSocket, closeSocket } from '../../scripts/lib/udp.ts';
 import { once } from 'node:events';
-import { START_MS, startProgram, tail } from '../lib/program.ts';
+import { START_MS, startProgram, tailInEach } from '../lib/program.ts';
 import { stretchedByLoad, within } from '../../scripts/lib/wait.ts';
 
 const ANSWER = '12:00';
@@ -41,7 +41,7 @@ async function ask(file: string, answers: boolean) {
     // The clock starts at the first request, however long the program took to start.
     const firstRequest = await within(once(server, 'message'), START_MS, 'the first request').catch(() => undefined);
     const exit = firstRequest ? await program.exit(RUN_MS) : await program.exit(0);
-    return { exit, requests, printed: tail(program, 2) };
+    return { exit, requests, printed: tailInEach(program, 2) };
   } finally {
     await program.stop();
     await closeSocket(server);
@@ -57,29 +57,47 @@ export const CHECK = defineCheck({
   notes: '#42-udp-fire-and-forget-10-udp-fire-and-forget',
   async check(file) {
     const lossy = await ask(file, true);
-    if (lossy.exit?.code !== 0 || !lossy.printed.includes(ANSWER))
+    if (lossy.exit?.code !== 0 || !lossy.printed.en.includes(ANSWER))
       return {
         passed: false,
-        saw:
-          `the link lost the first ${LOST_REQUESTS} requests, then carried every one; ` +
-          `in ${RUN_SECONDS} s the server got ${lossy.requests} ` +
-          `request(s), and the program ${lossy.exit ? `exited with code ${lossy.exit.code}` : 'was still waiting'}: ` +
-          lossy.printed,
+        saw: {
+          en:
+            `the link lost the first ${LOST_REQUESTS} requests, then carried every one; ` +
+            `in ${RUN_SECONDS} s the server got ${lossy.requests} request(s), and the program ` +
+            `${lossy.exit ? `exited with code ${lossy.exit.code}` : 'was still waiting'}: ` +
+            lossy.printed.en,
+          ko:
+            `링크가 처음 요청 ${LOST_REQUESTS}개를 잃고 그 뒤로는 모두 전달했습니다. ` +
+            `${RUN_SECONDS}초 동안 서버가 받은 요청은 ${lossy.requests}개이고, 프로그램은 ` +
+            `${lossy.exit ? `종료 코드 ${lossy.exit.code}로 끝났습니다` : '여전히 기다리고 있었습니다'}: ` +
+            lossy.printed.ko,
+        },
       };
     const silent = await ask(file, false);
     if (silent.exit?.code !== 1)
       return {
         passed: false,
-        saw:
-          `against a server that never answers, the program ` +
-          `${silent.exit ? `exited with code ${silent.exit.code}` : `still waited after ${RUN_SECONDS} s`} ` +
-          `(${silent.requests} requests sent), where it should give up with exit code 1`,
+        saw: {
+          en:
+            `against a server that never answers, the program ` +
+            `${silent.exit ? `exited with code ${silent.exit.code}` : `still waited after ${RUN_SECONDS} s`} ` +
+            `(${silent.requests} requests sent), where it should give up with exit code 1`,
+          ko:
+            '전혀 답하지 않는 서버를 상대로, 프로그램은 ' +
+            `${silent.exit ? `종료 코드 ${silent.exit.code}로 끝났습니다` : `${RUN_SECONDS}초가 지나도 기다리고 있었습니다`} ` +
+            `(요청 ${silent.requests}개를 보냄). 여기서는 포기하고 종료 코드 1로 끝나야 합니다`,
+        },
       };
     return {
       passed: true,
-      saw:
-        `the first ${LOST_REQUESTS} requests lost, answered on try ${lossy.requests}; ` +
-        `a silent server given up on after ${silent.requests} tries`,
+      saw: {
+        en:
+          `the first ${LOST_REQUESTS} requests lost, answered on try ${lossy.requests}; ` +
+          `a silent server given up on after ${silent.requests} tries`,
+        ko:
+          `처음 요청 ${LOST_REQUESTS}개를 잃었고 ${lossy.requests}번째 시도에 답을 받았습니다. ` +
+          `답하지 않는 서버는 ${silent.requests}번 시도한 뒤 포기했습니다`,
+      },
     };
   },
 });

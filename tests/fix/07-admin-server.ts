@@ -9,6 +9,7 @@ import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { findTool, runTool } from '../../scripts/lib/tools.ts';
 import { ROOT } from '../../scripts/lib/catalog.ts';
+import type { InEach } from '../../scripts/lib/questions.ts';
 import { START_MS } from '../lib/program.ts';
 
 const LOOPBACK = '127.0.0.1';
@@ -33,25 +34,50 @@ export const CHECK = defineCheck({
   notes: '#21-bind-gives-a-socket-its-address-02-bind',
   async check(file) {
     const [unshare, ip] = await Promise.all([findTool('unshare'), findTool('ip')]);
-    if (!unshare || !ip) return { cannotCheck: 'unshare and ip are needed (apt-get install util-linux iproute2)' };
+    if (!unshare || !ip)
+      return {
+        cannotCheck: {
+          en: 'unshare and ip are needed (apt-get install util-linux iproute2)',
+          ko: 'unshare와 ip 명령이 필요합니다 (apt-get install util-linux iproute2)',
+        },
+      };
     const probe = [process.execPath, ...nodeArgsFor('tests/probes/fix-07-who-connects.ts', [file, LOOPBACK, OUTWARD])];
     const run = await runTool(unshare, ['--net', '--map-root-user', 'sh', '-c', SETUP, ip, ...probe], RUN_MS, ROOT);
     const refused = /^(unshare|ip|RTNETLINK answers): .*$/m.exec(run.stderr)?.[0];
-    if (refused) return { cannotCheck: `no network namespace with a veth link here (${refused})` };
+    if (refused)
+      return {
+        cannotCheck: {
+          en: `no network namespace with a veth link here (${refused})`,
+          ko: `여기서는 veth 링크가 있는 네트워크 네임스페이스를 만들 수 없습니다 (${refused})`,
+        },
+      };
     const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
-      failed?: string;
-      listening?: string;
+      failed?: InEach<string>;
+      listening?: InEach<string>;
       reached?: Record<string, 'refused' | 'answered' | 'connected'>;
     };
-    if (!report.reached) return { passed: false, saw: report.failed ?? `the probe failed: ${run.stderr.trim()}` };
-    const outcome = { refused: 'refused', answered: 'answered', connected: 'connected, and was closed unanswered' };
-    const who = (address: string) => `${address} ${outcome[report.reached![address]]}`;
-    const passed = report.reached[LOOPBACK] === 'answered' && report.reached[OUTWARD] === 'refused';
+    if (!report.reached) {
+      const stderr = run.stderr.trim();
+      return {
+        passed: false,
+        saw: report.failed ?? { en: `the probe failed: ${stderr}`, ko: `검사용 프로브가 실패했습니다: ${stderr}` },
+      };
+    }
+    const { reached, listening } = report;
+    const outcome = {
+      en: { refused: 'refused', answered: 'answered', connected: 'connected, and was closed unanswered' },
+      ko: { refused: '연결 거부됨', answered: '답함', connected: '연결됐지만 답 없이 닫힘' },
+    };
     return {
-      passed,
-      saw:
-        `${report.listening}; dialled at ${who(LOOPBACK)} (this host only), ` +
-        `at ${who(OUTWARD)} (the address other hosts reach)`,
+      passed: reached[LOOPBACK] === 'answered' && reached[OUTWARD] === 'refused',
+      saw: {
+        en:
+          `${listening?.en}; dialled at ${LOOPBACK} ${outcome.en[reached[LOOPBACK]]} (this host only), ` +
+          `at ${OUTWARD} ${outcome.en[reached[OUTWARD]]} (the address other hosts reach)`,
+        ko:
+          `${listening?.ko}. 접속해 본 결과: ${LOOPBACK}(이 호스트 안에서만 쓰는 주소) ` +
+          `${outcome.ko[reached[LOOPBACK]]}, ${OUTWARD}(다른 호스트가 닿는 주소) ${outcome.ko[reached[OUTWARD]]}`,
+      },
     };
   },
 });

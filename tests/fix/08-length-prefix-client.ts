@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, START_MS, startProgram, tail } from '../lib/program.ts';
+import { failed, START_MS, startProgram, tailInEach, waited } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 const MESSAGES = ['first', 'second', ''];
@@ -33,7 +33,9 @@ export const CHECK = defineCheck({
     await onceWithin(server, 'listening', STEP_MS, 'the message server');
     const program = startProgram(file, [String((server.address() as AddressInfo).port)]);
     try {
-      const [socket] = (await onceWithin(server, 'connection', START_MS, 'the client to connect')) as [Socket];
+      const [socket] = (await waited({ en: 'the client to connect', ko: '클라이언트가 접속하지 않았습니다' }, (what) =>
+        onceWithin(server, 'connection', START_MS, what),
+      )) as [Socket];
       // A client that crashes leaves its kernel to answer with a reset; the verdict says so, not this error.
       socket.on('error', () => {});
       const [first, second, empty] = MESSAGES.map(framed);
@@ -42,15 +44,29 @@ export const CHECK = defineCheck({
       socket.end(Buffer.concat([second.subarray(HEADER_CUT), empty]));
       printed.push(await program.stdout.next(STEP_MS), await program.stdout.next(STEP_MS));
       const exit = await program.exit(STEP_MS);
-      const shown = printed.map((line) => (line === undefined ? '(nothing)' : JSON.stringify(line))).join(', ');
+      const shown = (nothing: string) =>
+        printed.map((line) => (line === undefined ? nothing : JSON.stringify(line))).join(', ');
       const passed = printed.every((line, i) => line === MESSAGES[i]) && exit?.code === 0;
+      if (passed)
+        return {
+          passed,
+          saw: {
+            en: `a header cut after ${HEADER_CUT} bytes, and every message printed: ${shown('(nothing)')}`,
+            ko: `헤더가 ${HEADER_CUT}바이트에서 잘렸는데도 메시지가 모두 출력되었습니다: ${shown('(없음)')}`,
+          },
+        };
+      const last = tailInEach(program, 2);
       return {
         passed,
-        saw: passed
-          ? `a header cut after ${HEADER_CUT} bytes, and every message printed: ${shown}`
-          : `sent "first" with ${HEADER_CUT} bytes of the next header, then the rest and an empty message; ` +
-            `it printed ${shown}, ` +
-            `${exit ? `exit code ${exit.code}` : 'and did not exit'}: ${tail(program, 2)}`,
+        saw: {
+          en:
+            `sent "first" with ${HEADER_CUT} bytes of the next header, then the rest and an empty message; ` +
+            `it printed ${shown('(nothing)')}, ${exit ? `exit code ${exit.code}` : 'and did not exit'}: ${last.en}`,
+          ko:
+            `"first"를 다음 헤더의 ${HEADER_CUT}바이트와 함께 보낸 다음, 나머지와 빈 메시지를 보냈습니다. ` +
+            `프로그램이 출력한 것: ${shown('(없음)')}, ` +
+            `${exit ? `종료 코드 ${exit.code}` : '종료하지 않음'}: ${last.ko}`,
+        },
       };
     } catch (error) {
       return failed(error, program);

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
-import { stretchedByLoad, within } from '../../scripts/lib/wait.ts';
+import { type InEach, same } from '../../scripts/lib/questions.ts';
+import { stretchedByLoad, TimedOut, within } from '../../scripts/lib/wait.ts';
 
 /** Lines of a stream, one at a time, each wait bounded; undefined once the stream has ended. */
 export interface LineReader {
@@ -96,29 +97,81 @@ export function startProgram(
  */
 export const START_MS = stretchedByLoad(15_000);
 
+/** What went wrong in a check, said in each language (its message is the English). */
+export class CheckFailure extends Error {
+  readonly said: InEach<string>;
+  constructor(said: InEach<string>) {
+    super(said.en);
+    this.said = said;
+  }
+}
+
+/**
+ * A bounded wait of a check (from wait.ts), given `what` in English; when it runs out, a CheckFailure
+ * says so in each language. `what.ko` is what did not happen, as a sentence's end: '연결되지 않았습니다'.
+ * Other failures (an 'error' event) pass as they are.
+ */
+export async function waited<T>(what: InEach<string>, wait: (what: string) => Promise<T>): Promise<T> {
+  try {
+    return await wait(what.en);
+  } catch (error) {
+    if (!(error instanceof TimedOut)) throw error;
+    throw new CheckFailure({ en: error.message, ko: `${error.ms} ms 동안 기다렸지만 ${what.ko}` });
+  }
+}
+
+/** Why a check cannot run here: `tool` is missing; `packages` would bring it (Debian's names). */
+export const notInstalled = (tool: string, packages: string): { cannotCheck: InEach<string> } => ({
+  cannotCheck: {
+    en: `${tool} is not installed (apt-get install ${packages})`,
+    ko: `${tool} 명령이 설치되어 있지 않습니다 (apt-get install ${packages})`,
+  },
+});
+
 /**
  * The port a server program says it listens on ("listening on 127.0.0.1:PORT" or "… ADDRESS port
- * PORT"); an error when it does not say so within `ms`.
+ * PORT"); a CheckFailure when it does not say so within `ms`.
  */
 export async function listeningPort(program: RunningProgram, ms = START_MS): Promise<number> {
   const line = await program.stdout.next(ms);
   const port = line && /^listening on \S+?(?::| port )(\d+)$/.exec(line)?.[1];
-  if (!port) throw new Error('it never said where it listens');
+  if (!port)
+    throw new CheckFailure({
+      en: 'it never said where it listens',
+      ko: '프로그램이 어느 주소와 포트에서 연결을 기다리는지 끝내 출력하지 않았습니다',
+    });
   return Number(port);
 }
 
-/** A failed check's verdict: what went wrong, and what the program printed. */
-export function failed(error: unknown, program: RunningProgram): { passed: false; saw: string } {
-  return { passed: false, saw: `${(error as Error).message}: ${tail(program)}` };
+/**
+ * A failed check's verdict: what went wrong, and what the program printed. An error other than a
+ * CheckFailure (Node's own, such as "connect ECONNREFUSED …") is quoted as Node said it.
+ */
+export function failed(error: unknown, program: RunningProgram): { passed: false; saw: InEach<string> } {
+  const { message } = error as Error;
+  const said = error instanceof CheckFailure ? error.said : { en: message, ko: `오류가 났습니다: ${message}` };
+  const printed = tailInEach(program);
+  return { passed: false, saw: { en: `${said.en}: ${printed.en}`, ko: `${said.ko}: ${printed.ko}` } };
 }
+
+const NOTHING_PRINTED: InEach<string> = { en: '(it printed nothing)', ko: '(프로그램이 아무것도 출력하지 않았습니다)' };
 
 /**
  * What a program printed, for a verdict: the error it died of where there is one (the first line
  * of a stack trace), else its last lines, as the learner would see them in the terminal.
  */
 export function tail(program: RunningProgram, lines = 3): string {
+  return lastWords(program, lines) ?? NOTHING_PRINTED.en;
+}
+
+/** `tail` in each language: what the program printed is quoted as it is, only "it printed nothing" is said. */
+export function tailInEach(program: RunningProgram, lines = 3): InEach<string> {
+  const words = lastWords(program, lines);
+  return words === undefined ? NOTHING_PRINTED : same(words);
+}
+
+function lastWords(program: RunningProgram, lines: number): string | undefined {
   const text = program.transcript().trim();
   const died = /^(?:\w*Error|Error)\b.*$/m.exec(text)?.[0];
-  if (died) return died;
-  return text === '' ? '(it printed nothing)' : text.split('\n').slice(-lines).join(' | ');
+  return died ?? (text === '' ? undefined : text.split('\n').slice(-lines).join(' | '));
 }

@@ -9,7 +9,7 @@
  */
 import { connect } from 'node:net';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, startProgram, tail } from '../lib/program.ts';
+import { failed, listeningPort, startProgram, tailInEach } from '../lib/program.ts';
 
 const STEP_MS = 2000;
 const [file, ...addresses] = process.argv.slice(2);
@@ -40,7 +40,7 @@ try {
   const port = await listeningPort(program);
   const reached: Record<string, string> = {};
   for (const address of addresses) reached[address] = await dial(address, port);
-  console.log(JSON.stringify({ listening: tail(program, 1), reached }));
+  console.log(JSON.stringify({ listening: tailInEach(program, 1), reached }));
 } catch (error) {
   console.log(JSON.stringify({ failed: failed(error, program).saw }));
 } finally {

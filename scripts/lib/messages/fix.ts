@@ -1,8 +1,8 @@
 /**
  * Everything the fix runner (`npm run fix`) says to a learner, in each language the runners speak.
- * What a check saw stays as the check says it (English), as the scripts' own output does. The
- * Korean text has the English one's type, so a line missing in Korean does not compile; each
- * check's title and hint are given per language in its CHECK (scripts/lib/fix-check.ts).
+ * The Korean text has the English one's type, so a line missing in Korean does not compile; each
+ * check's title, hint and verdict (what it saw, or why it cannot check) are given per language by
+ * the check itself (scripts/lib/fix-check.ts).
  */
 import type { Lang } from '../lang.ts';
 
