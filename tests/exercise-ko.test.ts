@@ -157,7 +157,7 @@ test('knob advice and a concept without knobs, in Korean', async () => {
   assert.match(advice, /^ {2}EXTRA=1 npm run exercise -- 04 --lang ko {3}\(이번 실행: EXTRA=2\)$/m);
   const none = nextSteps(await loadConcept(selectEntries(['09'])[0]), {}, ko);
   assert.match(none, /^이 개념에는 조절 변수가 없습니다/m);
-  assert.match(none, /^읽을 곳: NOTES\.ko\.md §4\.1 3-way handshake와 연결 상태 \(09-tcp-handshake\)$/m);
+  assert.match(none, /^읽을 곳: NOTES\.ko\.md §4\.1 3-way 핸드셰이크와 연결 상태 \(09-tcp-handshake\)$/m);
 });
 
 test('usage errors in Korean: one line, before any demo', async () => {

@@ -411,7 +411,7 @@ export const EXERCISE = defineExercise({
       measure: ({ stalled }) => stalled.queued.proc.server ?? 'none',
       why: {
         en: () => 'the kernel finishes the 3-way handshake on its own; accept() only hands over what is already done',
-        ko: () => '커널은 3-way handshake를 스스로 끝낸다. accept()는 이미 끝난 연결을 넘겨줄 뿐이다',
+        ko: () => '커널은 3-way 핸드셰이크를 스스로 끝낸다. accept()는 이미 끝난 연결을 넘겨줄 뿐이다',
       },
     },
     {

@@ -243,7 +243,7 @@ const ko: InterviewWords = {
     'unanswered-syn': {
       ask: '클라이언트의 SYN에 SYN-ACK이 돌아오지 않는다(SYN이 버려졌다). 기다리는 동안 클라이언트의 상태는?',
       options: states('SYN_SENT', 'SYN_RECV', 'ESTABLISHED'),
-      why: () => 'SYN-ACK을 받지 못했으니 클라이언트는 아직 3-way handshake의 첫 단계에 머물러 있다',
+      why: () => 'SYN-ACK을 받지 못했으니 클라이언트는 아직 3-way 핸드셰이크의 첫 단계에 머물러 있다',
     },
     'backlog-count': {
       ask: ({ backlog, extra }) =>
@@ -251,7 +251,7 @@ const ko: InterviewWords = {
         `클라이언트 ${backlog + 1 + extra}개가 ` +
         'connect()를 호출하면, 그중 몇 개의 connect()가 완료되는가?',
       why: (seen) =>
-        '연결 대기 큐(accept 큐)에 자리가 있는 동안 커널이 알아서 handshake를 끝내고, Linux에서는 큐에 backlog보다 ' +
+        '연결 대기 큐(accept 큐)에 자리가 있는 동안 커널이 알아서 핸드셰이크를 끝내고, Linux에서는 큐에 backlog보다 ' +
         `많이 들어 있을 때에야 꽉 찬 것으로 본다: backlog + 1 = ${seen.backlog + 1}`,
     },
     'lost-syn': {
