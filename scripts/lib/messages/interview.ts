@@ -218,7 +218,7 @@ const ko: InterviewWords = {
   noneOfTheOptions: (value) => `${value} (보기에 없음)`,
   why: (sentence) => `   이유: ${sentence}`,
   read: (notes, section) => `   읽을 곳: ${notes} ${section}`,
-  measuredBy: (lab) => `   측정한 실습: npm run exercise -- ${lab}`,
+  measuredBy: (lab) => `   측정: npm run exercise -- ${lab}`,
   score: (right, measured) => `측정한 질문 ${measured}개 중 ${right}개 정답.`,
   questions: {
     'time-wait': {
@@ -292,7 +292,7 @@ const ko: InterviewWords = {
         const { code, afterMs } = endings.retransmitting;
         const ending = code
           ? `재전송이 모두 실패한 뒤, 상대가 사라지고 ${seconds(afterMs)}초 만에 연결이 ${code} 에러로 ` +
-            `끝났다 (이 실습은 tcp_retries2를 ${retries}로 낮췄다)`
+            `끝났다 (이 관찰 스크립트는 tcp_retries2를 ${retries}로 낮췄다)`
           : `${seconds(afterMs)}초 동안 아무 에러도 오지 않았다`;
         return `write()는 바이트를 자기 커널에 넘겨줄 뿐이다. ${ending}`;
       },

@@ -71,7 +71,9 @@ const en: TourText = {
   badArgument: (message) => message,
   intro: (count, basics, paced) =>
     `The tour: ${count} scripts in the notes' order; ${basics} are basics, ${count - basics} go deeper.` +
-    (paced ? ' After each one: Enter for the next, q to stop.' : ''),
+    (paced ? ' After each one: Enter for the next, q to stop.' : '') +
+    " On a terminal, each script shows the lesson's own lines first, then the lab's account of them" +
+    " with the kernel's view (the top of NOTES.md says why).",
   heading: (entry) => `== ${entry.number}. ${entry.title} (${LEVEL_WORDS[entry.level]}) ==`,
   lookAt: (entry) => `Look at ${LOOK_AT.en[entry.number]}`,
   prompt: (next) => `Enter: next (${next.number}. ${next.title}). q: stop. `,
@@ -94,7 +96,9 @@ const ko: TourText = {
   badArgument: (message) => `인자를 알아들을 수 없습니다 (${message})`,
   intro: (count, basics, paced) =>
     `투어: 스크립트 ${count}개를 노트 순서대로 실행합니다. 기초 ${basics}개, 심화 ${count - basics}개입니다.` +
-    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 누르면 멈춥니다.' : ''),
+    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 누르면 멈춥니다.' : '') +
+    ' 터미널에서는 스크립트마다 예제(lesson)가 직접 출력한 줄이 먼저 나오고, 이어서 관찰 스크립트(lab)가' +
+    ' 같은 줄을 커널 쪽에서 본 것과 함께 다시 보여 줍니다(NOTES.ko.md 머리말).',
   heading: (entry) => `== ${entry.number}. ${koTitle(entry)} (${KO_LEVEL[entry.level]}) ==`,
   lookAt: (entry) => `살펴볼 것: ${LOOK_AT.ko[entry.number]}`,
   prompt: (next) => `Enter: 다음 (${next.number}. ${koTitle(next)}). q: 멈춤. `,
