@@ -770,7 +770,7 @@ export const EXERCISE = defineExercise({
       kind: 'choice',
       ask: {
         en: () => 'A UDP socket binds 127.0.0.1 port P while the TCP listener holds it:',
-        ko: () => 'TCP 리스너가 127.0.0.1 포트 P를 쥐고 있는 동안 UDP 소켓이 같은 포트에 bind하면:',
+        ko: () => 'TCP 리스너가 127.0.0.1 포트 P를 쓰고 있는 동안 UDP 소켓이 같은 포트에 bind하면:',
       },
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.udpSamePort),
