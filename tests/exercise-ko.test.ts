@@ -104,7 +104,7 @@ test('under LANG=ko_KR.UTF-8 on a terminal: Korean without --lang, the claims su
     SOCKET_NOTES_PROGRESS: progressFile(),
   });
   assert.equal(run.code, 0, run.output);
-  assert.match(run.output, /^1\. 프로세스가 소켓 넷을 쥔 채 평범한 파일을 연다\./m);
+  assert.match(run.output, /^1\. 프로세스가 소켓 네 개를 연 채 평범한 파일을 연다\./m);
   assert.match(run.output, /^1\. 맞음: a\) 소켓들이 번호를 받은 바로 그 테이블에서, 비어 있는 가장 작은 번호\r?$/m);
   assert.match(
     run.output,
@@ -138,7 +138,7 @@ test('without answers, in Korean: each question with the kernel answer, and what
   assert.match(written(), /^ {3}커널의 답: 4$/m);
   assert.match(written(), /^3\. 이번 실행에서는 재지 못함: EXTRA=0: 큐를 넘어선 클라이언트가 없다$/m);
   assert.match(written(), /^ {2}BACKLOG: 1~\d+, 기본값 3$/m);
-  assert.match(written(), /^ {2}조절 변수끼리 지켜야 할 규칙도 있습니다\./m);
+  assert.match(written(), /^ {2}설정값끼리 지켜야 할 규칙도 있습니다\./m);
 });
 
 test('the progress list and its next step in Korean, titled by NOTES.ko.md', async () => {
@@ -156,8 +156,8 @@ test('knob advice and a concept without knobs, in Korean', async () => {
   assert.match(advice, /^ {2}BACKLOG=3 npm run exercise -- 04 --lang ko {3}\(이번 실행: BACKLOG=1\)$/m);
   assert.match(advice, /^ {2}EXTRA=1 npm run exercise -- 04 --lang ko {3}\(이번 실행: EXTRA=2\)$/m);
   const none = nextSteps(await loadConcept(selectEntries(['09'])[0]), {}, ko);
-  assert.match(none, /^이 개념에는 조절 변수가 없습니다/m);
-  assert.match(none, /^읽을 곳: NOTES\.ko\.md §4\.1 3-way handshake와 연결 상태 \(09-tcp-handshake\)$/m);
+  assert.match(none, /^이 개념에는 바꿔 볼 설정값이 없습니다/m);
+  assert.match(none, /^읽을 곳: NOTES\.ko\.md §4\.1 3-way 핸드셰이크와 연결 상태 \(09-tcp-handshake\)$/m);
 });
 
 test('usage errors in Korean: one line, before any demo', async () => {
@@ -167,7 +167,7 @@ test('usage errors in Korean: one line, before any demo', async () => {
     [['03', '--answers', '4,z,?'], /^2번 답\("z"\)은 a, b, c 중 하나여야 합니다$/],
     [['03', '--answer', '4'], /^옵션이 잘못되었습니다\(.*\)\. 사용법: npm run exercise /],
     [['99'], /^그런 개념이 없습니다\(.*"99".*\)$/],
-    [['04'], /^조절 변수 값이 잘못되었습니다\(knob EXTRA must be at most BACKLOG \+ 1 = 4, got 9\)$/],
+    [['04'], /^설정값이 잘못되었습니다\(knob EXTRA must be at most BACKLOG \+ 1 = 4, got 9\)$/],
   ] as const) {
     const { run, written } = exerciseHere([...args, '--lang', 'ko'], { ...NOT_UNDER_A_RUNNER, EXTRA: '9' });
     await assert.rejects(run, (error: Error) => error instanceof UsageError && message.test(error.message));

@@ -51,7 +51,7 @@ test(SHOWN, async () => {
   assert.match(text, /^ {3}커널: a\) 먼저 닫은 쪽 \(첫 FIN을 보낸 쪽\)$/m);
   assert.match(text, /^ {3}커널: a\) CLOSE_WAIT$/m);
   assert.match(text, /^ {3}이유: 먼저 닫은 쪽이 마지막 ACK를 보내고 .*\(읽었을 때 (\d+|\?)초 남음\)/m);
-  assert.match(text, /^ {3}읽을 곳: NOTES\.ko\.md §4\.1 3-way handshake와 연결 상태 \(09-tcp-handshake\)$/m);
+  assert.match(text, /^ {3}읽을 곳: NOTES\.ko\.md §4\.1 3-way 핸드셰이크와 연결 상태 \(09-tcp-handshake\)$/m);
 });
 
 test('every question has its words in both languages: Korean in the Korean, none in the English', () => {

@@ -770,7 +770,7 @@ export const EXERCISE = defineExercise({
       kind: 'choice',
       ask: {
         en: () => 'A UDP socket binds 127.0.0.1 port P while the TCP listener holds it:',
-        ko: () => 'TCP 리스너가 127.0.0.1 포트 P를 쥐고 있는 동안 UDP 소켓이 같은 포트에 bind하면:',
+        ko: () => 'TCP 리스너가 127.0.0.1 포트 P를 쓰고 있는 동안 UDP 소켓이 같은 포트에 bind하면:',
       },
       options: BIND_OUTCOMES,
       measure: ({ conflicts }) => outcome(conflicts.udpSamePort),
@@ -784,7 +784,7 @@ export const EXERCISE = defineExercise({
       kind: 'choice',
       ask: {
         en: () => 'A socket binds 203.0.113.7, an address no interface of this machine carries:',
-        ko: () => '이 기계의 어느 인터페이스에도 없는 주소 203.0.113.7에 소켓이 bind하면:',
+        ko: () => '이 컴퓨터의 어느 인터페이스에도 없는 주소 203.0.113.7에 소켓이 bind하면:',
       },
       options: BIND_OUTCOMES,
       measure: ({ absentAddress }) => outcome(absentAddress.tcp),

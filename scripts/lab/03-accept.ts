@@ -359,7 +359,7 @@ export const EXERCISE = defineExercise({
           'process hold for this lesson once every client is connected?',
         ko: ({ CLIENTS }) =>
           `리스너와 클라이언트 ${CLIENTS}개가 모두 이 프로세스 하나에 있다. 모든 클라이언트가 연결된 뒤, 이 ` +
-          '프로세스가 이 실습을 위해 쥔 소켓 디스크립터는 몇 개인가?',
+          '프로세스가 이 관찰 스크립트를 위해 연 소켓 디스크립터는 몇 개인가?',
       },
       measure: (seen) => {
         const fds = [seen.listener.fd, ...seen.clients.flatMap((entry) => [entry.client.fd, entry.accepted.fd])];

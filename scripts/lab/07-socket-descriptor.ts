@@ -253,7 +253,7 @@ export const EXERCISE = defineExercise({
       kind: 'choice',
       ask: {
         en: () => 'The process holds four sockets, then opens an ordinary file. Which descriptor does open() return?',
-        ko: () => '프로세스가 소켓 넷을 쥔 채 평범한 파일을 연다. open()은 어떤 디스크립터를 돌려주나?',
+        ko: () => '프로세스가 소켓 네 개를 연 채 평범한 파일을 연다. open()은 어떤 디스크립터를 돌려주나?',
       },
       options: [
         [

@@ -271,7 +271,7 @@ export const EXERCISE: Exercise<'SHARERS', PortVsPidObservations> = {
       measure: ({ afterExit }) => afterExit.flat().length,
       why: {
         en: () => "a process's descriptors are closed when it exits, and a listener closed by its last holder is gone",
-        ko: () => '프로세스가 종료하면 그 디스크립터는 닫히고, 마지막으로 쥔 프로세스가 닫은 리스너는 사라진다',
+        ko: () => '프로세스가 종료하면 그 디스크립터는 닫히고, 마지막으로 가진 프로세스가 닫은 리스너는 사라진다',
       },
     },
   ],

@@ -411,7 +411,7 @@ export const EXERCISE = defineExercise({
       measure: ({ stalled }) => stalled.queued.proc.server ?? 'none',
       why: {
         en: () => 'the kernel finishes the 3-way handshake on its own; accept() only hands over what is already done',
-        ko: () => '커널은 3-way handshake를 스스로 끝낸다. accept()는 이미 끝난 연결을 넘겨줄 뿐이다',
+        ko: () => '커널은 3-way 핸드셰이크를 스스로 끝낸다. accept()는 이미 끝난 연결을 넘겨줄 뿐이다',
       },
     },
     {
@@ -439,7 +439,7 @@ export const EXERCISE = defineExercise({
       },
       options: [
         ['none', { en: 'nothing: its socket is gone', ko: '아무것도 없다: 소켓이 사라졌다' }],
-        ['TIME_WAIT', { en: 'a TIME_WAIT entry, held by the kernel', ko: '커널이 쥐고 있는 TIME_WAIT 항목' }],
+        ['TIME_WAIT', { en: 'a TIME_WAIT entry, held by the kernel', ko: '커널이 가지고 있는 TIME_WAIT 항목' }],
         ['CLOSE_WAIT', { en: 'a CLOSE_WAIT entry', ko: 'CLOSE_WAIT 항목' }],
       ],
       measure: ({ life }) => life.stages[2].proc.client ?? 'none',

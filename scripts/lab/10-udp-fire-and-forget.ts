@@ -460,7 +460,7 @@ export const EXERCISE = defineExercise({
       kind: 'choice',
       ask: {
         en: () => 'An unconnected UDP socket sends to a port nobody holds. What does the sender get?',
-        ko: () => 'connect하지 않은 UDP 소켓이 아무도 쥐고 있지 않은 포트로 보낸다. 보내는 쪽은 무엇을 받나?',
+        ko: () => 'connect하지 않은 UDP 소켓이 아무도 쓰고 있지 않은 포트로 보낸다. 보내는 쪽은 무엇을 받나?',
       },
       options: [
         [

@@ -567,7 +567,7 @@ export const EXERCISE = defineExercise({
       ask: {
         en: ({ CLIENTS }) =>
           `How many socket descriptors does the server hold for its ${CLIENTS} clients and its listener?`,
-        ko: ({ CLIENTS }) => `서버가 클라이언트 ${CLIENTS}개와 리스너를 위해 쥔 소켓 디스크립터는 몇 개인가?`,
+        ko: ({ CLIENTS }) => `서버가 클라이언트 ${CLIENTS}개와 리스너를 위해 연 소켓 디스크립터는 몇 개인가?`,
       },
       measure: (seen) => seen.held.sockets,
       why: {

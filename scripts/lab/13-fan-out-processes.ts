@@ -372,7 +372,8 @@ export const EXERCISE = defineExercise({
       ask: {
         en: ({ WORKERS }) =>
           `With cluster's SCHED_NONE and ${WORKERS} workers, how many PIDs hold the one listening socket?`,
-        ko: ({ WORKERS }) => `cluster의 SCHED_NONE과 워커 ${WORKERS}개라면, 하나뿐인 리스닝 소켓을 쥔 PID는 몇 개인가?`,
+        ko: ({ WORKERS }) =>
+          `cluster의 SCHED_NONE과 워커 ${WORKERS}개라면, 하나뿐인 리스닝 소켓을 가진 PID는 몇 개인가?`,
       },
       measure: (seen) => seen.ways[1].kernel.listening[0]?.length ?? 0,
       why: {

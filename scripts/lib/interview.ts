@@ -160,7 +160,7 @@ const DEFINITIONS: { [I in Id]: Definition<I> } = {
 
 export const INTERVIEW_IDS = Object.keys(DEFINITIONS) as Id[];
 
-/** "§4.1 3-way handshake와 연결 상태 (09-tcp-handshake)": the lab's section in the notes of `lang`. */
+/** "§4.1 3-way 핸드셰이크와 연결 상태 (09-tcp-handshake)": the lab's section in the notes of `lang`. */
 function sectionOf(lab: string, lang: Lang): string {
   const section = editionSections(readEdition(lang)).find((candidate) => candidate.key === lab);
   if (!section) throw new Error(`${EDITIONS[lang]} has no section for ${lab}`);

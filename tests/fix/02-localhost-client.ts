@@ -42,10 +42,10 @@ async function runClient(file: string, port: number, wrapper: string[]) {
 }
 
 export const CHECK = defineCheck({
-  title: { ko: '이 기계에 있는 서버에 접속하는 클라이언트' },
+  title: { ko: '이 컴퓨터에 있는 서버에 접속하는 클라이언트' },
   hint: {
     en: 'ask which addresses "localhost" stands for here, in which order, and which one the server holds',
-    ko: '여기서 "localhost"가 어떤 주소들을 어떤 순서로 가리키는지, 서버는 그중 어느 주소를 쥐고 있는지 따져 보세요',
+    ko: '여기서 "localhost"가 어떤 주소들을 어떤 순서로 가리키는지, 서버는 그중 어느 주소를 쓰고 있는지 따져 보세요',
   },
   notes: '#21-bind-gives-a-socket-its-address-02-bind',
   async check(file) {

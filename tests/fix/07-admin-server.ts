@@ -26,7 +26,7 @@ const SETUP = [
 const RUN_MS = 2 * START_MS;
 
 export const CHECK = defineCheck({
-  title: { ko: '이 기계에서만 쓰는 관리 콘솔' },
+  title: { ko: '이 컴퓨터에서만 쓰는 관리 콘솔' },
   hint: {
     en: 'ask which addresses a server takes when listen() is given a port and no address',
     ko: 'listen()에 포트만 주고 주소는 주지 않으면 서버가 어떤 주소들을 차지하는지 따져 보세요',

@@ -14,7 +14,7 @@ export const exerciseTextKo: ExerciseText = {
   badFlags: (problem: string, usage: string) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
   nameOne: '개념은 하나만 고르세요. 예: npm run exercise -- 04',
   badConcept: (problem: string) => `그런 개념이 없습니다(${problem})`,
-  badKnob: (problem: string) => `조절 변수 값이 잘못되었습니다(${problem})`,
+  badKnob: (problem: string) => `설정값이 잘못되었습니다(${problem})`,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script}의 질문은 ${asked}개인데 --answers의 답은 ${given}개입니다(건너뛸 질문에는 ${skip}를 쓰세요)`,
   badGivenAnswer: (number: number, text: string, hint: string) => `${number}번 답("${text}")은 ${hint}여야 합니다`,
@@ -30,18 +30,19 @@ export const exerciseTextKo: ExerciseText = {
   right: (number: number, kernel: string) => `${number}. 맞음: ${kernel}`,
   wrong: (number: number, said: string, kernel: string) => `${number}. 틀림: 예측은 ${said}, 커널의 답은 ${kernel}`,
   why: (sentence: string) => `   이유: ${sentence}`,
-  noKnobs: '조절 변수 없음',
+  noKnobs: '설정값 없음',
   knobAdvice: (name: string, value: number, number: string, current: number) =>
     `  ${name}=${value} npm run exercise -- ${number} --lang ko   (이번 실행: ${name}=${current})`,
   readSection: (section: string) => `읽을 곳: NOTES.ko.md ${section}`,
   runYourself: (run: string) => `데모를 직접 실행해 보세요: ${run}`,
-  noKnobsAdvice: '이 개념에는 조절 변수가 없습니다. 스크립트를 직접 고치고, 테스트가 무엇이라고 할지 예측해 보세요.',
-  turnAKnob: '조절 변수를 바꾸고 다시 예측해 보세요(답도 따라 바뀝니다):',
+  noKnobsAdvice:
+    '이 개념에는 바꿔 볼 설정값이 없습니다. 스크립트를 직접 고치고, 테스트가 무엇이라고 할지 예측해 보세요.',
+  turnAKnob: '설정값(환경 변수)을 바꾸고 다시 예측해 보세요(답도 따라 바뀝니다):',
   // The script headers describe their knobs in English; here each knob of the exercise by its range.
   knobList: (_entry: Entry, set: KnobSet<string>) => [
     ...Object.entries(set.knobs).map(([name, { fallback, min, max }]) => `${name}: ${min}~${max}, 기본값 ${fallback}`),
     // readKnobs() applies the rule between the knobs before any question.
-    ...(set.check ? ['조절 변수끼리 지켜야 할 규칙도 있습니다. 어긋나면 질문 전에 한 줄로 알려 줍니다.'] : []),
+    ...(set.check ? ['설정값끼리 지켜야 할 규칙도 있습니다. 어긋나면 질문 전에 한 줄로 알려 줍니다.'] : []),
   ],
   progressHeading: (path: string) => `지금까지의 예측(${path}), 노트 순서대로:`,
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
@@ -49,7 +50,7 @@ export const exerciseTextKo: ExerciseText = {
   basicsFirst: '기초를 먼저, 심화는 그다음에 하세요.',
   interviewToo: '네트워크 면접 단골 질문을 커널이 채점합니다: npm run exercise -- interview',
   next: (number: string) => `다음: npm run exercise -- ${number} --lang ko`,
-  allDone: '모든 질문을 한 번씩 맞혔습니다. 조절 변수를 바꾸고 다시 예측해 보세요. 설정이 바뀌면 새로운 예측입니다.',
+  allDone: '모든 질문을 한 번씩 맞혔습니다. 설정값을 바꾸고 다시 예측해 보세요. 설정이 바뀌면 새로운 예측입니다.',
   start: (entry: Entry, title: string, setting: string, count: number) =>
     `${entry.number} ${title} (${setting}): 질문 ${count}개. 먼저 예측하고, 그다음 실행합니다.`,
   demo: '커널이 실행한 데모:',

@@ -218,7 +218,7 @@ const ko: InterviewWords = {
   noneOfTheOptions: (value) => `${value} (보기에 없음)`,
   why: (sentence) => `   이유: ${sentence}`,
   read: (notes, section) => `   읽을 곳: ${notes} ${section}`,
-  measuredBy: (lab) => `   측정한 실습: npm run exercise -- ${lab}`,
+  measuredBy: (lab) => `   측정: npm run exercise -- ${lab}`,
   score: (right, measured) => `측정한 질문 ${measured}개 중 ${right}개 정답.`,
   questions: {
     'time-wait': {
@@ -243,7 +243,7 @@ const ko: InterviewWords = {
     'unanswered-syn': {
       ask: '클라이언트의 SYN에 SYN-ACK이 돌아오지 않는다(SYN이 버려졌다). 기다리는 동안 클라이언트의 상태는?',
       options: states('SYN_SENT', 'SYN_RECV', 'ESTABLISHED'),
-      why: () => 'SYN-ACK을 받지 못했으니 클라이언트는 아직 3-way handshake의 첫 단계에 머물러 있다',
+      why: () => 'SYN-ACK을 받지 못했으니 클라이언트는 아직 3-way 핸드셰이크의 첫 단계에 머물러 있다',
     },
     'backlog-count': {
       ask: ({ backlog, extra }) =>
@@ -251,7 +251,7 @@ const ko: InterviewWords = {
         `클라이언트 ${backlog + 1 + extra}개가 ` +
         'connect()를 호출하면, 그중 몇 개의 connect()가 완료되는가?',
       why: (seen) =>
-        '연결 대기 큐(accept 큐)에 자리가 있는 동안 커널이 알아서 handshake를 끝내고, Linux에서는 큐에 backlog보다 ' +
+        '연결 대기 큐(accept 큐)에 자리가 있는 동안 커널이 알아서 핸드셰이크를 끝내고, Linux에서는 큐에 backlog보다 ' +
         `많이 들어 있을 때에야 꽉 찬 것으로 본다: backlog + 1 = ${seen.backlog + 1}`,
     },
     'lost-syn': {
@@ -292,7 +292,7 @@ const ko: InterviewWords = {
         const { code, afterMs } = endings.retransmitting;
         const ending = code
           ? `재전송이 모두 실패한 뒤, 상대가 사라지고 ${seconds(afterMs)}초 만에 연결이 ${code} 에러로 ` +
-            `끝났다 (이 실습은 tcp_retries2를 ${retries}로 낮췄다)`
+            `끝났다 (이 관찰 스크립트는 tcp_retries2를 ${retries}로 낮췄다)`
           : `${seconds(afterMs)}초 동안 아무 에러도 오지 않았다`;
         return `write()는 바이트를 자기 커널에 넘겨줄 뿐이다. ${ending}`;
       },

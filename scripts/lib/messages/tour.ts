@@ -37,7 +37,7 @@ export const LOOK_AT: Readonly<Record<Lang, Readonly<Record<string, string>>>> =
     '05': 'client:로 시작하는 줄. bind()가 없으면 커널이 포트를 고르고, listen하는 소켓이 없으면 ECONNREFUSED가 난다.',
     '06': 'naive:와 framer:로 시작하는 줄. TCP는 메시지 경계를 지키지 않으므로 프로그램이 직접 표시해야 한다.',
     '07': 'fd 번호. 소켓도 파일과 같은 테이블에서 번호를 받는다. 비어 있는 가장 작은 번호다.',
-    '08': 'pid:로 시작하는 줄. PID는 프로세스를, 포트는 소켓을 가리킨다. 프로세스 하나가 포트 셋을 쥐고 있다.',
+    '08': 'pid:로 시작하는 줄. PID는 프로세스를, 포트는 소켓을 가리킨다. 프로세스 하나가 포트 세 개를 쓰고 있다.',
     '09': 'kernel:로 시작하는 줄. accept()를 호출하기 전에도 커널이 양 끝의 상태를 차례로 바꿔 간다.',
     '10': 'udp:로 시작하는 줄. 보낸 수 = 받은 수 + 버려진 수. UDP는 메시지를 잃고, 보낸 쪽에는 아무도 알려 주지 않는다.',
     '11': 'tcp:와 overhead:로 시작하는 줄. TCP는 아무것도 잃지 않지만 경계도 지키지 않으며, 패킷을 더 많이 보낸다.',
@@ -71,7 +71,9 @@ const en: TourText = {
   badArgument: (message) => message,
   intro: (count, basics, paced) =>
     `The tour: ${count} scripts in the notes' order; ${basics} are basics, ${count - basics} go deeper.` +
-    (paced ? ' After each one: Enter for the next, q to stop.' : ''),
+    (paced ? ' After each one: Enter for the next, q to stop.' : '') +
+    " On a terminal, each script shows the lesson's own lines first, then the lab's account of them" +
+    " with the kernel's view (the top of NOTES.md says why).",
   heading: (entry) => `== ${entry.number}. ${entry.title} (${LEVEL_WORDS[entry.level]}) ==`,
   lookAt: (entry) => `Look at ${LOOK_AT.en[entry.number]}`,
   prompt: (next) => `Enter: next (${next.number}. ${next.title}). q: stop. `,
@@ -94,7 +96,9 @@ const ko: TourText = {
   badArgument: (message) => `인자를 알아들을 수 없습니다 (${message})`,
   intro: (count, basics, paced) =>
     `투어: 스크립트 ${count}개를 노트 순서대로 실행합니다. 기초 ${basics}개, 심화 ${count - basics}개입니다.` +
-    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 누르면 멈춥니다.' : ''),
+    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 누르면 멈춥니다.' : '') +
+    ' 터미널에서는 스크립트마다 예제(lesson)가 직접 출력한 줄이 먼저 나오고, 이어서 관찰 스크립트(lab)가' +
+    ' 같은 줄을 커널 쪽에서 본 것과 함께 다시 보여 줍니다(NOTES.ko.md 머리말).',
   heading: (entry) => `== ${entry.number}. ${koTitle(entry)} (${KO_LEVEL[entry.level]}) ==`,
   lookAt: (entry) => `살펴볼 것: ${LOOK_AT.ko[entry.number]}`,
   prompt: (next) => `Enter: 다음 (${next.number}. ${koTitle(next)}). q: 멈춤. `,
