@@ -95,7 +95,7 @@ export async function tour(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       if (await runOne(entry, write, text)) completed++;
       const next = entries[i + 1];
       if (next && keys && !(await keys.pause(next))) {
-        write(`\n${text.stopped(completed, i + 1, next)}\n`);
+        write(`\n${text.stopped(completed, i + 1, entries.slice(i + 1))}\n`);
         return completed === i + 1 ? 0 : 1;
       }
     }

@@ -61,27 +61,31 @@ export interface TourText {
   failed: (script: string, ending: string) => string;
   exitCode: (code: number | null) => string;
   done: (completed: number, count: number) => string;
-  stopped: (completed: number, ran: number, next: Entry) => string;
+  /** `rest`: the scripts the tour had still to run, in order; the command given runs them all. */
+  stopped: (completed: number, ran: number, rest: readonly Entry[]) => string;
   unknownWord: (word: string) => string;
   noScript: (name: string, numbers: readonly string[]) => string;
 }
+
+/** The scripts' numbers as `npm start --` takes them: "04 05 06". */
+const numbers = (entries: readonly Entry[]) => entries.map((entry) => entry.number).join(' ');
 
 const en: TourText = {
   usage: 'usage: npm start [-- basics | NN ...]   (NN: a script number, such as 03)',
   badArgument: (message) => message,
   intro: (count, basics, paced) =>
     `The tour: ${count} scripts in the notes' order; ${basics} are basics, ${count - basics} go deeper.` +
-    (paced ? ' After each one: Enter for the next, q to stop.' : '') +
+    (paced ? ' After each one: Enter for the next, q and Enter to stop.' : '') +
     " On a terminal, each script shows the lesson's own lines first, then the lab's account of them" +
     " with the kernel's view (the top of NOTES.md says why).",
   heading: (entry) => `== ${entry.number}. ${entry.title} (${LEVEL_WORDS[entry.level]}) ==`,
   lookAt: (entry) => `Look at ${LOOK_AT.en[entry.number]}`,
-  prompt: (next) => `Enter: next (${next.number}. ${next.title}). q: stop. `,
+  prompt: (next) => `Enter: next (${next.number}. ${next.title}). q, then Enter: stop. `,
   failed: (script, ending) => `tour: ${script} ended with ${ending}`,
   exitCode: (code) => `exit code ${code}`,
   done: (completed, count) => `${completed} of ${count} scripts ran to completion.`,
-  stopped: (completed, ran, next) =>
-    `Stopped: ${completed} of ${ran} scripts ran to completion. To go on: npm start -- ${next.number}`,
+  stopped: (completed, ran, rest) =>
+    `Stopped: ${completed} of ${ran} scripts ran to completion. To go on: npm start -- ${numbers(rest)}`,
   unknownWord: (word) => `"${word}" is neither basics nor a script number`,
   noScript,
 };
@@ -96,17 +100,17 @@ const ko: TourText = {
   badArgument: (message) => `인자를 알아들을 수 없습니다 (${message})`,
   intro: (count, basics, paced) =>
     `투어: 스크립트 ${count}개를 노트 순서대로 실행합니다. 기초 ${basics}개, 심화 ${count - basics}개입니다.` +
-    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 누르면 멈춥니다.' : '') +
+    (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 입력하고 Enter를 누르면 멈춥니다.' : '') +
     ' 터미널에서는 스크립트마다 예제(lesson)가 직접 출력한 줄이 먼저 나오고, 이어서 관찰 스크립트(lab)가' +
     ' 같은 줄을 커널 쪽에서 본 것과 함께 다시 보여 줍니다(NOTES.ko.md 머리말).',
   heading: (entry) => `== ${entry.number}. ${koTitle(entry)} (${KO_LEVEL[entry.level]}) ==`,
   lookAt: (entry) => `살펴볼 것: ${LOOK_AT.ko[entry.number]}`,
-  prompt: (next) => `Enter: 다음 (${next.number}. ${koTitle(next)}). q: 멈춤. `,
+  prompt: (next) => `Enter: 다음 (${next.number}. ${koTitle(next)}). q 입력 후 Enter: 멈춤. `,
   failed: (script, ending) => `투어: ${script} 실행이 정상적으로 끝나지 않았습니다 (${ending})`,
   exitCode: (code) => `종료 코드 ${code}`,
   done: (completed, count) => `스크립트 ${count}개 중 ${completed}개가 끝까지 실행되었습니다.`,
-  stopped: (completed, ran, next) =>
-    `멈춤: 스크립트 ${ran}개 중 ${completed}개가 끝까지 실행되었습니다. 이어서 하려면: npm start -- ${next.number}`,
+  stopped: (completed, ran, rest) =>
+    `멈춤: 스크립트 ${ran}개 중 ${completed}개가 끝까지 실행되었습니다. 이어서 하려면: npm start -- ${numbers(rest)}`,
   unknownWord: (word) => `"${word}": basics도 아니고 스크립트 번호도 아닙니다`,
   noScript: (name, numbers) => `"${name}"라는 스크립트는 없습니다. 있는 번호: ${numbers.join(', ')}`,
 };
