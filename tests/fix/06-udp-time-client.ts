@@ -5,7 +5,7 @@
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { boundSocket, closeSocket } from '../../scripts/lib/udp.ts';
 import { once } from 'node:events';
-import { START_MS, startProgram, tailInEach } from '../lib/program.ts';
+import { crashed, START_MS, startProgram, tailInEach } from '../lib/program.ts';
 import { stretchedByLoad, within } from '../../scripts/lib/wait.ts';
 
 const ANSWER = '12:00';
@@ -41,7 +41,7 @@ async function ask(file: string, answers: boolean) {
     // The clock starts at the first request, however long the program took to start.
     const firstRequest = await within(once(server, 'message'), START_MS, 'the first request').catch(() => undefined);
     const exit = firstRequest ? await program.exit(RUN_MS) : await program.exit(0);
-    return { exit, requests, printed: tailInEach(program, 2) };
+    return { exit, requests, crashed: crashed(program), printed: tailInEach(program, 2) };
   } finally {
     await program.stop();
     await closeSocket(server);
@@ -62,18 +62,31 @@ export const CHECK = defineCheck({
         passed: false,
         saw: {
           en:
-            `the link lost the first ${LOST_REQUESTS} requests, then carried every one; ` +
-            `in ${RUN_SECONDS} s the server got ${lossy.requests} request(s), and the program ` +
+            `the server answered only from request ${LOST_REQUESTS + 1} on, as if the link had lost the first ` +
+            `${LOST_REQUESTS}; in ${RUN_SECONDS} s the program sent ${lossy.requests} request(s), and it ` +
             `${lossy.exit ? `exited with code ${lossy.exit.code}` : 'was still waiting'}: ` +
             lossy.printed.en,
           ko:
-            `링크가 처음 요청 ${LOST_REQUESTS}개를 잃고 그 뒤로는 모두 전달했습니다. ` +
-            `${RUN_SECONDS}초 동안 서버가 받은 요청은 ${lossy.requests}개이고, 프로그램은 ` +
+            `링크가 처음 요청 ${LOST_REQUESTS}개를 잃은 것처럼, 서버는 ${LOST_REQUESTS + 1}번째 요청부터 답했습니다. ` +
+            `${RUN_SECONDS}초 동안 프로그램이 보낸 요청은 ${lossy.requests}개이고, 프로그램은 ` +
             `${lossy.exit ? `종료 코드 ${lossy.exit.code}로 끝났습니다` : '여전히 기다리고 있었습니다'}: ` +
             lossy.printed.ko,
         },
       };
     const silent = await ask(file, false);
+    // A crash exits with code 1 too; giving up is the program's own choice, said and not thrown.
+    if (silent.crashed)
+      return {
+        passed: false,
+        saw: {
+          en:
+            `against a server that never answers, the program crashed (${silent.printed.en}) ` +
+            `after ${silent.requests} request(s), where it should give up by itself with exit code 1`,
+          ko:
+            `전혀 답하지 않는 서버를 상대로, 프로그램은 요청 ${silent.requests}개를 보낸 뒤 잡히지 않은 예외로 ` +
+            `죽었습니다(${silent.printed.ko}). 여기서는 스스로 포기하고 종료 코드 1로 끝나야 합니다`,
+        },
+      };
     if (silent.exit?.code !== 1)
       return {
         passed: false,

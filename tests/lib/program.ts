@@ -170,6 +170,12 @@ export function tailInEach(program: RunningProgram, lines = 3): InEach<string> {
   return words === undefined ? NOTHING_PRINTED : same(words);
 }
 
+/**
+ * Whether the program died of an uncaught exception: Node ends what it prints then with its
+ * version line ("Node.js v26.10.0"). Its exit code is 1 too, but it is a crash, not a choice.
+ */
+export const crashed = (program: RunningProgram): boolean => /^Node\.js v\d+\.\d+\.\d+$/m.test(program.transcript());
+
 function lastWords(program: RunningProgram, lines: number): string | undefined {
   const text = program.transcript().trim();
   const died = /^(?:\w*Error|Error)\b.*$/m.exec(text)?.[0];

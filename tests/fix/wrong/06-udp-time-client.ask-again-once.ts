@@ -2,7 +2,7 @@
  * @tries Asks once more if no answer has come after 200 ms.
  * @wrong Survives one loss, but when no answer ever comes it waits for ever: a program that can
  *   be told nothing needs its own limit, and an exit code that says it gave up.
- * @says the program (was )?still wait
+ * @says (the program|it) (was )?still wait
  */
 import { createSocket } from 'node:dgram';
 

@@ -4,7 +4,7 @@
  * @wrong Copies sent together are lost together: a link that is down loses the ones right behind
  *   the first too (the check's link loses three). Nothing here notices a loss and asks again
  *   after waiting; only a timer can.
- * @says lost .* got 3 request\(s\)
+ * @says lost the first 3; .* sent 3 request\(s\)
  */
 import { createSocket } from 'node:dgram';
 

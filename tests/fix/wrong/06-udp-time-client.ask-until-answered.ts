@@ -2,7 +2,7 @@
  * @tries Asks again every 200 ms until an answer comes (setInterval).
  * @wrong Right against a lost request, but it never gives up: against a server that is gone it
  *   sends for ever and never says so.
- * @says the program (was )?still wait
+ * @says (the program|it) (was )?still wait
  */
 import { createSocket } from 'node:dgram';
 

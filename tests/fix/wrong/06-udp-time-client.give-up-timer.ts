@@ -2,7 +2,7 @@
  * @tries Gives up after a second without an answer: prints why and exits with code 1.
  * @wrong Half the fix: the timer says the request is lost, but the program does nothing about it.
  *   One lost datagram, and the answer that a second request would get never comes.
- * @says lost the first 3 requests.* got 1 request\(s\), and the program exited with code 1
+ * @says lost the first 3; .* sent 1 request\(s\), and it exited with code 1
  */
 import { createSocket } from 'node:dgram';
 
