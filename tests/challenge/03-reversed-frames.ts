@@ -92,7 +92,7 @@ export const LEVEL = defineLevel({
     {
       ...resetMidRequest(
         (random) => frame(random.bytes(1000)).subarray(0, 500),
-        (random) => framesOf([random.bytes(100)]),
+        (random) => [framesOf([random.bytes(100)])],
       ),
       hints: [
         'what does your server do when a read fails?',

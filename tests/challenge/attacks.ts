@@ -125,7 +125,11 @@ export async function untilServerLetsGo(attack: Attack, inode: number, what: str
   });
 }
 
-export function resetMidRequest(partial: (random: Random) => Buffer, exchange: ExchangeMaker) {
+/**
+ * A client sends part of a request and resets; then the next client sends `next`'s requests, each
+ * once the one before is answered (so that no two share a read).
+ */
+export function resetMidRequest(partial: (random: Random) => Buffer, next: (random: Random) => Exchange[]) {
   return {
     name: 'reset-mid-request',
     claim: 'a client that resets mid-request costs the server that connection only; the next client is answered',
@@ -137,10 +141,11 @@ export function resetMidRequest(partial: (random: Random) => Buffer, exchange: E
       // An RST instead of a FIN: the server's next read() fails with ECONNRESET.
       victim.socket.resetAndDestroy();
       await untilServerLetsGo(attack, inode, "the server to close the reset connection's socket (or to exit)");
-      const next = await attack.connect('the next client');
-      const { request, reply } = exchange(attack.random, 0);
-      next.write(request);
-      await next.expect(reply, scaled(REPLY_MS), "the next client's reply");
+      const peer = await attack.connect('the next client');
+      for (const { request, reply } of next(attack.random)) {
+        peer.write(request);
+        await peer.expect(reply, scaled(REPLY_MS), "the next client's reply");
+      }
     },
   };
 }
