@@ -71,7 +71,7 @@ export const LEVEL = defineLevel({
     {
       ...resetMidRequest(
         (random) => random.text(100),
-        (random) => echoOf(random.text(100)),
+        (random) => [echoOf(random.text(100))],
       ),
       hints: [
         'what does your server do when a read fails?',

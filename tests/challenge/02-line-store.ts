@@ -3,7 +3,7 @@
  * line per request line, one store for every client. The attacks: the protocol; requests cut at
  * every byte and a 64 KiB line; 200 requests in one write; a store shared between connections;
  * ten clients behind a silent one; a slow reader whose GETs ask for 8 MiB, then half-closes; a
- * reset mid-request.
+ * reset mid-request, after which the next client sets its own key and reads it back.
  */
 import { defineLevel, type Random, scaled } from '../lib/attack.ts';
 import {
@@ -27,11 +27,20 @@ const exchange = (requests: string[], replies: string[]): Exchange => ({
 const setOwn = (random: Random, index: number) =>
   exchange([`SET key${index}-${random.word(6)} ${random.word(12)}`], ['OK']);
 
-/** A client's own key, set and read back. */
-const setAndGet = (random: Random, index: number) => {
+/** A client's own key, set, then read back: two exchanges. */
+const setThenGet = (random: Random, index: number) => {
   const key = `key${index}-${random.word(6)}`;
   const value = random.word(12);
-  return exchange([`SET ${key} ${value}`, `GET ${key}`], ['OK', `VALUE ${value}`]);
+  return [exchange([`SET ${key} ${value}`], ['OK']), exchange([`GET ${key}`], [`VALUE ${value}`])];
+};
+
+/** A client's own key, set and read back in one write. */
+const setAndGet = (random: Random, index: number): Exchange => {
+  const parts = setThenGet(random, index);
+  return {
+    request: Buffer.concat(parts.map((part) => part.request)),
+    reply: Buffer.concat(parts.map((part) => part.reply)),
+  };
 };
 
 /**
@@ -151,11 +160,18 @@ export const LEVEL = defineLevel({
       ],
     },
     {
-      ...resetMidRequest((random) => Buffer.from(`SET ${random.word(6)} half a li`), setOwn),
+      // The next client reads back what it set: a server that glued the reset client's half line
+      // to the front of the next one answers that SET with OK too, but sets the wrong key.
+      ...resetMidRequest(
+        (random) => Buffer.from(`SET ${random.word(6)} half a li`),
+        (random) => setThenGet(random, 0),
+      ),
       hints: [
         'what does your server do when a read fails?',
         "a client's reset makes the next read fail with ECONNRESET; a socket with no 'error' listener throws " +
           'it, and the whole server exits',
+        "still up, yet the next client's own key reads NONE? Where does the unfinished part of a line wait: in " +
+          'one place per connection, or one for the whole process?',
       ],
     },
   ],

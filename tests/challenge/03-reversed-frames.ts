@@ -80,6 +80,8 @@ export const LEVEL = defineLevel({
       hints: [
         'what does socket.write() return when the client does not read, and what does your server do then?',
         "when write() returns false, pause() the socket until its 'drain' event",
+        'it stopped reading, yet grew several times what it read? Joining every read onto what came before ' +
+          'copies a 1 MiB frame again and again: join only once a header, or a whole frame, is in',
       ],
     },
     {
@@ -92,7 +94,7 @@ export const LEVEL = defineLevel({
     {
       ...resetMidRequest(
         (random) => frame(random.bytes(1000)).subarray(0, 500),
-        (random) => framesOf([random.bytes(100)]),
+        (random) => [framesOf([random.bytes(100)])],
       ),
       hints: [
         'what does your server do when a read fails?',

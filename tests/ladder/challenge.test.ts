@@ -212,6 +212,7 @@ describe('npm run challenge', { concurrency: true }, () => {
     const io = { write, env: { SEED: String(SEED) }, cwd: ROOT };
     assert.equal(await challenge(['list'], io, levels.slice(0, 1)), 0);
     assert.match(text, /^1 {2}Echo: fails binary {2}\(challenges\/01-echo\.ts\)$/m);
+    assert.match(text, /^6 {2}Reliable transfer over UDP, across lesson 15's lossy link: not built yet$/m);
     assert.match(text, /^Next: npm run challenge -- 1$/m);
   });
 

@@ -408,6 +408,12 @@ export class Attack {
 }
 
 export interface AttackSpec extends AttackInfo {
+  /**
+   * Runs on a server process of its own, started for it: its verdict measures the process (its peak
+   * memory), which earlier steps on the same process would have moved, so that the step alone
+   * (--attack) and the step in the whole run give the same verdict.
+   */
+  freshServer?: boolean;
   run(attack: Attack): Promise<void>;
 }
 
@@ -510,6 +516,10 @@ async function runAttacks(file: string, level: LevelSpec, options: CheckOptions)
         steps.push(failure ? { ...step, failure } : step);
         options.onStep?.(steps.at(-1)!);
       };
+      if (spec.freshServer && server) {
+        await server.program.stop();
+        server = undefined;
+      }
       try {
         server = server ? withBaseline(server) : await startServer(file, level.protocol);
       } catch (error) {
