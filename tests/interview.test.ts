@@ -86,6 +86,8 @@ test('on a terminal under a Korean locale: asks in Korean first, again after a b
   assert.match(run.output, /^2\. 정답: 5\r?$/m);
   assert.match(run.output, /^ {3}읽을 곳: NOTES\.ko\.md §4\.2 UDP: 보내고 잊기 \(10-udp-fire-and-forget\)\r?$/m);
   assert.match(run.output, /^측정한 질문 2개 중 1개 정답\.\r?$/m);
+  // The labs' demos only measure here: none of their lines comes between the questions and the verdicts.
+  assert.doesNotMatch(run.output, /lesson │|── the lab/);
 });
 
 test('bad input: one line and exit 2, before anything is measured', async () => {

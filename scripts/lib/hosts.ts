@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { nodeArgsFor } from './child.ts';
+import { lessonLinesShown } from './lab.ts';
 import { findTool, runTool, type ToolResult } from './tools.ts';
 import { stretchedByLoad, within } from './wait.ts';
 
@@ -117,7 +118,7 @@ function hostProgram(child: ChildProcess, name: string, label: string): HostProg
     partial = parts.pop() ?? '';
     lines.push(...parts);
     // On a terminal, a learner sees what the lesson's program prints, as it prints it (stdout stays the lab's).
-    if (process.stderr.isTTY) for (const line of parts) process.stderr.write(`  ${label} │ ${line}\n`);
+    if (lessonLinesShown()) for (const line of parts) process.stderr.write(`  ${label} │ ${line}\n`);
     for (const wake of waiters.splice(0)) wake();
   });
   const endedWithout = (what: string) =>

@@ -18,6 +18,7 @@ import { type FlagSpec, parseFlags, UsageError } from './cli.ts';
 import { EDITIONS, editionSections, readEdition } from './editions.ts';
 import { type ExerciseIo, loadConcept } from './exercise.ts';
 import { HostsUnavailable } from './hosts.ts';
+import { silenceLessonLines } from './lab.ts';
 import { type Lang, takeLanguage } from './lang.ts';
 import { type InterviewQuestionWords, type InterviewWords, INTERVIEW_WORDS } from './messages/interview.ts';
 import { labels, parseAnswer } from './questions.ts';
@@ -328,6 +329,8 @@ export async function interview(argv: readonly string[], io: ExerciseIo): Promis
   const predictions = given ?? (io.terminal ? await askEach(asked, io, say) : undefined);
   const labs = [...new Set(asked.map(({ source }) => source.lab))];
   io.write(`\n${say.measuring(labs)}\n\n${say.judged(predictions !== undefined)}\n`);
+  // The labs' demos run only to measure: their lines are not the interview's.
+  silenceLessonLines();
   const observations = await observeAll(asked);
   let right = 0;
   let measuredCount = 0;

@@ -55,6 +55,20 @@ const CHANNELS = {
 
 let watching = false;
 
+/** Whether the lessons' own lines are echoed: on a terminal, unless a runner asked for silence. */
+let echoAllowed = true;
+
+/**
+ * Stops the lessons' lines from being echoed (the interview view, which judges answers and shows
+ * no demo, would bury its verdicts under them).
+ */
+export function silenceLessonLines(): void {
+  echoAllowed = false;
+}
+
+/** Whether a lesson's lines go to stderr as it runs: a learner on a terminal watches them. */
+export const lessonLinesShown = (): boolean => echoAllowed && process.stderr.isTTY === true;
+
 /**
  * Runs `lesson` (a lesson's main with the lab's knobs) while `watch` hears of its sockets and
  * lines, and returns the lines it printed. The channels and the console are the process's own,
@@ -65,7 +79,7 @@ export async function watchLesson(lesson: () => Promise<void>, watch: LessonWatc
   watching = true;
   const printed: string[] = [];
   const consoleLog = console.log;
-  const shown = process.stderr.isTTY;
+  const shown = lessonLinesShown();
   if (shown) process.stderr.write("── the lesson's own lines, as it runs ──\n");
   console.log = (...parts: unknown[]) => {
     const line = parts.map(String).join(' ');
