@@ -93,12 +93,12 @@ export const CHECK = defineCheck({
       client.end(PARTS[1]);
       const halfClosed = {
         en: `sent ${TEXT.length} bytes in two writes, the second with the half-close`,
-        ko: `${TEXT.length}바이트를 write() 두 번에 나눠 보냈고, 두 번째에 반쪽 닫기(half-close)를 함께 했습니다`,
+        ko: `${TEXT.length}바이트를 write() 두 번에 나눠 보냈고, 두 번째에 우아한 종료(half-close)를 함께 했습니다`,
       };
       await waited(
         {
           en: "the relay to pass the client's half-close on to the service",
-          ko: '릴레이가 클라이언트의 반쪽 닫기를 서비스에 전하지 않았습니다',
+          ko: '릴레이가 클라이언트의 우아한 종료(half-close)를 서비스에 전하지 않았습니다',
         },
         (what) => onceWithin(relayed!, 'end', STEP_MS, what),
       );
