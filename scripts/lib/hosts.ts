@@ -65,14 +65,20 @@ export interface HostProgram {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts a host's process, listed in `hosts` as soon as it exists: a host that starts while the
+ * other fails to (a busy machine, a bound run out) must still be ended, or its IPC channel keeps
+ * the lab's process alive for ever.
+ */
 async function startHost(
   spec: HostSpec,
   { unshare, nsenter }: { unshare: string; nsenter: string },
-  programs: ChildProcess[],
-): Promise<{ host: Host; child: ChildProcess }> {
+  { hosts, programs }: { hosts: ChildProcess[]; programs: ChildProcess[] },
+): Promise<Host> {
   const child = spawn(unshare, ['--net', process.execPath, ...nodeArgsFor(fileURLToPath(HOST_PROGRAM))], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
+  hosts.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
   // The host's one message: its namespace, once it runs in it.
@@ -104,7 +110,7 @@ async function startHost(
       return hostProgram(program, `${file} in host ${spec.name}`, `lesson in host ${spec.name}`);
     },
   };
-  return { host, child };
+  return host;
 }
 
 /** Follows a program's output line by line, so a lab can wait for the line that carries a fact. */
@@ -178,12 +184,12 @@ export async function startTwoHosts(): Promise<TwoHosts> {
   const [unshare, nsenter, ip] = await Promise.all([findTool('unshare'), findTool('nsenter'), findTool('ip')]);
   if (!unshare || !nsenter || !ip)
     throw new HostsUnavailable('two hosts need unshare, nsenter and ip (apt-get install util-linux iproute2)');
-  const children: ChildProcess[] = [];
+  const hosts: ChildProcess[] = [];
   const programs: ChildProcess[] = [];
   const stop = async () => {
     // The programs first: a process still in a namespace would keep it alive after its host.
     await Promise.all(
-      [...programs, ...children].map(async (child) => {
+      [...programs, ...hosts].map(async (child) => {
         if (child.exitCode === null && child.signalCode === null) {
           const exited = once(child, 'exit');
           child.kill('SIGKILL');
@@ -193,9 +199,9 @@ export async function startTwoHosts(): Promise<TwoHosts> {
     );
   };
   try {
-    const started = await Promise.all([HOST_A, HOST_B].map((spec) => startHost(spec, { unshare, nsenter }, programs)));
-    children.push(...started.map(({ child }) => child));
-    const [a, b] = started.map(({ host }) => host);
+    const [a, b] = await Promise.all(
+      [HOST_A, HOST_B].map((spec) => startHost(spec, { unshare, nsenter }, { hosts, programs })),
+    );
     // Made in A, the peer end moved into B's namespace by B's PID.
     await must(a, 'ip', ['link', 'add', a.link, 'type', 'veth', 'peer', 'name', b.link, 'netns', String(b.pid)]);
     for (const host of [a, b]) {
