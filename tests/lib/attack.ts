@@ -7,7 +7,6 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { Socket } from 'node:net';
-import { availableParallelism, loadavg } from 'node:os';
 import type {
   AttackInfo,
   ChallengeLevel,
@@ -20,7 +19,7 @@ import type {
 import { readDescriptorTable, socketInodeOf } from '../../scripts/lib/descriptors.ts';
 import { readTable, type SocketRow } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
-import { until, untilTrue } from '../../scripts/lib/wait.ts';
+import { stretchedByLoad, until, untilTrue } from '../../scripts/lib/wait.ts';
 import { type RunningProgram, START_MS, startProgram, tail } from './program.ts';
 
 export const HOST = '127.0.0.1';
@@ -31,14 +30,8 @@ const SETTLE_MS = 1000;
 /** The most a bound is stretched: beyond it, a slow server is slow, not merely busy. */
 const MAX_STRETCH = 4;
 
-/**
- * A bound for a wait, stretched by the machine's load: `ms` on an idle machine, three times as long
- * with three runnable processes per core, four times at most. A wait that succeeds ends early; only
- * a failure waits it out.
- */
-export function scaled(ms: number): number {
-  return Math.round(ms * Math.min(MAX_STRETCH, Math.max(1, loadavg()[0] / availableParallelism())));
-}
+/** A bound for an attack's wait: stretchedByLoad(), at most MAX_STRETCH times. */
+export const scaled = (ms: number): number => stretchedByLoad(ms, MAX_STRETCH);
 
 /** A failed step: the sentence a learner reads, and the wire when bytes explain it. */
 export class AttackFailure extends Error {
