@@ -13,7 +13,7 @@ import { fix as runFix, listFixes, loadCheck } from '../scripts/lib/fix.ts';
 import { FIX_TEXT, type FixText } from '../scripts/lib/messages/fix.ts';
 import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
-import { onATerminal } from './lib/terminal.ts';
+import { ENGLISH_LOCALE, onATerminal } from './lib/terminal.ts';
 import { workedOrSkip } from './lib/tools.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
@@ -100,7 +100,7 @@ test('npm run fix -- list: one exercise a line, by number, with whether the copy
 });
 
 test('npm run fix with a number that is not an exercise, or with nothing: one line, exit 2', async () => {
-  const run = await runScript('scripts/lib/fix.ts', ['99'], { env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
+  const run = await runScript('scripts/lib/fix.ts', ['99'], { env: ENGLISH_LOCALE });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^error: no fix exercise "99"; there are 1, 2, .*\n$/);
   // The same code path in this process for the other cases.

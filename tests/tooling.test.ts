@@ -27,7 +27,7 @@ import { localeLanguage, takeLanguage } from '../scripts/lib/lang.ts';
 import { LOOK_AT, TOUR_TEXT, type TourText } from '../scripts/lib/messages/tour.ts';
 import { commandOf, tour, tourPlan } from '../scripts/lib/tour.ts';
 import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
-import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
+import { ENGLISH_LOCALE, NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
 
 const tourText = TOUR_TEXT.en;
@@ -36,7 +36,7 @@ const tourText = TOUR_TEXT.en;
 const exactly = (line: string) => new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
 test('without a terminal the tour runs straight through: title and level, the output, what to look at', async () => {
-  const run = await runScript('scripts/lib/tour.ts', ['01', '03'], { env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
+  const run = await runScript('scripts/lib/tour.ts', ['01', '03'], { env: ENGLISH_LOCALE });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^== 01\. What a socket is: one connection, two ends \(basics\) ==$/m);
   assert.match(run.stdout, /^\$ npx tsx scripts\/01-socket\.ts$/m);

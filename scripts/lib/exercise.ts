@@ -27,7 +27,7 @@ import {
   type ScriptDefinition,
   UsageError,
 } from './cli.ts';
-import { editionHeading } from './editions.ts';
+import { conceptTitle, editionHeading } from './editions.ts';
 import { type Lang, takeLanguage } from './lang.ts';
 import { interview } from './interview.ts';
 import { loadProgress, progressPath, recordRight } from './progress.ts';
@@ -86,13 +86,7 @@ export function voiceOf(lang: Lang): Voice {
     lang,
     say: { en: exerciseText, ko: exerciseTextKo }[lang],
     section: (anchor) => headingAsCited(editionHeading(lang, anchor)),
-    // "2.3 listen(backlog)이 제한하는 것 (04-listen-backlog)" → "listen(backlog)이 제한하는 것"
-    title: (entry) =>
-      lang === 'en'
-        ? entry.title
-        : editionHeading(lang, entry.notes)
-            .replace(/^[\d.]+ /, '')
-            .replace(/ \(\d\d-[a-z0-9-]+\)$/, ''),
+    title: (entry) => (lang === 'en' ? entry.title : conceptTitle(lang, entry.notes)),
   };
 }
 

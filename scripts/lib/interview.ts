@@ -18,7 +18,7 @@ import { type FlagSpec, parseFlags, UsageError } from './cli.ts';
 import { EDITIONS, editionSections, readEdition } from './editions.ts';
 import { type ExerciseIo, loadConcept } from './exercise.ts';
 import { HostsUnavailable } from './hosts.ts';
-import { silenceLessonLines } from './lab.ts';
+import { withoutLessonLines } from './lab.ts';
 import { type Lang, takeLanguage } from './lang.ts';
 import { type InterviewQuestionWords, type InterviewWords, INTERVIEW_WORDS } from './messages/interview.ts';
 import { labels, parseAnswer } from './questions.ts';
@@ -330,8 +330,7 @@ export async function interview(argv: readonly string[], io: ExerciseIo): Promis
   const labs = [...new Set(asked.map(({ source }) => source.lab))];
   io.write(`\n${say.measuring(labs)}\n\n${say.judged(predictions !== undefined)}\n`);
   // The labs' demos run only to measure: their lines are not the interview's.
-  silenceLessonLines();
-  const observations = await observeAll(asked);
+  const observations = await withoutLessonLines(() => observeAll(asked));
   let right = 0;
   let measuredCount = 0;
   for (const [i, one] of asked.entries()) {

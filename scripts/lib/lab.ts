@@ -59,11 +59,16 @@ let watching = false;
 let echoAllowed = true;
 
 /**
- * Stops the lessons' lines from being echoed (the interview view, which judges answers and shows
- * no demo, would bury its verdicts under them).
+ * Runs `observe` with the lessons' lines not echoed, then echoes them again (the interview view,
+ * which judges answers and shows no demo, would bury its verdicts under them).
  */
-export function silenceLessonLines(): void {
+export async function withoutLessonLines<T>(observe: () => Promise<T>): Promise<T> {
   echoAllowed = false;
+  try {
+    return await observe();
+  } finally {
+    echoAllowed = true;
+  }
 }
 
 /** Whether a lesson's lines go to stderr as it runs: a learner on a terminal watches them. */
