@@ -5,7 +5,7 @@
  *   rest of the line. `GET key` answers `VALUE value`, or `NONE` if the key was never set.
  *   Anything else answers `ERROR unknown command`. One store is shared by all clients. Requests
  *   may arrive cut at any byte, and several may come in one write. (This level's checker has no
- *   client that never reads; levels 1 and 3 have one.)
+ *   client that never reads; levels 1, 3 and 4 have one.)
  * @run npm run challenge -- 2 challenges/solutions/02-line-store.ts
  */
 import { type AddressInfo, createServer } from 'node:net';

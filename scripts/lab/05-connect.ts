@@ -15,6 +15,7 @@ import { hasProcNet, readCounters, readCountersNow, readSysctl, readTable, sysct
 import { defineExercise, same } from '../lib/questions.ts';
 import { fillAcceptQueue, startStalledListener } from '../lib/stalled-listener.ts';
 import { onceWithin, stretchedByLoad, until, within } from '../lib/wait.ts';
+import { modelTimeoutMs } from '../lib/tcp-timers.ts';
 
 const HOST = '127.0.0.1';
 /** A bound on each step's event, longer on a loaded machine (taken when the lab loads). */
@@ -300,7 +301,7 @@ const INITIAL_SYN_RTO_S = 1;
  */
 export function synGiveUpSeconds(synRetries: number, linearTimeouts: number, rtoMaxS = 120): number {
   const retransmissionLimit = synRetries + linearTimeouts;
-  const timeLimit = modelTimeoutSeconds(synRetries, INITIAL_SYN_RTO_S, rtoMaxS);
+  const timeLimit = modelTimeoutMs(synRetries, INITIAL_SYN_RTO_S * 1000, rtoMaxS * 1000) / 1000;
   let elapsed = 0;
   let rto = INITIAL_SYN_RTO_S;
   for (let retransmitted = 0; ; retransmitted++) {
@@ -308,16 +309,6 @@ export function synGiveUpSeconds(synRetries: number, linearTimeouts: number, rto
     if (retransmitted >= retransmissionLimit || (retransmitted > 0 && elapsed >= timeLimit)) return elapsed;
     if (retransmitted >= linearTimeouts) rto = Math.min(rto * 2, rtoMaxS);
   }
-}
-
-/**
- * tcp_model_timeout(): how long `retransmissions` take when the waits double from `rtoBase` up to
- * the maximum RTO, then stay there.
- */
-function modelTimeoutSeconds(retransmissions: number, rtoBase: number, rtoMax: number): number {
-  const doublings = Math.floor(Math.log2(Math.floor(rtoMax / rtoBase)));
-  if (retransmissions <= doublings) return ((2 << retransmissions) - 1) * rtoBase;
-  return ((2 << doublings) - 1) * rtoBase + (retransmissions - doublings) * rtoMax;
 }
 
 const endpointOf = (socket: Socket): Endpoint => ({ address: socket.localAddress!, port: socket.localPort! });

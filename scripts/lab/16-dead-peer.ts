@@ -14,6 +14,7 @@ import { defineExercise, same } from '../lib/questions.ts';
 import { untilTrue } from '../lib/wait.ts';
 import { runLabOrRole } from '../lib/lab.ts';
 import { main } from '../16-dead-peer.ts';
+import { modelTimeoutMs } from '../lib/tcp-timers.ts';
 
 export const DEFAULT_RETRIES = 3;
 export const KNOBS = defineKnobs({ RETRIES: { fallback: DEFAULT_RETRIES, min: 1, max: 4 } });
@@ -203,11 +204,8 @@ async function rtoMaxOf(host: Host): Promise<number> {
  * (tcp_model_timeout) work it out: timeouts doubling from 200 ms up to the maximum RTO, then
  * flat. tcp_retries2 = 15 gives 924.6 s.
  */
-export function giveUpMs(retries: number, rtoMaxMs: number, rtoMinMs = 200): number {
-  const doublingsToMax = Math.floor(Math.log2(rtoMaxMs / rtoMinMs));
-  if (retries <= doublingsToMax) return (2 ** (retries + 1) - 1) * rtoMinMs;
-  return (2 ** (doublingsToMax + 1) - 1) * rtoMinMs + (retries - doublingsToMax) * rtoMaxMs;
-}
+export const giveUpMs = (retries: number, rtoMaxMs: number, rtoMinMs = 200): number =>
+  modelTimeoutMs(retries, rtoMinMs, rtoMaxMs);
 
 // --- The observations and their story ---------------------------------------------------------
 

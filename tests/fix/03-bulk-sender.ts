@@ -9,7 +9,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { readTable } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn, sleepsOf } from '../../scripts/lib/proc-stat.ts';
-import { onceWithin, untilTrue } from '../../scripts/lib/wait.ts';
+import { onceWithin, TimedOut, untilTrue } from '../../scripts/lib/wait.ts';
 import { CheckFailure, failed, START_MS, startProgram, waited } from '../lib/program.ts';
 
 const SEND_MIB = 128;
@@ -56,9 +56,11 @@ async function untilStalled(pid: number): Promise<number> {
       RUN_MS,
       'the sender to stay asleep while the server reads nothing',
     );
-  } catch {
-    // Woken all along, or gone meanwhile (its exit is what the verdict says then).
+  } catch (error) {
+    // Woken all along, or gone meanwhile (its exit is what the verdict says then); any other error
+    // is the check's own and is not the learner's to read as a verdict.
     if (!isRunning(pid)) throw senderExited();
+    if (!(error instanceof TimedOut)) throw error;
     throw new CheckFailure({
       en:
         `while the server read nothing, the sender kept waking up (${last - first} times in ${RUN_MS / 1000} s) ` +

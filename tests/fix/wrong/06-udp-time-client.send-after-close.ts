@@ -1,7 +1,7 @@
 /**
  * @tries Asks again every 200 ms and gives up after five tries: closes the socket, says so and
- *   sets exit code 1, but forgets to stop its timer.
- * @wrong The timer fires once more and sends on the closed socket: Node throws
+ *   sets exit code 1, but neither returns nor stops its timer.
+ * @wrong The same callback goes on to send on the socket it has just closed: Node throws
  *   ERR_SOCKET_DGRAM_NOT_RUNNING, and the program dies of it. Its exit code is 1 as well, but it
  *   crashed; it did not give up.
  * @says crashed \(.*ERR_SOCKET_DGRAM_NOT_RUNNING
