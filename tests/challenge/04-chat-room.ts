@@ -19,7 +19,7 @@
  */
 import { memoryOf } from '../../scripts/lib/proc-stat.ts';
 import { type Attack, AttackFailure, defineLevel, MIB, type Peer, type Random, scaled } from '../lib/attack.ts';
-import { REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
+import { byteByByte, REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
 
 const line = (text: string) => `${text}\n`;
 
@@ -101,14 +101,6 @@ async function untilClosed(peer: Peer, what: string): Promise<void> {
     .catch((error: Error) => {
       throw new AttackFailure(error.message, peer.wire());
     });
-}
-
-/** Sends `bytes` one at a time, each once the server has read the one before. */
-async function byteByByte(attack: Attack, peer: Peer, bytes: Buffer, what: string): Promise<void> {
-  for (let i = 0; i < bytes.length; i++) {
-    peer.write(bytes.subarray(i, i + 1));
-    await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of ${what}`);
-  }
 }
 
 /**

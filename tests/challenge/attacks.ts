@@ -46,6 +46,14 @@ export async function untilServerRead(attack: Attack, peer: Peer, ms: number, wh
   });
 }
 
+/** Sends `bytes` one at a time, each once the server has read the one before. */
+export async function byteByByte(attack: Attack, peer: Peer, bytes: Buffer, what: string): Promise<void> {
+  for (let i = 0; i < bytes.length; i++) {
+    peer.write(bytes.subarray(i, i + 1));
+    await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of ${what}`);
+  }
+}
+
 export function manyAtOnce(exchange: ExchangeMaker, clients = 10) {
   return {
     name: 'many-at-once',
@@ -78,10 +86,7 @@ export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long: 
       const peer = await attack.connect('a client that sends one byte at a time');
       peer.socket.setNoDelay(true);
       const { cut, long } = make(attack.random);
-      for (let i = 0; i < cut.request.length; i++) {
-        peer.write(cut.request.subarray(i, i + 1));
-        await untilServerRead(attack, peer, scaled(REPLY_MS), `the server to read byte ${i} of the requests`);
-      }
+      await byteByByte(attack, peer, cut.request, 'the requests');
       await peer.expect(cut.reply, scaled(REPLY_MS), 'the answers to requests that arrived one byte at a time');
       for (const { request, reply } of long) {
         peer.write(request);
