@@ -32,7 +32,8 @@ import {
   renderManyClients,
 } from '../scripts/lab/12-many-clients.ts';
 import { READ_SIZE_BYTES } from '../scripts/lib/libuv.ts';
-import { CHAIN_CHECK_MS, renderTimeline } from '../scripts/lib/cli.ts';
+import { renderTimeline } from '../scripts/lib/cli.ts';
+import { CHAIN_CHECK_MS } from '../scripts/lib/serve-lifetime.ts';
 import { readSysctl } from '../scripts/lib/proc-net.ts';
 import { straceOptions } from '../scripts/lib/trace.ts';
 import { onceWithin, stretchedByLoad, within } from '../scripts/lib/wait.ts';

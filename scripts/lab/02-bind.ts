@@ -24,7 +24,6 @@ import {
   isMain,
   portFlag,
   runScript,
-  untilSignal,
   type FlagValues,
   type Line,
   defineKnobs,
@@ -32,6 +31,7 @@ import {
   hostFlag,
   listeningLine,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { startNodeChild } from '../lib/child.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { hasProcNet, readSysctl, readTableNow, type Table } from '../lib/proc-net.ts';

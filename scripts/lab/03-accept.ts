@@ -11,7 +11,6 @@ import {
   isMain,
   portFlag,
   runScript,
-  untilSignal,
   type FlagValues,
   type Line,
   defineKnobs,
@@ -19,6 +18,7 @@ import {
   hostFlag,
   listeningLine,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { descriptorOf, kindOf, readDescriptorTable } from '../lib/descriptors.ts';
 import { hasProcNet, readTableNow, type SocketRow } from '../lib/proc-net.ts';
 import { watchLesson } from '../lib/lab.ts';

@@ -13,7 +13,6 @@ import {
   isMain,
   portFlag,
   runScript,
-  untilSignal,
   UsageError,
   type FlagValues,
   type Line,
@@ -22,6 +21,7 @@ import {
   hostFlag,
   listeningLine,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { main } from '../10-udp-fire-and-forget.ts';
 import {

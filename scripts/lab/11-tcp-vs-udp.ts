@@ -17,13 +17,13 @@ import {
   portFlag,
   runScript,
   thousands,
-  untilSignal,
   type FlagValues,
   type Line,
   defineKnobs,
   hostFlag,
   listeningLine,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { startNodeChild } from '../lib/child.ts';
 import { hasProcNet, readTable } from '../lib/proc-net.ts';
 import { defineExercise, UNITS } from '../lib/questions.ts';

@@ -26,8 +26,8 @@ import {
   portFlag,
   runScript,
   thousands,
-  untilSignal,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { descriptorOf, readDescriptorTable } from '../lib/descriptors.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { label } from '../lib/mermaid.ts';

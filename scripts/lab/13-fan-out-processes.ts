@@ -30,8 +30,8 @@ import {
   portFlag,
   runScript,
   UsageError,
-  untilSignal,
 } from '../lib/cli.ts';
+import { untilSignal } from '../lib/serve-lifetime.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { label } from '../lib/mermaid.ts';
 import { isRunning } from '../lib/proc-stat.ts';

@@ -16,6 +16,7 @@ import { ROOT } from './transcript.ts';
 
 /** Most of these files' time is spent waiting on kernel timers or child processes, not on the CPU. */
 const WAITING_FIRST = [
+  'tests/challenge.test.ts', // servers under attack, each step bounded by a wait on the server
   'tests/16-dead-peer.test.ts', // retransmissions and keepalive probes until the kernel gives up
   'tests/fix.test.ts', // shipped programs that hang, run until their check's timeout
   'tests/fix-wrong.test.ts', // wrong fixes, most of them run until their check's timeout

@@ -10,13 +10,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { headerTags } from '../../scripts/lib/catalog.ts';
-import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../../scripts/lib/challenge.ts';
-import type { Report } from '../../scripts/lib/challenge-check.ts';
-import { UsageError } from '../../scripts/lib/cli.ts';
-import { within } from '../../scripts/lib/wait.ts';
-import { ROOT, runScript } from '../lib/transcript.ts';
-import { linuxOnly } from '../lib/tools.ts';
+import { headerTags } from '../scripts/lib/catalog.ts';
+import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../scripts/lib/challenge.ts';
+import type { Report } from '../scripts/lib/challenge-check.ts';
+import { UsageError } from '../scripts/lib/cli.ts';
+import { within } from '../scripts/lib/wait.ts';
+import { ROOT, runScript } from './lib/transcript.ts';
+import { linuxOnly } from './lib/tools.ts';
 
 const levels = listLevels();
 /** One seed for the whole run, named in every failure, so that `SEED=… npm run challenge` replays it. */
