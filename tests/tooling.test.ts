@@ -13,6 +13,7 @@ import { labOf, listEntries, selectEntries } from '../scripts/lib/catalog.ts';
 import {
   defineScript,
   listeningLine,
+  parseFlags,
   nodeAtLeast,
   olderNodeError,
   readKnobs,
@@ -209,6 +210,13 @@ test('an unexpected failure is one error line and exit code 1, bad input exit co
   stderr = '';
   assert.equal(await runCommandLine(failing, ['--no-such-flag'], output), 2);
   assert.match(stderr, /^error: Unknown option '--no-such-flag'[^\n]*\n$/);
+});
+
+test("a runner's unknown flag is one sentence, without parseArgs' tip about '--' (npm run takes the first '--')", () => {
+  assert.throws(
+    () => parseFlags(['4', '--bogus'], { watch: { type: 'boolean' } }, true),
+    (error: Error) => error instanceof UsageError && error.message === "Unknown option '--bogus'",
+  );
 });
 
 test(

@@ -67,8 +67,9 @@ export function parseFlags(
     const args = joinNegativeValues(argv, flags);
     ({ tokens } = parseArgs({ args, options, strict: true, tokens: true, allowPositionals }));
   } catch (error) {
-    // parseArgs explains itself in one sentence; keep only that sentence.
-    throw new UsageError(String((error as Error).message).split('\n')[0]);
+    // parseArgs explains itself in its first sentence. Where positionals are allowed it adds a tip
+    // about '--' that misleads under npm run, which takes the first '--' for itself: keep the first.
+    throw new UsageError(String((error as Error).message).split('\n')[0].split('. ')[0]);
   }
   const values: FlagValues = {};
   const positionals: string[] = [];
