@@ -166,7 +166,7 @@ test('usage errors in Korean: one line, before any demo', async () => {
     [['03', '--answers', '4,a'], /^03의 질문은 3개인데 --answers의 답은 2개입니다\(건너뛸 질문에는 \?를 쓰세요\)$/],
     [['03', '--answers', '4,z,?'], /^2번 답\("z"\)은 a, b, c 중 하나여야 합니다$/],
     [['03', '--answer', '4'], /^옵션이 잘못되었습니다\(.*\)\. 사용법: npm run exercise /],
-    [['99'], /^그런 개념이 없습니다\(.*"99".*\)$/],
+    [['99'], /^"99"라는 개념은 없습니다\. 있는 번호: 01, 02, 03, 04, .* 17$/],
     [['04'], /^설정값이 잘못되었습니다\(knob EXTRA must be at most BACKLOG \+ 1 = 4, got 9\)$/],
   ] as const) {
     const { run, written } = exerciseHere([...args, '--lang', 'ko'], { ...NOT_UNDER_A_RUNNER, EXTRA: '9' });

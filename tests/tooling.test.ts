@@ -212,7 +212,7 @@ test('an unexpected failure is one error line and exit code 1, bad input exit co
   assert.match(stderr, /^error: Unknown option '--no-such-flag'[^\n]*\n$/);
 });
 
-test("a runner's unknown flag is one sentence, without parseArgs' tip about '--' (npm run takes the first '--')", () => {
+test("a runner's unknown flag is one sentence, without parseArgs' tip about '--' (npm run takes it)", () => {
   assert.throws(
     () => parseFlags(['4', '--bogus'], { watch: { type: 'boolean' } }, true),
     (error: Error) => error instanceof UsageError && error.message === "Unknown option '--bogus'",

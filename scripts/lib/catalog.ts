@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
+import { LEVEL_WORDS } from './messages/levels.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,8 +45,8 @@ export const READING_PATH: readonly { number: string; level: Level }[] = [
  * table in the reading path's order, marking each concept with its level in the page's own words.
  */
 export const FRONT_DOORS: readonly { page: string; levels: Record<Level, string> }[] = [
-  { page: 'README.md', levels: { basics: 'basics', deeper: 'deeper' } },
-  { page: 'README.ko.md', levels: { basics: '기초', deeper: '심화' } },
+  { page: 'README.md', levels: LEVEL_WORDS.en },
+  { page: 'README.ko.md', levels: LEVEL_WORDS.ko },
 ];
 export const MAX_FRONT_DOOR_LINES = 120;
 
@@ -166,7 +167,8 @@ export function selectEntries(names: readonly string[], unknown = noScript): Ent
       throw new UsageError(
         unknown(
           name,
-          entries.map((candidate) => candidate.number),
+          // By number, not in reading order: the learner looks for the one they meant.
+          entries.map((candidate) => candidate.number).sort(),
         ),
       );
     return entry;

@@ -69,7 +69,11 @@ export function parseFlags(
   } catch (error) {
     // parseArgs explains itself in its first sentence. Where positionals are allowed it adds a tip
     // about '--' that misleads under npm run, which takes the first '--' for itself: keep the first.
-    throw new UsageError(String((error as Error).message).split('\n')[0].split('. ')[0]);
+    throw new UsageError(
+      String((error as Error).message)
+        .split('\n')[0]
+        .split('. ')[0],
+    );
   }
   const values: FlagValues = {};
   const positionals: string[] = [];

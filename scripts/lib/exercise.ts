@@ -301,7 +301,7 @@ export async function exercise(argv: readonly string[], io: ExerciseIo = process
   }
   if (positionals.length === 0) return listProgress(io, voice);
   if (positionals.length !== 1) throw new UsageError(say.nameOne);
-  const [entry] = inOwnWords(() => selectEntries(positionals), say.badConcept);
+  const [entry] = selectEntries(positionals, say.noConcept);
   const concept = await loadConcept(entry);
   const { questions } = concept.exercise;
   // A bad knob is the learner's typo: one line now, before any question.

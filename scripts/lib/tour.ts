@@ -33,7 +33,7 @@ export function tourPlan(positionals: readonly string[], lang: Lang = 'en'): Ent
   const text = TOUR_TEXT[lang];
   if (positionals.length === 0) return listEntries();
   return positionals.flatMap((word) => {
-    if (word === LEVEL_WORDS.basics) return listEntries().filter((entry) => entry.level === 'basics');
+    if (word === LEVEL_WORDS.en.basics) return listEntries().filter((entry) => entry.level === 'basics');
     if (!/^\d+$/.test(word) && !/^\d\d-/.test(word)) throw new UsageError(`${text.unknownWord(word)}; ${text.usage}`);
     return selectEntries([word], text.noScript);
   });

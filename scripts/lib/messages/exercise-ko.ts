@@ -3,17 +3,17 @@
  * Typed as the English messages: a message missing here, or one taking other arguments, does not
  * compile. System calls, errnos, flags and commands stay as they are typed.
  */
-import type { Entry, Level } from '../catalog.ts';
+import type { Entry } from '../catalog.ts';
 import type { KnobSet } from '../cli.ts';
 import type { ClaimCounts, ExerciseText } from './exercise.ts';
-
-const LEVELS: Readonly<Record<Level, string>> = { basics: '기초', deeper: '심화' };
+import { LEVEL_WORDS } from './levels.ts';
 
 export const exerciseTextKo: ExerciseText = {
   usage: '사용법: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
   nameOne: '개념은 하나만 고르세요. 예: npm run exercise -- 04',
-  badConcept: (problem: string) => `그런 개념이 없습니다(${problem})`,
+  noConcept: (name: string, numbers: readonly string[]) =>
+    `"${name}"라는 개념은 없습니다. 있는 번호: ${numbers.join(', ')}`,
   badKnob: (problem: string) => `설정값이 잘못되었습니다(${problem})`,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script}의 질문은 ${asked}개인데 --answers의 답은 ${given}개입니다(건너뛸 질문에는 ${skip}를 쓰세요)`,
@@ -46,7 +46,7 @@ export const exerciseTextKo: ExerciseText = {
   ],
   progressHeading: (path: string) => `지금까지의 예측(${path}), 노트 순서대로:`,
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
-    `${LEVELS[entry.level]}  ${title}: ${asked}개 중 ${done}개 맞힘`,
+    `${LEVEL_WORDS.ko[entry.level]}  ${title}: ${asked}개 중 ${done}개 맞힘`,
   basicsFirst: '기초를 먼저, 심화는 그다음에 하세요.',
   interviewToo: '네트워크 면접 단골 질문을 커널이 채점합니다: npm run exercise -- interview',
   next: (number: string) => `다음: npm run exercise -- ${number} --lang ko`,

@@ -3,7 +3,7 @@
  * in exercise-ko.ts, typed as this so that no message can be missing there. The questions
  * themselves live beside each demo, in its lab's `EXERCISE`.
  */
-import type { Entry } from '../catalog.ts';
+import { type Entry, noScript } from '../catalog.ts';
 import type { KnobSet } from '../cli.ts';
 import { LEVEL_WORDS } from './levels.ts';
 
@@ -21,7 +21,7 @@ export const exerciseText = {
   usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
   badFlags: (problem: string, usage: string) => `${problem}; ${usage}`,
   nameOne: 'name one concept, e.g. npm run exercise -- 04',
-  badConcept: (problem: string) => problem,
+  noConcept: noScript,
   badKnob: (problem: string) => problem,
   answerCount: (script: string, asked: number, given: number, skip: string) =>
     `${script} asks ${asked} questions; --answers gave ${given} (write ${skip} to skip one)`,
@@ -49,7 +49,7 @@ export const exerciseText = {
   knobList: (entry: Entry, _set: KnobSet<string>): readonly string[] => entry.knobs,
   progressHeading: (path: string) => `Your predictions so far (${path}), in the notes' order:`,
   progressRow: (entry: Entry, title: string, done: number, asked: number) =>
-    `${LEVEL_WORDS[entry.level].padEnd(6)}  ${title}: ${done} of ${asked} predicted right`,
+    `${LEVEL_WORDS.en[entry.level].padEnd(6)}  ${title}: ${done} of ${asked} predicted right`,
   basicsFirst: 'The basics come first; the deeper ones after.',
   interviewToo: 'The classic network-interview questions, judged by the kernel: npm run exercise -- interview',
   next: (number: string) => `Next: npm run exercise -- ${number}`,

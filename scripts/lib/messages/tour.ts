@@ -3,7 +3,7 @@
  * speak. Script output itself stays as the scripts print it. The Korean text has the English one's
  * type, so a line missing in Korean does not compile.
  */
-import { type Entry, type Level, noScript } from '../catalog.ts';
+import { type Entry, noScript } from '../catalog.ts';
 import { conceptTitle } from '../editions.ts';
 import type { Lang } from '../lang.ts';
 import { LEVEL_WORDS } from './levels.ts';
@@ -78,7 +78,7 @@ const en: TourText = {
     (paced ? ' After each one: Enter for the next, q and Enter to stop.' : '') +
     " On a terminal, each script shows the lesson's own lines first, then the lab's account of them" +
     " with the kernel's view (the top of NOTES.md says why).",
-  heading: (entry) => `== ${entry.number}. ${entry.title} (${LEVEL_WORDS[entry.level]}) ==`,
+  heading: (entry) => `== ${entry.number}. ${entry.title} (${LEVEL_WORDS.en[entry.level]}) ==`,
   lookAt: (entry) => `Look at ${LOOK_AT.en[entry.number]}`,
   prompt: (next) => `Enter: next (${next.number}. ${next.title}). q, then Enter: stop. `,
   failed: (script, ending) => `tour: ${script} ended with ${ending}`,
@@ -91,7 +91,6 @@ const en: TourText = {
 };
 
 /** The level of a concept as the Korean tour names it; `basics` stays the word typed on the command line. */
-const KO_LEVEL: Readonly<Record<Level, string>> = { basics: '기초', deeper: '심화' };
 /** A concept's Korean title is its section's heading in NOTES.ko.md. */
 const koTitle = (entry: Entry) => conceptTitle('ko', entry.notes);
 
@@ -103,7 +102,7 @@ const ko: TourText = {
     (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 입력하고 Enter를 누르면 멈춥니다.' : '') +
     ' 터미널에서는 스크립트마다 예제(lesson)가 직접 출력한 줄이 먼저 나오고, 이어서 관찰 스크립트(lab)가' +
     ' 같은 줄을 커널 쪽에서 본 것과 함께 다시 보여 줍니다(NOTES.ko.md 머리말).',
-  heading: (entry) => `== ${entry.number}. ${koTitle(entry)} (${KO_LEVEL[entry.level]}) ==`,
+  heading: (entry) => `== ${entry.number}. ${koTitle(entry)} (${LEVEL_WORDS.ko[entry.level]}) ==`,
   lookAt: (entry) => `살펴볼 것: ${LOOK_AT.ko[entry.number]}`,
   prompt: (next) => `Enter: 다음 (${next.number}. ${koTitle(next)}). q 입력 후 Enter: 멈춤. `,
   failed: (script, ending) => `투어: ${script} 실행이 정상적으로 끝나지 않았습니다 (${ending})`,
