@@ -206,8 +206,9 @@ const FREE_DESCRIPTORS = SINKS + 3;
  * The most lines the talker says before the sinks must have been dropped: twice what a server that
  * drops at 1 MiB can have sent a sink that reads nothing. The kernel holds the server's send
  * buffer, which grows up to tcp_wmem's maximum, and the sink's receive buffer, tcp_rmem's default,
- * which grows only as the sink reads; the server holds its 1 MiB. Measured here (4 MiB and 128 KiB):
- * the reference solution has dropped both sinks after 20 or 21 lines of the 41 this allows.
+ * which grows only with what the sink reads (net/ipv4/tcp_input.c: tcp_rcv_space_adjust()); the
+ * server holds its 1 MiB. Measured here (4 MiB and 128 KiB): the reference solution has dropped
+ * both sinks after 20 or 21 lines of the 41 this allows.
  */
 async function dropFloodLines(): Promise<number> {
   const [, , sendMost] = (await readSysctl('net/ipv4/tcp_wmem')).split(/\s+/).map(Number);
@@ -479,7 +480,8 @@ export const LEVEL = defineLevel({
           const wire = listener.peer.wire();
           const expected = Buffer.concat([wire.expected, Buffer.from(said.relayed.repeat(said.heard + 1))]);
           throw new AttackFailure(
-            `${said.stalled.message}, while ${sink.name} read nothing: the server waits for the client that never reads`,
+            `${said.stalled.message}, while ${sink.name} read nothing: ` +
+              'the server waits for the client that never reads',
             { ...wire, expected },
           );
         }
