@@ -31,7 +31,7 @@ import { untilSignal } from '../lib/serve-lifetime.ts';
 import { descriptorOf, readDescriptorTable } from '../lib/descriptors.ts';
 import { watchLesson } from '../lib/lab.ts';
 import { label } from '../lib/mermaid.ts';
-import { threadCpu } from '../lib/proc-stat.ts';
+import { descriptorLimit, threadCpu } from '../lib/proc-stat.ts';
 import { defineExercise } from '../lib/questions.ts';
 import { findTool } from '../lib/tools.ts';
 import { onceWithin, untilTrue, within } from '../lib/wait.ts';
@@ -234,14 +234,6 @@ function descriptorsInUse(server: Server, open: ReadonlySet<Socket>) {
     epoll: instances[0] ?? null,
     otherEpolls: instances.slice(1).map((instance) => instance.ours),
   };
-}
-
-/** The soft limit on a process's descriptors (RLIMIT_NOFILE), from /proc/PID/limits. */
-function descriptorLimit(pid: number | 'self' = 'self'): number {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('Max open files'));
-  return Number(line?.split(/\s+/)[3]);
 }
 
 function closeServer(server: Server): Promise<unknown> {

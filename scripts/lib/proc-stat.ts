@@ -53,6 +53,14 @@ export function isRunning(pid: number): boolean {
   return state !== undefined && state !== 'Z';
 }
 
+/** The soft limit on a process's descriptors (RLIMIT_NOFILE), from /proc/PID/limits. */
+export function descriptorLimit(pid: number | 'self' = 'self'): number {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('Max open files'));
+  return Number(line?.split(/\s+/)[3]);
+}
+
 /** A "Vm…" line of /proc/PID/status in bytes (VmRSS: resident now, VmHWM: its peak); NaN if absent. */
 export function memoryOf(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -2,8 +2,8 @@
  * Level 4, a chat room over TCP: the first line is a name, then each line goes to the others as
  * `[NAME] text`, with `* NAME joined` and `* NAME left` as the room changes. The attacks: the
  * protocol; bad names and good ones; lines cut at every byte, and one longer than a read; a name
- * and 100 lines in one write; 20 clients, 10 speaking at once; a client that never reads; a reset
- * mid-line.
+ * and 100 lines in one write; 20 clients, 10 speaking at once; a client that never reads; clients
+ * dropped under a descriptor limit, whose descriptors the next clients need; a reset mid-line.
  *
  * How the spec is read here, where it leaves a choice:
  * - "1–16 letters or digits": letters of any script (Unicode's category L, so Hangul is letters),
@@ -17,7 +17,10 @@
  *   that never reads. One that holds everything grows without bound; the bound checked here is
  *   far above 1 MiB and far below what the room said.
  */
-import { memoryOf } from '../../scripts/lib/proc-stat.ts';
+import { readDescriptorTable } from '../../scripts/lib/descriptors.ts';
+import { readSysctl, readTable } from '../../scripts/lib/proc-net.ts';
+import { descriptorLimit, isRunning, memoryOf } from '../../scripts/lib/proc-stat.ts';
+import { runTool } from '../../scripts/lib/tools.ts';
 import { type Attack, AttackFailure, defineLevel, MIB, type Peer, type Random, scaled } from '../lib/attack.ts';
 import { byteByByte, REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
 
@@ -36,7 +39,7 @@ const chat = (random: Random) => `${random.word(5)} ${random.word(3)}, [${random
 interface Member {
   peer: Peer;
   name: string;
-  /** A member that never reads is due nothing the checker looks at. */
+  /** A member that never reads (or whose stream another step checks) is due nothing the checker looks at. */
   reads: boolean;
 }
 
@@ -133,6 +136,140 @@ const FLOOD_LINES = 256;
  * 104 to 109 MiB.
  */
 const FLOOD_BOUND_MIB = 48;
+
+/** A flood: the line as the others hear it, where the listener's stream stood, how many lines it heard. */
+interface Flood {
+  relayed: string;
+  from: number;
+  heard: number;
+  /** Set when a line was not heard in time: the room stalled. */
+  stalled?: AttackFailure;
+}
+
+/**
+ * `talker` says the same line of FLOOD_LINE bytes up to `most` times, each once `listener` has
+ * heard the one before, and stops early once `enough()` holds, or when a line is not heard in time.
+ */
+async function flood(attack: Attack, talker: Member, listener: Member, most: number, enough = () => false) {
+  // The same text every time: it costs this process nothing more.
+  const text = attack.random.word(FLOOD_LINE);
+  const said: Flood = { relayed: line(`[${talker.name}] ${text}`), from: listener.peer.receivedBytes, heard: 0 };
+  while (said.heard < most && !enough()) {
+    talker.peer.write(line(text));
+    const due = said.from + (said.heard + 1) * Buffer.byteLength(said.relayed);
+    said.stalled = await listener.peer
+      .until(
+        () => listener.peer.receivedBytes >= due,
+        scaled(REPLY_MS),
+        `${listener.name} to hear line ${said.heard + 1}`,
+      )
+      .then(
+        () => undefined,
+        (error: AttackFailure) => error,
+      );
+    if (said.stalled) break;
+    said.heard++;
+  }
+  return said;
+}
+
+/**
+ * Expects that `listener` heard the flood's lines, with each of `leaves` wherever the server said
+ * it between two of them (it drops a client mid-flood); a leave heard elsewhere, or not at all, is
+ * due after the lines, where the comparison shows it.
+ */
+async function expectFloodHeard(listener: Member, { relayed, from, heard }: Flood, leaves: string[]): Promise<void> {
+  const received = listener.peer.received().subarray(from);
+  const size = Buffer.byteLength(relayed);
+  let expected = '';
+  let lines = 0;
+  const late: string[] = [];
+  const placed = leaves.map((leave) => ({ leave, at: received.indexOf(leave) })).sort((a, b) => a.at - b.at);
+  for (const { leave, at } of placed) {
+    const before = (at - expected.length) / size;
+    if (at < expected.length || !Number.isInteger(before) || lines + before > heard) late.push(leave);
+    else {
+      expected += relayed.repeat(before) + leave;
+      lines += before;
+    }
+  }
+  expected += relayed.repeat(heard - lines) + late.join('');
+  await listener.peer.expect(expected, scaled(REPLY_MS), `what ${listener.name} heard`);
+}
+
+/** The descriptor step: how many clients never read, and how many descriptors the limit leaves free. */
+const SINKS = 2;
+/** The sinks, a listener, a talker, and one more client. */
+const FREE_DESCRIPTORS = SINKS + 3;
+
+/**
+ * The most lines the talker says before the sinks must have been dropped: twice what a server that
+ * drops at 1 MiB can have sent a sink that reads nothing. The kernel holds the server's send
+ * buffer, which grows up to tcp_wmem's maximum, and the sink's receive buffer, tcp_rmem's default,
+ * which grows only with what the sink reads (net/ipv4/tcp_input.c: tcp_rcv_space_adjust()); the
+ * server holds its 1 MiB. Measured here (4 MiB and 128 KiB): the reference solution has dropped
+ * both sinks after 20 or 21 lines of the 41 this allows.
+ */
+async function dropFloodLines(): Promise<number> {
+  const [, , sendMost] = (await readSysctl('net/ipv4/tcp_wmem')).split(/\s+/).map(Number);
+  const [, receiveStart] = (await readSysctl('net/ipv4/tcp_rmem')).split(/\s+/).map(Number);
+  return Math.ceil((2 * (sendMost + receiveStart + MIB)) / FLOOD_LINE);
+}
+
+/**
+ * The lowest descriptor limit (RLIMIT_NOFILE) that leaves `free` numbers unused in the table of
+ * `pid`: a new descriptor takes the lowest unused number, which must be below the limit
+ * (getrlimit(2)), so a number in use above it leaves one fewer.
+ */
+function limitLeaving(pid: number, free: number): number {
+  const used = new Set(readDescriptorTable(pid).map((descriptor) => descriptor.fd));
+  let limit = 0;
+  for (let unused = 0; unused < free; limit++) if (!used.has(limit)) unused++;
+  return limit;
+}
+
+/**
+ * Lowers the server's soft limit on descriptors with prlimit(1) (the hard limit stays). Not raised
+ * again after the step: this level starts a new server process for every step (serverPerStep).
+ */
+async function lowerDescriptorLimit(attack: Attack, limit: number): Promise<void> {
+  const { pid } = attack.server;
+  const { code, stderr } = await runTool(attack.tool('prlimit'), ['--pid', String(pid), `--nofile=${limit}:`]);
+  if (code !== 0 || descriptorLimit(pid) !== limit)
+    throw new AttackFailure(`prlimit could not lower the server's descriptor limit to ${limit}: ${stderr.trim()}`);
+}
+
+/** A client the server dropped, and the inode of the server's end of its connection. */
+interface Dropped {
+  member: Member;
+  inode: number;
+}
+
+/**
+ * Why `peer` could not join at the server's descriptor limit: what it saw, the server's table and
+ * limit, and the dropped clients whose sockets it still holds, as the kernel shows their rows.
+ */
+async function closedAtLimit(attack: Attack, peer: Peer, dropped: Dropped[]): Promise<string> {
+  const { pid, port } = attack.server;
+  const rows = await readTable('tcp', [port]);
+  const held = dropped.flatMap(({ member, inode }) => {
+    if (!attack.serverHolds([inode])) return [];
+    const row = rows.find((candidate) => candidate.inode === inode);
+    return [`${member.name} (${row ? `${row.state} on its side, Send-Q ${row.txQueue}` : 'no row'})`];
+  });
+  const saw = peer.error ? `a reset, ${peer.error}` : 'its FIN';
+  const holding = held.length
+    ? `; it still holds the sockets of ${held.join(', ')}, though it told the room they had left`
+    : '';
+  const limit = descriptorLimit(pid);
+  const inUse = readDescriptorTable(pid).filter((descriptor) => descriptor.fd < limit).length;
+  return (
+    `${peer.label} was closed at once, with nothing said (${saw}): the server uses ${inUse} of the ` +
+    `${limit} descriptor numbers its limit allows (Max open files, /proc/${pid}/limits)${holding}. ` +
+    'With none free, accept4() fails with EMFILE, and libuv lets go of its spare descriptor, accepts ' +
+    'each waiting connection and closes it at once, then takes the spare back'
+  );
+}
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
@@ -338,24 +475,15 @@ export const LEVEL = defineLevel({
         const sink = await room.join(`sink${attack.random.word(4)}`, false);
         const talker = await room.join(`talker${attack.random.word(4)}`);
         const [sinkInode] = await attack.serverInodes([sink.peer]);
-        // The same text every time: it costs this process nothing more.
-        const text = attack.random.word(FLOOD_LINE);
-        const relayed = line(`[${talker.name}] ${text}`);
-        const before = listener.peer.receivedBytes;
-        const left = line(`* ${sink.name} left`);
-        for (let i = 0; i < FLOOD_LINES; i++) {
-          talker.peer.write(line(text));
-          const due = before + (i + 1) * Buffer.byteLength(relayed);
-          await listener.peer
-            .until(() => listener.peer.receivedBytes >= due, scaled(REPLY_MS), `${listener.name} to hear line ${i + 1}`)
-            .catch((error: Error) => {
-              const wire = listener.peer.wire();
-              const expected = Buffer.concat([wire.expected, Buffer.from(relayed.repeat(i + 1))]);
-              throw new AttackFailure(
-                `${error.message}, while ${sink.name} read nothing: the server waits for the client that never reads`,
-                { ...wire, expected },
-              );
-            });
+        const said = await flood(attack, talker, listener, FLOOD_LINES);
+        if (said.stalled) {
+          const wire = listener.peer.wire();
+          const expected = Buffer.concat([wire.expected, Buffer.from(said.relayed.repeat(said.heard + 1))]);
+          throw new AttackFailure(
+            `${said.stalled.message}, while ${sink.name} read nothing: ` +
+              'the server waits for the client that never reads',
+            { ...wire, expected },
+          );
         }
         const grown = (memoryOf(attack.server.pid, 'VmHWM') - attack.server.startHwm) / MIB;
         if (grown > FLOOD_BOUND_MIB)
@@ -363,21 +491,59 @@ export const LEVEL = defineLevel({
             `while ${sink.name} read nothing, the server's peak memory (VmHWM) grew by ${grown.toFixed(1)} MiB ` +
               `(bound ${FLOOD_BOUND_MIB} MiB): it kept the room's lines for ${sink.name} in its own memory`,
           );
-        // Dropped or not, the sink is due nothing more; a drop is a leave, which the others hear.
-        const dropped = !attack.serverHolds([sinkInode]);
-        const lines = Array.from({ length: FLOOD_LINES }, () => relayed);
-        if (dropped) {
+        // Dropped or not, the sink is due nothing more; a drop is a leave, which the others hear. Whether
+        // a dropped client's socket is closed is the next step's business.
+        const left = line(`* ${sink.name} left`);
+        const heardLeaving = () => listener.peer.received().includes(left);
+        if (!attack.serverHolds([sinkInode]))
           await listener.peer
-            .until(
-              () => listener.peer.received().includes(left),
-              scaled(REPLY_MS),
-              `${listener.name} to hear ${sink.name} leave`,
-            )
+            .until(heardLeaving, scaled(REPLY_MS), `${listener.name} to hear ${sink.name} leave`)
             .catch(() => {});
-          const at = listener.peer.received().subarray(before).indexOf(left);
-          lines.splice(at >= 0 && at % relayed.length === 0 ? at / relayed.length : lines.length, 0, left);
-        }
-        await listener.peer.expect(lines.join(''), scaled(REPLY_MS), `what ${listener.name} heard`);
+        const dropped = heardLeaving() || !attack.serverHolds([sinkInode]);
+        await expectFloodHeard(listener, said, dropped ? [left] : []);
+      },
+    },
+    {
+      name: 'dropped-give-back-descriptors',
+      claim:
+        'clients the server drops give their descriptors back: under a limit that leaves room for ' +
+        `${FREE_DESCRIPTORS} connections, once it has dropped ${SINKS} clients that never read, one new client ` +
+        'for each of them, and one more, still join',
+      hints: [
+        'when your server drops a client that never reads, what becomes of its socket, and of its descriptor?',
+        'taking a client out of the room does not close its connection: destroy() its socket, which closes the ' +
+          "descriptor at once; the socket's 'close' then tells the room it left",
+      ],
+      tools: ['prlimit'],
+      async run(attack) {
+        await lowerDescriptorLimit(attack, limitLeaving(attack.server.pid, FREE_DESCRIPTORS));
+        const room = new Room(attack);
+        // The sinks first: a failure's kernel view shows the first connections.
+        const sinks: Member[] = [];
+        for (let i = 0; i < SINKS; i++) sinks.push(await room.join(`sink${attack.random.word(4)}`, false));
+        const listener = await room.join(`listener${attack.random.word(4)}`);
+        const talker = await room.join(`talker${attack.random.word(4)}`);
+        // What comes back to the talker is the protocol step's business; it reads, and is not looked at.
+        talker.reads = false;
+        const inodes = await attack.serverInodes(sinks.map((sink) => sink.peer));
+        const leaves = sinks.map((sink) => line(`* ${sink.name} left`));
+        const heard = (leave: string) => listener.peer.received().includes(leave);
+        // A room that stalls behind the sinks fails never-reads; here the stall only ends the flood.
+        const said = await flood(attack, talker, listener, await dropFloodLines(), () => leaves.every(heard));
+        const dropped = sinks.flatMap((member, i) =>
+          heard(leaves[i]) || !attack.serverHolds([inodes[i]]) ? [{ member, inode: inodes[i] }] : [],
+        );
+        await expectFloodHeard(listener, said, leaves.filter(heard));
+        for (const { member } of dropped) room.members.splice(room.members.indexOf(member), 1);
+        const newcomers = dropped.length + 1;
+        for (let i = 1; i <= newcomers; i++)
+          await room.join(`new${attack.random.word(4)}`).catch(async (error: Error) => {
+            const peer = attack.peers.at(-1)!;
+            const shutOut = peer.receivedBytes === 0 && (peer.ended || peer.closed);
+            if (!shutOut || !isRunning(attack.server.pid)) throw error;
+            const why = await closedAtLimit(attack, peer, dropped);
+            throw new AttackFailure(`new client ${i} of ${newcomers} could not join: ${why}`, peer.wire());
+          });
       },
     },
     {

@@ -19,8 +19,10 @@ import type {
 import { readDescriptorTable, socketInodeOf } from '../../scripts/lib/descriptors.ts';
 import { readTable, type SocketRow } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
+import { findTool } from '../../scripts/lib/tools.ts';
 import { stretchedByLoad, until, untilTrue } from '../../scripts/lib/wait.ts';
 import { type RunningProgram, START_MS, startProgram, tail } from './program.ts';
+import { notInstalled } from './tools.ts';
 
 export const HOST = '127.0.0.1';
 export const MIB = 1024 * 1024;
@@ -319,15 +321,27 @@ export class DatagramPeer {
   }
 }
 
-/** What an attack works with: the server, seeded randomness, and clients that are closed after it. */
+/** Outside tools by name, found before any step ran: name to path. */
+type Tools = ReadonlyMap<string, string>;
+
+/** What an attack works with: the server, seeded randomness, its tools, and clients that are closed after it. */
 export class Attack {
   readonly peers: Peer[] = [];
   readonly datagramPeers: DatagramPeer[] = [];
   readonly server: Server;
   readonly random: Random;
-  constructor(server: Server, random: Random) {
+  private readonly tools: Tools;
+  constructor(server: Server, random: Random, tools: Tools = new Map()) {
     this.server = server;
     this.random = random;
+    this.tools = tools;
+  }
+
+  /** The path of a tool the attack declared (AttackSpec.tools), which the level's check found. */
+  tool(name: string): string {
+    const path = this.tools.get(name);
+    if (path === undefined) throw new Error(`${name} is not among the attack's declared tools`);
+    return path;
   }
 
   /** A connected client; `label` names it in a failure ("client 3"). */
@@ -407,6 +421,11 @@ export interface AttackSpec extends AttackInfo {
    * (--attack) and the step in the whole run give the same verdict.
    */
   freshServer?: boolean;
+  /**
+   * Outside tools it runs (`prlimit`). Where one is missing the level cannot be checked, and says
+   * so: a step that skipped itself would let a server pass what it was never shown.
+   */
+  tools?: string[];
   run(attack: Attack): Promise<void>;
 }
 
@@ -479,8 +498,8 @@ async function kernelView(attack: Attack, protocol: 'tcp' | 'udp'): Promise<stri
 }
 
 /** Runs one attack on `server`; a failure carries the kernel's view of that moment. */
-async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, seed: number) {
-  const attack = new Attack(server, new Random(seed, spec.name));
+async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, seed: number, tools: Tools) {
+  const attack = new Attack(server, new Random(seed, spec.name), tools);
   try {
     await spec.run(attack);
     // The next step gets a server that has let go of this step's connections, or a new one.
@@ -498,11 +517,17 @@ async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, see
  * server exited, or where it held on to a finished step's connections: each step starts from a
  * server in a known state, without the cost of a new process for every step.
  */
-async function runAttacks(file: string, level: LevelSpec, options: CheckOptions): Promise<Step[]> {
+async function runAttacks(
+  file: string,
+  specs: readonly AttackSpec[],
+  level: LevelSpec,
+  options: CheckOptions,
+  tools: Tools,
+): Promise<Step[]> {
   const steps: Step[] = [];
   let server: Server | undefined;
   try {
-    for (const spec of level.attacks.filter((attack) => options.only === undefined || attack.name === options.only)) {
+    for (const spec of specs) {
       const started = performance.now();
       const finish = (failure: Failure | undefined) => {
         const step = { name: spec.name, claim: spec.claim, ms: Math.round(performance.now() - started) };
@@ -520,7 +545,7 @@ async function runAttacks(file: string, level: LevelSpec, options: CheckOptions)
         if (!options.keepGoing) break;
         continue;
       }
-      const { failure, settled } = await runAttack(server, level, spec, options.seed);
+      const { failure, settled } = await runAttack(server, level, spec, options.seed, tools);
       if (failure || !settled || level.serverPerStep) {
         await server.program.stop();
         server = undefined;
@@ -548,7 +573,14 @@ export function defineLevel(level: LevelSpec): ChallengeLevel {
           steps: [],
           cannotCheck: 'this kernel does not name where a process sleeps (/proc/PID/wchan is 0)',
         };
-      return { seed: options.seed, steps: await runAttacks(file, level, options) };
+      const specs = level.attacks.filter((attack) => options.only === undefined || attack.name === options.only);
+      const tools = new Map<string, string>();
+      for (const name of new Set(specs.flatMap((spec) => spec.tools ?? []))) {
+        const path = await findTool(name);
+        if (!path) return { seed: options.seed, steps: [], cannotCheck: notInstalled(name) };
+        tools.set(name, path);
+      }
+      return { seed: options.seed, steps: await runAttacks(file, specs, level, options, tools) };
     },
   };
 }

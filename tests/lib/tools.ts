@@ -25,11 +25,15 @@ const PACKAGE_OF: Record<string, string> = {
   prlimit: 'util-linux',
 };
 
+/** Why a tool cannot serve here: "prlimit is not installed (apt-get install util-linux)". */
+export const notInstalled = (name: string): string =>
+  `${name} is not installed (apt-get install ${PACKAGE_OF[name] ?? name})`;
+
 /** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */
 export async function toolOrSkip(t: TestContext, name: string): Promise<string | undefined> {
   const path = await findTool(name);
   if (path) return path;
-  const reason = `${name} is not installed (apt-get install ${PACKAGE_OF[name] ?? name})`;
+  const reason = notInstalled(name);
   assert.ok(!toolsRequired, `${reason}, and REQUIRE_TOOLS=1 says it must be`);
   t.skip(reason);
   return undefined;

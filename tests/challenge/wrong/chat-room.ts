@@ -18,6 +18,8 @@ export interface ChatOptions {
   send?: (socket: Socket, text: string, from?: Socket) => void;
   /** Whether a member that holds more than 1 MiB unread is dropped. */
   drops?: boolean;
+  /** Whether a drop destroys the member's socket too, rather than only taking it out of the room. */
+  closesDropped?: boolean;
   /** Whether the sender hears its own lines. */
   echo?: boolean;
   /** The event of a member's socket that makes it leave the room. */
@@ -36,6 +38,7 @@ export function serveChat(options: ChatOptions = {}): void {
     reject = (socket: Socket) => socket.end('ERROR bad name\n'),
     send = (socket: Socket, text: string) => socket.write(text),
     drops = true,
+    closesDropped = true,
     echo = false,
     leaveOn = 'close',
     hearErrors = true,
@@ -51,7 +54,7 @@ export function serveChat(options: ChatOptions = {}): void {
       send(socket, `${text}\n`, from);
       if (drops && socket.writableLength > MOST_HELD) {
         leave(socket);
-        socket.destroy();
+        if (closesDropped) socket.destroy();
       }
     }
   };
