@@ -205,10 +205,11 @@ const FREE_DESCRIPTORS = SINKS + 3;
 /**
  * The most lines the talker says before the sinks must have been dropped: twice what a server that
  * drops at 1 MiB can have sent a sink that reads nothing. The kernel holds the server's send
- * buffer, which grows up to tcp_wmem's maximum, and the sink's receive buffer, tcp_rmem's default,
- * which grows only with what the sink reads (net/ipv4/tcp_input.c: tcp_rcv_space_adjust()); the
- * server holds its 1 MiB. Measured here (4 MiB and 128 KiB): the reference solution has dropped
- * both sinks after 20 or 21 lines of the 41 this allows.
+ * buffer, which grows up to tcp_wmem's maximum, and the sink's receive buffer, which stays at
+ * tcp_rmem's default for a sink that reads nothing: autotuning (net/ipv4/tcp_input.c:
+ * tcp_rcv_space_adjust()) follows what it reads (measured here: rb 131072). The server holds its
+ * 1 MiB. Measured here (4 MiB and 128 KiB): the reference solution has dropped both sinks after 20
+ * or 21 lines of the 41 this allows.
  */
 async function dropFloodLines(): Promise<number> {
   const [, , sendMost] = (await readSysctl('net/ipv4/tcp_wmem')).split(/\s+/).map(Number);
@@ -219,7 +220,8 @@ async function dropFloodLines(): Promise<number> {
 /**
  * The lowest descriptor limit (RLIMIT_NOFILE) that leaves `free` numbers unused in the table of
  * `pid`: a new descriptor takes the lowest unused number, which must be below the limit
- * (getrlimit(2)), so a number in use above it leaves one fewer.
+ * (getrlimit(2)), so each number in use below the limit leaves one fewer free; one at or above it
+ * costs none.
  */
 function limitLeaving(pid: number, free: number): number {
   const used = new Set(readDescriptorTable(pid).map((descriptor) => descriptor.fd));
@@ -512,7 +514,7 @@ export const LEVEL = defineLevel({
       hints: [
         'when your server drops a client that never reads, what becomes of its socket, and of its descriptor?',
         'taking a client out of the room does not close its connection: destroy() its socket, which closes the ' +
-          "descriptor at once; the socket's 'close' then tells the room it left",
+          "descriptor at once; announce the leave in the socket's 'close' handler, which then runs",
       ],
       tools: ['prlimit'],
       async run(attack) {
