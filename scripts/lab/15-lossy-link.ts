@@ -34,7 +34,7 @@ const PROGRAM_MS = 20_000;
 /** Pacing waits for B per batch: B reads at once, the rule's counter is read by a process. */
 const BATCH_MS = 10_000;
 const LESSON = 'scripts/15-lossy-link.ts';
-/** How often to ask B and its nft counter again: each look is two calls and a process. */
+/** How often to ask B (and then its nft counter) again: each look is a call, and a process for nft. */
 const TOOL_POLL_MS = 20;
 const TRANSFER_MS = 20_000;
 
@@ -75,9 +75,15 @@ async function udpAcross(a: Host, b: Host, receiver: HostProgram, port: number, 
   let dropped = 0;
   for (let sent = Math.min(BATCH, datagrams); ; sent = Math.min(sent + BATCH, datagrams)) {
     // Paced: the next batch waits until B has read or the rule has dropped every datagram so far.
+    // The rule's counter costs a process (nsenter, nft) a look, B's count a line: the counter is
+    // read only once B's count has held still for a look, so not while the batch is still coming.
+    let lastRead: number | undefined;
     await untilTrue(
       async () => {
         received = await datagramsRead(receiver);
+        const stillComing = received !== lastRead;
+        lastRead = received;
+        if (stillComing) return false;
         dropped = await ruleCounter(b, rule);
         return received + dropped >= sent;
       },
