@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,6 +30,7 @@ import { commandOf, tour, tourPlan } from '../scripts/lib/tour.ts';
 import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
 import { ENGLISH_LOCALE, NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { assertRejects, ROOT, runInProcess, runScript } from './lib/transcript.ts';
+import { linuxOnly } from './lib/tools.ts';
 
 const tourText = TOUR_TEXT.en;
 
@@ -210,6 +211,31 @@ test('an unexpected failure is one error line and exit code 1, bad input exit co
   stderr = '';
   assert.equal(await runCommandLine(failing, ['--no-such-flag'], output), 2);
   assert.match(stderr, /^error: Unknown option '--no-such-flag'[^\n]*\n$/);
+});
+
+test('npm test ends a test file whose process never exits: it names the file, exits 1, leaves nothing', {
+  skip: linuxOnly,
+}, async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'socket-notes-suite-'));
+  const hanging = join(folder, 'open-handle.test.ts');
+  try {
+    await writeFile(hanging, await readFile(join(ROOT, 'tests/probes/open-handle.ts'), 'utf8'));
+    const run = await promisify(execFile)(process.execPath, ['tests/lib/run-suite.ts', hanging], {
+      cwd: ROOT,
+      env: { ...process.env, ...NOT_UNDER_A_RUNNER, SUITE_BOUND_MS: '2000' },
+      timeout: 2 * startAllowanceMs(),
+    }).then(
+      () => assert.fail('npm test passed with a file whose process never exits'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^npm test: still waiting after 2000 ms for \S*open-handle\.test\.ts to exit/m);
+    const left = (await readdir('/proc')).filter((pid) => /^\d+$/.test(pid));
+    const cmdlines = await Promise.all(left.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
+    assert.ok(!cmdlines.some((cmdline) => cmdline.includes(hanging)), "the file's process was ended");
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
 
 test("a runner's unknown flag is one sentence, without parseArgs' tip about '--' (npm run takes it)", () => {

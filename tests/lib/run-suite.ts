@@ -8,10 +8,11 @@
  * and the suite would end waiting for it. run() starts its `files` in the order given, so the files
  * that mostly wait on the kernel go first and their waits overlap the other files' work.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { stretchedByLoad } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
 
 /** Most of these files' time is spent waiting on kernel timers or child processes, not on the CPU. */
@@ -31,6 +32,14 @@ const WAITING_FIRST = [
  * eight about the same as six (idle time from /proc/stat, six runs of four and six, three of eight).
  */
 const FILES_AT_ONCE = 6;
+
+/**
+ * The whole run's bound. run({ timeout }) bounds each test, not a test file's process: one that
+ * never exits (a handle left open) would keep npm test, and CI, waiting for ever. The suite takes 1
+ * to 6 minutes on this machine, idle or busy; the bound, stretched by load up to twice, is far
+ * beyond that. SUITE_BOUND_MS sets it (tests/tooling.test.ts proves the bound with a file that hangs).
+ */
+const SUITE_BOUND_MS = Number(process.env.SUITE_BOUND_MS ?? stretchedByLoad(20 * 60_000, 2));
 
 const USAGE = 'npm test [-- tests/NN-slug.test.ts ...]';
 
@@ -58,7 +67,35 @@ function namedFiles(args: string[]): string[] {
 
 const args = process.argv.slice(2);
 const files = args.length > 0 ? namedFiles(args) : suiteFiles().map((file) => join(ROOT, file));
+/** The test files whose process has started and not yet ended. */
+const running = new Set<string>();
+const isFile = (test: { name: string; file?: string; nesting: number }) =>
+  test.nesting === 0 && test.name === test.file;
+
+/** Ends the test files' processes that are still running (Linux lists a process's children). */
+function endChildren(): void {
+  try {
+    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(' ');
+    for (const pid of children.filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+  } catch {
+    // No such list here: the processes end when their IPC channel closes with this one.
+  }
+}
+
+setTimeout(() => {
+  const files = [...running].map((file) => (file.startsWith(ROOT) ? relative(ROOT, file) : file)).join(', ');
+  console.error(`npm test: still waiting after ${SUITE_BOUND_MS} ms for ${files} to exit (a handle left open?)`);
+  endChildren();
+  process.exit(1);
+}, SUITE_BOUND_MS).unref();
+
 run({ files, concurrency: FILES_AT_ONCE })
+  .on('test:dequeue', (test) => {
+    if (isFile(test)) running.add(test.name);
+  })
+  .on('test:complete', (test) => {
+    if (isFile(test)) running.delete(test.name);
+  })
   // As node --test does: any file or test that did not pass makes the exit code 1.
   .on('test:summary', (summary) => {
     if (!summary.success) process.exitCode = 1;
