@@ -13,7 +13,7 @@ import type { ExerciseIo } from '../scripts/lib/exercise.ts';
 import { INTERVIEW_IDS, interview } from '../scripts/lib/interview.ts';
 import { INTERVIEW_WORDS } from '../scripts/lib/messages/interview.ts';
 import { runTool } from '../scripts/lib/tools.ts';
-import { NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
+import { ENGLISH_LOCALE, NOT_UNDER_A_RUNNER, onATerminal } from './lib/terminal.ts';
 import { toolOrSkip } from './lib/tools.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 
@@ -91,7 +91,9 @@ test('on a terminal under a Korean locale: asks in Korean first, again after a b
 });
 
 test('bad input: one line and exit 2, before anything is measured', async () => {
-  const run = await runScript('scripts/lib/exercise.ts', ['interview', 'tcp-is-reliable'], { env: NOT_UNDER_A_RUNNER });
+  const run = await runScript('scripts/lib/exercise.ts', ['interview', 'tcp-is-reliable'], {
+    env: { ...NOT_UNDER_A_RUNNER, ...ENGLISH_LOCALE },
+  });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^error: "tcp-is-reliable" is not an interview question; the questions: time-wait, /);
   assert.equal(run.stderr.split('\n').length, 2, 'one line');

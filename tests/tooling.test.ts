@@ -318,7 +318,9 @@ test('a knob takes the range of its flag, and a bad one names the knob and that 
 test('an exercise with a bad knob stops before its tests with one error line and exit code 2', async () => {
   // One real process (the wording of each bad value is checked in-process above).
   const { MAX_CLIENTS } = await import('../scripts/lab/03-accept.ts');
-  const run = await runScript('scripts/lib/exercise.ts', ['03'], { env: { ...NOT_UNDER_A_RUNNER, CLIENTS: '0' } });
+  const run = await runScript('scripts/lib/exercise.ts', ['03'], {
+    env: { ...NOT_UNDER_A_RUNNER, ...ENGLISH_LOCALE, CLIENTS: '0' },
+  });
   assert.equal(run.code, 2, run.stderr);
   assert.equal(run.stdout, '');
   assert.equal(run.stderr, `error: knob CLIENTS must be between 1 and ${MAX_CLIENTS}, got 0\n`);

@@ -13,6 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { stretchedByLoad } from '../../scripts/lib/wait.ts';
+import { ENGLISH_LOCALE } from './terminal.ts';
 import { ROOT } from './transcript.ts';
 
 /** Most of these files' time is spent waiting on kernel timers or child processes, not on the CPU. */
@@ -67,6 +68,13 @@ function namedFiles(args: string[]): string[] {
 
 const args = process.argv.slice(2);
 const files = args.length > 0 ? namedFiles(args) : suiteFiles().map((file) => join(ROOT, file));
+// The claims are checked in English whatever the learner's locale (a Korean one makes the runners
+// speak Korean): the tests of the Korean runs set KOREAN_LOCALE themselves.
+for (const [name, value] of Object.entries(ENGLISH_LOCALE)) {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 /** The test files whose process has started and not yet ended. */
 const running = new Set<string>();
 const isFile = (test: { name: string; file?: string; nesting: number }) =>
