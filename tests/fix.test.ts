@@ -3,39 +3,19 @@
  * reference solution passes it. Also `npm run fix` as a learner uses it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Verdict } from '../scripts/lib/fix-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import { fix as runFix, listFixes, loadCheck } from '../scripts/lib/fix.ts';
 import { FIX_TEXT, type FixText } from '../scripts/lib/messages/fix.ts';
-import { findTool, runTool } from '../scripts/lib/tools.ts';
 import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
 import { ENGLISH_LOCALE, onATerminal } from './lib/terminal.ts';
 import { workedOrSkip } from './lib/tools.ts';
-import { ROOT, runScript } from './lib/transcript.ts';
+import { shipped } from './lib/shipped.ts';
+import { runScript } from './lib/transcript.ts';
 
 const fixes = listFixes();
-const scratch = await mkdtemp(join(tmpdir(), 'socket-notes-fix-'));
-test.after(() => rm(scratch, { recursive: true, force: true }));
-
-/**
- * The program as committed. A learner who has fixed their copy still has the shipped one in git;
- * without git (an unpacked archive) the copy on disk is the shipped one.
- */
-async function shipped(program: string): Promise<string> {
-  const git = await findTool('git');
-  if (!git) return program;
-  const committed = await runTool(git, ['show', `HEAD:${program}`], 5000, ROOT);
-  if (committed.code !== 0) return program;
-  // Unchanged, it runs where it is: Node's compile cache keys a file's stripped code by its path.
-  if (committed.stdout === (await readFile(join(ROOT, program), 'utf8'))) return program;
-  const copy = join(scratch, program.replaceAll('/', '-'));
-  await writeFile(copy, committed.stdout);
-  return copy;
-}
 
 test('there are at least 8 exercises, each with its program, its solution and its check', () => {
   assert.ok(fixes.length >= 8, `${fixes.length} exercises`);
@@ -71,19 +51,27 @@ describe('each fix-the-bug exercise', { concurrency: true }, () => {
 });
 
 test('npm run fix -- 1 on the shipped program: what the check saw, a hint, the section to read, exit 1', async () => {
-  const run = await runScript('scripts/lib/fix.ts', ['--lang', 'en', '1'], { env: KOREAN_LOCALE });
+  // Named as a file: the learner may have fixed their copy in its place already.
+  const program = await shipped(fixes[0].program);
+  const run = await runScript('scripts/lib/fix.ts', ['--lang', 'en', '1', program], { env: KOREAN_LOCALE });
   assert.equal(run.code, 1, run.stderr);
   const lines = run.stdout.trim().split('\n');
-  assert.match(lines[0], /^1 {2}A line server that answers every line {2}\(scripts\/fix\/01-shout-server\.ts\)$/);
+  assert.equal(lines[0], `1  A line server that answers every line  (${program})`);
   assert.match(lines[1], /^fails: wrote .* heard back HELLO, WOR where WORLD was due$/);
   assert.match(lines[2], /^hint: /);
   assert.match(lines[3], /^read: NOTES\.md §2\.5 read\(\) and write\(\)/);
+  assert.equal(lines[4], `edit ${program}, then run npm run fix -- 1 ${program} again`);
   assert.doesNotMatch(run.stdout, /\p{Script=Hangul}/u, 'English all through, under a Korean locale');
 });
 
 test('npm run fix -- list: one exercise a line, by number, with whether the copy passes', async () => {
   // Two of the quick checks, in this process: the listing is the same for any number of them.
-  const listed = fixes.filter((fix) => ['1', '8'].includes(fix.number));
+  // As shipped, each failing its check: the learner's own copies may pass already.
+  const listed = await Promise.all(
+    fixes
+      .filter((fix) => ['1', '8'].includes(fix.number))
+      .map(async (fix) => ({ ...fix, program: await shipped(fix.program) })),
+  );
   let text = '';
   const collect = (written: string) => {
     text += written;
@@ -94,41 +82,48 @@ test('npm run fix -- list: one exercise a line, by number, with whether the copy
     rows.map((row) => row.split(' ')[0]),
     ['1', '8'],
   );
-  for (const row of rows)
-    assert.match(row, /: (passes|fails|cannot check here) {2}\(scripts\/fix\/\d\d-[a-z0-9-]+\.ts\)$/);
+  for (const row of rows) assert.match(row, /: (passes|fails|cannot check here) {2}\(\S*\d\d-[a-z0-9-]+\.ts\)$/);
   assert.match(text, /^Next: npm run fix -- 1$/m, 'the first that does not pass yet');
 });
 
-test('npm run fix with a number that is not an exercise, or with nothing: one line, exit 2', async () => {
+test('npm run fix with no such exercise, no such file, or nothing: one line, exit 2', async () => {
   const run = await runScript('scripts/lib/fix.ts', ['99'], { env: ENGLISH_LOCALE });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^error: no fix exercise "99"; there are 1, 2, .*\n$/);
   // The same code path in this process for the other cases.
-  for (const args of [['one'], []])
+  for (const args of [['one'], [], ['list', 'mine.ts'], ['1', 'a', 'b']])
     await assert.rejects(
       runFix(args, () => {}),
       (error: Error) => error instanceof UsageError,
     );
+  await assert.rejects(
+    runFix(['1', 'no-such-copy.ts'], () => {}),
+    (error: Error) => error instanceof UsageError && error.message === 'no file no-such-copy.ts',
+  );
 });
 
 test('in Korean on a terminal: the listing under a Korean locale; with --lang ko, the hint, NOTES.ko.md', async () => {
   const ko = FIX_TEXT.ko;
+  // The listing shows the learner's copies as they are; exercise 1 is run as shipped, named as a file.
+  const program = await shipped(fixes[0].program);
   const [listing, one] = await Promise.all([
     onATerminal('scripts/lib/fix.ts', ['list'], '', KOREAN_LOCALE),
-    onATerminal('scripts/lib/fix.ts', ['--lang', 'ko', '1'], '', { LANG: 'en_US.UTF-8', LC_ALL: undefined }),
+    onATerminal('scripts/lib/fix.ts', ['--lang', 'ko', '1', program], '', { LANG: 'en_US.UTF-8', LC_ALL: undefined }),
   ]);
   assert.equal(listing.code, 0, listing.output);
   const rows = listing.output.replaceAll('\r', '').split('\n');
+  let next: string | undefined;
   for (const fix of fixes) {
     const { title } = await loadCheck(fix);
     const row = rows.find((line) => line.startsWith(`${fix.number}  `)) ?? '';
     const states = [ko.passes, ko.fails, ko.cannotCheck].join('|');
     assert.match(row, new RegExp(`^${fix.number} {2}${title.ko}: (${states}) {2}\\(${fix.program}\\)$`), row);
+    if (next === undefined && !row.includes(`: ${ko.passes}  `)) next = fix.number;
   }
-  assert.match(listing.output, /^다음 과제: npm run fix -- 1\r?$/m, 'the first that does not pass yet');
+  assert.ok(rows.includes(next ? ko.next(next) : ko.allPass), 'the first that does not pass yet');
   assert.equal(one.code, 1, one.output);
   const lines = one.output.replaceAll('\r', '').trim().split('\n');
-  assert.equal(lines[0], '1  줄마다 답하는 서버  (scripts/fix/01-shout-server.ts)');
+  assert.equal(lines[0], `1  줄마다 답하는 서버  (${program})`);
   assert.match(
     lines[1],
     /^실패: write\(\) 한 번에 하나씩 보낸 것: "hello\\nwor", .*; 돌아온 답: HELLO, WOR \(여기서 와야 할 답: WORLD\)$/,
@@ -136,7 +131,7 @@ test('in Korean on a terminal: the listing under a Korean locale; with --lang ko
   );
   assert.equal(lines[2], ko.hint((await loadCheck(fixes[0])).hint.ko));
   assert.equal(lines[3], '읽을 곳: NOTES.ko.md §2.5 read()와 write(): 메시지가 아니라 바이트 스트림 (06-read-write)');
-  assert.equal(lines[4], ko.editAgain('scripts/fix/01-shout-server.ts', '1'));
+  assert.equal(lines[4], ko.editAgain(program, `1 ${program}`));
 });
 
 test('in Korean, a check that cannot run here says why in Korean; in English, in English', async () => {
@@ -169,6 +164,7 @@ test('every check has a Korean title and hint, and every Korean line of the runn
   const said: Record<keyof FixText, string> = {
     usage: ko.usage,
     noExercise: ko.noExercise('99', ['1', '2']),
+    noFile: ko.noFile('mine.ts'),
     passes: ko.passes,
     fails: ko.fails,
     cannotCheck: ko.cannotCheck,

@@ -3,8 +3,8 @@
  * reading path (the order a learner meets them, and which are the basics).
  * Used by the tour (`npm start`), the exercise runner and the catalog test.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli.ts';
 import { LEVEL_WORDS } from './messages/levels.ts';
@@ -299,4 +299,15 @@ export function citesTestName(quote: string, names: readonly string[]): boolean 
     }
     return true;
   });
+}
+
+/**
+ * A file the learner named (relative to `cwd`, where they typed the command), as a path from the
+ * project's root, or absolute when outside it; a missing one is a UsageError said by `noFile`.
+ */
+export function learnerFile(path: string, cwd: string, noFile = (given: string) => `no file ${given}`): string {
+  const absolute = isAbsolute(path) ? path : resolve(cwd, path);
+  if (!existsSync(absolute)) throw new UsageError(noFile(path));
+  const inside = relative(ROOT, absolute);
+  return inside.startsWith('..') ? absolute : inside;
 }

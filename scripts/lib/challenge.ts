@@ -8,10 +8,10 @@
  * attack with a known-wrong server.
  */
 import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerTags, ROOT, sectionTitle } from './catalog.ts';
+import { headerTags, learnerFile, ROOT, sectionTitle } from './catalog.ts';
 import type { ChallengeLevel, Report, Step, Wire } from './challenge-check.ts';
 import { defineKnobs, type FlagSpec, isMain, parseFlags, readKnobs, runMain, UsageError } from './cli.ts';
 import { loadProgress, progressPath, updateProgress } from './progress.ts';
@@ -375,18 +375,10 @@ export async function challenge(
     throw new UsageError(
       `level ${entry.number} has no attack "${only}"; it has ${level.attacks.map((attack) => attack.name).join(', ')}`,
     );
-  const file = positionals[1] === undefined ? entry.starter : fromRoot(positionals[1], io.cwd);
+  const file = positionals[1] === undefined ? entry.starter : learnerFile(positionals[1], io.cwd);
   const check = () => checkOnce(entry, level, file, only, io);
   if (values.watch) return watchAndCheck(file, check, io);
   return (await check()) ? 0 : 1;
-}
-
-/** A file the learner named, as a path from the project's root (absolute when outside it); it must exist. */
-function fromRoot(path: string, cwd: string): string {
-  const absolute = isAbsolute(path) ? path : resolve(cwd, path);
-  if (!existsSync(absolute)) throw new UsageError(`no file ${path}`);
-  const inside = relative(ROOT, absolute);
-  return inside.startsWith('..') ? absolute : inside;
 }
 
 if (isMain(import.meta.url)) await runMain(() => challenge(process.argv.slice(2)));

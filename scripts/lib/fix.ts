@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerTags, ROOT } from './catalog.ts';
+import { headerTags, learnerFile, ROOT } from './catalog.ts';
 import { isMain, runMain, UsageError } from './cli.ts';
 import { readingPointer } from './editions.ts';
 import type { FixCheck, Verdict } from './fix-check.ts';
@@ -77,10 +77,11 @@ export async function fix(
   args: readonly string[],
   write: (text: string) => void = (text) => void process.stdout.write(text),
   exercises = listFixes(),
+  cwd = process.env.INIT_CWD ?? process.cwd(),
 ): Promise<number> {
   const { lang, rest } = takeLanguage(args);
   const text = FIX_TEXT[lang];
-  if (rest.length !== 1) throw new UsageError(text.usage);
+  if (rest.length === 0 || rest.length > 2 || (rest[0] === 'list' && rest.length > 1)) throw new UsageError(text.usage);
   if (rest[0] === 'list') return list(write, exercises, lang);
   const chosen = exercises.find((candidate) => candidate.number === String(Number(rest[0])));
   if (!/^\d+$/.test(rest[0]) || !chosen)
@@ -90,14 +91,16 @@ export async function fix(
         exercises.map((fix) => fix.number),
       ),
     );
+  // A file the learner names is checked instead of the exercise's own program (a copy, kept elsewhere).
+  const program = rest[1] === undefined ? chosen.program : learnerFile(rest[1], cwd, text.noFile);
   const check = await loadCheck(chosen);
-  write(`${chosen.number}  ${titleIn(lang, chosen, check)}  (${chosen.program})\n`);
-  const verdict = await check.check(chosen.program);
+  write(`${chosen.number}  ${titleIn(lang, chosen, check)}  (${program})\n`);
+  const verdict = await check.check(program);
   write(`${stateOf(verdict, text)}: ${('cannotCheck' in verdict ? verdict.cannotCheck : verdict.saw)[lang]}\n`);
   if ('cannotCheck' in verdict) return 1;
   if (verdict.passed) return 0;
   write(`${text.hint(check.hint[lang])}\n${text.read(readingPointer(lang, check.notes))}\n`);
-  write(`${text.editAgain(chosen.program, chosen.number)}\n`);
+  write(`${text.editAgain(program, [chosen.number, ...rest.slice(1)].join(' '))}\n`);
   return 1;
 }
 

@@ -6,11 +6,12 @@
  */
 import type { Lang } from '../lang.ts';
 
-const COMMANDS = 'npm run fix -- list | npm run fix -- N';
+const COMMANDS = 'npm run fix -- list | npm run fix -- N [FILE]';
 
 export interface FixText {
   usage: string;
   noExercise: (given: string, numbers: readonly string[]) => string;
+  noFile: (given: string) => string;
   /** A verdict in a word: the listing shows it alone, a single run before what the check saw. */
   passes: string;
   fails: string;
@@ -20,12 +21,14 @@ export interface FixText {
   hint: (hint: string) => string;
   /** `pointer` is the notes' file with the section's heading: "NOTES.md §2.5 …". */
   read: (pointer: string) => string;
-  editAgain: (program: string, number: string) => string;
+  /** `rerun` is what follows `npm run fix --`: the number, and the file if one was named. */
+  editAgain: (program: string, rerun: string) => string;
 }
 
 const en: FixText = {
   usage: `usage: ${COMMANDS}`,
   noExercise: (given, numbers) => `no fix exercise "${given}"; there are ${numbers.join(', ')} (${COMMANDS})`,
+  noFile: (given) => `no file ${given}`,
   passes: 'passes',
   fails: 'fails',
   cannotCheck: 'cannot check here',
@@ -33,13 +36,14 @@ const en: FixText = {
   allPass: 'Every program passes its check.',
   hint: (hint) => `hint: ${hint}`,
   read: (pointer) => `read: ${pointer}`,
-  editAgain: (program, number) => `edit ${program}, then run npm run fix -- ${number} again`,
+  editAgain: (program, rerun) => `edit ${program}, then run npm run fix -- ${rerun} again`,
 };
 
 const ko: FixText = {
   usage: `사용법: ${COMMANDS}`,
   noExercise: (given, numbers) =>
     `"${given}": 그런 고치기 과제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
+  noFile: (given) => `그런 파일이 없습니다: ${given}`,
   passes: '통과',
   fails: '실패',
   cannotCheck: '여기서는 검사할 수 없음',
@@ -47,7 +51,7 @@ const ko: FixText = {
   allPass: '모든 프로그램이 검사를 통과합니다.',
   hint: (hint) => `힌트: ${hint}`,
   read: (pointer) => `읽을 곳: ${pointer}`,
-  editAgain: (program, number) => `${program} 파일을 고친 다음 다시 실행하세요: npm run fix -- ${number}`,
+  editAgain: (program, rerun) => `${program} 파일을 고친 다음 다시 실행하세요: npm run fix -- ${rerun}`,
 };
 
 export const FIX_TEXT: Readonly<Record<Lang, FixText>> = { en, ko };
