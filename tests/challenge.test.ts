@@ -5,19 +5,21 @@
  * `npm run challenge` as a learner uses it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { headerTags } from '../scripts/lib/catalog.ts';
 import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../scripts/lib/challenge.ts';
 import type { Report } from '../scripts/lib/challenge-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
 import { runTool } from '../scripts/lib/tools.ts';
-import { within } from '../scripts/lib/wait.ts';
+import { startAllowanceMs } from '../scripts/lib/child.ts';
+import { onceWithin, within } from '../scripts/lib/wait.ts';
 import { ROOT, runScript } from './lib/transcript.ts';
 import { shipped, shippedText } from './lib/shipped.ts';
 import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
@@ -161,6 +163,31 @@ test('a binary wire is shown in hex, due and came back side by side, with a care
 });
 
 describe('npm run challenge', { concurrency: true }, () => {
+  test('a runner whose reader goes away (| head) ends the server it started', { skip: linuxOnly }, async (t) => {
+    const folder = await mkdtemp(join(tmpdir(), 'socket-notes-head-'));
+    t.after(() => rm(folder, { recursive: true, force: true }));
+    // A copy of its own, so that its process is told apart from the proofs' servers.
+    const server = join(folder, 'mine.ts');
+    await writeFile(server, readFileSync(join(ROOT, 'challenges/solutions/01-echo.ts')));
+    const runner = spawn(process.execPath, ['scripts/lib/challenge.ts', '1', server], { cwd: ROOT });
+    const lines = createInterface({ input: runner.stdout });
+    // Like head -2: read two lines (the header, the first step), then stop reading.
+    let read = 0;
+    lines.on('line', () => {
+      if (++read === 2) runner.stdout.destroy();
+    });
+    await onceWithin(runner, 'close', 2 * startAllowanceMs(), 'the runner to end once its reader is gone');
+    const commandOf = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return ''; // gone since the listing
+      }
+    };
+    const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    assert.ok(!pids.some((pid) => commandOf(pid).includes(server)), 'no server of its left running');
+  });
+
   test('bad usage: one error line, exit 2', async () => {
     for (const args of [['99'], ['1', '--hint', '--solution'], ['1', 'no/such/file.ts'], ['1', '--attack', 'nope']]) {
       const run = await runScript('scripts/lib/challenge.ts', args);

@@ -3,7 +3,7 @@
  * check: its stdout read line by line, everything it printed kept for the verdict, every wait
  * bounded, and the process killed when the check is done with it.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
@@ -60,6 +60,14 @@ export interface RunningProgram {
  * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`), with `env` added to this
  * process's environment (a challenge's PORT and HOST).
  */
+/** The programs started here that have not ended yet. */
+const unended = new Set<ChildProcess>();
+// A process of ours that ends takes its programs with it: one that crashes (npm run challenge -- 4 | head,
+// whose next write fails with EPIPE) would leave the learner's server running with no parent.
+process.on('exit', () => {
+  for (const child of unended) child.kill('SIGKILL');
+});
+
 export function startProgram(
   file: string,
   args: readonly string[] = [],
@@ -74,8 +82,12 @@ export function startProgram(
   child.stderr.on('data', (chunk: Buffer) => (transcript += chunk));
   // A program that cannot even start (a wrapper that is missing) still ends: as an exit with code 127.
   child.on('error', (error) => (transcript += `${error.message}\n`));
+  unended.add(child);
   const exited = new Promise<Exit>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? null : 127), signal }));
+    child.on('close', (code, signal) => {
+      unended.delete(child);
+      resolve({ code: code ?? (signal ? null : 127), signal });
+    });
   });
   const program: RunningProgram = {
     pid: child.pid ?? 0,
