@@ -264,10 +264,14 @@ async function closedAtLimit(attack: Attack, peer: Peer, dropped: Dropped[]): Pr
     ? `; it still holds the sockets of ${held.join(', ')}, though it told the room they had left`
     : '';
   const limit = descriptorLimit(pid);
-  const inUse = readDescriptorTable(pid).filter((descriptor) => descriptor.fd < limit).length;
+  const table = readDescriptorTable(pid);
+  const inUse = table.filter((descriptor) => descriptor.fd < limit).length;
+  // A descriptor numbered at or above the limit (one the server was started with) takes no number below it.
+  const above = table.length - inUse;
+  const aboveText = above > 0 ? `, and ${above} more numbered above it, which it had before the limit came` : '';
   return (
     `${peer.label} was closed at once, with nothing said (${saw}): the server uses ${inUse} of the ` +
-    `${limit} descriptor numbers its limit allows (Max open files, /proc/${pid}/limits)${holding}. ` +
+    `${limit} descriptor numbers its limit allows (Max open files, /proc/${pid}/limits)${aboveText}${holding}. ` +
     'With none free, accept4() fails with EMFILE, and libuv lets go of its spare descriptor, accepts ' +
     'each waiting connection and closes it at once, then takes the spare back'
   );
