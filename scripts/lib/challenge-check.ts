@@ -3,6 +3,7 @@
  * scripts/lib/challenge.ts runs and prints them). A module of its own, so that a level never
  * imports the runner that imports it.
  */
+import type { InEach } from './questions.ts';
 
 /** The bytes of one connection when a step failed: what the client sent, what it was due, what came back. */
 export interface Wire {
@@ -24,7 +25,7 @@ export interface Failure {
 /** One attack as it went: its name (what --attack takes), the claim it checks, and its failure if any. */
 export interface Step {
   name: string;
-  claim: string;
+  claim: InEach<string>;
   ms: number;
   failure?: Failure;
 }
@@ -49,9 +50,10 @@ export interface CheckOptions {
 export interface AttackInfo {
   /** What --attack takes: "half-close". */
   name: string;
-  claim: string;
+  /** In each language the runners speak: a claim or hint without its Korean does not compile. */
+  claim: InEach<string>;
   /** Hints for a program that fails this attack, the gentlest first, given one at a time on request. */
-  hints: string[];
+  hints: InEach<string>[];
 }
 
 export interface ChallengeLevel {
