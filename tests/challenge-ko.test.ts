@@ -49,9 +49,10 @@ function runnersOwnLines(output: string): Record<string, string> {
   return Object.fromEntries(own.map((line, i) => [`line ${i + 1}`, line]));
 }
 
-test('every attack of every level has its claim and each of its hints in Korean', async () => {
+test('every level has its title, and every attack its claim and each of its hints, in Korean', async () => {
   for (const entry of levels) {
-    const { attacks } = await loadLevel(entry);
+    const { title, attacks } = await loadLevel(entry);
+    assertKorean(title.ko, `level ${entry.number}: title`);
     for (const attack of attacks) {
       const where = `level ${entry.number}, ${attack.name}`;
       assertKorean(attack.claim.ko, `${where}: claim`);
@@ -124,7 +125,7 @@ test("each of the runner's Korean messages is Korean; a wire's Korean labels lin
 test('list --lang ko: every line the listing prints is Korean', { skip: linuxOnly }, async (t) => {
   const io = await collecting(t, {});
   assert.equal(await challenge(['list', '--lang', 'ko'], io, levels.slice(0, 1)), 0);
-  assert.match(io.text, /^1 {2}Echo: binary에서 실패 {2}\(challenges\/01-echo\.ts\)$/m);
+  assert.match(io.text, /^1 {2}에코: binary에서 실패 {2}\(challenges\/01-echo\.ts\)$/m);
   const printed = io.text.split('\n').filter((line) => line !== '');
   assertAllKorean(Object.fromEntries(printed.map((line, i) => [`line ${i + 1}`, line])), 'list --lang ko');
 });

@@ -3,6 +3,7 @@
  * scripts/lib/challenge.ts runs and prints them). A module of its own, so that a level never
  * imports the runner that imports it.
  */
+import type { Lang } from './lang.ts';
 import type { InEach } from './questions.ts';
 
 /** The bytes of one connection when a step failed: what the client sent, what it was due, what came back. */
@@ -57,6 +58,8 @@ export interface AttackInfo {
 }
 
 export interface ChallengeLevel {
+  /** The level's title in each language but English: the English one is the starter's own @title. */
+  title: Record<Exclude<Lang, 'en'>, string>;
   /** The NOTES.md sections ('#25-…') of the concepts the level exercises. */
   notes: string[];
   /** The attacks, in the order they run. */

@@ -50,6 +50,9 @@ export async function loadLevel(entry: ChallengeEntry): Promise<ChallengeLevel> 
   return ((await import(pathToFileURL(join(ROOT, entry.checkModule)).href)) as { LEVEL: ChallengeLevel }).LEVEL;
 }
 
+const titleIn = (lang: Lang, entry: ChallengeEntry, level: ChallengeLevel): string =>
+  lang === 'en' ? entry.title : level.title[lang];
+
 // --- The wire, as a learner reads it ---------------------------------------------------------
 
 /** Text when every byte is printable ASCII or a tab, CR or LF; anything else is shown in hex. */
@@ -208,7 +211,7 @@ async function checkOnce(
   const given = readKnobs(SEED_KNOB, io.env).SEED;
   const seed = given >= 0 ? given : Math.floor(Math.random() * 2 ** 31);
   const total = only === undefined ? level.attacks.length : 1;
-  io.write(`${say.header(entry.number, entry.title, file, seed)}\n`);
+  io.write(`${say.header(entry.number, titleIn(lang, entry, level), file, seed)}\n`);
   let index = 0;
   const report: Report = await level.check(resolve(ROOT, file), {
     seed,
@@ -322,20 +325,16 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ru
 
 /** Every level checked on the learner's file, side by side, one a line, and the next to try. */
 async function list(levels: readonly ChallengeEntry[], io: Run): Promise<number> {
-  const { say } = io;
-  const reports = await Promise.all(
-    levels.map(async (entry) => {
-      const level = await loadLevel(entry);
-      const seed = Math.max(0, readKnobs(SEED_KNOB, io.env).SEED);
-      return level.check(resolve(ROOT, entry.starter), { seed });
-    }),
-  );
+  const { say, lang } = io;
+  const loaded = await Promise.all(levels.map(loadLevel));
+  const seed = Math.max(0, readKnobs(SEED_KNOB, io.env).SEED);
+  const reports = await Promise.all(loaded.map((level, i) => level.check(resolve(ROOT, levels[i].starter), { seed })));
   const passes = (report: Report) => !report.cannotCheck && report.steps.every((step) => !step.failure);
   levels.forEach((entry, i) => {
     const report = reports[i];
     const failed = report.steps.find((step) => step.failure);
     const state = report.cannotCheck ? say.cannotCheckHere : failed ? say.fails(failed.name) : say.passes;
-    io.write(`${entry.number}  ${entry.title}: ${state}  (${entry.starter})\n`);
+    io.write(`${entry.number}  ${titleIn(lang, entry, loaded[i])}: ${state}  (${entry.starter})\n`);
   });
   // Issue 21 keeps level 6 for later: said here, so that the ladder does not seem to end at 5.
   if (levels.every((entry) => Number(entry.number) < 6)) io.write(`6  ${say.later}: ${say.notBuiltYet}\n`);

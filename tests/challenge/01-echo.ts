@@ -16,6 +16,7 @@ const echoOf = (request: Buffer): Exchange => ({ request, reply: request });
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '에코' },
   notes: [
     '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
     '#26-one-process-one-thread-many-clients-12-many-clients',

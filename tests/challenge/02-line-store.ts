@@ -63,6 +63,7 @@ const fullLine = (random: Random) => {
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '한 줄 단위 키-값 저장소' },
   notes: [
     '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
     '#26-one-process-one-thread-many-clients-12-many-clients',

@@ -27,6 +27,7 @@ const randomFrames = (random: Random, count: number, maxBytes: number) =>
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '길이 접두사가 붙은 프레임, 뒤집어서 답하기' },
   notes: [
     '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
     '#43-tcp-against-udp-measured-11-tcp-vs-udp',

@@ -275,6 +275,7 @@ async function closedAtLimit(attack: Attack, peer: Peer, dropped: Dropped[]): Pr
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '채팅방' },
   // Who is in the room carries from one step to the next: each step starts with an empty room.
   serverPerStep: true,
   notes: [

@@ -25,6 +25,7 @@ async function setterAndAsker(attack: Attack) {
 
 export const LEVEL = defineLevel({
   protocol: 'udp',
+  title: { ko: 'UDP 키-값 저장소' },
   serverPerStep: true,
   notes: ['#42-udp-fire-and-forget-10-udp-fire-and-forget', '#43-tcp-against-udp-measured-11-tcp-vs-udp'],
   attacks: [
