@@ -3,6 +3,8 @@
  * scripts/lib/challenge.ts runs and prints them). A module of its own, so that a level never
  * imports the runner that imports it.
  */
+import type { Lang } from './lang.ts';
+import type { InEach } from './questions.ts';
 
 /** The bytes of one connection when a step failed: what the client sent, what it was due, what came back. */
 export interface Wire {
@@ -24,7 +26,7 @@ export interface Failure {
 /** One attack as it went: its name (what --attack takes), the claim it checks, and its failure if any. */
 export interface Step {
   name: string;
-  claim: string;
+  claim: InEach<string>;
   ms: number;
   failure?: Failure;
 }
@@ -49,12 +51,15 @@ export interface CheckOptions {
 export interface AttackInfo {
   /** What --attack takes: "half-close". */
   name: string;
-  claim: string;
+  /** In each language the runners speak: a claim or hint without its Korean does not compile. */
+  claim: InEach<string>;
   /** Hints for a program that fails this attack, the gentlest first, given one at a time on request. */
-  hints: string[];
+  hints: InEach<string>[];
 }
 
 export interface ChallengeLevel {
+  /** The level's title in each language but English: the English one is the starter's own @title. */
+  title: Record<Exclude<Lang, 'en'>, string>;
   /** The NOTES.md sections ('#25-…') of the concepts the level exercises. */
   notes: string[];
   /** The attacks, in the order they run. */

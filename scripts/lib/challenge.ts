@@ -5,15 +5,20 @@
  * and attacks it one step at a time. A failed step shows the wire, the kernel's view of that
  * moment, and the command that replays it with its seed. Reference solutions are in
  * challenges/solutions/; tests/challenge.test.ts (part of npm test) proves every
- * attack with a known-wrong server.
+ * attack with a known-wrong server. With `--lang ko`, or under a Korean locale, the runner's own
+ * words (messages/challenge.ts) and each attack's claim and hints are Korean; what a failed step
+ * saw (its sentence, the bytes, the kernel's rows) stays English, as the labs' transcripts do.
  */
 import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerTags, learnerFile, ROOT, sectionTitle } from './catalog.ts';
+import { headerTags, learnerFile, ROOT } from './catalog.ts';
 import type { ChallengeLevel, Report, Step, Wire } from './challenge-check.ts';
 import { defineKnobs, type FlagSpec, isMain, parseFlags, readKnobs, runMain, UsageError } from './cli.ts';
+import { HANGUL, readingPointer } from './editions.ts';
+import { type Lang, takeLanguage } from './lang.ts';
+import { CHALLENGE_TEXT, type ChallengeText } from './messages/challenge.ts';
 import { loadProgress, progressPath, updateProgress } from './progress.ts';
 import { findTool, runTool } from './tools.ts';
 
@@ -44,6 +49,9 @@ export function listLevels(): ChallengeEntry[] {
 export async function loadLevel(entry: ChallengeEntry): Promise<ChallengeLevel> {
   return ((await import(pathToFileURL(join(ROOT, entry.checkModule)).href)) as { LEVEL: ChallengeLevel }).LEVEL;
 }
+
+const titleIn = (lang: Lang, entry: ChallengeEntry, level: ChallengeLevel): string =>
+  lang === 'en' ? entry.title : level.title[lang];
 
 // --- The wire, as a learner reads it ---------------------------------------------------------
 
@@ -77,8 +85,13 @@ function fitting(bytes: Buffer, from: number, step: 1 | -1, width: number): numb
 const WINDOW = 40;
 const LABEL = 11;
 
+/** The columns `text` takes in a terminal, where a Hangul syllable takes two. */
+const columns = (text: string) => [...text].reduce((sum, char) => sum + (HANGUL.test(char) ? 2 : 1), 0);
+/** `text` and spaces after it, `width` columns in all: a Korean label lines up as an English one does. */
+const padColumns = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - columns(text)));
+
 /** `due` and `got` escaped one above the other around their first difference, a caret under it. */
-function textView(due: Buffer, got: Buffer, at: number): string[] {
+function textView(due: Buffer, got: Buffer, at: number, text: ChallengeText): string[] {
   const start = fitting(due, at - 1, -1, WINDOW) + 1;
   const line = (bytes: Buffer) => {
     const end = fitting(bytes, at, 1, WINDOW);
@@ -86,9 +99,9 @@ function textView(due: Buffer, got: Buffer, at: number): string[] {
   };
   const caret = (start > 0 ? 1 : 0) + 1 + escaped(due.subarray(start, at)).length;
   return [
-    `${'due'.padEnd(LABEL)}${line(due)}`,
-    `${'came back'.padEnd(LABEL)}${line(got)}`,
-    `${' '.repeat(LABEL + caret)}^ byte ${at}${at >= got.length ? ': nothing more came back' : ''}`,
+    `${padColumns(text.due, LABEL)}${line(due)}`,
+    `${padColumns(text.cameBack, LABEL)}${line(got)}`,
+    `${' '.repeat(LABEL + caret)}^ ${text.atByte(at, at >= got.length)}`,
   ];
 }
 
@@ -99,32 +112,33 @@ const hexRow = (bytes: Buffer, offset: number) =>
   ).join(' ');
 
 /** The rows of 8 bytes around the first difference, due and came back side by side, a caret under it. */
-function hexView(due: Buffer, got: Buffer, at: number): string[] {
+function hexView(due: Buffer, got: Buffer, at: number, text: ChallengeText): string[] {
   const row = Math.floor(at / ROW) * ROW;
   const width = ROW * 3 - 1;
-  const nothingMore = at >= got.length ? ': nothing more came back' : '';
-  const lines = [`${'offset'.padEnd(10)}${'due'.padEnd(width + 3)}came back`];
+  const lines = [`${padColumns(text.offset, 10)}${padColumns(text.due, width + 3)}${text.cameBack}`];
   for (let offset = Math.max(0, row - ROW); offset <= row + ROW; offset += ROW) {
     if (offset >= Math.max(due.length, got.length) && offset > row) break;
     lines.push(`${offset.toString(16).padStart(8, '0')}  ${hexRow(due, offset)}   ${hexRow(got, offset)}`.trimEnd());
-    if (offset === row) lines.push(`${' '.repeat(10 + width + 3 + (at - row) * 3)}^^ byte ${at}${nothingMore}`);
+    if (offset === row)
+      lines.push(`${' '.repeat(10 + width + 3 + (at - row) * 3)}^^ ${text.atByte(at, at >= got.length)}`);
   }
   return lines;
 }
 
 /** What was sent, what was due and what came back, with a caret under the first byte that differs. */
-export function renderWire(wire: Wire): string[] {
+export function renderWire(wire: Wire, lang: Lang = 'en'): string[] {
+  const text = CHALLENGE_TEXT[lang];
   const at = firstDifference(wire.expected, wire.received);
   const sentHead = wire.sent.subarray(0, fitting(wire.sent, 0, 1, WINDOW * 2));
   const sent = isText(wire.sent)
     ? `"${escaped(sentHead)}"${sentHead.length < wire.sent.length ? '…' : ''}`
     : `${hexRow(wire.sent, 0)}${wire.sent.length > ROW ? ' …' : ''}`;
   return [
-    `${'sent'.padEnd(LABEL)}${wire.sent.length} bytes: ${sent}`,
-    `${''.padEnd(LABEL)}${wire.expected.length} bytes due, ${wire.received.length} came back`,
+    `${padColumns(text.sent, LABEL)}${text.bytes(wire.sent.length)}: ${sent}`,
+    `${''.padEnd(LABEL)}${text.dueAndCameBack(wire.expected.length, wire.received.length)}`,
     ...(isText(wire.expected) && isText(wire.received)
-      ? textView(wire.expected, wire.received, at)
-      : hexView(wire.expected, wire.received, at)),
+      ? textView(wire.expected, wire.received, at, text)
+      : hexView(wire.expected, wire.received, at, text)),
   ];
 }
 
@@ -133,22 +147,23 @@ export function renderWire(wire: Wire): string[] {
 const indent = (lines: readonly string[], by = 8) => lines.map((line) => `${' '.repeat(by)}${line}`.trimEnd());
 
 /** One step as CS144 prints it: passed, or failed with what happened, the wire, the kernel and the program's output. */
-export function renderStep(step: Step, index: number, total: number): string[] {
-  const head = `${step.failure ? 'FAIL' : 'ok  '}  ${index}/${total} ${step.name}: ${step.claim}  (${step.ms} ms)`;
+export function renderStep(step: Step, index: number, total: number, lang: Lang = 'en'): string[] {
+  const text = CHALLENGE_TEXT[lang];
+  const verdict = step.failure ? text.fail : text.ok;
+  const head = `${verdict}  ${index}/${total} ${step.name}: ${step.claim[lang]}  (${step.ms} ms)`;
   if (!step.failure) return [`  ${head}`];
   const { what, wire, kernel, printed } = step.failure;
   return [
     `  ${head}`,
     ...indent([what]),
-    ...(wire ? ['', ...indent(renderWire(wire))] : []),
-    ...(kernel.length > 0 ? ['', ...indent(['the kernel, at that moment:']), ...indent(kernel, 10)] : []),
-    ...(printed ? ['', ...indent([`the program printed: ${printed}`])] : []),
+    ...(wire ? ['', ...indent(renderWire(wire, lang))] : []),
+    ...(kernel.length > 0 ? ['', ...indent([text.kernelAtThatMoment]), ...indent(kernel, 10)] : []),
+    ...(printed ? ['', ...indent([text.printed(printed)])] : []),
   ];
 }
 
 // --- The command line ------------------------------------------------------------------------
 
-const USAGE = 'npm run challenge -- list | N [FILE] [--watch] [--attack NAME] | N --hint | N --solution | N --reset';
 const FLAGS: Record<string, FlagSpec> = {
   watch: { type: 'boolean' },
   attack: { type: 'string' },
@@ -169,6 +184,12 @@ export interface ChallengeIo {
   signal?: AbortSignal;
 }
 
+/** The io of one run, the language it speaks and its words in that language. */
+interface Run extends ChallengeIo {
+  lang: Lang;
+  say: ChallengeText;
+}
+
 const processIo: ChallengeIo = {
   write: (text) => void process.stdout.write(text),
   env: process.env,
@@ -184,20 +205,21 @@ async function checkOnce(
   level: ChallengeLevel,
   file: string,
   only: string | undefined,
-  io: ChallengeIo,
+  io: Run,
 ): Promise<boolean> {
+  const { say, lang } = io;
   const given = readKnobs(SEED_KNOB, io.env).SEED;
   const seed = given >= 0 ? given : Math.floor(Math.random() * 2 ** 31);
   const total = only === undefined ? level.attacks.length : 1;
-  io.write(`level ${entry.number}, ${entry.title}: checking ${file}  (SEED=${seed})\n`);
+  io.write(`${say.header(entry.number, titleIn(lang, entry, level), file, seed)}\n`);
   let index = 0;
   const report: Report = await level.check(resolve(ROOT, file), {
     seed,
     only,
-    onStep: (step) => io.write(`${renderStep(step, ++index, total).join('\n')}\n`),
+    onStep: (step) => io.write(`${renderStep(step, ++index, total, lang).join('\n')}\n`),
   });
   if (report.cannotCheck) {
-    io.write(`cannot check here: ${report.cannotCheck}\n`);
+    io.write(`${say.cannotCheck(report.cannotCheck)}\n`);
     return false;
   }
   const failed = report.steps.find((step) => step.failure);
@@ -212,38 +234,32 @@ async function checkOnce(
     io.write(
       [
         '',
-        `replay exactly this attack: SEED=${seed} npm run challenge -- ${entry.number} ${file} --attack ${failed.name}`,
-        `stuck? npm run challenge -- ${entry.number} --hint   (${hints} hints for ${failed.name}, one at a time)`,
-        `read: ${level.notes.map((anchor) => `NOTES.md ${sectionTitle(anchor)}`).join('; ')}`,
+        say.replay(`SEED=${seed} npm run challenge -- ${entry.number} ${file} --attack ${failed.name}`),
+        say.stuck(entry.number, hints, failed.name),
+        say.read(level.notes.map((anchor) => readingPointer(lang, anchor))),
         '',
       ].join('\n'),
     );
     return false;
   }
-  if (only === undefined)
-    io.write(
-      `\nevery attack passed. The reference solution: npm run challenge -- ${entry.number} --solution ` +
-        `(${entry.solution})\n`,
-    );
+  if (only === undefined) io.write(`\n${say.everyAttackPassed(entry.number, entry.solution)}\n`);
   return true;
 }
 
 /** The next hint for the attack the level's last run failed. */
-async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: ChallengeIo): Promise<number> {
+async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Promise<number> {
+  const { say, lang } = io;
   const path = progressPath(io.env);
   const record = (await loadProgress(path))[progressKey(entry)] ?? {};
   const failed = record.failed?.[0];
   const attack = level.attacks.find((candidate) => candidate.name === failed);
-  if (!attack) throw new UsageError(`hints come after a failure; run npm run challenge -- ${entry.number} first`);
+  if (!attack) throw new UsageError(say.hintsAfterFailure(entry.number));
   const given = (record.hints ?? []).filter((seen) => seen.startsWith(`${attack.name}#`)).length;
   if (given >= attack.hints.length) {
-    io.write(
-      `no more hints for ${attack.name}: read NOTES.md ${sectionTitle(level.notes[0])}, ` +
-        `or see a solution: npm run challenge -- ${entry.number} --solution\n`,
-    );
+    io.write(`${say.noMoreHints(attack.name, readingPointer(lang, level.notes[0]), entry.number)}\n`);
     return 0;
   }
-  io.write(`hint ${given + 1} of ${attack.hints.length} for ${attack.name}: ${attack.hints[given]}\n`);
+  io.write(`${say.hint(given + 1, attack.hints.length, attack.name, attack.hints[given][lang])}\n`);
   await updateProgress(path, (progress) => {
     const updated = progress[progressKey(entry)] ?? {};
     updated.hints = [...(updated.hints ?? []), `${attack.name}#${given + 1}`];
@@ -253,12 +269,12 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: ChallengeI
 }
 
 /** `git checkout` of the starter: the learner's changes to it are gone. */
-async function reset(entry: ChallengeEntry, io: ChallengeIo): Promise<number> {
+async function reset(entry: ChallengeEntry, { say, write }: Run): Promise<number> {
   const git = await findTool('git');
-  if (!git) throw new Error('git is not installed, and the starter is restored from git');
+  if (!git) throw new Error(say.noGit);
   const run = await runTool(git, ['checkout', '--', entry.starter], 10_000, ROOT);
-  if (run.code !== 0) throw new Error(`git checkout -- ${entry.starter} failed: ${run.stderr.trim().split('\n')[0]}`);
-  io.write(`restored ${entry.starter} as it was shipped\n`);
+  if (run.code !== 0) throw new Error(say.checkoutFailed(entry.starter, run.stderr.trim().split('\n')[0]));
+  write(`${say.restored(entry.starter)}\n`);
   return 0;
 }
 
@@ -271,7 +287,7 @@ const SAVE_SETTLES_MS = 100;
  * version), so a check waits until the events have been quiet for SAVE_SETTLES_MS, and runs only
  * when the file holds other text than the last one checked.
  */
-async function watchAndCheck(file: string, check: () => Promise<boolean>, io: ChallengeIo): Promise<number> {
+async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Run): Promise<number> {
   const path = resolve(ROOT, file);
   const text = () => (existsSync(path) ? readFileSync(path, 'utf8') : '');
   let checked = text();
@@ -301,83 +317,88 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ch
     }, SAVE_SETTLES_MS);
   });
   watcher.on('close', () => clearTimeout(settling));
-  io.write(`\nwatching ${file}: every save runs the check again (Ctrl-C to stop)\n`);
+  io.write(`\n${io.say.watching(file)}\n`);
   await new Promise((resolve) => watcher.on('close', resolve));
   await running;
   return 0;
 }
 
-/** The level the ladder names but does not have yet. */
-const LATER = "Reliable transfer over UDP, across lesson 15's lossy link";
-
 /** Every level checked on the learner's file, side by side, one a line, and the next to try. */
-async function list(levels: readonly ChallengeEntry[], io: ChallengeIo): Promise<number> {
-  const reports = await Promise.all(
-    levels.map(async (entry) => {
-      const level = await loadLevel(entry);
-      const seed = Math.max(0, readKnobs(SEED_KNOB, io.env).SEED);
-      return level.check(resolve(ROOT, entry.starter), { seed });
-    }),
-  );
+async function list(levels: readonly ChallengeEntry[], io: Run): Promise<number> {
+  const { say, lang } = io;
+  const loaded = await Promise.all(levels.map(loadLevel));
+  const seed = Math.max(0, readKnobs(SEED_KNOB, io.env).SEED);
+  const reports = await Promise.all(loaded.map((level, i) => level.check(resolve(ROOT, levels[i].starter), { seed })));
   const passes = (report: Report) => !report.cannotCheck && report.steps.every((step) => !step.failure);
   levels.forEach((entry, i) => {
     const report = reports[i];
     const failed = report.steps.find((step) => step.failure);
-    const state = report.cannotCheck ? 'cannot check here' : failed ? `fails ${failed.name}` : 'passes';
-    io.write(`${entry.number}  ${entry.title}: ${state}  (${entry.starter})\n`);
+    const state = report.cannotCheck ? say.cannotCheckHere : failed ? say.fails(failed.name) : say.passes;
+    io.write(`${entry.number}  ${titleIn(lang, entry, loaded[i])}: ${state}  (${entry.starter})\n`);
   });
   // Issue 21 keeps level 6 for later: said here, so that the ladder does not seem to end at 5.
-  if (levels.every((entry) => Number(entry.number) < 6)) io.write(`6  ${LATER}: not built yet\n`);
+  if (levels.every((entry) => Number(entry.number) < 6)) io.write(`6  ${say.later}: ${say.notBuiltYet}\n`);
   const next = levels.find((_, i) => !passes(reports[i]));
-  io.write(next ? `\nNext: npm run challenge -- ${next.number}\n` : '\nEvery level passes. Well done.\n');
+  io.write(`\n${next ? say.next(next.number) : say.allPass}\n`);
   return 0;
 }
 
-/** Runs `npm run challenge -- ARGS`; a test may pass fewer levels and its own io. */
+/**
+ * Runs `npm run challenge -- ARGS`, in Korean with `--lang ko` or under a Korean locale (in
+ * io.env); a test may pass fewer levels and its own io.
+ */
 export async function challenge(
   args: readonly string[],
   io: ChallengeIo = processIo,
   levels = listLevels(),
 ): Promise<number> {
+  const { lang, rest } = takeLanguage(args, io.env);
+  const run: Run = { ...io, lang, say: CHALLENGE_TEXT[lang] };
+  const { say } = run;
   let parsed: ReturnType<typeof parseFlags>;
   try {
-    parsed = parseFlags(args, FLAGS, true);
+    parsed = parseFlags(rest, FLAGS, true);
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}; usage: ${USAGE}`);
+    throw new UsageError(say.badFlags((error as Error).message));
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    io.write(`usage: ${USAGE}\n`);
+    io.write(`${say.usage}\n`);
     return 0;
   }
   if (positionals.length === 1 && positionals[0] === 'list' && Object.keys(values).every((flag) => !values[flag]))
-    return list(levels, io);
-  if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`usage: ${USAGE}`);
+    return list(levels, run);
+  if (positionals.length < 1 || positionals.length > 2) throw new UsageError(say.usage);
   const entry = levels.find((candidate) => candidate.number === String(Number(positionals[0])));
   if (!/^\d+$/.test(positionals[0]) || !entry)
     throw new UsageError(
-      `no challenge level "${positionals[0]}"; there are ${levels.map((level) => level.number).join(', ')} (${USAGE})`,
+      say.noLevel(
+        positionals[0],
+        levels.map((level) => level.number),
+      ),
     );
   const level = await loadLevel(entry);
   const actions = (['hint', 'solution', 'reset'] as const).filter((flag) => values[flag]);
   if (actions.length > 0) {
     if (actions.length > 1 || positionals.length > 1 || values.watch || values.attack !== undefined)
-      throw new UsageError(
-        `--${actions[0]} goes alone with a level number: npm run challenge -- ${entry.number} --${actions[0]}`,
-      );
-    if (actions[0] === 'hint') return hint(entry, level, io);
-    if (actions[0] === 'reset') return reset(entry, io);
+      throw new UsageError(say.actionAlone(actions[0], entry.number));
+    if (actions[0] === 'hint') return hint(entry, level, run);
+    if (actions[0] === 'reset') return reset(entry, run);
     io.write(`${entry.solution}:\n\n${readFileSync(join(ROOT, entry.solution), 'utf8')}`);
     return 0;
   }
   const only = values.attack as string | undefined;
   if (only !== undefined && !level.attacks.some((attack) => attack.name === only))
     throw new UsageError(
-      `level ${entry.number} has no attack "${only}"; it has ${level.attacks.map((attack) => attack.name).join(', ')}`,
+      say.noAttack(
+        entry.number,
+        only,
+        level.attacks.map((attack) => attack.name),
+      ),
     );
-  const file = positionals[1] === undefined ? entry.starter : learnerFile(positionals[1], io.cwd);
-  const check = () => checkOnce(entry, level, file, only, io);
-  if (values.watch) return watchAndCheck(file, check, io);
+  const file = positionals[1] === undefined ? entry.starter : learnerFile(positionals[1], run.cwd, run.say.noFile);
+  const check = () => checkOnce(entry, level, file, only, run);
+  if (values.watch) return watchAndCheck(file, check, run);
   return (await check()) ? 0 : 1;
 }
 

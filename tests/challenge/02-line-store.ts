@@ -14,6 +14,7 @@ import {
   REPLY_MS,
   resetMidRequest,
 } from './attacks.ts';
+import { END_OR_DESTROY_HINT, IN_TURN_HINTS, RESET_HINTS } from './hints.ts';
 
 const LINE_MAX = 64 * 1024;
 
@@ -62,6 +63,7 @@ const fullLine = (random: Random) => {
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '한 줄 단위 키-값 저장소' },
   notes: [
     '#25-read-and-write-a-byte-stream-not-messages-06-read-write',
     '#26-one-process-one-thread-many-clients-12-many-clients',
@@ -69,10 +71,19 @@ export const LEVEL = defineLevel({
   attacks: [
     {
       name: 'protocol',
-      claim: 'SET answers OK, GET answers VALUE with the whole value or NONE, anything else ERROR unknown command',
+      claim: {
+        en: 'SET answers OK, GET answers VALUE with the whole value or NONE, anything else ERROR unknown command',
+        ko: 'SET에는 OK로, GET에는 값 전체를 담은 VALUE나 NONE으로, 그 밖의 명령에는 ERROR unknown command로 답한다',
+      },
       hints: [
-        'the value is the rest of the line after the key: can it hold spaces?',
-        "split the line at its first two spaces only: 'SET k a b c' sets k to 'a b c'",
+        {
+          en: 'the value is the rest of the line after the key: can it hold spaces?',
+          ko: '값은 줄에서 키 뒤의 나머지 전부입니다. 값에 공백이 들어갈 수 있나요?',
+        },
+        {
+          en: "split the line at its first two spaces only: 'SET k a b c' sets k to 'a b c'",
+          ko: "줄은 처음 두 공백에서만 나누세요. 'SET k a b c'는 k를 'a b c'로 정합니다.",
+        },
       ],
       async run(attack) {
         const peer = await attack.connect('a client');
@@ -96,16 +107,35 @@ export const LEVEL = defineLevel({
     {
       ...cutAtEveryByte((random) => ({ cut: setAndGetHangul(random), long: fullLine(random) })),
       hints: [
-        "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
-        'keep the bytes after the last \\n for the next read; answer only lines that have ended',
+        {
+          en: "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
+          ko:
+            "'data' 이벤트 하나는 read() 한 번이 돌려준 것을 전합니다. 여기서는 1바이트입니다. 줄의 나머지는 어디서 " +
+            '기다리나요?',
+        },
+        {
+          en: 'keep the bytes after the last \\n for the next read; answer only lines that have ended',
+          ko: '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요.',
+        },
       ],
     },
     {
       name: 'coalesced',
-      claim: '200 requests in one write get 200 answers, in order',
+      claim: {
+        en: '200 requests in one write get 200 answers, in order',
+        ko: 'write 한 번에 몰아 보낸 요청 200개가 순서대로 답 200개를 받는다',
+      },
       hints: [
-        'one read() can return several lines: does your server answer each, or take the chunk for one?',
-        'split what arrived at every \\n and answer each line in turn',
+        {
+          en: 'one read() can return several lines: does your server answer each, or take the chunk for one?',
+          ko:
+            'read() 한 번이 여러 줄을 돌려줄 수 있습니다. 서버는 줄마다 답하나요, 아니면 덩어리 전체를 한 줄로 ' +
+            '여기나요?',
+        },
+        {
+          en: 'split what arrived at every \\n and answer each line in turn',
+          ko: '도착한 것을 \\n마다 나누고 한 줄씩 차례로 답하세요.',
+        },
       ],
       async run(attack) {
         const peer = await attack.connect('a client that sends 200 requests at once');
@@ -116,10 +146,19 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'shared-store',
-      claim: 'a value set on one connection is read on the next',
+      claim: {
+        en: 'a value set on one connection is read on the next',
+        ko: '한 연결에서 넣은 값을 다음 연결에서 읽을 수 있다',
+      },
       hints: [
-        'where does your store live: in the connection handler, or once for the process?',
-        "a Map declared inside createServer's callback is new for every client",
+        {
+          en: 'where does your store live: in the connection handler, or once for the process?',
+          ko: '저장소는 어디에 있나요? 연결 핸들러 안인가요, 아니면 프로세스 전체에 하나인가요?',
+        },
+        {
+          en: "a Map declared inside createServer's callback is new for every client",
+          ko: 'createServer의 콜백 안에서 선언한 Map은 클라이언트마다 새로 만들어집니다.',
+        },
       ],
       async run(attack) {
         const writer = await attack.connect('the client that sets');
@@ -136,10 +175,7 @@ export const LEVEL = defineLevel({
     },
     {
       ...manyAtOnce(setOwn),
-      hints: [
-        'does anything in your server wait for one client to finish before it answers another?',
-        "each client gets its own socket and its own 'data' events; never serve clients in turn",
-      ],
+      hints: IN_TURN_HINTS,
     },
     {
       ...halfCloseSlowReader((random) => {
@@ -154,9 +190,11 @@ export const LEVEL = defineLevel({
         };
       }),
       hints: [
-        "what happens to the answers your server has queued, but not yet sent, when the client's FIN arrives?",
-        'end() sends what is queued, then a FIN; destroy() throws the queue away. With allowHalfOpen false, Node ' +
-          "calls end() for you after 'end'.",
+        {
+          en: "what happens to the answers your server has queued, but not yet sent, when the client's FIN arrives?",
+          ko: '클라이언트의 FIN이 도착했을 때, 서버가 큐에 넣었지만 아직 보내지 못한 답은 어떻게 되나요?',
+        },
+        END_OR_DESTROY_HINT,
       ],
     },
     {
@@ -167,11 +205,15 @@ export const LEVEL = defineLevel({
         (random) => setThenGet(random, 0),
       ),
       hints: [
-        'what does your server do when a read fails?',
-        "a client's reset makes the next read fail with ECONNRESET; a socket with no 'error' listener throws " +
-          'it, and the whole server exits',
-        "still up, yet the next client's own key reads NONE? Where does the unfinished part of a line wait: in " +
-          'one place per connection, or one for the whole process?',
+        ...RESET_HINTS,
+        {
+          en:
+            "still up, yet the next client's own key reads NONE? Where does the unfinished part of a line wait: in " +
+            'one place per connection, or one for the whole process?',
+          ko:
+            '서버는 살아 있는데 다음 클라이언트가 자기가 넣은 키를 읽으면 NONE인가요? 끝나지 않은 줄의 일부는 어디서 ' +
+            '기다리나요? 연결마다 한 곳인가요, 프로세스 전체에 한 곳인가요?',
+        },
       ],
     },
   ],

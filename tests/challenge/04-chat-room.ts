@@ -279,6 +279,7 @@ async function closedAtLimit(attack: Attack, peer: Peer, dropped: Dropped[]): Pr
 
 export const LEVEL = defineLevel({
   protocol: 'tcp',
+  title: { ko: '채팅방' },
   // Who is in the room carries from one step to the next: each step starts with an empty room.
   serverPerStep: true,
   notes: [
@@ -289,13 +290,29 @@ export const LEVEL = defineLevel({
   attacks: [
     {
       name: 'protocol',
-      claim:
-        'a client that joins hears who is in the room; the others hear it join, its lines as [NAME] text, ' +
-        'and its leaving; its own lines do not come back to it',
+      claim: {
+        en:
+          'a client that joins hears who is in the room; the others hear it join, its lines as [NAME] text, ' +
+          'and its leaving; its own lines do not come back to it',
+        ko:
+          '들어온 클라이언트는 방에 누가 있는지 듣는다. 다른 클라이언트들은 그 클라이언트가 들어온 것, [NAME] text ' +
+          '형태의 줄, 나간 것을 듣는다. 자기가 보낸 줄은 자기에게 돌아오지 않는다',
+      },
       hints: [
-        'who gets a line: everyone, or everyone but its sender? And who is told of a join: the newcomer too?',
-        'send `[NAME] text` to every joined client except the one that sent it; a client not yet named is ' +
-          'not in the room, and hears nothing',
+        {
+          en: 'who gets a line: everyone, or everyone but its sender? And who is told of a join: the newcomer too?',
+          ko:
+            '한 줄은 누가 받나요? 모두인가요, 보낸 사람을 뺀 모두인가요? 그리고 누가 들어왔다는 소식은 누구에게 ' +
+            '알리나요? 새로 온 사람에게도 알리나요?',
+        },
+        {
+          en:
+            'send `[NAME] text` to every joined client except the one that sent it; a client not yet named is ' +
+            'not in the room, and hears nothing',
+          ko:
+            '`[NAME] text`는 보낸 클라이언트를 뺀, 방에 들어온 모든 클라이언트에게 보내세요. 아직 이름을 대지 않은 ' +
+            '클라이언트는 방에 없는 것이므로 아무것도 듣지 않습니다.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -322,13 +339,27 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'bad-names',
-      claim:
-        'a name that is empty, longer than 16 characters, or not only letters and digits is answered ' +
-        'ERROR bad name, then the connection is closed, and the room hears nothing of it',
+      claim: {
+        en:
+          'a name that is empty, longer than 16 characters, or not only letters and digits is answered ' +
+          'ERROR bad name, then the connection is closed, and the room hears nothing of it',
+        ko:
+          '비어 있거나, 16자보다 길거나, 글자와 숫자만으로 되어 있지 않은 이름에는 ERROR bad name으로 답한 뒤 연결을 ' +
+          '닫고, 방에는 아무것도 알리지 않는다',
+      },
       hints: [
-        'what does your server do after it answers ERROR bad name?',
-        "end() the socket after the answer (socket.end('ERROR bad name\\n') does both): the client is not in " +
-          'the room, and may not try again on that connection',
+        {
+          en: 'what does your server do after it answers ERROR bad name?',
+          ko: 'ERROR bad name으로 답한 뒤 서버는 무엇을 하나요?',
+        },
+        {
+          en:
+            "end() the socket after the answer (socket.end('ERROR bad name\\n') does both): the client is not in " +
+            'the room, and may not try again on that connection',
+          ko:
+            "답한 뒤 소켓을 end()하세요(socket.end('ERROR bad name\\n')가 둘 다 합니다). 그 클라이언트는 방에 없고, " +
+            '그 연결로 다시 시도할 수 없습니다.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -356,11 +387,23 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'good-names',
-      claim: 'names of 1 to 16 letters or digits join: one character, sixteen, digits alone, Hangul',
+      claim: {
+        en: 'names of 1 to 16 letters or digits join: one character, sixteen, digits alone, Hangul',
+        ko: '글자나 숫자 1~16자로 된 이름은 들어올 수 있다: 한 글자, 열여섯 글자, 숫자만, 한글',
+      },
       hints: [
-        'which names does your check turn away? The spec says letters, and Hangul is letters too.',
-        'test the name with /^[\\p{L}\\p{Nd}]{1,16}$/u: \\p{L} is any letter, and {1,16} counts characters, ' +
-          'not the bytes of UTF-8 (a Hangul letter is three)',
+        {
+          en: 'which names does your check turn away? The spec says letters, and Hangul is letters too.',
+          ko: '이름 검사가 어떤 이름을 돌려보내나요? 명세는 글자(letter)라고 했고, 한글도 글자입니다.',
+        },
+        {
+          en:
+            'test the name with /^[\\p{L}\\p{Nd}]{1,16}$/u: \\p{L} is any letter, and {1,16} counts characters, ' +
+            'not the bytes of UTF-8 (a Hangul letter is three)',
+          ko:
+            '이름을 /^[\\p{L}\\p{Nd}]{1,16}$/u로 검사하세요. \\p{L}은 모든 글자이고, {1,16}은 UTF-8의 바이트가 ' +
+            '아니라 문자를 셉니다(한글 한 글자는 3바이트).',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -378,11 +421,25 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'cut-at-every-byte',
-      claim: 'a name and lines cut at every byte, or a line too long for one read, are heard whole',
+      claim: {
+        en: 'a name and lines cut at every byte, or a line too long for one read, are heard whole',
+        ko: '바이트마다 잘라 보낸 이름과 줄, 읽기 한 번에 다 담기지 않는 긴 줄도 온전하게 전해진다',
+      },
       hints: [
-        "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
-        'keep the bytes after the last \\n for the next read; and decode them with setEncoding(), which keeps a ' +
-          'UTF-8 character cut between two reads whole',
+        {
+          en: "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
+          ko:
+            "'data' 이벤트 하나는 read() 한 번이 돌려준 것을 전합니다. 여기서는 1바이트입니다. 줄의 나머지는 어디서 " +
+            '기다리나요?',
+        },
+        {
+          en:
+            'keep the bytes after the last \\n for the next read; and decode them with setEncoding(), which keeps a ' +
+            'UTF-8 character cut between two reads whole',
+          ko:
+            '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두세요. 그리고 setEncoding()으로 디코딩하세요. ' +
+            'setEncoding()은 두 번의 읽기 사이에서 잘린 UTF-8 문자를 온전하게 이어 줍니다.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -407,10 +464,21 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'coalesced',
-      claim: 'a name and 100 lines in one write: the client joins, and the others hear the 100 lines in order',
+      claim: {
+        en: 'a name and 100 lines in one write: the client joins, and the others hear the 100 lines in order',
+        ko:
+          'write 한 번에 이름과 줄 100개를 보내면, 그 클라이언트가 들어오고 다른 클라이언트들은 100줄을 순서대로 ' +
+          '듣는다',
+      },
       hints: [
-        'one read() can return several lines, the name among them: does your server take the chunk for one?',
-        'split what arrived at every \\n and handle each line in turn: the first is the name',
+        {
+          en: 'one read() can return several lines, the name among them: does your server take the chunk for one?',
+          ko: 'read() 한 번이 이름을 포함해 여러 줄을 돌려줄 수 있습니다. 서버는 그 덩어리를 한 줄로 여기지 않나요?',
+        },
+        {
+          en: 'split what arrived at every \\n and handle each line in turn: the first is the name',
+          ko: '도착한 것을 \\n마다 나누고 한 줄씩 차례로 처리하세요. 첫 줄이 이름입니다.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -425,14 +493,32 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'many-at-once',
-      claim:
-        '20 clients connect at once and join in another order, a nameless one waiting: each hears the room ' +
-        'in join order, then 10 speak at once, lines cut in two, and the other 10 hear each line whole',
+      claim: {
+        en:
+          '20 clients connect at once and join in another order, a nameless one waiting: each hears the room ' +
+          'in join order, then 10 speak at once, lines cut in two, and the other 10 hear each line whole',
+        ko:
+          '클라이언트 20개가 한꺼번에 연결하고, 이름을 대지 않은 클라이언트 하나가 기다리는 동안 연결한 순서와 다른 ' +
+          '순서로 들어온다. 저마다 방에 있는 사람들을 들어온 순서대로 듣고, 그다음 10개가 줄을 둘로 잘라 한꺼번에 ' +
+          '말하면 나머지 10개는 줄마다 온전하게 듣는다',
+      },
       hints: [
-        'when 20 clients connect at once, in what order do they join: the order they connected, or the order ' +
-          'their names arrived?',
-        'a client is in the room from the moment its name arrives: add it to the room then, not on ' +
-          "'connection', and list the room in that order",
+        {
+          en:
+            'when 20 clients connect at once, in what order do they join: the order they connected, or the order ' +
+            'their names arrived?',
+          ko:
+            '클라이언트 20개가 한꺼번에 연결할 때, 들어오는 순서는 무엇인가요? 연결한 순서인가요, 이름이 도착한 ' +
+            '순서인가요?',
+        },
+        {
+          en:
+            'a client is in the room from the moment its name arrives: add it to the room then, not on ' +
+            "'connection', and list the room in that order",
+          ko:
+            "클라이언트는 이름이 도착한 순간부터 방에 있습니다. 'connection' 때가 아니라 그때 방에 넣고, 방에 있는 " +
+            '사람들도 그 순서로 알리세요.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -467,13 +553,27 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'never-reads',
-      claim:
-        `while one client reads nothing, another hears each of ${FLOOD_LINES} lines of ${FLOOD_LINE / 1024} KiB ` +
-        `in time, and the server's memory grows by at most ${FLOOD_BOUND_MIB} MiB`,
+      claim: {
+        en:
+          `while one client reads nothing, another hears each of ${FLOOD_LINES} lines of ${FLOOD_LINE / 1024} KiB ` +
+          `in time, and the server's memory grows by at most ${FLOOD_BOUND_MIB} MiB`,
+        ko:
+          `한 클라이언트가 아무것도 읽지 않는 동안에도 다른 클라이언트는 ${FLOOD_LINE / 1024} KiB짜리 줄 ` +
+          `${FLOOD_LINES}개를 하나하나 제때 듣고, 서버의 메모리는 많아야 ${FLOOD_BOUND_MIB} MiB 늘어난다`,
+      },
       hints: [
-        'what happens in your server when socket.write() returns false for the client that does not read?',
-        'neither wait for that client nor keep everything for it: past 1 MiB queued (socket.writableLength), ' +
-          'destroy() its socket, and the room hears it leave',
+        {
+          en: 'what happens in your server when socket.write() returns false for the client that does not read?',
+          ko: '읽지 않는 클라이언트에게 socket.write()가 false를 돌려줄 때 서버에서는 무슨 일이 일어나나요?',
+        },
+        {
+          en:
+            'neither wait for that client nor keep everything for it: past 1 MiB queued (socket.writableLength), ' +
+            'destroy() its socket, and the room hears it leave',
+          ko:
+            '그 클라이언트를 기다리지도, 그 클라이언트 몫을 전부 쌓아 두지도 마세요. 큐에 쌓인 것이 1 MiB를 ' +
+            '넘으면(socket.writableLength) 그 소켓을 destroy()하고, 방에는 그 클라이언트가 나갔다고 알립니다.',
+        },
       ],
       async run(attack) {
         const room = new Room(attack);
@@ -511,14 +611,28 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'dropped-give-back-descriptors',
-      claim:
-        'clients the server drops give their descriptors back: under a limit that leaves room for ' +
-        `${FREE_DESCRIPTORS} connections, once it has dropped ${SINKS} clients that never read, one new client ` +
-        'for each of them, and one more, still join',
+      claim: {
+        en:
+          'clients the server drops give their descriptors back: under a limit that leaves room for ' +
+          `${FREE_DESCRIPTORS} connections, once it has dropped ${SINKS} clients that never read, one new client ` +
+          'for each of them, and one more, still join',
+        ko:
+          `서버가 끊어 낸 클라이언트는 디스크립터를 돌려준다: 연결 ${FREE_DESCRIPTORS}개만 들어갈 한도 아래에서, ` +
+          `읽지 않는 클라이언트 ${SINKS}개를 끊어 낸 뒤에도 그 수만큼의 새 클라이언트와 하나 더가 여전히 들어온다`,
+      },
       hints: [
-        'when your server drops a client that never reads, what becomes of its socket, and of its descriptor?',
-        'taking a client out of the room does not close its connection: destroy() its socket, which closes the ' +
-          "descriptor at once; announce the leave in the socket's 'close' handler, which then runs",
+        {
+          en: 'when your server drops a client that never reads, what becomes of its socket, and of its descriptor?',
+          ko: '서버가 읽지 않는 클라이언트를 끊어 낼 때, 그 소켓과 디스크립터는 어떻게 되나요?',
+        },
+        {
+          en:
+            'taking a client out of the room does not close its connection: destroy() its socket, which closes the ' +
+            "descriptor at once; announce the leave in the socket's 'close' handler, which then runs",
+          ko:
+            '클라이언트를 방에서 빼는 것만으로는 연결이 닫히지 않습니다. 소켓을 destroy()하면 디스크립터가 곧바로 ' +
+            "닫힙니다. 나갔다는 알림은 그 뒤에 실행되는 소켓의 'close' 핸들러에서 하세요.",
+        },
       ],
       tools: ['prlimit'],
       async run(attack) {
@@ -554,11 +668,25 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'reset-mid-line',
-      claim: 'a client that resets mid-line leaves: the others hear it leave, and the next client joins',
+      claim: {
+        en: 'a client that resets mid-line leaves: the others hear it leave, and the next client joins',
+        ko:
+          '줄을 보내다 말고 리셋한 클라이언트는 나간 것이다: 다른 클라이언트들은 그 클라이언트가 나갔다고 듣고, 다음 ' +
+          '클라이언트는 들어올 수 있다',
+      },
       hints: [
-        "which of your socket's events come when a client resets, rather than sending a FIN?",
-        "a reset brings 'error' and 'close', never 'end': announce the leave on 'close', which comes however " +
-          "the connection ends, and listen for 'error', or the unheard ECONNRESET ends the whole server",
+        {
+          en: "which of your socket's events come when a client resets, rather than sending a FIN?",
+          ko: '클라이언트가 FIN을 보내지 않고 리셋하면 소켓의 어떤 이벤트가 오나요?',
+        },
+        {
+          en:
+            "a reset brings 'error' and 'close', never 'end': announce the leave on 'close', which comes however " +
+            "the connection ends, and listen for 'error', or the unheard ECONNRESET ends the whole server",
+          ko:
+            "리셋이 오면 'error'와 'close'가 오고 'end'는 오지 않습니다. 연결이 어떻게 끝나든 오는 'close'에서 " +
+            "나갔다고 알리고, 'error'도 들으세요. 아무도 듣지 않은 ECONNRESET은 서버 전체를 끝냅니다.",
+        },
       ],
       async run(attack) {
         const room = new Room(attack);

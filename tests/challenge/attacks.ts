@@ -57,7 +57,10 @@ export async function byteByByte(attack: Attack, peer: Peer, bytes: Buffer, what
 export function manyAtOnce(exchange: ExchangeMaker, clients = 10) {
   return {
     name: 'many-at-once',
-    claim: `${clients} clients are answered at once while a silent client holds a connection`,
+    claim: {
+      en: `${clients} clients are answered at once while a silent client holds a connection`,
+      ko: `말없는 클라이언트 하나가 연결을 붙잡고 있는 동안에도 클라이언트 ${clients}개가 한꺼번에 답을 받는다`,
+    },
     async run(attack: Attack) {
       // Connected first and accepted first: a server that serves one client at a time serves this one.
       await attack.connect('a silent client');
@@ -81,7 +84,10 @@ export function manyAtOnce(exchange: ExchangeMaker, clients = 10) {
 export function cutAtEveryByte(make: (random: Random) => { cut: Exchange; long: Exchange[] }) {
   return {
     name: 'cut-at-every-byte',
-    claim: 'requests cut at every byte, or too long for one read, are answered whole',
+    claim: {
+      en: 'requests cut at every byte, or too long for one read, are answered whole',
+      ko: '바이트마다 잘라 보낸 요청이나 읽기 한 번에 다 담기지 않는 긴 요청에도 온전한 답이 온다',
+    },
     async run(attack: Attack) {
       const peer = await attack.connect('a client that sends one byte at a time');
       peer.socket.setNoDelay(true);
@@ -137,7 +143,12 @@ export async function untilServerLetsGo(attack: Attack, inode: number, what: str
 export function resetMidRequest(partial: (random: Random) => Buffer, next: (random: Random) => Exchange[]) {
   return {
     name: 'reset-mid-request',
-    claim: 'a client that resets mid-request costs the server that connection only; the next client is answered',
+    claim: {
+      en: 'a client that resets mid-request costs the server that connection only; the next client is answered',
+      ko:
+        '요청을 보내다 말고 리셋한 클라이언트 때문에 서버가 잃는 것은 그 연결 하나뿐이다: 다음 클라이언트는 답을 ' +
+        '받는다',
+    },
     async run(attack: Attack) {
       const victim = await attack.connect('a client that resets');
       victim.write(partial(attack.random));
@@ -207,7 +218,12 @@ function slowReader(attack: Attack, peer: Peer) {
 export function halfCloseSlowReader(make: (random: Random) => { setup?: Buffer; parts: Buffer[]; reply: Buffer }) {
   return {
     name: 'half-close',
-    claim: 'a client that sends megabytes, reads at its own pace and half-closes gets every reply before the close',
+    claim: {
+      en: 'a client that sends megabytes, reads at its own pace and half-closes gets every reply before the close',
+      ko:
+        '메가바이트 단위로 보내고, 자기 속도로 읽고, 우아한 종료(half-close)를 하는 클라이언트는 연결이 닫히기 전에 ' +
+        '모든 답을 받는다',
+    },
     async run(attack: Attack) {
       const peer = await attack.connect('a slow reader that half-closes');
       const { readUntil, readEverything } = slowReader(attack, peer);
@@ -247,7 +263,10 @@ export function halfCloseSlowReader(make: (random: Random) => { setup?: Buffer; 
 export function neverReads(make: (random: Random) => { part: Buffer; times: number }, boundMib: number) {
   return {
     name: 'never-reads',
-    claim: `a client that sends without ever reading does not grow the server's memory by more than ${boundMib} MiB`,
+    claim: {
+      en: `a client that sends without ever reading does not grow the server's memory by more than ${boundMib} MiB`,
+      ko: `보내기만 하고 전혀 읽지 않는 클라이언트가 있어도 서버의 메모리는 ${boundMib} MiB보다 더 늘지 않는다`,
+    },
     freshServer: true,
     async run(attack: Attack) {
       const peer = await attack.connect('a client that never reads');

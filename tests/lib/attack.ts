@@ -436,6 +436,7 @@ export interface LevelSpec {
    * client has gone: what it learned of one step's clients would carry into the next.
    */
   serverPerStep?: boolean;
+  title: ChallengeLevel['title'];
   notes: string[];
   attacks: AttackSpec[];
 }
@@ -562,6 +563,7 @@ async function runAttacks(
 /** A level as the runner and the proofs see it, from its attacks. */
 export function defineLevel(level: LevelSpec): ChallengeLevel {
   return {
+    title: level.title,
     notes: level.notes,
     attacks: level.attacks.map(({ name, claim, hints }) => ({ name, claim, hints })),
     async check(file: string, options: CheckOptions): Promise<Report> {

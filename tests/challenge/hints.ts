@@ -1,0 +1,43 @@
+/**
+ * Hints that several levels give, word for word, for an attack they share (attacks.ts): each
+ * level lists them among its own.
+ */
+import type { InEach } from '../../scripts/lib/questions.ts';
+
+/** For reset-mid-request: a server that a client's reset brings down. */
+export const RESET_HINTS: InEach<string>[] = [
+  {
+    en: 'what does your server do when a read fails?',
+    ko: '읽기(read)가 실패하면 서버는 무엇을 하나요?',
+  },
+  {
+    en:
+      "a client's reset makes the next read fail with ECONNRESET; a socket with no 'error' listener throws " +
+      'it, and the whole server exits',
+    ko:
+      "클라이언트가 리셋(RST)을 보내면 다음 읽기가 ECONNRESET으로 실패합니다. 'error' 리스너가 없는 소켓은 이 " +
+      '오류를 던지고, 서버 전체가 종료됩니다.',
+  },
+];
+
+/** For many-at-once: a server that serves its clients in turn. */
+export const IN_TURN_HINTS: InEach<string>[] = [
+  {
+    en: 'does anything in your server wait for one client to finish before it answers another?',
+    ko: '서버의 어딘가가 한 클라이언트가 끝나기를 기다린 뒤에야 다른 클라이언트에게 답하고 있지 않나요?',
+  },
+  {
+    en: "each client gets its own socket and its own 'data' events; never serve clients in turn",
+    ko: "클라이언트마다 자기 소켓과 자기 'data' 이벤트가 있습니다. 클라이언트를 차례로 하나씩 처리하지 마세요.",
+  },
+];
+
+/** For half-close: what end() and destroy() do with the bytes a socket has queued. */
+export const END_OR_DESTROY_HINT: InEach<string> = {
+  en:
+    'end() sends what is queued, then a FIN; destroy() throws the queue away. With allowHalfOpen false, Node ' +
+    "calls end() for you after 'end'.",
+  ko:
+    'end()는 큐에 남은 것을 보낸 다음 FIN을 보내고, destroy()는 큐를 버립니다. allowHalfOpen이 false이면 ' +
+    "'end' 이벤트 뒤에 Node가 대신 end()를 호출합니다.",
+};
