@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { headerTags } from '../scripts/lib/catalog.ts';
+import { headerTags, sectionTitle } from '../scripts/lib/catalog.ts';
 import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../scripts/lib/challenge.ts';
 import type { Report } from '../scripts/lib/challenge-check.ts';
 import { UsageError } from '../scripts/lib/cli.ts';
@@ -92,6 +92,14 @@ test('each starter and reference solution is lesson-shaped: header, node: import
       assert.match(module, /^node:/, `${file} imports ${module}`);
     assert.match(source, /process\.env\.PORT/, `${file} reads PORT`);
     assert.match(source, /process\.env\.HOST \?\? '127\.0\.0\.1'/, `${file} binds HOST, 127.0.0.1 by default`);
+  }
+});
+
+test("every level's sections, and an attack's own, are headings of NOTES.md (a failure's reading pointer)", async () => {
+  for (const entry of levels) {
+    const level = await loadLevel(entry);
+    const anchors = [...level.notes, ...level.attacks.flatMap((attack) => (attack.notes ? [attack.notes] : []))];
+    for (const anchor of anchors) assert.doesNotThrow(() => sectionTitle(anchor), `level ${entry.number}: ${anchor}`);
   }
 });
 

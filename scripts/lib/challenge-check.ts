@@ -55,6 +55,8 @@ export interface AttackInfo {
   claim: InEach<string>;
   /** Hints for a program that fails this attack, the gentlest first, given one at a time on request. */
   hints: InEach<string>[];
+  /** The NOTES.md section ('#26-…') that explains this attack, where it is not the level's first. */
+  notes?: string;
 }
 
 export interface ChallengeLevel {

@@ -230,13 +230,16 @@ async function checkOnce(
     progress[progressKey(entry)] = record;
   });
   if (failed) {
-    const hints = level.attacks.find((attack) => attack.name === failed.name)?.hints.length ?? 0;
+    const attack = level.attacks.find((candidate) => candidate.name === failed.name);
+    const hints = attack?.hints.length ?? 0;
+    // The section that explains the failed attack first, then the level's others.
+    const sections = [...new Set([...(attack?.notes ? [attack.notes] : []), ...level.notes])];
     io.write(
       [
         '',
         say.replay(`SEED=${seed} npm run challenge -- ${entry.number} ${file} --attack ${failed.name}`),
         say.stuck(entry.number, hints, failed.name),
-        say.read(level.notes.map((anchor) => readingPointer(lang, anchor))),
+        say.read(sections.map((anchor) => readingPointer(lang, anchor))),
         '',
       ].join('\n'),
     );
@@ -256,7 +259,7 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Prom
   if (!attack) throw new UsageError(say.hintsAfterFailure(entry.number));
   const given = (record.hints ?? []).filter((seen) => seen.startsWith(`${attack.name}#`)).length;
   if (given >= attack.hints.length) {
-    io.write(`${say.noMoreHints(attack.name, readingPointer(lang, level.notes[0]), entry.number)}\n`);
+    io.write(`${say.noMoreHints(attack.name, readingPointer(lang, attack.notes ?? level.notes[0]), entry.number)}\n`);
     return 0;
   }
   io.write(`${say.hint(given + 1, attack.hints.length, attack.name, attack.hints[given][lang])}\n`);

@@ -634,6 +634,7 @@ export const LEVEL = defineLevel({
             "닫힙니다. 나갔다는 알림은 그 뒤에 실행되는 소켓의 'close' 핸들러에서 하세요.",
         },
       ],
+      notes: '#26-one-process-one-thread-many-clients-12-many-clients',
       tools: ['prlimit'],
       async run(attack) {
         await lowerDescriptorLimit(attack, limitLeaving(attack.server.pid, FREE_DESCRIPTORS));

@@ -565,7 +565,7 @@ export function defineLevel(level: LevelSpec): ChallengeLevel {
   return {
     title: level.title,
     notes: level.notes,
-    attacks: level.attacks.map(({ name, claim, hints }) => ({ name, claim, hints })),
+    attacks: level.attacks.map(({ name, claim, hints, notes }) => ({ name, claim, hints, notes })),
     async check(file: string, options: CheckOptions): Promise<Report> {
       if (process.platform !== 'linux')
         return { seed: options.seed, steps: [], cannotCheck: 'the checker reads /proc, Linux only' };
