@@ -17,7 +17,7 @@ import type {
   Wire,
 } from '../../scripts/lib/challenge-check.ts';
 import { readDescriptorTable, socketInodeOf } from '../../scripts/lib/descriptors.ts';
-import { readTable, type SocketRow } from '../../scripts/lib/proc-net.ts';
+import { readTable, readTableOfInodes, type SocketRow } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn } from '../../scripts/lib/proc-stat.ts';
 import { stretchedByLoad, until, untilTrue } from '../../scripts/lib/wait.ts';
 import { type RunningProgram, START_MS, startProgram, tail } from './program.ts';
@@ -113,14 +113,14 @@ export function descriptorCount(pid: number): number | undefined {
 
 /** The port of the socket `pid` listens on (TCP) or is bound to (UDP), from its descriptors and the kernel's tables. */
 async function boundPort(pid: number, protocol: 'tcp' | 'udp'): Promise<number | undefined> {
-  let inodes: Set<number | undefined>;
+  let inodes: Set<number>;
   try {
-    inodes = new Set(readDescriptorTable(pid).map((descriptor) => socketInodeOf(descriptor.target)));
+    inodes = new Set(readDescriptorTable(pid).flatMap((descriptor) => socketInodeOf(descriptor.target) ?? []));
   } catch {
     return undefined;
   }
-  const rows = [...(await readTable(protocol)), ...(await readTable(`${protocol}6`))];
-  return rows.find((row) => inodes.has(row.inode) && (protocol === 'udp' || row.state === 'LISTEN'))?.localPort;
+  const rows = [...(await readTableOfInodes(protocol, inodes)), ...(await readTableOfInodes(`${protocol}6`, inodes))];
+  return rows.find((row) => protocol === 'udp' || row.state === 'LISTEN')?.localPort;
 }
 
 /** Starts `file` with PORT=0 and HOST, and waits (bounded, scaled with load) until the kernel shows its socket. */
