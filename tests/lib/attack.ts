@@ -111,27 +111,46 @@ export function descriptorCount(pid: number): number | undefined {
   }
 }
 
-/** The port of the socket `pid` listens on (TCP) or is bound to (UDP), from its descriptors and the kernel's tables. */
-async function boundPort(pid: number, protocol: 'tcp' | 'udp'): Promise<number | undefined> {
-  let inodes: Set<number>;
-  try {
-    inodes = new Set(readDescriptorTable(pid).flatMap((descriptor) => socketInodeOf(descriptor.target) ?? []));
-  } catch {
-    return undefined;
-  }
-  const rows = [...(await readTableOfInodes(protocol, inodes)), ...(await readTableOfInodes(`${protocol}6`, inodes))];
-  return rows.find((row) => protocol === 'udp' || row.state === 'LISTEN')?.localPort;
+/**
+ * How long the socket tables may go unread while a starting server's sockets stay the same: a
+ * socket seen between its socket() and its listen() has no row yet, and shows one without changing.
+ */
+const RELOOK_MS = 100;
+
+/**
+ * A probe for the port of the socket `pid` listens on (TCP) or is bound to (UDP), from its
+ * descriptors and the kernel's tables. Each look at the tables costs the kernel the whole table
+ * (thousands of TIME_WAIT rows on a busy machine), so they are read when the process's sockets
+ * changed, or RELOOK_MS after the last read; its descriptors are cheap to look at every time.
+ */
+function boundPortProbe(pid: number, protocol: 'tcp' | 'udp'): () => Promise<number | undefined> {
+  let lookedFor = '';
+  let lookedAt = 0;
+  return async () => {
+    let inodes: Set<number>;
+    try {
+      inodes = new Set(readDescriptorTable(pid).flatMap((descriptor) => socketInodeOf(descriptor.target) ?? []));
+    } catch {
+      return undefined;
+    }
+    const sockets = [...inodes].join();
+    if (sockets === lookedFor && performance.now() - lookedAt < RELOOK_MS) return undefined;
+    [lookedFor, lookedAt] = [sockets, performance.now()];
+    const rows = [...(await readTableOfInodes(protocol, inodes)), ...(await readTableOfInodes(`${protocol}6`, inodes))];
+    return rows.find((row) => protocol === 'udp' || row.state === 'LISTEN')?.localPort;
+  };
 }
 
 /** Starts `file` with PORT=0 and HOST, and waits (bounded, scaled with load) until the kernel shows its socket. */
 async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Server> {
   const program = startProgram(file, [], [], { PORT: '0', HOST });
   const startMs = scaled(START_MS);
+  const boundPort = boundPortProbe(program.pid, protocol);
   try {
     const port = await until(
       async () => {
         if (!isRunning(program.pid)) throw new AttackFailure(`the program exited before it listened: ${tail(program)}`);
-        return boundPort(program.pid, protocol);
+        return boundPort();
       },
       startMs,
       `a ${protocol === 'tcp' ? 'listening TCP' : 'bound UDP'} socket among the program's descriptors ` +
