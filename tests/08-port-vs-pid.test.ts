@@ -22,7 +22,7 @@ import {
 } from '../scripts/lab/08-port-vs-pid.ts';
 import { lookupPort, type PortHolder } from '../scripts/lib/port-lookup.ts';
 import { renderTimeline } from '../scripts/lib/cli.ts';
-import { parseTable, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
+import { parseTable, parseTableOfInodes, readTables, readSysctl } from '../scripts/lib/proc-net.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { onceWithin, stretchedByLoad } from '../scripts/lib/wait.ts';
 import { NOBODY_UID, withEffectiveUid } from './lib/as-user.ts';
@@ -215,6 +215,20 @@ test('asked for ports, the table reader keeps the rows with one of them at eithe
   assert.deepEqual(inodes([8080, 54322]), [603]);
   assert.deepEqual(inodes([]), []);
   assert.deepEqual(inodes(), [601, 602, 603]);
+});
+
+test('asked for inodes, the table reader keeps the rows of those sockets, and only those', () => {
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  // The uid and timeout fields hold the digits of inode 701 too; they are not inodes.
+  const row = (sl: number, inode: number) =>
+    `${String(sl).padStart(4)}: 0100007F:9C40 00000000:0000 0A 00000000:00000000 00:00000000 00000000   701 ` +
+    `701 ${inode} 1 0000000000000000 100 0 0 10 0`;
+  const text = [header, row(0, 701), row(1, 702), row(2, 7010), ''].join('\n');
+  const inodes = (wanted: number[]) => parseTableOfInodes('tcp', text, new Set(wanted)).map((found) => found.inode);
+  assert.deepEqual(inodes([701]), [701]);
+  assert.deepEqual(inodes([702, 7010]), [702, 7010]);
+  assert.deepEqual(inodes([70]), []);
+  assert.deepEqual(inodes([]), []);
 });
 
 test('a port nobody holds: the tool says so and exits 1', { skip: linuxOnly }, async () => {

@@ -131,6 +131,25 @@ export async function readTable(table: Table, ports?: readonly number[]): Promis
   return parseTable(table, await readFile(`/proc/net/${table}`, 'utf8').catch(absentAsEmpty), ports);
 }
 
+/**
+ * Parses the rows of one table whose socket is one of `inodes` (a process's sockets, from its
+ * descriptors). Like `ports`, the other lines are skipped before they are decoded: a checker that
+ * waits for a process to listen reads the table every few milliseconds.
+ */
+export function parseTableOfInodes(table: Table, text: string, inodes: ReadonlySet<number>): SocketRow[] {
+  const [header, ...lines] = text.split('\n');
+  // The inode is a decimal field between spaces; a line with those digits in another field is
+  // decoded, then dropped by the exact test.
+  const fields = [...inodes].map((inode) => ` ${inode} `);
+  const kept = lines.filter((line) => fields.some((field) => line.includes(field)));
+  return parseTable(table, [header, ...kept].join('\n')).filter((row) => inodes.has(row.inode));
+}
+
+/** Reads one table's rows whose socket is one of `inodes` (see parseTableOfInodes). */
+export async function readTableOfInodes(table: Table, inodes: ReadonlySet<number>): Promise<SocketRow[]> {
+  return parseTableOfInodes(table, await readFile(`/proc/net/${table}`, 'utf8').catch(absentAsEmpty), inodes);
+}
+
 /** An absent table (no IPv6 in this kernel) reads as an empty one. */
 function absentAsEmpty(error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT') return '';
