@@ -99,8 +99,7 @@ test("each level's and attack's sections are headings of NOTES.md (a failure's r
   for (const entry of levels) {
     const level = await loadLevel(entry);
     const anchors = [...level.notes, ...level.attacks.flatMap((attack) => (attack.notes ? [attack.notes] : []))];
-    for (const anchor of anchors)
-      assert.doesNotThrow(() => sectionTitle(anchor), `level ${entry.number}: ${anchor}`);
+    for (const anchor of anchors) assert.doesNotThrow(() => sectionTitle(anchor), `level ${entry.number}: ${anchor}`);
   }
 });
 
