@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
@@ -291,13 +291,24 @@ describe('npm run challenge', { concurrency: true }, () => {
     const clone = await mkdtemp(join(tmpdir(), 'socket-notes-reset-'));
     t.after(() => rm(clone, { recursive: true, force: true }));
     assert.equal((await runTool(git, ['clone', '-q', ROOT, clone], 30_000, ROOT)).code, 0, 'a clone to reset in');
+    // The runner as it is on disk, not as last committed: the clone has only what git holds.
+    await cp(join(ROOT, 'scripts'), join(clone, 'scripts'), { recursive: true });
     const starter = 'challenges/05-udp-store.ts';
     await writeFile(join(clone, starter), "// a learner's server, half written\n");
+    // Progress of its own, with hints given on level 5 and a level 1 passed: only level 5's goes.
+    const progress = join(clone, 'progress.json');
+    const level1 = { passed: ['challenges/01-echo.ts'] };
+    await writeFile(progress, JSON.stringify({ 'challenge-5': { hints: ['version#1'] }, 'challenge-1': level1 }));
     const reset = await promisify(execFile)(process.execPath, ['scripts/lib/challenge.ts', '5', '--reset'], {
       cwd: clone,
-      env: { ...process.env, INIT_CWD: clone },
+      env: { ...process.env, INIT_CWD: clone, SOCKET_NOTES_PROGRESS: progress },
     });
-    assert.equal(reset.stdout, `restored ${starter} as it was shipped\n`);
+    assert.equal(reset.stdout, `restored ${starter} as it was shipped; its hints start over\n`);
+    assert.deepEqual(
+      JSON.parse(readFileSync(progress, 'utf8')),
+      { 'challenge-1': level1 },
+      "level 5's hints start over",
+    );
     assert.equal(readFileSync(join(clone, starter), 'utf8'), await shippedText(starter), 'as committed');
   });
 

@@ -272,11 +272,15 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Prom
 }
 
 /** `git checkout` of the starter: the learner's changes to it are gone. */
-async function reset(entry: ChallengeEntry, { say, write }: Run): Promise<number> {
+async function reset(entry: ChallengeEntry, { say, write, env }: Run): Promise<number> {
   const git = await findTool('git');
   if (!git) throw new Error(say.noGit);
   const run = await runTool(git, ['checkout', '--', entry.starter], 10_000, ROOT);
   if (run.code !== 0) throw new Error(say.checkoutFailed(entry.starter, run.stderr.trim().split('\n')[0]));
+  // Starting over: the hints given and the last failure go with the learner's server.
+  await updateProgress(progressPath(env), (progress) => {
+    delete progress[progressKey(entry)];
+  });
   write(`${say.restored(entry.starter)}\n`);
   return 0;
 }

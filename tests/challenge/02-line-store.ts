@@ -14,7 +14,7 @@ import {
   REPLY_MS,
   resetMidRequest,
 } from './attacks.ts';
-import { END_OR_DESTROY_HINT, IN_TURN_HINTS, RESET_HINTS } from './hints.ts';
+import { CUT_LINE_HINTS, END_OR_DESTROY_HINT, IN_TURN_HINTS, RESET_HINTS } from './hints.ts';
 
 const LINE_MAX = 64 * 1024;
 
@@ -106,18 +106,7 @@ export const LEVEL = defineLevel({
     },
     {
       ...cutAtEveryByte((random) => ({ cut: setAndGetHangul(random), long: fullLine(random) })),
-      hints: [
-        {
-          en: "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
-          ko:
-            "'data' 이벤트 하나는 read() 한 번이 돌려준 것을 전합니다. 여기서는 1바이트입니다. 줄의 나머지는 어디서 " +
-            '기다리나요?',
-        },
-        {
-          en: 'keep the bytes after the last \\n for the next read; answer only lines that have ended',
-          ko: '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요.',
-        },
-      ],
+      hints: CUT_LINE_HINTS,
     },
     {
       name: 'coalesced',

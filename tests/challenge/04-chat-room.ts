@@ -22,7 +22,8 @@ import { readSysctl, readTable } from '../../scripts/lib/proc-net.ts';
 import { descriptorLimit, isRunning, memoryOf } from '../../scripts/lib/proc-stat.ts';
 import { runTool } from '../../scripts/lib/tools.ts';
 import { type Attack, AttackFailure, defineLevel, MIB, type Peer, type Random, scaled } from '../lib/attack.ts';
-import { byteByByte, REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
+import { MANY_CLIENTS_SECTION, byteByByte, REPLY_MS, untilServerLetsGo, untilServerRead } from './attacks.ts';
+import { CUT_LINE_HINTS } from './hints.ts';
 
 const line = (text: string) => `${text}\n`;
 
@@ -425,22 +426,7 @@ export const LEVEL = defineLevel({
         en: 'a name and lines cut at every byte, or a line too long for one read, are heard whole',
         ko: '바이트마다 잘라 보낸 이름과 줄, 읽기 한 번에 다 담기지 않는 긴 줄도 온전하게 전해진다',
       },
-      hints: [
-        {
-          en: "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
-          ko:
-            "'data' 이벤트 하나는 read() 한 번이 돌려준 것을 전합니다. 여기서는 1바이트입니다. 줄의 나머지는 어디서 " +
-            '기다리나요?',
-        },
-        {
-          en:
-            'keep the bytes after the last \\n for the next read; and decode them with setEncoding(), which keeps a ' +
-            'UTF-8 character cut between two reads whole',
-          ko:
-            '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두세요. 그리고 setEncoding()으로 디코딩하세요. ' +
-            'setEncoding()은 두 번의 읽기 사이에서 잘린 UTF-8 문자를 온전하게 이어 줍니다.',
-        },
-      ],
+      hints: CUT_LINE_HINTS,
       async run(attack) {
         const room = new Room(attack);
         await room.join(`listener${attack.random.word(4)}`);
@@ -553,6 +539,7 @@ export const LEVEL = defineLevel({
     },
     {
       name: 'never-reads',
+      notes: MANY_CLIENTS_SECTION,
       claim: {
         en:
           `while one client reads nothing, another hears each of ${FLOOD_LINES} lines of ${FLOOD_LINE / 1024} KiB ` +
@@ -634,7 +621,7 @@ export const LEVEL = defineLevel({
             "닫힙니다. 나갔다는 알림은 그 뒤에 실행되는 소켓의 'close' 핸들러에서 하세요.",
         },
       ],
-      notes: '#26-one-process-one-thread-many-clients-12-many-clients',
+      notes: MANY_CLIENTS_SECTION,
       tools: ['prlimit'],
       async run(attack) {
         await lowerDescriptorLimit(attack, limitLeaving(attack.server.pid, FREE_DESCRIPTORS));

@@ -17,6 +17,9 @@ export interface Exchange {
 /** A level's fresh exchange for client number `index`, drawn from the attack's randomness. */
 export type ExchangeMaker = (random: Random, index: number) => Exchange;
 
+/** NOTES.md §2.6 (12-many-clients): write()'s false and 'drain', a client that does not read, EMFILE. */
+export const MANY_CLIENTS_SECTION = '#26-one-process-one-thread-many-clients-12-many-clients';
+
 /** How long a small reply may take: a round trip on loopback is well under a millisecond. */
 export const REPLY_MS = 2000;
 /** How long an attack that moves mebibytes may take. */
@@ -265,6 +268,8 @@ export function halfCloseSlowReader(make: (random: Random) => { setup?: Buffer; 
 export function neverReads(make: (random: Random) => { part: Buffer; times: number }, boundMib: number) {
   return {
     name: 'never-reads',
+    // Where 'drain' and the process's share of a slow reader's bytes are shown.
+    notes: MANY_CLIENTS_SECTION,
     claim: {
       en: `a client that sends without ever reading does not grow the server's memory by more than ${boundMib} MiB`,
       ko: `보내기만 하고 전혀 읽지 않는 클라이언트가 있어도 서버의 메모리는 ${boundMib} MiB보다 더 늘지 않는다`,

@@ -41,3 +41,26 @@ export const END_OR_DESTROY_HINT: InEach<string> = {
     'end()는 큐에 남은 것을 보낸 다음 FIN을 보내고, destroy()는 큐를 버립니다. allowHalfOpen이 false이면 ' +
     "'end' 이벤트 뒤에 Node가 대신 end()를 호출합니다.",
 };
+
+/**
+ * For cut-at-every-byte on a protocol of lines (levels 2 and 4): a server that answers each read as
+ * if it were a line, or decodes each read on its own and breaks a Hangul letter cut between reads.
+ */
+export const CUT_LINE_HINTS: InEach<string>[] = [
+  {
+    en: "a 'data' event delivers what one read() returned: here, one byte. Where does the rest of the line wait?",
+    ko:
+      "'data' 이벤트 하나는 read() 한 번이 돌려준 것을 전합니다. 여기서는 1바이트입니다. 줄의 나머지는 어디서 " +
+      '기다리나요?',
+  },
+  {
+    en:
+      'keep the bytes after the last \\n for the next read, and answer only lines that have ended. Decode with ' +
+      "setEncoding('utf8'), which keeps a UTF-8 character cut between two reads whole: toString() on each read " +
+      'turns the pieces of a Hangul letter (three bytes) into ef bf bd',
+    ko:
+      '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요. 디코딩은 ' +
+      "setEncoding('utf8')로 하세요. 두 번의 읽기 사이에서 잘린 UTF-8 문자를 온전하게 이어 줍니다. 읽을 때마다 " +
+      'toString()을 부르면 한글 한 글자(3바이트)의 조각이 ef bf bd로 바뀝니다.',
+  },
+];

@@ -5,9 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, readLines, startProgram, waited } from '../lib/program.ts';
+import { failed, listeningPort, readLines, startProgram, waited, STEP_MS } from '../lib/program.ts';
 
-const STEP_MS = 2000;
 /** What the client writes, one write() each, and the answer lines each write must bring. */
 const EXCHANGES: ReadonlyArray<readonly [written: string, answers: string[]]> = [
   ['hello\nwor', ['HELLO']],

@@ -10,7 +10,7 @@ import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { readTable } from '../../scripts/lib/proc-net.ts';
 import { isRunning, kernelNamesWaitChannels, memoryOf, sleepingIn, sleepsOf } from '../../scripts/lib/proc-stat.ts';
 import { onceWithin, stretchedByLoad, TimedOut, untilTrue } from '../../scripts/lib/wait.ts';
-import { CheckFailure, failed, START_MS, startProgram, waited } from '../lib/program.ts';
+import { CheckFailure, failed, START_MS, startProgram, waited, STEP_MS } from '../lib/program.ts';
 
 const SEND_MIB = 128;
 /**
@@ -19,7 +19,6 @@ const SEND_MIB = 128;
  * sends on top of that: 130 MiB for 64, 194 MiB for 128.
  */
 const PEAK_BOUND_MIB = 96;
-const STEP_MS = 2000;
 /**
  * How long the sender may take to start, fill the kernel queues and settle, or to send everything
  * once read: 20 s on an idle machine, stretched by load (at most three times) like a start's bound;

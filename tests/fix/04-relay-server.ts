@@ -10,9 +10,8 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin, untilTrue, within } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, startProgram, tailInEach, waited } from '../lib/program.ts';
+import { failed, listeningPort, startProgram, tailInEach, waited, STEP_MS } from '../lib/program.ts';
 
-const STEP_MS = 2000;
 /** A line, then the rest, sent with the FIN: nothing in the bytes says where they end. */
 const PARTS = ['hello from the check\n', 'and the rest, with the FIN'];
 const TEXT = PARTS.join('');

@@ -6,9 +6,8 @@ import { connect } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { findTool } from '../../scripts/lib/tools.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, notInstalled, readLines, startProgram, tailInEach } from '../lib/program.ts';
+import { failed, listeningPort, notInstalled, readLines, startProgram, tailInEach, STEP_MS } from '../lib/program.ts';
 
-const STEP_MS = 2000;
 /** Node takes some 25 descriptors for itself; this leaves the server about twenty for clients. */
 const DESCRIPTOR_LIMIT = 48;
 const CLIENTS = 2 * DESCRIPTOR_LIMIT;

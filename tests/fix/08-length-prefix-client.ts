@@ -7,9 +7,8 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, START_MS, startProgram, tailInEach, waited } from '../lib/program.ts';
+import { failed, START_MS, startProgram, tailInEach, waited, STEP_MS } from '../lib/program.ts';
 
-const STEP_MS = 2000;
 const MESSAGES = ['first', 'second', ''];
 const HEADER_CUT = 2;
 

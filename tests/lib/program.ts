@@ -109,6 +109,13 @@ export function startProgram(
  */
 export const START_MS = stretchedByLoad(15_000);
 
+/**
+ * How long a check waits for one step of a running program (a line printed, an exit, a reply): a
+ * loopback round trip is well under a millisecond, so 2 s idle, stretched by load up to three
+ * times; a learner's first npm test at load 8 on two cores saw fix 8's solution miss a fixed 2 s.
+ */
+export const STEP_MS = stretchedByLoad(2000, 3);
+
 /** What went wrong in a check, said in each language (its message is the English). */
 export class CheckFailure extends Error {
   readonly said: InEach<string>;
