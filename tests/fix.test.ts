@@ -96,6 +96,9 @@ test('npm run fix with no such exercise, no such file, or nothing: one line, exi
       runFix(args, () => {}),
       (error: Error) => error instanceof UsageError,
     );
+  let help = '';
+  assert.equal(await runFix(['--help'], (text) => (help += text)), 0, '--help is the usage, exit 0');
+  assert.equal(help, `${FIX_TEXT.en.usage}\n`);
   await assert.rejects(
     runFix(['1', 'no-such-copy.ts'], () => {}),
     (error: Error) => error instanceof UsageError && error.message === 'no file no-such-copy.ts',
@@ -177,5 +180,5 @@ test('every check has a Korean title and hint, and every Korean line of the runn
   assertAllKorean(said, 'FIX_TEXT.ko');
   const run = await runScript('scripts/lib/fix.ts', ['99'], { env: KOREAN_LOCALE });
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /^error: "99": 그런 고치기 과제는 없습니다\. 있는 번호: 1, 2, .*\n$/);
+  assert.match(run.stderr, /^error: "99": 그런 버그 고치기 문제는 없습니다\. 있는 번호: 1, 2, .*\n$/);
 });

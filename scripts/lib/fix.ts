@@ -81,6 +81,10 @@ export async function fix(
 ): Promise<number> {
   const { lang, rest } = takeLanguage(args);
   const text = FIX_TEXT[lang];
+  if (rest.length === 1 && ['--help', '-h'].includes(rest[0])) {
+    write(`${text.usage}\n`);
+    return 0;
+  }
   if (rest.length === 0 || rest.length > 2 || (rest[0] === 'list' && rest.length > 1)) throw new UsageError(text.usage);
   if (rest[0] === 'list') return list(write, exercises, lang);
   const chosen = exercises.find((candidate) => candidate.number === String(Number(rest[0])));

@@ -42,7 +42,7 @@ const en: FixText = {
 const ko: FixText = {
   usage: `사용법: ${COMMANDS}`,
   noExercise: (given, numbers) =>
-    `"${given}": 그런 고치기 과제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
+    `"${given}": 그런 버그 고치기 문제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
   noFile: (given) => `그런 파일이 없습니다: ${given}`,
   passes: '통과',
   fails: '실패',
