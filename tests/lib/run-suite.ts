@@ -18,7 +18,6 @@ import { ROOT } from './transcript.ts';
 
 /** Most of these files' time is spent waiting on kernel timers or child processes, not on the CPU. */
 const WAITING_FIRST = [
-  'tests/challenge.test.ts', // servers under attack, each step bounded by a wait on the server
   'tests/16-dead-peer.test.ts', // retransmissions and keepalive probes until the kernel gives up
   'tests/fix.test.ts', // shipped programs that hang, run until their check's timeout
   'tests/fix-wrong.test.ts', // wrong fixes, most of them run until their check's timeout
@@ -37,7 +36,7 @@ const FILES_AT_ONCE = 6;
 /**
  * The whole run's bound. run({ timeout }) bounds each test, not a test file's process: one that
  * never exits (a handle left open) would keep npm test, and CI, waiting for ever. The suite takes 1
- * to 6 minutes on this machine, idle or busy; the bound, stretched by load up to twice, is far
+ * to 3 minutes on this machine, idle or busy; the bound, stretched by load up to twice, is far
  * beyond that. SUITE_BOUND_MS sets it (tests/tooling.test.ts proves the bound with a file that hangs).
  */
 const SUITE_BOUND_MS = Number(process.env.SUITE_BOUND_MS ?? stretchedByLoad(20 * 60_000, 2));

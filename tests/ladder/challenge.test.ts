@@ -13,16 +13,16 @@ import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { headerTags, sectionTitle } from '../scripts/lib/catalog.ts';
-import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../scripts/lib/challenge.ts';
-import type { Report } from '../scripts/lib/challenge-check.ts';
-import { UsageError } from '../scripts/lib/cli.ts';
-import { runTool } from '../scripts/lib/tools.ts';
-import { startAllowanceMs } from '../scripts/lib/child.ts';
-import { onceWithin, within } from '../scripts/lib/wait.ts';
-import { ROOT, runScript } from './lib/transcript.ts';
-import { shipped, shippedText } from './lib/shipped.ts';
-import { linuxOnly, toolOrSkip, workedOrSkip } from './lib/tools.ts';
+import { headerTags, sectionTitle } from '../../scripts/lib/catalog.ts';
+import { challenge, listLevels, loadLevel, renderStep, renderWire } from '../../scripts/lib/challenge.ts';
+import type { Report } from '../../scripts/lib/challenge-check.ts';
+import { UsageError } from '../../scripts/lib/cli.ts';
+import { runTool } from '../../scripts/lib/tools.ts';
+import { startAllowanceMs } from '../../scripts/lib/child.ts';
+import { onceWithin, within } from '../../scripts/lib/wait.ts';
+import { ROOT, runScript } from '../lib/transcript.ts';
+import { shipped, shippedText } from '../lib/shipped.ts';
+import { linuxOnly, toolOrSkip, workedOrSkip } from '../lib/tools.ts';
 
 const levels = listLevels();
 /** One seed for the whole run, named in every failure, so that `SEED=… npm run challenge` replays it. */

@@ -9,13 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type ChallengeIo, challenge, listLevels, loadLevel, renderWire } from '../scripts/lib/challenge.ts';
-import { HANGUL } from '../scripts/lib/editions.ts';
-import { CHALLENGE_TEXT, type ChallengeText } from '../scripts/lib/messages/challenge.ts';
-import { assertAllKorean, assertKorean, KOREAN_LOCALE } from './lib/korean.ts';
-import { shipped } from './lib/shipped.ts';
-import { linuxOnly } from './lib/tools.ts';
-import { ROOT, runScript } from './lib/transcript.ts';
+import { type ChallengeIo, challenge, listLevels, loadLevel, renderWire } from '../../scripts/lib/challenge.ts';
+import { HANGUL } from '../../scripts/lib/editions.ts';
+import { CHALLENGE_TEXT, type ChallengeText } from '../../scripts/lib/messages/challenge.ts';
+import { assertAllKorean, assertKorean, KOREAN_LOCALE } from '../lib/korean.ts';
+import { shipped } from '../lib/shipped.ts';
+import { linuxOnly } from '../lib/tools.ts';
+import { ROOT, runScript } from '../lib/transcript.ts';
 
 const levels = listLevels();
 /** A server that fails level 1's first attack, as the sample in NOTES.md shows with this seed. */
