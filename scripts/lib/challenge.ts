@@ -271,11 +271,13 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Prom
   return 0;
 }
 
-/** `git checkout` of the starter: the learner's changes to it are gone. */
+/** `git checkout HEAD` of the starter: the learner's changes to it since the last commit are gone, staged or not. */
 async function reset(entry: ChallengeEntry, { say, write, env }: Run): Promise<number> {
   const git = await findTool('git');
   if (!git) throw new Error(say.noGit);
-  const run = await runTool(git, ['checkout', '--', entry.starter], 10_000, ROOT);
+  // From the last commit, not the index (git checkout -- FILE): a starter the learner staged with git add
+  // would come back as they staged it.
+  const run = await runTool(git, ['checkout', 'HEAD', '--', entry.starter], 10_000, ROOT);
   if (run.code !== 0) throw new Error(say.checkoutFailed(entry.starter, run.stderr.trim().split('\n')[0]));
   // Starting over: the hints given and the last failure go with the learner's server.
   await updateProgress(progressPath(env), (progress) => {

@@ -55,12 +55,14 @@ export const CUT_LINE_HINTS: InEach<string>[] = [
   },
   {
     en:
-      'keep the bytes after the last \\n for the next read, and answer only lines that have ended. Decode with ' +
+      'keep what follows the last \\n for the next read, and answer only lines that have ended. Decode with ' +
       "setEncoding('utf8'), which keeps a UTF-8 character cut between two reads whole: toString() on each read " +
-      'turns the pieces of a Hangul letter (three bytes) into ef bf bd',
+      'turns each piece of a Hangul letter (three bytes, one per read) into its own U+FFFD, which goes back out ' +
+      'as ef bf bd',
     ko:
-      '마지막 \\n 뒤의 바이트는 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요. 디코딩은 ' +
-      "setEncoding('utf8')로 하세요. 두 번의 읽기 사이에서 잘린 UTF-8 문자를 온전하게 이어 줍니다. 읽을 때마다 " +
-      'toString()을 부르면 한글 한 글자(3바이트)의 조각이 ef bf bd로 바뀝니다.',
+      '마지막 \\n 뒤에 온 것은 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요. 디코딩은 ' +
+      "setEncoding('utf8')로 하세요. setEncoding은 두 번의 읽기에 나뉘어 온 UTF-8 문자를 온전한 한 글자로 이어 " +
+      '줍니다. 읽을 때마다 toString()을 부르면 한글 한 글자(3바이트)의 조각 하나하나가 각각 U+FFFD로 바뀌고, ' +
+      '돌려보낼 때 ef bf bd가 됩니다.',
   },
 ];

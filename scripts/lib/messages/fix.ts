@@ -47,7 +47,7 @@ const ko: FixText = {
   passes: '통과',
   fails: '실패',
   cannotCheck: '여기서는 검사할 수 없음',
-  next: (number) => `다음 과제: npm run fix -- ${number}`,
+  next: (number) => `다음 문제: npm run fix -- ${number}`,
   allPass: '모든 프로그램이 검사를 통과합니다.',
   hint: (hint) => `힌트: ${hint}`,
   read: (pointer) => `읽을 곳: ${pointer}`,
