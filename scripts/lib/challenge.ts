@@ -4,7 +4,7 @@
  * tests/challenge/NN-slug.ts starts it as its own process with PORT and HOST in its environment
  * and attacks it one step at a time. A failed step shows the wire, the kernel's view of that
  * moment, and the command that replays it with its seed. Reference solutions are in
- * challenges/solutions/; tests/ladder/challenge.test.ts (npm run test:challenge) proves every
+ * challenges/solutions/; tests/proofs/challenge.test.ts (npm run test:proofs) proves every
  * attack with a known-wrong server. With `--lang ko`, or under a Korean locale, the runner's own
  * words (messages/challenge.ts) and each attack's claim and hints are Korean; what a failed step
  * saw (its sentence, the bytes, the kernel's rows) stays English, as the labs' transcripts do.

@@ -20,7 +20,6 @@ import { ROOT } from './transcript.ts';
 const WAITING_FIRST = [
   'tests/16-dead-peer.test.ts', // retransmissions and keepalive probes until the kernel gives up
   'tests/fix.test.ts', // shipped programs that hang, run until their check's timeout
-  'tests/fix-wrong.test.ts', // wrong fixes, most of them run until their check's timeout
   'tests/05-connect.test.ts', // SYNs to a full accept queue, retransmitted until the kernel gives up
   'tests/exercise.test.ts', // a whole test file run again as an exercise's claims
   'tests/stopping.test.ts', // npx and tsx started as a learner starts them

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { headerTags } from '../scripts/lib/catalog.ts';
-import { type FixExercise, listFixes, loadCheck } from '../scripts/lib/fix.ts';
-import type { Verdict } from '../scripts/lib/fix-check.ts';
-import { assertKorean } from './lib/korean.ts';
-import { workedOrSkip } from './lib/tools.ts';
-import { ROOT } from './lib/transcript.ts';
+import { headerTags } from '../../scripts/lib/catalog.ts';
+import { type FixExercise, listFixes, loadCheck } from '../../scripts/lib/fix.ts';
+import type { Verdict } from '../../scripts/lib/fix-check.ts';
+import { assertKorean } from '../lib/korean.ts';
+import { workedOrSkip } from '../lib/tools.ts';
+import { ROOT } from '../lib/transcript.ts';
 
 const WRONG_FIXES = 'tests/fix/wrong';
 const AT_LEAST = 3;
