@@ -26,6 +26,7 @@ import { ROLE_LINE, runLessonAlone } from './lib/lesson.ts';
 import { nodeArgsFor } from '../scripts/lib/child.ts';
 import { runTool } from '../scripts/lib/tools.ts';
 import { startServing } from './lib/serve.ts';
+import { PYTHON3 } from './lib/terminal.ts';
 import { linuxOnly } from './lib/tools.ts';
 import {
   assertMermaidMatchesNotes,
@@ -209,7 +210,7 @@ test('the diagram in NOTES.md is the one this run draws (--mermaid)', (t) => {
 test("on a terminal, the lesson's own lines come first, as it prints them, then the lab's view of them", async () => {
   // A pseudo-terminal of its own (tests/probes/in-terminal.py): stderr is a terminal there, as a learner's is.
   const run = await runTool(
-    'python3',
+    PYTHON3,
     ['tests/probes/in-terminal.py', process.execPath, ...nodeArgsFor('scripts/03-accept.ts', ['--clients', '2'])],
     60_000,
     ROOT,

@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { stretchedByLoad } from '../../scripts/lib/wait.ts';
-import { ENGLISH_LOCALE } from './terminal.ts';
+import { ENGLISH_LOCALE, findPython3 } from './terminal.ts';
 import { ROOT } from './transcript.ts';
 
 /** Most of these files' time is spent waiting on kernel timers or child processes, not on the CPU. */
@@ -72,6 +72,9 @@ for (const [name, value] of Object.entries(ENGLISH_LOCALE)) {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
 }
+
+// Found once for every file that types into a pseudo-terminal (see PYTHON3 in terminal.ts).
+process.env.SOCKET_NOTES_PYTHON3 ||= findPython3();
 
 /** The test files whose process has started and not yet ended. */
 const running = new Set<string>();

@@ -3,7 +3,7 @@
  * learner's terminal runs it: `typed` is typed ahead into the terminal, and what the command writes
  * there comes back. Used by the exercise's and the tour's tests.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { stretchedByLoad } from '../../scripts/lib/wait.ts';
 import { ROOT } from './transcript.ts';
@@ -14,6 +14,27 @@ export const NOT_UNDER_A_RUNNER = { NODE_TEST_CONTEXT: undefined };
 export const ENGLISH_LOCALE = { LANG: 'C.UTF-8', LC_ALL: undefined, LC_MESSAGES: undefined };
 const RUN_TIMEOUT_MS = stretchedByLoad(30_000);
 
+/**
+ * The python3 that runs tests/probes/in-terminal.py. npm test finds it once (run-suite.ts) and
+ * hands it to every test file in SOCKET_NOTES_PYTHON3: where python3 on PATH is a version manager's
+ * shim, such as pyenv's bash script, each call pays for the shim's lookup again (0.42 s of CPU a
+ * call on this machine, against 0.10 s for the interpreter it finds).
+ */
+export const PYTHON3 = process.env.SOCKET_NOTES_PYTHON3 || 'python3';
+
+/** The interpreter that `python3` on PATH runs, by its own account; 'python3' itself when none runs. */
+export function findPython3(): string {
+  try {
+    const found = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+      encoding: 'utf8',
+      timeout: stretchedByLoad(10_000),
+    });
+    return found.trim() || 'python3';
+  } catch {
+    return 'python3'; // none here: the tests that need it say so when they run it
+  }
+}
+
 export function onATerminal(
   script: string,
   args: readonly string[],
@@ -22,7 +43,7 @@ export function onATerminal(
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = execFile(
-      'python3',
+      PYTHON3,
       ['tests/probes/in-terminal.py', process.execPath, ...nodeArgsFor(script, args)],
       { cwd: ROOT, env: { ...process.env, ...NOT_UNDER_A_RUNNER, ...env }, timeout: RUN_TIMEOUT_MS },
       (error, stdout) =>
