@@ -105,7 +105,7 @@ test('npm run fix with no such exercise, no such file, or nothing: one line, exi
   );
 });
 
-test('in Korean: the listing with --lang ko; on a terminal under a Korean locale, the hint and NOTES.ko.md', async () => {
+test('in Korean: the listing (--lang ko); on a terminal under a Korean locale, the hint, NOTES.ko.md', async () => {
   const ko = FIX_TEXT.ko;
   // The listing in this process, as the English one above: two of the quick checks, as shipped.
   const listed = await Promise.all(
