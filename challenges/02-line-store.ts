@@ -6,6 +6,13 @@
  *   Anything else answers `ERROR unknown command`. One store is shared by all clients. Requests
  *   may arrive cut at any byte, and several may come in one write. (This level's checker has no
  *   client that never reads; levels 1, 3 and 4 have one.)
+ * @task-ko 레벨 2 (TCP). 요청은 \n으로 끝나는 한 줄이고 최대 64 KiB다. 요청마다 답이 한 줄씩,
+ *   요청 순서대로 나간다. `SET key value`에는 `OK`로 답한다. key는 한 단어이고 value는 그 줄의
+ *   나머지 전부다. `GET key`에는 `VALUE value`로 답하고, 한 번도 설정되지 않은 key라면 `NONE`으로
+ *   답한다. 그 밖의 요청에는 `ERROR unknown command`로 답한다. 저장소는 하나이고 모든
+ *   클라이언트가 함께 쓴다. 요청은 어느 바이트에서든 잘려 도착할 수 있고, write 한 번에 요청 여러
+ *   개가 올 수도 있다. (이 레벨의 검사기에는 전혀 읽지 않는 클라이언트가 없다. 레벨 1, 3, 4에는
+ *   있다.)
  * @run npm run challenge -- 2
  *   (by hand: PORT=7008 npx tsx challenges/02-line-store.ts, then nc 127.0.0.1 7008)
  */

@@ -5,6 +5,10 @@
  *   payloads arrive cut anywhere, frames arrive coalesced, and a 0-length frame is valid. A
  *   client that sends 64 frames of 1 MiB without reading must not grow the server's memory
  *   without bound.
+ * @task-ko 레벨 3 (TCP). 프레임은 4바이트 빅 엔디언 길이, 그리고 그 길이만큼의 바이트(0~1 MiB)다.
+ *   프레임마다 같은 바이트를 거꾸로 담은 프레임으로 답한다. 헤더와 페이로드는 어디서든 잘려
+ *   도착하고, 프레임 여러 개가 한데 붙어 도착하기도 하며, 길이가 0인 프레임도 올바르다. 1 MiB짜리
+ *   프레임 64개를 보내고 읽지 않는 클라이언트 때문에 서버의 메모리가 끝없이 커져서는 안 된다.
  * @run npm run challenge -- 3
  *   (by hand: PORT=7009 npx tsx challenges/03-reversed-frames.ts)
  */

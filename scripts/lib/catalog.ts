@@ -104,7 +104,7 @@ export function headerTags(source: string): Record<string, string[]> {
   };
   for (const line of header.split('\n')) {
     const text = line.replace(/^\s*\*?\s?/, '').trim();
-    const tagged = /^@(\w+)\s+(.+)$/.exec(text);
+    const tagged = /^@([\w-]+)\s+(.+)$/.exec(text);
     if (tagged) {
       close();
       open = { tag: tagged[1], words: [tagged[2].trim()] };

@@ -9,11 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { headerTags } from '../../scripts/lib/catalog.ts';
 import { type ChallengeIo, challenge, listLevels, loadLevel, renderWire } from '../../scripts/lib/challenge.ts';
 import { HANGUL } from '../../scripts/lib/editions.ts';
 import { CHALLENGE_TEXT, type ChallengeText } from '../../scripts/lib/messages/challenge.ts';
 import { assertAllKorean, assertKorean, KOREAN_LOCALE } from '../lib/korean.ts';
-import { shipped } from '../lib/shipped.ts';
+import { shipped, shippedText } from '../lib/shipped.ts';
 import { linuxOnly } from '../lib/tools.ts';
 import { ROOT, runScript } from '../lib/transcript.ts';
 
@@ -50,10 +51,14 @@ function runnersOwnLines(output: string): Record<string, string> {
   return Object.fromEntries(own.map((line, i) => [`line ${i + 1}`, line]));
 }
 
-test('every level has its title, and every attack its claim and each of its hints, in Korean', async () => {
+test("every level's title and rules (@task-ko), and every attack's claim and hints, in Korean", async () => {
   for (const entry of levels) {
     const { title, attacks } = await loadLevel(entry);
     assertKorean(title.ko, `level ${entry.number}: title`);
+    // The level's rules, in its starter as shipped: English in @task, Korean in @task-ko.
+    const rules = headerTags(await shippedText(entry.starter));
+    assertKorean(rules['task-ko']?.[0] ?? '', `${entry.starter}: @task-ko`);
+    assert.doesNotMatch(rules.task?.[0] ?? '', HANGUL, `${entry.starter}: the English @task`);
     for (const attack of attacks) {
       const where = `level ${entry.number}, ${attack.name}`;
       assertKorean(attack.claim.ko, `${where}: claim`);
