@@ -103,6 +103,12 @@ test('npm run fix with no such exercise, no such file, or nothing: one line, exi
     runFix(['1', 'no-such-copy.ts'], () => {}),
     (error: Error) => error instanceof UsageError && error.message === 'no file no-such-copy.ts',
   );
+  // A flag the runner does not take is named as one, not looked up as an exercise or a file.
+  for (const args of [['--watch'], ['1', '--hint']])
+    await assert.rejects(
+      runFix(args, () => {}),
+      (error: Error) => error instanceof UsageError && error.message === FIX_TEXT.en.badFlag(args.at(-1)!),
+    );
 });
 
 test('in Korean: the listing (--lang ko); on a terminal under a Korean locale, the hint, NOTES.ko.md', async () => {
@@ -169,6 +175,7 @@ test('every check has a Korean title and hint, and every Korean line of the runn
   // A Record over FixText's keys: a message added without a sample here does not compile.
   const said: Record<keyof FixText, string> = {
     usage: ko.usage,
+    badFlag: ko.badFlag('--watch'),
     noExercise: ko.noExercise('99', ['1', '2']),
     noFile: ko.noFile('mine.ts'),
     passes: ko.passes,

@@ -174,11 +174,20 @@ test('the tour runs exactly the command it shows, arguments included', () => {
   assert.equal(handshake.run, 'npx tsx scripts/09-tcp-handshake.ts --capture');
 });
 
-test('the tour names the scripts there are when asked for one that is not', async () => {
+test('the tour names the scripts there are when asked for one that is not, and a flag it does not take', async () => {
   await assert.rejects(
     tour(['99'], {}),
     (error: Error) => error instanceof UsageError && /^no script "99"; there are 01, /.test(error.message),
   );
+  // A flag it does not take: parseArgs' sentence, then the usage; in Korean, as the other runners say it.
+  for (const [lang, line] of [
+    ['en', "Unknown option '--loud'; usage: npm start "],
+    ['ko', "옵션이 잘못되었습니다(Unknown option '--loud'). 사용법: npm start "],
+  ])
+    await assert.rejects(
+      tour(['--lang', lang, '--loud'], {}),
+      (error: Error) => error instanceof UsageError && error.message.startsWith(line),
+    );
 });
 
 test('every script loads as it is on plain Node (type stripping, no loader)', async () => {

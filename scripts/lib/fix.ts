@@ -85,6 +85,8 @@ export async function fix(
     write(`${text.usage}\n`);
     return 0;
   }
+  const flag = rest.find((arg) => arg.startsWith('-'));
+  if (flag !== undefined) throw new UsageError(text.badFlag(flag));
   if (rest.length === 0 || rest.length > 2 || (rest[0] === 'list' && rest.length > 1)) throw new UsageError(text.usage);
   if (rest[0] === 'list') return list(write, exercises, lang);
   const chosen = exercises.find((candidate) => candidate.number === String(Number(rest[0])));

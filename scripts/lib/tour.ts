@@ -77,7 +77,7 @@ export async function tour(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     parsed = parseFlags(rest, { help: { type: 'boolean', short: 'h' } }, true);
   } catch (error) {
-    throw new UsageError(`${text.badArgument((error as Error).message)}; ${text.usage}`);
+    throw new UsageError(text.badArgument((error as Error).message));
   }
   const write = (line: string) => process.stdout.write(line);
   if (parsed.values.help) {

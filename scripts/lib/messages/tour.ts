@@ -52,7 +52,7 @@ export const LOOK_AT: Readonly<Record<Lang, Readonly<Record<string, string>>>> =
 
 export interface TourText {
   usage: string;
-  /** Node's own sentence about an argument it cannot parse, said in this language. */
+  /** Node's own sentence about an argument it cannot parse, said in this language, then the usage. */
   badArgument: (message: string) => string;
   intro: (count: number, basics: number, paced: boolean) => string;
   heading: (entry: Entry) => string;
@@ -72,7 +72,7 @@ const numbers = (entries: readonly Entry[]) => entries.map((entry) => entry.numb
 
 const en: TourText = {
   usage: 'usage: npm start [-- basics | NN ...]   (NN: a script number, such as 03)',
-  badArgument: (message) => message,
+  badArgument: (message) => `${message}; ${en.usage}`,
   intro: (count, basics, paced) =>
     `The tour: ${count} scripts in the notes' order; ${basics} are basics, ${count - basics} go deeper.` +
     (paced ? ' After each one: Enter for the next, q and Enter to stop.' : '') +
@@ -96,7 +96,7 @@ const koTitle = (entry: Entry) => conceptTitle('ko', entry.notes);
 
 const ko: TourText = {
   usage: '사용법: npm start [-- basics | NN ...]   (NN: 스크립트 번호, 예: 03)',
-  badArgument: (message) => `인자를 알아들을 수 없습니다 (${message})`,
+  badArgument: (message) => `옵션이 잘못되었습니다(${message}). ${ko.usage}`,
   intro: (count, basics, paced) =>
     `투어: 스크립트 ${count}개를 노트 순서대로 실행합니다. 기초 ${basics}개, 심화 ${count - basics}개입니다.` +
     (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 입력하고 Enter를 누르면 멈춥니다.' : '') +
