@@ -33,6 +33,7 @@ test('the lookup benchmark finds this process behind the port with all seven con
     `lsof -nP -i :${result.port}`,
     'node EMPTY.ts (an empty file)',
     'tsx EMPTY.ts (an empty file)',
+    `node bench/lean-lookup.ts ${result.port} (the lesson and the lookup alone)`,
   ];
   assert.deepEqual(
     result.lookups.map(({ name }) => name),
@@ -57,7 +58,7 @@ test('the lookup benchmark finds this process behind the port with all seven con
   );
   const verdicts = lines.slice(3 + contenders.length);
   assert.deepEqual(
-    verdicts.map((line) => /^verdict: (.+?) takes \d+\.\d\dx the time of (lsof|ss|node|tsx)\b/.exec(line)?.slice(1)),
+    verdicts.map((line) => /^verdict: (.+?) takes? \d+\.\d\dx the time of (lsof|ss|node|tsx)\b/.exec(line)?.slice(1)),
     [
       ['lookupPort() in this process', 'lsof'],
       ['08 as a process through tsx', 'lsof'],
@@ -66,6 +67,7 @@ test('the lookup benchmark finds this process behind the port with all seven con
       ['08 through node with its compile cache warm', 'lsof'],
       ['08 as a process through plain node', 'node'],
       ['08 as a process through tsx', 'tsx'],
+      ['the lesson and the lookup alone (no command line, no lab)', 'node'],
     ],
   );
 });

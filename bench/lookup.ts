@@ -34,8 +34,9 @@ Usage: npm run bench:lookup -- [--sockets N] [--repeats R] [--json]
 Opens N extra loopback sockets (default 2000) in holder processes, listens on one more port,
 and times R rounds (default 15) of "who holds this port?" asked seven ways: 08's lookupPort()
 in this process; 08 as a whole process through node (with and without NODE_COMPILE_CACHE), tsx
-and npx tsx; ss -Hltnp 'sport = :PORT'; and lsof -nP -i :PORT. Beside them, the floor: node and
-tsx starting an empty .ts file, timed in the same rounds.
+and npx tsx; ss -Hltnp 'sport = :PORT'; and lsof -nP -i :PORT. Beside them, the floors: node and
+tsx starting an empty .ts file, and node loading only 08's lesson and the lookup (no command line,
+no lab: bench/lean-lookup.ts), timed in the same rounds.
 
   --sockets N   extra sockets to open, 0 to 100000 (default 2000)
   --repeats R   rounds to time, 1 to 1000 (default 15)
@@ -43,6 +44,8 @@ tsx starting an empty .ts file, timed in the same rounds.
   --help        show this text`;
 
 const HOLDER = new URL('./socket-holder.ts', import.meta.url);
+/** The lesson and the lookup alone, without 08's command line and lab: see bench/lean-lookup.ts. */
+const LEAN_LOOKUP = 'bench/lean-lookup.ts';
 
 async function startHolders(total: number): Promise<{ holders: NodeChild[]; sockets: number }> {
   const holders: NodeChild[] = [];
@@ -88,7 +91,8 @@ export interface LookupBench {
   repeats: number;
   /**
    * In this order: lookupPort() in this process; 08 as a command through node, node with its compile
-   * cache, tsx and npx tsx; ss; lsof; then the floors, node and tsx starting an empty .ts file.
+   * cache, tsx and npx tsx; ss; lsof; then the floors, node and tsx starting an empty .ts file, and
+   * node loading only the lesson and the lookup (bench/lean-lookup.ts).
    */
   lookups: LookupTiming[];
 }
@@ -138,6 +142,11 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
         floor: true,
       },
       { name: 'tsx EMPTY.ts (an empty file)', ask: () => command(tsx, [empty]), floor: true },
+      {
+        name: `node ${LEAN_LOOKUP} ${port} (the lesson and the lookup alone)`,
+        ask: () =>
+          command(process.execPath, nodeArgsFor(LEAN_LOOKUP, [String(port)]), { NODE_COMPILE_CACHE: undefined }),
+      },
     ];
 
     // A time counts only for a right answer: every one must name this process behind the port (checked after the clock
@@ -171,7 +180,7 @@ export async function benchLookup(socketCount: number, repeats: number): Promise
 export function renderLookupBench(result: LookupBench): Line[] {
   const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
   const width = Math.max(...result.lookups.map(({ name }) => name.length));
-  const [inProcess, byNode, byCachedNode, byTsx, , bySs, byLsof, nodeFloor, tsxFloor] = result.lookups.map(
+  const [inProcess, byNode, byCachedNode, byTsx, , bySs, byLsof, nodeFloor, tsxFloor, leanest] = result.lookups.map(
     (lookup) => lookup.median,
   );
   const times = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`;
@@ -207,6 +216,11 @@ export function renderLookupBench(result: LookupBench): Line[] {
       'verdict',
       `08 as a process through tsx takes ${times(byTsx, tsxFloor)} the time of tsx starting an empty .ts file ` +
         '(target: at most 1.5x)',
+    ],
+    [
+      'verdict',
+      `the lesson and the lookup alone (no command line, no lab) take ${times(leanest, nodeFloor)} the time of ` +
+        'node starting an empty .ts file',
     ],
   ];
 }
