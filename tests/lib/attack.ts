@@ -244,15 +244,18 @@ export class Peer {
   }
 
   /**
-   * Adds `reply` to what this client is due, waits until as many bytes came back (or the server
-   * ended or `ms` passed), and fails with the wire unless they are the bytes due.
+   * Adds `reply` to what this client is due, waits until as many bytes came back (or one that came
+   * back differs from the byte due, or the server ended, or `ms` passed), and fails with the wire
+   * unless they are the bytes due. A wrong answer fails at once, as a wrong answer, not as a wait
+   * for bytes that will never come.
    */
   async expect(reply: Buffer | string, ms: number, what: string): Promise<void> {
     const due = typeof reply === 'string' ? Buffer.from(reply) : reply;
     this.expectedChunks.push(due);
     this.expectedBytes += due.length;
+    const answered = () => this.receivedBytes >= this.expectedBytes || this.ended || this.closed || !this.agreesSoFar();
     try {
-      await this.until(() => this.receivedBytes >= this.expectedBytes || this.ended || this.closed, ms, what);
+      await this.until(answered, ms, what);
     } catch (error) {
       throw new AttackFailure((error as Error).message, this.wire());
     }
@@ -275,26 +278,40 @@ export class Peer {
     throw new AttackFailure(`${what}: ${why}${gone}`, wire);
   }
 
-  /**
-   * Whether exactly the bytes due came back, no more and no fewer. Bytes already found equal are
-   * not compared again (what came back and what is due only grow), and nothing is joined: a client
-   * that is due 64 MiB over many expect()s would otherwise copy it all on each one.
-   */
+  /** Whether exactly the bytes due came back, no more and no fewer. */
   private cameBackAsDue(): boolean {
-    const received = this.received();
-    if (received.length !== this.expectedBytes) return false;
-    let offset = 0;
-    for (const chunk of this.expectedChunks) {
-      const end = offset + chunk.length;
-      if (end > this.matchedBytes) {
-        const from = Math.max(offset, this.matchedBytes);
-        if (!received.subarray(from, end).equals(chunk.subarray(from - offset))) return false;
-      }
-      offset = end;
-    }
-    this.matchedBytes = received.length;
+    return this.receivedBytes === this.expectedBytes && this.agreesSoFar();
+  }
+
+  /**
+   * Whether every byte that came back is the byte due at its place, as far as both go. Bytes
+   * already found equal are not compared again (what came back and what is due only grow), and
+   * only the new ones are joined: this runs on every read, and a client may be due 64 MiB.
+   */
+  private agreesSoFar(): boolean {
+    const to = Math.min(this.receivedBytes, this.expectedBytes);
+    if (to <= this.matchedBytes) return true;
+    const came = Buffer.concat(bytesBetween(this.receivedChunks, this.receivedBytes, this.matchedBytes, to));
+    const due = Buffer.concat(bytesBetween(this.expectedChunks, this.expectedBytes, this.matchedBytes, to));
+    if (!came.equals(due)) return false;
+    this.matchedBytes = to;
     return true;
   }
+}
+
+/**
+ * Bytes `from` to `to` of a stream kept as `chunks` (`total` bytes in all), as pieces of the chunks.
+ * Read from the end: the bytes asked for are the newest, so only the chunks that hold them are visited.
+ */
+function bytesBetween(chunks: readonly Buffer[], total: number, from: number, to: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  let end = total;
+  for (let i = chunks.length - 1; i >= 0 && end > from; i--) {
+    const start = end - chunks[i].length;
+    if (start < to) pieces.unshift(chunks[i].subarray(Math.max(from, start) - start, Math.min(to, end) - start));
+    end = start;
+  }
+  return pieces;
 }
 
 /** A UDP client of the attack: one socket of its own, replies waited for one at a time. */
