@@ -1,10 +1,11 @@
 /**
  * @title Echo (solution)
- * @task Level 1, echo (RFC 862 over TCP). Every byte that arrives goes back unchanged,
- *   binary-safe (all 256 byte values). At least 10 clients are served at once; a client that
- *   sends nothing must not hold up the others. A client may send up to 8 MiB, reading its echo
- *   as it goes at its own pace, then half-close: every byte comes back before the server closes
- *   its side.
+ * @task Level 1, echo (RFC 862 over TCP). Every byte that arrives goes back unchanged, binary-safe
+ *   (all 256 byte values). 10 clients are answered at once while a silent client holds a
+ *   connection. A client that reads its echo at its own pace may send 8 MiB, then half-close: every
+ *   byte comes back, then the server closes its side. A client that sends without ever reading (up
+ *   to 64 MiB) must not grow the server's memory by more than 24 MiB. A client that resets
+ *   mid-request costs the server that connection only.
  * @run npm run challenge -- 1 challenges/solutions/01-echo.ts
  */
 import { type AddressInfo, createServer } from 'node:net';

@@ -1,11 +1,15 @@
 /**
  * @title Line key-value store (solution)
- * @task Level 2 (TCP). A request is a line ending in \n, of up to 64 KiB, and each gets one
- *   answer line, in order. `SET key value` answers `OK`: the key is one word, the value is the
- *   rest of the line. `GET key` answers `VALUE value`, or `NONE` if the key was never set.
- *   Anything else answers `ERROR unknown command`. One store is shared by all clients. Requests
- *   may arrive cut at any byte, and several may come in one write. (This level's checker has no
- *   client that never reads; levels 1, 3 and 4 have one.)
+ * @task Level 2 (TCP). A request is a line ending in \n, of up to 64 KiB, and each gets one answer
+ *   line, in order. `SET key value` answers `OK`: the key is one word, the value is the rest of the
+ *   line. `GET key` answers `VALUE value`, or `NONE` if the key was never set. Anything else
+ *   answers `ERROR unknown command` (commands are upper case: `get` is anything else). One store is
+ *   shared by all clients. Values may hold any UTF-8 text, Hangul too. Requests may arrive cut at
+ *   any byte (inside a character too), and several may come in one write. 10 clients are answered
+ *   at once while a silent client holds a connection. A client that reads at its own pace and
+ *   half-closes gets every answer, then the server closes its side. A client that resets
+ *   mid-request costs that connection only. (This level's checker has no client that never reads;
+ *   levels 1, 3 and 4 have one.)
  * @run npm run challenge -- 2 challenges/solutions/02-line-store.ts
  */
 import { type AddressInfo, createServer } from 'node:net';

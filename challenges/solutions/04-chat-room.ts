@@ -1,13 +1,15 @@
 /**
  * @title Chat room (solution)
- * @task Level 4 (TCP, lines ending in \n). The first line is the client's name: 1 to 16 letters
- *   or digits (any script's letters, Hangul too; counted in characters). Otherwise the answer is
- *   `ERROR bad name` and the server closes. A client that joins receives `* in the room: a, b`
- *   (the others, by join order; with nobody there, `* in the room: ` and the line ends); the
- *   others receive `* NAME joined`. Each later line goes to every other joined client as
- *   `[NAME] text`. When a client leaves, the others receive `* NAME left`. 20 clients at once.
- *   A client that never reads must not stall the others: the server may drop it once it holds
- *   more than 1 MiB for it.
+ * @task Level 4 (TCP, lines ending in \n). The first line is the client's name: 1 to 16 letters or
+ *   digits (any script's letters, Hangul too; counted in characters). Otherwise the answer is
+ *   `ERROR bad name` and the server closes. A client that joins receives `* in the room: a, b` (the
+ *   others, by join order; with nobody there, `* in the room: ` and the line ends); the others
+ *   receive `* NAME joined`. Each later line goes to every other joined client as `[NAME] text`.
+ *   When a client leaves, the others receive `* NAME left`. 20 clients at once. A client that never
+ *   reads must not stall the others, nor grow the server's memory by more than 48 MiB: the server
+ *   may drop it once it holds more than 1 MiB for it. A dropped client has left: its connection is
+ *   closed, and the others receive `* NAME left`. A client that resets mid-line costs that
+ *   connection only.
  * @run npm run challenge -- 4 challenges/solutions/04-chat-room.ts
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
