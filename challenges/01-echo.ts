@@ -26,6 +26,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 const server = createServer((socket) => {
   console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected`);
   // TODO: send every byte that arrives back to this client, unchanged.
+  //       (들어온 바이트를 모두 바꾸지 않고 이 클라이언트에게 돌려준다.)
 });
 
 // listen(): socket() + bind() + listen(), on HOST only.

@@ -32,6 +32,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 /** The answer to one request line, without its \n. */
 function answer(line: string): string {
   // TODO: `SET key value` → OK; `GET key` → VALUE value, or NONE.
+  //       (`SET key value`에는 OK, `GET key`에는 VALUE value나 NONE으로 답한다.)
   console.log(`server: request ${JSON.stringify(line)}`);
   return 'ERROR unknown command';
 }
@@ -39,6 +40,7 @@ function answer(line: string): string {
 const server = createServer((socket) => {
   socket.on('data', (chunk: Buffer) => {
     // TODO: a 'data' chunk is whatever read() returned: part of a line, or several lines.
+    //       ('data' 청크는 read() 한 번이 돌려준 것이다. 줄의 일부일 수도, 여러 줄일 수도 있다.)
     socket.write(`${answer(chunk.toString())}\n`);
   });
 });

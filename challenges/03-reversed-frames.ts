@@ -26,12 +26,14 @@ function answer(payload: Buffer): Buffer {
   const frame = Buffer.alloc(4 + payload.length);
   frame.writeUInt32BE(payload.length, 0);
   // TODO: the payload's bytes, last first.
+  //       (페이로드의 바이트를 마지막 것부터 거꾸로.)
   return frame;
 }
 
 const server = createServer((socket) => {
   socket.on('data', (chunk: Buffer) => {
     // TODO: a chunk is whatever read() returned, not a frame: find the frames in the stream.
+    //       (청크는 프레임이 아니라 read() 한 번이 돌려준 것이다. 스트림에서 프레임을 찾아낸다.)
     console.log(`server: read ${chunk.length} bytes`);
   });
   void answer;

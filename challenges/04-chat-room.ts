@@ -37,9 +37,12 @@ const server = createServer((socket) => {
   socket.on('data', (chunk: Buffer) => {
     // TODO: a 'data' chunk is whatever one read() returned, not a line. The first line is the
     // name; each line after it goes to the others in the room.
+    //       ('data' 청크는 줄이 아니라 read() 한 번이 돌려준 것이다. 첫 줄은 이름이고,
+    //       그 뒤의 줄은 한 줄씩 방의 다른 사람들에게 간다.)
     console.log(`server: read ${JSON.stringify(chunk.toString())}, room of ${room.size}`);
   });
   // TODO: when this client leaves, tell the others.
+  //       (이 클라이언트가 나가면 다른 사람들에게 알린다.)
 });
 
 // listen(): socket() + bind() + listen(), on HOST only.

@@ -26,6 +26,7 @@ const socket = createSocket('udp4');
 socket.on('message', (datagram: Buffer, sender) => {
   console.log(`server: ${datagram.length} bytes from ${sender.address}:${sender.port}`);
   // TODO: a set, or a query answered with one datagram back to its sender.
+  //       (값 넣기이거나, 보낸 쪽에 데이터그램 하나로 답하는 질의다.)
 });
 
 // bind(): the address and port datagrams are sent to.
