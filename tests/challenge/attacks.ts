@@ -115,7 +115,8 @@ async function inOneRead(attack: Attack, peer: Peer, bytes: Buffer): Promise<voi
     untilTrue(() => wanted(readProcessStat(pid)?.state), scaled(REPLY_MS), what, POLL_MS);
   process.kill(pid, 'SIGSTOP');
   try {
-    // T: stopped by the signal; t: the same stop in a process a tracer (strace) is attached to (proc_pid_stat(5)).
+    // T: stopped by the signal; t: the same stop in a process a tracer (strace) is attached to, where a
+    // group-stop is a ptrace-stop (ptrace(2); the letters: proc_pid_stat(5)).
     const stopped = (state: string | undefined) => state === undefined || state === 'T' || state === 't';
     await stateIs(stopped, `pid ${pid} to stop (SIGSTOP)`);
     peer.write(bytes);
