@@ -111,14 +111,24 @@ const hexRow = (bytes: Buffer, offset: number) =>
     offset + i < bytes.length ? bytes[offset + i].toString(16).padStart(2, '0') : '  ',
   ).join(' ');
 
-/** The rows of 8 bytes around the first difference, due and came back side by side, a caret under it. */
+/** A row's bytes as `hexdump -C` shows them beside the hex: printable ASCII as it is, any other byte as a dot. */
+const textRow = (bytes: Buffer, offset: number) =>
+  [...bytes.subarray(offset, offset + ROW)].map((byte) => (byte >= 32 && byte < 127 ? String.fromCharCode(byte) : '.'));
+
+/**
+ * The rows of 8 bytes around the first difference, due and came back side by side, a caret under
+ * it; then each row's text, so that the words in a wire of text and other bytes (Hangul) still read.
+ */
 function hexView(due: Buffer, got: Buffer, at: number, text: ChallengeText): string[] {
   const row = Math.floor(at / ROW) * ROW;
   const width = ROW * 3 - 1;
   const lines = [`${padColumns(text.offset, 10)}${padColumns(text.due, width + 3)}${text.cameBack}`];
   for (let offset = Math.max(0, row - ROW); offset <= row + ROW; offset += ROW) {
     if (offset >= Math.max(due.length, got.length) && offset > row) break;
-    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hexRow(due, offset)}   ${hexRow(got, offset)}`.trimEnd());
+    const words = `${textRow(due, offset).join('').padEnd(ROW)}  ${textRow(got, offset).join('')}`;
+    lines.push(
+      `${offset.toString(16).padStart(8, '0')}  ${hexRow(due, offset)}   ${hexRow(got, offset)}   ${words}`.trimEnd(),
+    );
     if (offset === row)
       lines.push(`${' '.repeat(10 + width + 3 + (at - row) * 3)}^^ ${text.atByte(at, at >= got.length)}`);
   }

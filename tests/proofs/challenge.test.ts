@@ -160,13 +160,16 @@ test('a wire that differs: text escaped with a caret under the first byte that d
   ]);
 });
 
-test('a binary wire is shown in hex, due and came back side by side, with a caret under the byte', () => {
+test('a binary wire is shown in hex, due and came back side by side, a caret under the byte, then as text', () => {
   const due = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 10]);
   const got = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 0xef, 0xbf, 0xbd]);
   const lines = renderWire({ sent: due, expected: due, received: got });
   assert.equal(lines[2], 'offset    due                       came back');
-  assert.equal(lines[3], '00000000  00 01 02 03 04 05 06 07   00 01 02 03 04 05 06 07');
-  assert.equal(lines[4], '00000008  08 ff 0a                  08 ef bf bd');
+  assert.equal(lines[3], '00000000  00 01 02 03 04 05 06 07   00 01 02 03 04 05 06 07   ........  ........');
+  assert.equal(lines[4], '00000008  08 ff 0a                  08 ef bf bd               ...       ....');
+  // Printable ASCII reads as itself beside the hex, as in hexdump -C: the words of a text with Hangul in it.
+  const words = renderWire({ sent: due, expected: Buffer.from('OK\n한'), received: Buffer.from('ERROR\n') });
+  assert.equal(words[3], '00000000  4f 4b 0a ed 95 9c         45 52 52 4f 52 0a         OK....    ERROR.');
   assert.equal(lines[5].indexOf('^^'), lines[4].lastIndexOf('ef'));
 });
 
