@@ -2,14 +2,18 @@
  * @title Chat room (solution)
  * @task Level 4 (TCP, lines ending in \n). The first line is the client's name: 1 to 16 letters or
  *   digits (any script's letters, Hangul too; counted in characters). Otherwise the answer is
- *   `ERROR bad name` and the server closes. A client that joins receives `* in the room: a, b` (the
+ *   `ERROR bad name` and the server closes. A client joins when its name arrives; until then it is
+ *   not in the room and receives nothing. A client that joins receives `* in the room: a, b` (the
  *   others, by join order; with nobody there, `* in the room: ` and the line ends); the others
- *   receive `* NAME joined`. Each later line goes to every other joined client as `[NAME] text`.
- *   When a client leaves, the others receive `* NAME left`. 20 clients at once. A client that never
- *   reads must not stall the others, nor grow the server's memory by more than 48 MiB: the server
- *   may drop it once it holds more than 1 MiB for it. A dropped client has left: its connection is
- *   closed, and the others receive `* NAME left`. A client that resets mid-line costs that
- *   connection only.
+ *   receive `* NAME joined`. Each later line goes, in order, to every other joined client as
+ *   `[NAME] text`. Lines may arrive cut at any byte (inside a character too), several may come in
+ *   one write (the name among them), and a line has no length limit (the checker sends lines of
+ *   256 KiB). A client leaves when its connection ends, however it ends (a FIN, a reset, or a
+ *   drop): the server closes that connection and, if the client had joined, the others receive
+ *   `* NAME left`; a line it had not finished goes to nobody. 20 clients at once. A client that
+ *   never reads must not stall the others, nor grow the server's memory by more than 48 MiB: the
+ *   server may drop it once it holds more than 1 MiB for it. A client that resets costs the server
+ *   that connection only.
  * @run npm run challenge -- 4 challenges/solutions/04-chat-room.ts
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';

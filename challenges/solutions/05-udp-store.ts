@@ -3,9 +3,9 @@
  * @task Level 5 (UDP). A datagram containing `=` sets the key (everything before the first `=`) to
  *   the value (everything after that first `=`, later `=` signs included: `k=a=b` sets k to `a=b`).
  *   A datagram without `=` is a query, answered to its sender with one datagram `key=value`, with
- *   an empty value for an unknown key. The key `version` answers `version=` followed by any
- *   non-empty text, and cannot be set. Datagrams are up to 1,000 bytes. No connection, no reply to
- *   a set.
+ *   an empty value for an unknown key. The key `version` answers `version=` followed by a non-empty
+ *   text of the server's choosing, the same every time, and cannot be set. Datagrams are up to
+ *   1,000 bytes. No connection, no reply to a set.
  * @run npm run challenge -- 5 challenges/solutions/05-udp-store.ts
  */
 import { createSocket } from 'node:dgram';
