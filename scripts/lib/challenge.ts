@@ -9,6 +9,7 @@
  * words (messages/challenge.ts) and each attack's claim and hints are Korean; what a failed step
  * saw (its sentence, the bytes, the kernel's rows) stays English, as the labs' transcripts do.
  */
+import { copyFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { join } from 'node:path';
@@ -207,7 +208,11 @@ const processIo: ChallengeIo = {
   cwd: process.env.INIT_CWD ?? process.cwd(),
 };
 
-const progressKey = (entry: ChallengeEntry) => `challenge-${entry.number}`;
+/**
+ * A level's record in the progress file, for this checkout only: the file is one per account, and a
+ * second clone (or another learner on the same account) starts with its own hints and failures.
+ */
+const progressKey = (entry: ChallengeEntry) => `challenge-${entry.number} ${resolve(ROOT)}`;
 
 /** Checks `file` against the level once, printing each step as it ends; true when every attack passed. */
 async function checkOnce(
@@ -259,7 +264,7 @@ async function checkOnce(
   return true;
 }
 
-/** The next hint for the attack the level's last run failed. */
+/** The next hint for the attack the level's last run failed; once all are given, all of them again. */
 async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Promise<number> {
   const { say, lang } = io;
   const path = progressPath(io.env);
@@ -269,6 +274,8 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Prom
   if (!attack) throw new UsageError(say.hintsAfterFailure(entry.number));
   const given = (record.hints ?? []).filter((seen) => seen.startsWith(`${attack.name}#`)).length;
   if (given >= attack.hints.length) {
+    for (const [i, each] of attack.hints.entries())
+      io.write(`${say.hint(i + 1, attack.hints.length, attack.name, each[lang])}\n`);
     io.write(`${say.noMoreHints(attack.name, readingPointer(lang, attack.notes ?? level.notes[0]), entry.number)}\n`);
     return 0;
   }
@@ -281,10 +288,17 @@ async function hint(entry: ChallengeEntry, level: ChallengeLevel, io: Run): Prom
   return 0;
 }
 
-/** `git checkout HEAD` of the starter: the learner's changes to it since the last commit are gone, staged or not. */
+/**
+ * `git checkout HEAD` of the starter: the learner's changes to it since the last commit, staged or
+ * not, leave the starter, and are kept first in a copy beside it that the message names.
+ */
 async function reset(entry: ChallengeEntry, { say, write, env }: Run): Promise<number> {
   const git = await findTool('git');
   if (!git) throw new Error(say.noGit);
+  // git diff --quiet exits 1 when the file differs from the last commit.
+  const changed = (await runTool(git, ['diff', '--quiet', 'HEAD', '--', entry.starter], 10_000, ROOT)).code === 1;
+  const kept = changed ? `${entry.starter}.${new Date().toISOString().replaceAll(':', '-')}.bak` : undefined;
+  if (kept) await copyFile(join(ROOT, entry.starter), join(ROOT, kept));
   // From the last commit, not the index (git checkout -- FILE): a starter the learner staged with git add
   // would come back as they staged it.
   const run = await runTool(git, ['checkout', 'HEAD', '--', entry.starter], 10_000, ROOT);
@@ -293,7 +307,7 @@ async function reset(entry: ChallengeEntry, { say, write, env }: Run): Promise<n
   await updateProgress(progressPath(env), (progress) => {
     delete progress[progressKey(entry)];
   });
-  write(`${say.restored(entry.starter)}\n`);
+  write(`${say.restored(entry.starter, kept)}\n`);
   return 0;
 }
 

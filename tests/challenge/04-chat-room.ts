@@ -605,7 +605,7 @@ export const LEVEL = defineLevel({
           'for each of them, and one more, still join',
         ko:
           `서버가 끊어 낸 클라이언트는 디스크립터를 돌려준다: 연결 ${FREE_DESCRIPTORS}개만 들어갈 한도 아래에서, ` +
-          `읽지 않는 클라이언트 ${SINKS}개를 끊어 낸 뒤에도 그 수만큼의 새 클라이언트와 하나 더가 여전히 들어온다`,
+          `읽지 않는 클라이언트 ${SINKS}개를 끊어 낸 뒤에도 끊어 낸 수보다 하나 많은 새 클라이언트가 여전히 들어온다`,
       },
       hints: [
         {

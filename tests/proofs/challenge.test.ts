@@ -9,7 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -250,6 +250,12 @@ describe('npm run challenge', { concurrency: true }, () => {
     assert.match(first.stdout, /^hint 1 of 2 for binary: /);
     const second = await runScript('scripts/lib/challenge.ts', ['1', '--hint'], { env });
     assert.match(second.stdout, /^hint 2 of 2 for binary: /);
+    // Past the last, every hint again, and where to read: a hint once given is never lost.
+    const allAgain = await runScript('scripts/lib/challenge.ts', ['1', '--hint'], { env });
+    assert.deepEqual(
+      allAgain.stdout.split('\n').map((line) => /^(hint \d of 2|those are all the hints) for binary/.exec(line)?.[1]),
+      ['hint 1 of 2', 'hint 2 of 2', 'those are all the hints', undefined],
+    );
   });
 
   test('an attack whose tool is missing: the level says it cannot check here, and which package brings the tool', {
@@ -303,16 +309,29 @@ describe('npm run challenge', { concurrency: true }, () => {
     // Progress of its own, with hints given on level 5 and a level 1 passed: only level 5's goes.
     const progress = join(clone, 'progress.json');
     const level1 = { passed: ['challenges/01-echo.ts'] };
-    await writeFile(progress, JSON.stringify({ 'challenge-5': { hints: ['version#1'] }, 'challenge-1': level1 }));
+    // Records are per checkout: the clone's keys name the clone.
+    const key = (number: string) => `challenge-${number} ${clone}`;
+    const elsewhere = { [`challenge-5 ${resolve(ROOT)}`]: { hints: ['version#1'] } };
+    await writeFile(
+      progress,
+      JSON.stringify({ [key('5')]: { hints: ['version#1'] }, [key('1')]: level1, ...elsewhere }),
+    );
     const reset = await promisify(execFile)(process.execPath, ['scripts/lib/challenge.ts', '5', '--reset'], {
       cwd: clone,
       env: { ...process.env, INIT_CWD: clone, SOCKET_NOTES_PROGRESS: progress },
     });
-    assert.equal(reset.stdout, `restored ${starter} as last committed; its hints start over\n`);
+    const kept = /; your version is kept in (challenges\/05-udp-store\.ts\.[\dT-]+\.\d+Z\.bak)\n$/.exec(
+      reset.stdout,
+    )?.[1];
+    assert.equal(
+      reset.stdout,
+      `restored ${starter} as last committed; its hints start over; your version is kept in ${kept}\n`,
+    );
+    assert.equal(readFileSync(join(clone, kept!), 'utf8'), "// a learner's server, half written\n", 'the attempt kept');
     assert.deepEqual(
       JSON.parse(readFileSync(progress, 'utf8')),
-      { 'challenge-1': level1 },
-      "level 5's hints start over",
+      { [key('1')]: level1, ...elsewhere },
+      "level 5's hints start over in this checkout only",
     );
     assert.equal(readFileSync(join(clone, starter), 'utf8'), await shippedText(starter), 'as committed');
   });

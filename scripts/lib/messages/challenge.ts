@@ -47,7 +47,8 @@ export interface ChallengeText {
   noMoreHints: (attack: string, pointer: string, number: string) => string;
   noGit: string;
   checkoutFailed: (starter: string, why: string) => string;
-  restored: (starter: string) => string;
+  /** `kept`: the copy of the learner's version, when it differed from the last commit. */
+  restored: (starter: string, kept?: string) => string;
   watching: (file: string) => string;
   /** A level's verdict in the listing. */
   passes: string;
@@ -90,10 +91,12 @@ const en: ChallengeText = {
     `every attack passed. The reference solution: npm run challenge -- ${number} --solution (${solution})`,
   hint: (given, total, attack, hint) => `hint ${given} of ${total} for ${attack}: ${hint}`,
   noMoreHints: (attack, pointer, number) =>
-    `no more hints for ${attack}: read ${pointer}, or see a solution: npm run challenge -- ${number} --solution`,
+    `those are all the hints for ${attack}: read ${pointer}, ` +
+    `or see a solution: npm run challenge -- ${number} --solution`,
   noGit: 'git is not installed, and the starter is restored from git',
   checkoutFailed: (starter, why) => `git checkout -- ${starter} failed: ${why}`,
-  restored: (starter) => `restored ${starter} as last committed; its hints start over`,
+  restored: (starter, kept) =>
+    `restored ${starter} as last committed; its hints start over${kept ? `; your version is kept in ${kept}` : ''}`,
   watching: (file) => `watching ${file}: every save runs the check again (Ctrl-C to stop)`,
   passes: 'passes',
   fails: (attack) => `fails ${attack}`,
@@ -136,10 +139,12 @@ const ko: ChallengeText = {
     `모든 공격을 통과했습니다. 참고 풀이: npm run challenge -- ${number} --solution (${solution})`,
   hint: (given, total, attack, hint) => `${attack}에 대한 힌트 ${total}개 중 ${given}번째: ${hint}`,
   noMoreHints: (attack, pointer, number) =>
-    `${attack}에 대한 힌트는 더 없습니다. 읽을 곳: ${pointer}. 풀이 보기: npm run challenge -- ${number} --solution`,
+    `${attack}에 대한 힌트는 이것이 전부입니다. 읽을 곳: ${pointer}. 풀이 보기: npm run challenge -- ${number} --solution`,
   noGit: 'git이 설치되어 있지 않습니다. 시작 파일은 git에서 되살립니다',
   checkoutFailed: (starter, why) => `git checkout -- ${starter} 실패: ${why}`,
-  restored: (starter) => `${starter}: 마지막으로 커밋된 상태로 되돌렸습니다. 힌트도 처음부터 다시 나옵니다`,
+  restored: (starter, kept) =>
+    `${starter}: 마지막으로 커밋된 상태로 되돌렸습니다. 힌트도 처음부터 다시 나옵니다` +
+    (kept ? `. 고치던 파일은 ${kept}에 남겨 두었습니다` : ''),
   watching: (file) => `${file} 지켜보는 중: 저장할 때마다 다시 검사합니다(멈추려면 Ctrl-C)`,
   passes: '통과',
   fails: (attack) => `${attack}에서 실패`,
