@@ -174,6 +174,7 @@ export function resetMidRequest(partial: (random: Random) => Buffer, next: (rand
 
 /** Whether the server has read every byte `peer` sent (see untilServerRead). */
 async function serverHasRead(attack: Attack, peer: Peer): Promise<boolean> {
+  attack.assertServerRuns();
   // Bytes still queued in this process have not reached the kernel yet: no need to read the table.
   if (peer.socket.writableLength > 0) return false;
   const { ours, theirs } = await rowsOf(attack, peer);

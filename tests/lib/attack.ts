@@ -166,6 +166,9 @@ async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Serve
   }
 }
 
+/** How a step that finds the server gone fails: runAttack adds what the server printed. */
+const SERVER_EXITED = 'the server exited';
+
 /** A TCP client of the attack: keeps every byte it sent and received, and what it was due. */
 export class Peer {
   readonly socket = new Socket();
@@ -422,9 +425,17 @@ export class Attack {
     return peer;
   }
 
+  /**
+   * Fails the step at once when the server has exited: a wait on what it does would only time out.
+   * What it printed is added once its output has closed (runAttack).
+   */
+  assertServerRuns(): void {
+    if (!isRunning(this.server.pid)) throw new AttackFailure(SERVER_EXITED);
+  }
+
   /** Whether the server's main thread waits in epoll_wait: it has done all it will until the kernel has news. */
   serverWaits(): boolean {
-    if (!isRunning(this.server.pid)) throw new AttackFailure(`the server exited: ${tail(this.server.program)}`);
+    this.assertServerRuns();
     return sleepingIn(this.server.pid) === 'do_epoll_wait';
   }
 
@@ -566,9 +577,19 @@ async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, see
     return { failure: undefined, settled: await attack.closeAndSettle() };
   } catch (error) {
     const failure = error instanceof AttackFailure ? error : new AttackFailure(String((error as Error).message));
+    let what = failure.message;
+    // A server that crashed is the news, whatever the step was waiting for when it noticed.
+    if (!isRunning(server.pid)) {
+      await server.program.exit(scaled(1000)); // all it printed is read once its output has closed
+      const said = tail(server.program);
+      what =
+        what === SERVER_EXITED
+          ? `${what}: ${said}`
+          : `${SERVER_EXITED} during this step: ${said}; the step saw: ${what}`;
+    }
     const kernel = await kernelView(attack, level.protocol);
     attack.close();
-    return { failure: { what: failure.message, wire: failure.wire, kernel, printed: tail(server.program, 4) } };
+    return { failure: { what, wire: failure.wire, kernel, printed: tail(server.program, 4) } };
   }
 }
 

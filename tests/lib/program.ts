@@ -177,7 +177,8 @@ const NOTHING_PRINTED: InEach<string> = { en: '(it printed nothing)', ko: '(프�
 
 /**
  * What a program printed, for a verdict: the error it died of where there is one (the first line
- * of a stack trace), else its last lines, as the learner would see them in the terminal.
+ * of a stack trace, with Node's note that no 'error' listener took it, and the first place in the
+ * learner's own file the trace names), else its last lines, as the learner would see them.
  */
 export function tail(program: RunningProgram, lines = 3): string {
   return lastWords(program, lines) ?? NOTHING_PRINTED.en;
@@ -197,6 +198,15 @@ export const crashed = (program: RunningProgram): boolean => /^Node\.js v\d+\.\d
 
 function lastWords(program: RunningProgram, lines: number): string | undefined {
   const text = program.transcript().trim();
-  const died = /^(?:\w*Error|Error)\b.*$/m.exec(text)?.[0];
-  return died ?? (text === '' ? undefined : text.split('\n').slice(-lines).join(' | '));
+  const died = /^(?:\w*Error|Error)\b.*$/m.exec(text);
+  if (!died) return text === '' ? undefined : text.split('\n').slice(-lines).join(' | ');
+  // Node writes "throw er; // Unhandled 'error' event" above an error event nobody listened for.
+  const unhandled = text.slice(0, died.index).includes("Unhandled 'error' event") ? "unhandled 'error' event: " : '';
+  // A frame outside Node's own code ("at … (file:///…/03-reversed-frames.ts:20:31)"), as file:line:column.
+  const frames = text
+    .slice(died.index)
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line) && !line.includes('node:'));
+  const place = frames[0] ? /([^/(\s]+:\d+:\d+)\)?$/.exec(frames[0])?.[1] : undefined;
+  return `${unhandled}${died[0]}${place ? ` (at ${place})` : ''}`;
 }
