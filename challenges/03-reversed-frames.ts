@@ -36,6 +36,8 @@ const server = createServer((socket) => {
     //       (청크는 프레임이 아니라 read() 한 번이 돌려준 것이다. 스트림에서 프레임을 찾아낸다.)
     console.log(`server: read ${chunk.length} bytes`);
   });
+  // answer() is yours to call once a whole frame is in; until then `void` marks it as used.
+  //       (프레임 하나가 다 오면 answer()를 부르세요. 그때까지는 `void`가 쓰인 것으로 표시해 둡니다.)
   void answer;
 });
 
