@@ -76,11 +76,19 @@ class Room {
     this.members.push(member);
   }
 
-  /** Every reader but `except` expects `lines`; the promises of their waits. */
+  /**
+   * Every reader but `except` expects `lines`; the promises of their waits. A reader's failure shows
+   * what `except`, the one who spoke, sent: the bytes the server had to relay.
+   */
   heard(lines: string | string[], except?: Member): Promise<void>[] {
     const due = [lines].flat().map(line).join('');
     return this.readers(except).map((other) =>
-      other.peer.expect(due, scaled(REPLY_MS), `${other.name} to hear ${JSON.stringify(due.split('\n')[0])}`),
+      other.peer
+        .expect(due, scaled(REPLY_MS), `${other.name} to hear ${JSON.stringify(due.split('\n')[0])}`)
+        .catch((error: unknown) => {
+          if (!(except && error instanceof AttackFailure && error.wire)) throw error;
+          throw new AttackFailure(error.message, { ...error.wire, sent: except.peer.wire().sent });
+        }),
     );
   }
 
