@@ -283,10 +283,12 @@ export function neverReads(make: (random: Random) => { part: Buffer; times: numb
       const peer = await attack.connect('a client that never reads');
       peer.socket.pause();
       const { part, times } = make(attack.random);
-      // Stopped: it waits with bytes it does not read. Or it took everything we sent.
+      // Stopped: it waits with bytes it does not read. Or it took everything we sent. Or it dropped
+      // this client (the rules allow it): its end of the connection is no longer ESTABLISHED.
       const stoppedOrTookAll = async () => {
         if (!attack.serverWaits()) return false;
         const { ours, theirs } = await rowsOf(attack, peer);
+        if (peer.closed || theirs?.state !== 'ESTABLISHED') return true;
         const tookAll = peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
         return ((theirs?.rxQueue ?? 0) > 0 || tookAll) && attack.serverWaits();
       };
@@ -294,7 +296,7 @@ export function neverReads(make: (random: Random) => { part: Buffer; times: numb
         untilTrue(
           stoppedOrTookAll,
           scaled(BULK_MS),
-          'the server to stop reading, or to take everything',
+          'the server to stop reading, to take everything, or to drop this client',
           POLL_MS,
         ).catch((error: Error) => {
           throw new AttackFailure(error.message);
