@@ -144,8 +144,11 @@ export function renderWire(wire: Wire, lang: Lang = 'en'): string[] {
   const sent = isText(wire.sent)
     ? `"${escaped(sentHead)}"${sentHead.length < wire.sent.length ? '…' : ''}`
     : `${hexRow(wire.sent, 0)}${wire.sent.length > ROW ? ' …' : ''}`;
+  const sentLine = `${padColumns(text.sent, LABEL)}${text.bytes(wire.sent.length)}: ${sent}`;
+  // Nothing was due yet (the step was waiting on the server, not for a reply): what was sent says it all.
+  if (wire.expected.length === 0 && wire.received.length === 0) return [sentLine];
   return [
-    `${padColumns(text.sent, LABEL)}${text.bytes(wire.sent.length)}: ${sent}`,
+    sentLine,
     `${''.padEnd(LABEL)}${text.dueAndCameBack(wire.expected.length, wire.received.length)}`,
     ...(isText(wire.expected) && isText(wire.received)
       ? textView(wire.expected, wire.received, at, text)

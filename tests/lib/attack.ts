@@ -166,6 +166,9 @@ async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Serve
   }
 }
 
+/** How long a failed step waits for a server whose sockets just closed to be seen as exited. */
+const EXIT_NOTICE_MS = 200;
+
 /** How a step that finds the server gone fails: runAttack adds what the server printed. */
 const SERVER_EXITED = 'the server exited';
 
@@ -578,9 +581,11 @@ async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, see
   } catch (error) {
     const failure = error instanceof AttackFailure ? error : new AttackFailure(String((error as Error).message));
     let what = failure.message;
-    // A server that crashed is the news, whatever the step was waiting for when it noticed.
-    if (!isRunning(server.pid)) {
-      await server.program.exit(scaled(1000)); // all it printed is read once its output has closed
+    // A server that crashed is the news, whatever the step was waiting for when it noticed. Its
+    // sockets close as it dies, so a step may see them close a moment before the process is gone.
+    const exit = await server.program.exit(scaled(isRunning(server.pid) ? EXIT_NOTICE_MS : 1000));
+    if (exit) {
+      // All it printed has been read: exit() waits for its output to close.
       const said = tail(server.program);
       what =
         what === SERVER_EXITED
