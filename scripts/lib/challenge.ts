@@ -300,7 +300,11 @@ async function reset(entry: ChallengeEntry, { say, write, env }: Run): Promise<n
   if (!git) throw new Error(say.noGit);
   // git diff --quiet exits 1 when the file differs from the last commit.
   const changed = (await runTool(git, ['diff', '--quiet', 'HEAD', '--', entry.starter], 10_000, ROOT)).code === 1;
-  const kept = changed ? `${entry.starter}.${new Date().toISOString().replaceAll(':', '-')}.bak` : undefined;
+  // A starter the learner deleted has nothing to keep.
+  const kept =
+    changed && existsSync(join(ROOT, entry.starter))
+      ? `${entry.starter}.${new Date().toISOString().replaceAll(':', '-')}.bak`
+      : undefined;
   if (kept) await copyFile(join(ROOT, entry.starter), join(ROOT, kept));
   // From the last commit, not the index (git checkout -- FILE): a starter the learner staged with git add
   // would come back as they staged it.

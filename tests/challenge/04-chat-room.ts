@@ -564,11 +564,11 @@ export const LEVEL = defineLevel({
         {
           en:
             'neither wait for that client nor keep everything for it: past 1 MiB queued (socket.writableLength), ' +
-            "destroy() its socket, and the room hears it leave: a destroyed socket gets 'close', never 'end'",
+            "destroy() its socket, and the room hears it leave: a socket you destroy gets 'close' and no further 'end'",
           ko:
             '그 클라이언트를 기다리지도, 그 클라이언트 몫을 전부 쌓아 두지도 마세요. 큐에 쌓인 것이 1 MiB를 ' +
             '넘으면(socket.writableLength) 그 소켓을 destroy()하고, 방에는 그 클라이언트가 나갔다고 알립니다. ' +
-            "destroy()한 소켓에는 'close'만 오고 'end'는 오지 않습니다.",
+            "destroy()한 소켓에는 'close'가 오고, 그 뒤로 'end'는 오지 않습니다.",
         },
       ],
       async run(attack) {
