@@ -366,6 +366,7 @@ async function watchAndCheck(file: string, check: () => Promise<boolean>, io: Ru
 /** Every level checked on the learner's file, side by side, one a line, and the next to try. */
 async function list(levels: readonly ChallengeEntry[], io: Run): Promise<number> {
   const { say, lang } = io;
+  io.write(`${say.listing}\n`);
   const loaded = await Promise.all(levels.map(loadLevel));
   const seed = Math.max(0, readKnobs(SEED_KNOB, io.env).SEED);
   const reports = await Promise.all(loaded.map((level, i) => level.check(resolve(ROOT, levels[i].starter), { seed })));

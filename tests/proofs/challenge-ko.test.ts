@@ -108,6 +108,7 @@ test("each of the runner's Korean messages is Korean; a wire's Korean labels lin
     passes: ko.passes,
     fails: ko.fails('binary'),
     cannotCheckHere: ko.cannotCheckHere,
+    listing: ko.listing,
     later: ko.later,
     notBuiltYet: ko.notBuiltYet,
     next: ko.next('2'),

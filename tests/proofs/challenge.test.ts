@@ -281,6 +281,7 @@ describe('npm run challenge', { concurrency: true }, () => {
     const starter = await shipped(levels[0].starter);
     assert.equal(await challenge(['list'], io, [{ ...levels[0], starter }]), 0);
     // The title is the header of the file on disk, which a learner may have rewritten.
+    assert.match(text, /^checking your file for each level \(a few seconds\)…\n1 {2}Echo/, 'said first');
     assert.match(text, /^1 {2}Echo[^:\n]*: fails binary {2}\(\S*01-echo\.ts\)$/m);
     assert.match(text, /^6 {2}Reliable transfer over UDP, across lesson 15's lossy link: not built yet$/m);
     assert.match(text, /^Next: npm run challenge -- 1$/m);

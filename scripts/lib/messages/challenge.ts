@@ -55,6 +55,8 @@ export interface ChallengeText {
   fails: (attack: string) => string;
   cannotCheckHere: string;
   /** The level the ladder names but does not have yet, and the word for it. */
+  /** Said before `list` runs every level's check, which takes seconds. */
+  listing: string;
   later: string;
   notBuiltYet: string;
   next: (number: string) => string;
@@ -101,6 +103,7 @@ const en: ChallengeText = {
   passes: 'passes',
   fails: (attack) => `fails ${attack}`,
   cannotCheckHere: 'cannot check here',
+  listing: 'checking your file for each level (a few seconds)…',
   later: "Reliable transfer over UDP, across lesson 15's lossy link",
   notBuiltYet: 'not built yet',
   next: (number) => `Next: npm run challenge -- ${number}`,
@@ -149,6 +152,7 @@ const ko: ChallengeText = {
   passes: '통과',
   fails: (attack) => `${attack}에서 실패`,
   cannotCheckHere: '여기서는 검사할 수 없음',
+  listing: '레벨마다 내 파일을 검사하는 중입니다(몇 초 걸립니다)…',
   later: '손실이 있는 링크(15-lossy-link) 위에서 UDP로 하는 신뢰성 있는 전송',
   notBuiltYet: '아직 만들어지지 않음',
   next: (number) => `다음 레벨: npm run challenge -- ${number}`,
