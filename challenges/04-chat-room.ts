@@ -11,9 +11,9 @@
  *   256 KiB). A client leaves when its connection ends, however it ends (a FIN, a reset, or a
  *   drop): the server closes that connection and, if the client had joined, the others receive
  *   `* NAME left`; a line it had not finished goes to nobody. 20 clients at once. A client that
- *   never reads must not stall the others, nor grow the server's memory by more than 48 MiB: the
- *   server may drop it once it holds more than 1 MiB for it. A client that resets costs the server
- *   that connection only.
+ *   never reads must not stall the others, nor grow the server's peak memory (VmHWM) by more than
+ *   48 MiB: the server may drop it once it holds more than 1 MiB for it. A client that resets costs
+ *   the server that connection only.
  * @task-ko 레벨 4 (TCP, \n으로 끝나는 줄). 첫 줄은 클라이언트의 이름이다. 글자나 숫자
  *   1~16자이고(어느 문자 체계의 글자든 되며 한글도 된다. 문자 수로 센다), 그렇지 않으면
  *   `ERROR bad name`으로 답하고 서버가 연결을 닫는다. 클라이언트는 이름이 도착할 때 방에
@@ -26,9 +26,9 @@
  *   클라이언트는 연결이 어떻게 끝나든(FIN, 리셋(RST), 끊어 내기) 나간 것이다. 서버는 그 연결을
  *   닫고, 방에 들어와 있던 클라이언트라면 남은 사람들이 `* NAME left`를 받는다. 끝나지 않은 줄은
  *   아무에게도 가지 않는다. 클라이언트 20개가 한꺼번에 접속한다. 전혀 읽지 않는 클라이언트 때문에
- *   다른 클라이언트가 멈춰서도, 서버의 메모리가 48 MiB보다 더 늘어서도 안 된다. 서버가 그
- *   클라이언트 몫으로 1 MiB 넘게 들고 있게 되면 그 클라이언트를 끊어 내도 된다. 리셋한 클라이언트
- *   때문에 서버가 잃는 것은 그 연결 하나뿐이다.
+ *   다른 클라이언트가 멈춰서도, 서버의 최대 메모리(VmHWM)가 48 MiB보다 더 늘어서도 안 된다.
+ *   서버가 그 클라이언트 몫으로 1 MiB 넘게 들고 있게 되면 그 클라이언트를 끊어 내도 된다. 리셋한
+ *   클라이언트 때문에 서버가 잃는 것은 그 연결 하나뿐이다.
  * @run npm run challenge -- 4
  *   (by hand: PORT=7010 npx tsx challenges/04-chat-room.ts, then nc 127.0.0.1 7010 in two shells)
  */

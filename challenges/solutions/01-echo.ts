@@ -4,8 +4,9 @@
  *   (all 256 byte values). 10 clients are answered at once while a silent client holds a
  *   connection. A client that reads its echo at its own pace may send 8 MiB, then half-close: every
  *   byte comes back, then the server closes its side. A client that sends without ever reading (up
- *   to 64 MiB) must not grow the server's memory by more than 24 MiB; the server may drop it. A
- *   client that resets mid-request costs the server that connection only.
+ *   to 64 MiB) must not grow the server's peak memory (VmHWM, garbage not yet collected included)
+ *   by more than 24 MiB; the server may drop it. A client that resets mid-request costs the server
+ *   that connection only.
  * @run npm run challenge -- 1 challenges/solutions/01-echo.ts
  */
 import { type AddressInfo, createServer } from 'node:net';

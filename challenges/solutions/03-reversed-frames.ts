@@ -3,9 +3,10 @@
  * @task Level 3 (TCP). A frame is a 4-byte big-endian length, then that many bytes (0 to 1 MiB).
  *   Each frame is answered, in order, with a frame holding the same bytes in reverse order. Headers
  *   and payloads arrive cut anywhere, frames arrive coalesced, and a 0-length frame is valid. A
- *   client that sends 64 frames of 1 MiB without reading must not grow the server's memory by more
- *   than 48 MiB; the server may drop it. 10 clients are answered at once while a silent client
- *   holds a connection. A client that resets mid-frame costs that connection only.
+ *   client that sends 64 frames of 1 MiB without reading must not grow the server's peak memory
+ *   (VmHWM, garbage not yet collected included) by more than 48 MiB; the server may drop it. 10
+ *   clients are answered at once while a silent client holds a connection. A client that resets
+ *   mid-frame costs that connection only.
  * @run npm run challenge -- 3 challenges/solutions/03-reversed-frames.ts
  */
 import { type AddressInfo, createServer } from 'node:net';

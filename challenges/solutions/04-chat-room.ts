@@ -11,9 +11,9 @@
  *   256 KiB). A client leaves when its connection ends, however it ends (a FIN, a reset, or a
  *   drop): the server closes that connection and, if the client had joined, the others receive
  *   `* NAME left`; a line it had not finished goes to nobody. 20 clients at once. A client that
- *   never reads must not stall the others, nor grow the server's memory by more than 48 MiB: the
- *   server may drop it once it holds more than 1 MiB for it. A client that resets costs the server
- *   that connection only.
+ *   never reads must not stall the others, nor grow the server's peak memory (VmHWM) by more than
+ *   48 MiB: the server may drop it once it holds more than 1 MiB for it. A client that resets costs
+ *   the server that connection only.
  * @run npm run challenge -- 4 challenges/solutions/04-chat-room.ts
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
