@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { headerTags, learnerFile, ROOT } from './catalog.ts';
-import { isMain, runMain, UsageError } from './cli.ts';
+import { isMain, parseFlags, runMain, UsageError } from './cli.ts';
 import { readingPointer } from './editions.ts';
 import type { FixCheck, Verdict } from './fix-check.ts';
 import { type Lang, takeLanguage } from './lang.ts';
@@ -79,14 +79,19 @@ export async function fix(
   exercises = listFixes(),
   cwd = process.env.INIT_CWD ?? process.cwd(),
 ): Promise<number> {
-  const { lang, rest } = takeLanguage(args);
+  const { lang, rest: argv } = takeLanguage(args);
   const text = FIX_TEXT[lang];
-  if (rest.length === 1 && ['--help', '-h'].includes(rest[0])) {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv, { help: { type: 'boolean', short: 'h' } }, true);
+  } catch (error) {
+    throw new UsageError(text.badFlags((error as Error).message));
+  }
+  if (parsed.values.help) {
     write(`${text.usage}\n`);
     return 0;
   }
-  const flag = rest.find((arg) => arg.startsWith('-'));
-  if (flag !== undefined) throw new UsageError(text.badFlag(flag));
+  const rest = parsed.positionals;
   if (rest.length === 0 || rest.length > 2 || (rest[0] === 'list' && rest.length > 1)) throw new UsageError(text.usage);
   if (rest[0] === 'list') return list(write, exercises, lang);
   const chosen = exercises.find((candidate) => candidate.number === String(Number(rest[0])));

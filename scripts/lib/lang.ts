@@ -8,6 +8,15 @@ export const LANGUAGES = ['en', 'ko'] as const;
 export type Lang = (typeof LANGUAGES)[number];
 
 /**
+ * A flag a runner does not take, said the same way by every runner: parseArgs' own sentence (English,
+ * as Node wrote it), then the runner's usage line.
+ */
+export const BAD_FLAGS: Readonly<Record<Lang, (problem: string, usage: string) => string>> = {
+  en: (problem, usage) => `${problem}; ${usage}`,
+  ko: (problem, usage) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
+};
+
+/**
  * The locale's language, as POSIX picks the one for messages: LC_ALL, else LC_MESSAGES, else LANG,
  * the first that is set and not empty (locale(7)).
  */

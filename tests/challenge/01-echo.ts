@@ -5,7 +5,7 @@
  */
 import { defineLevel, MIB } from '../lib/attack.ts';
 import { type Exchange, halfCloseSlowReader, manyAtOnce, neverReads, REPLY_MS, resetMidRequest } from './attacks.ts';
-import { END_OR_DESTROY_HINT, RESET_HINTS } from './hints.ts';
+import { END_OR_DESTROY_HINT, IN_TURN_HINTS, RESET_HINTS } from './hints.ts';
 import { scaled } from '../lib/attack.ts';
 
 /** The 8 MiB go out in writes of 1 MiB, each once the server has read the one before. */
@@ -53,20 +53,7 @@ export const LEVEL = defineLevel({
     },
     {
       ...manyAtOnce((random) => echoOf(random.text(1024))),
-      hints: [
-        {
-          en: 'does anything in your server wait for one client to finish before it answers another?',
-          ko: '서버의 어딘가가 한 클라이언트가 끝나기를 기다린 뒤에야 다른 클라이언트에게 답하고 있지 않나요?',
-        },
-        {
-          en:
-            "each client gets its own socket and its own 'data' events; a server that serves clients in turn is held " +
-            'up by the first one that sends nothing',
-          ko:
-            "클라이언트마다 자기 소켓과 자기 'data' 이벤트가 있습니다. 클라이언트를 차례로 하나씩 처리하는 서버는 " +
-            '아무것도 보내지 않는 첫 클라이언트에게 붙잡힙니다.',
-        },
-      ],
+      hints: IN_TURN_HINTS,
     },
     {
       ...halfCloseSlowReader((random) => {

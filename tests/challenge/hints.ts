@@ -27,8 +27,12 @@ export const IN_TURN_HINTS: InEach<string>[] = [
     ko: '서버의 어딘가가 한 클라이언트가 끝나기를 기다린 뒤에야 다른 클라이언트에게 답하고 있지 않나요?',
   },
   {
-    en: "each client gets its own socket and its own 'data' events; never serve clients in turn",
-    ko: "클라이언트마다 자기 소켓과 자기 'data' 이벤트가 있습니다. 클라이언트를 차례로 하나씩 처리하지 마세요.",
+    en:
+      "each client gets its own socket and its own 'data' events; a server that serves clients in turn is held " +
+      'up by the first one that sends nothing',
+    ko:
+      "클라이언트마다 자기 소켓과 자기 'data' 이벤트가 있습니다. 클라이언트를 차례로 하나씩 처리하는 서버는 " +
+      '아무것도 보내지 않는 첫 클라이언트에게 붙잡힙니다.',
   },
 ];
 
@@ -55,12 +59,12 @@ export const CUT_LINE_HINTS: InEach<string>[] = [
   },
   {
     en:
-      'keep what follows the last \\n for the next read, and answer only lines that have ended. Decode with ' +
+      'keep what follows the last \\n for the next read, and act only on lines that have ended. Decode with ' +
       "setEncoding('utf8'), which keeps a UTF-8 character cut between two reads whole: toString() on each read " +
       'turns each piece of a Hangul letter (three bytes, one per read) into its own U+FFFD, which goes back out ' +
       'as ef bf bd',
     ko:
-      '마지막 \\n 뒤에 온 것은 다음 읽기를 위해 남겨 두고, 끝난 줄에만 답하세요. 디코딩은 ' +
+      '마지막 \\n 뒤에 온 것은 다음 읽기를 위해 남겨 두고, 끝난 줄만 처리하세요. 디코딩은 ' +
       "setEncoding('utf8')로 하세요. setEncoding은 두 번의 읽기에 나뉘어 온 UTF-8 문자를 온전한 한 글자로 이어 " +
       '줍니다. 읽을 때마다 toString()을 부르면 한글 한 글자(3바이트)의 조각 하나하나가 각각 U+FFFD로 바뀌고, ' +
       '돌려보낼 때 ef bf bd가 됩니다.',

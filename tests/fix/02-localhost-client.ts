@@ -10,7 +10,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { LOCALHOST_IPV6_FIRST, ownHostsFile, refusal } from '../../scripts/lib/hosts-file.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { notInstalled, START_MS, startProgram, tailInEach } from '../lib/program.ts';
+import { missingTool, START_MS, startProgram, tailInEach } from '../lib/program.ts';
 
 const RUN_MS = START_MS;
 const GREETING = 'hello from 127.0.0.1';
@@ -50,7 +50,7 @@ export const CHECK = defineCheck({
   notes: '#21-bind-gives-a-socket-its-address-02-bind',
   async check(file) {
     const hosts = await ownHostsFile(LOCALHOST_IPV6_FIRST);
-    if (!hosts) return notInstalled('unshare', 'util-linux');
+    if (!hosts) return missingTool('unshare');
     const servers: Server[] = [];
     try {
       servers.push(await greeter('127.0.0.1', 0, GREETING));

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { defineCheck } from '../../scripts/lib/fix-check.ts';
 import { findTool } from '../../scripts/lib/tools.ts';
 import { onceWithin } from '../../scripts/lib/wait.ts';
-import { failed, listeningPort, notInstalled, readLines, startProgram, tailInEach, STEP_MS } from '../lib/program.ts';
+import { failed, listeningPort, missingTool, readLines, startProgram, tailInEach, STEP_MS } from '../lib/program.ts';
 
 /** Node takes some 25 descriptors for itself; this leaves the server about twenty for clients. */
 const DESCRIPTOR_LIMIT = 48;
@@ -35,7 +35,7 @@ export const CHECK = defineCheck({
   notes: '#41-the-3-way-handshake-and-a-connections-states-09-tcp-handshake',
   async check(file) {
     const prlimit = await findTool('prlimit');
-    if (!prlimit) return notInstalled('prlimit', 'util-linux');
+    if (!prlimit) return missingTool('prlimit');
     const program = startProgram(file, [], [prlimit, `--nofile=${DESCRIPTOR_LIMIT}:${DESCRIPTOR_LIMIT}`]);
     try {
       const port = await listeningPort(program);

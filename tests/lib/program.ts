@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { nodeArgsFor } from '../../scripts/lib/child.ts';
 import { type InEach, same } from '../../scripts/lib/questions.ts';
 import { stretchedByLoad, TimedOut, within } from '../../scripts/lib/wait.ts';
+import { notInstalled, packageOf } from './tools.ts';
 
 /** Lines of a stream, one at a time, each wait bounded; undefined once the stream has ended. */
 export interface LineReader {
@@ -55,11 +56,6 @@ export interface RunningProgram {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `file` with this Node and `args`, behind `wrapper` when given (a command that runs the
- * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`), with `env` added to this
- * process's environment (a challenge's PORT and HOST).
- */
 /** The programs started here that have not ended yet. */
 const unended = new Set<ChildProcess>();
 // A process of ours that ends takes its programs with it: one that crashes (npm run challenge -- 4 | head,
@@ -68,6 +64,11 @@ process.on('exit', () => {
   for (const child of unended) child.kill('SIGKILL');
 });
 
+/**
+ * Starts `file` with this Node and `args`, behind `wrapper` when given (a command that runs the
+ * rest of its arguments: `prlimit --nofile=64:64`, `unshare --mount …`), with `env` added to this
+ * process's environment (a challenge's PORT and HOST).
+ */
 export function startProgram(
   file: string,
   args: readonly string[] = [],
@@ -139,11 +140,11 @@ export async function waited<T>(what: InEach<string>, wait: (what: string) => Pr
   }
 }
 
-/** Why a check cannot run here: `tool` is missing; `packages` would bring it (Debian's names). */
-export const notInstalled = (tool: string, packages: string): { cannotCheck: InEach<string> } => ({
+/** Why a check cannot run here, in each language: `tool` is missing (tests/lib/tools.ts names its package). */
+export const missingTool = (tool: string): { cannotCheck: InEach<string> } => ({
   cannotCheck: {
-    en: `${tool} is not installed (apt-get install ${packages})`,
-    ko: `${tool} 명령이 설치되어 있지 않습니다 (apt-get install ${packages})`,
+    en: notInstalled(tool),
+    ko: `${tool} 명령이 설치되어 있지 않습니다 (apt-get install ${packageOf(tool)})`,
   },
 });
 

@@ -25,9 +25,11 @@ const PACKAGE_OF: Record<string, string> = {
   prlimit: 'util-linux',
 };
 
+/** The Debian package that brings a tool. */
+export const packageOf = (name: string): string => PACKAGE_OF[name] ?? name;
+
 /** Why a tool cannot serve here: "prlimit is not installed (apt-get install util-linux)". */
-export const notInstalled = (name: string): string =>
-  `${name} is not installed (apt-get install ${PACKAGE_OF[name] ?? name})`;
+export const notInstalled = (name: string): string => `${name} is not installed (apt-get install ${packageOf(name)})`;
 
 /** The tool's path, or undefined after skipping the test (or failing it under REQUIRE_TOOLS=1). */
 export async function toolOrSkip(t: TestContext, name: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@
  * what a failed step saw (its sentence, the bytes, the kernel's rows) stays English, as the labs'
  * transcripts do.
  */
-import type { Lang } from '../lang.ts';
+import { BAD_FLAGS, type Lang } from '../lang.ts';
 
 const COMMANDS =
   'npm run challenge -- list | N [FILE] [--watch] [--attack NAME] | N --hint | N --solution | N --reset [--lang en|ko]';
@@ -54,9 +54,9 @@ export interface ChallengeText {
   passes: string;
   fails: (attack: string) => string;
   cannotCheckHere: string;
-  /** The level the ladder names but does not have yet, and the word for it. */
   /** Said before `list` runs every level's check, which takes seconds. */
   listing: string;
+  /** The level the ladder names but does not have yet, and the word for it. */
   later: string;
   notBuiltYet: string;
   next: (number: string) => string;
@@ -65,7 +65,7 @@ export interface ChallengeText {
 
 const en: ChallengeText = {
   usage: `usage: ${COMMANDS}`,
-  badFlags: (problem) => `${problem}; usage: ${COMMANDS}`,
+  badFlags: (problem) => BAD_FLAGS.en(problem, en.usage),
   noLevel: (given, numbers) => `no challenge level "${given}"; there are ${numbers.join(', ')} (${COMMANDS})`,
   actionAlone: (action, number) =>
     `--${action} goes alone with a level number: npm run challenge -- ${number} --${action}`,
@@ -96,7 +96,7 @@ const en: ChallengeText = {
     `those are all the hints for ${attack}: read ${pointer}, ` +
     `or see a solution: npm run challenge -- ${number} --solution`,
   noGit: 'git is not installed, and the starter is restored from git',
-  checkoutFailed: (starter, why) => `git checkout -- ${starter} failed: ${why}`,
+  checkoutFailed: (starter, why) => `git checkout HEAD -- ${starter} failed: ${why}`,
   restored: (starter, kept) =>
     `restored ${starter} as last committed; its hints start over${kept ? `; your version is kept in ${kept}` : ''}`,
   watching: (file) => `watching ${file}: every save runs the check again (Ctrl-C to stop)`,
@@ -112,7 +112,7 @@ const en: ChallengeText = {
 
 const ko: ChallengeText = {
   usage: `사용법: ${COMMANDS}`,
-  badFlags: (problem) => `옵션이 잘못되었습니다(${problem}). 사용법: ${COMMANDS}`,
+  badFlags: (problem) => BAD_FLAGS.ko(problem, ko.usage),
   noLevel: (given, numbers) =>
     `"${given}": 그런 도전 과제 레벨은 없습니다. 있는 레벨: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
   actionAlone: (action, number) =>
@@ -144,7 +144,7 @@ const ko: ChallengeText = {
   noMoreHints: (attack, pointer, number) =>
     `${attack}에 대한 힌트는 이것이 전부입니다. 읽을 곳: ${pointer}. 풀이 보기: npm run challenge -- ${number} --solution`,
   noGit: 'git이 설치되어 있지 않습니다. 시작 파일은 git에서 되살립니다',
-  checkoutFailed: (starter, why) => `git checkout -- ${starter} 실패: ${why}`,
+  checkoutFailed: (starter, why) => `git checkout HEAD -- ${starter} 실패: ${why}`,
   restored: (starter, kept) =>
     `${starter}: 마지막으로 커밋된 상태로 되돌렸습니다. 힌트도 처음부터 다시 나옵니다` +
     (kept ? `. 고치던 파일은 ${kept}에 남겨 두었습니다` : ''),

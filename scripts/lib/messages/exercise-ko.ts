@@ -6,11 +6,12 @@
 import type { Entry } from '../catalog.ts';
 import type { KnobSet } from '../cli.ts';
 import type { ClaimCounts, ExerciseText } from './exercise.ts';
+import { BAD_FLAGS } from '../lang.ts';
 import { LEVEL_WORDS } from './levels.ts';
 
 export const exerciseTextKo: ExerciseText = {
   usage: '사용법: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
-  badFlags: (problem: string, usage: string) => `옵션이 잘못되었습니다(${problem}). ${usage}`,
+  badFlags: BAD_FLAGS.ko,
   nameOne: '개념은 하나만 고르세요. 예: npm run exercise -- 04',
   noConcept: (name: string, numbers: readonly string[]) =>
     `"${name}"라는 개념은 없습니다. 있는 번호: ${numbers.join(', ')}`,

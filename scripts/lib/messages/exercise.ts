@@ -5,6 +5,7 @@
  */
 import { type Entry, noScript } from '../catalog.ts';
 import type { KnobSet } from '../cli.ts';
+import { BAD_FLAGS } from '../lang.ts';
 import { LEVEL_WORDS } from './levels.ts';
 
 /** The count of a test run's claims, as node:test's summary gives it. */
@@ -19,7 +20,7 @@ export interface ClaimCounts {
 
 export const exerciseText = {
   usage: 'usage: npm run exercise [-- NN [--answers 4,b,?] [--no-claims] [--verbose] | -- interview] [--lang en|ko]',
-  badFlags: (problem: string, usage: string) => `${problem}; ${usage}`,
+  badFlags: BAD_FLAGS.en,
   nameOne: 'name one concept, e.g. npm run exercise -- 04',
   noConcept: noScript,
   badKnob: (problem: string) => problem,

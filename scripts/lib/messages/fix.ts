@@ -4,14 +4,14 @@
  * check's title, hint and verdict (what it saw, or why it cannot check) are given per language by
  * the check itself (scripts/lib/fix-check.ts).
  */
-import type { Lang } from '../lang.ts';
+import { BAD_FLAGS, type Lang } from '../lang.ts';
 
 const COMMANDS = 'npm run fix -- list | npm run fix -- N [FILE]';
 
 export interface FixText {
   usage: string;
-  /** An argument that looks like a flag: the runner takes none but --help and --lang. */
-  badFlag: (given: string) => string;
+  /** `problem` is parseArgs' own sentence about a flag the runner does not take (all but --help and --lang). */
+  badFlags: (problem: string) => string;
   noExercise: (given: string, numbers: readonly string[]) => string;
   noFile: (given: string) => string;
   /** A verdict in a word: the listing shows it alone, a single run before what the check saw. */
@@ -29,7 +29,7 @@ export interface FixText {
 
 const en: FixText = {
   usage: `usage: ${COMMANDS}`,
-  badFlag: (given) => `Unknown option '${given}'; usage: ${COMMANDS}`,
+  badFlags: (problem) => BAD_FLAGS.en(problem, en.usage),
   noExercise: (given, numbers) => `no fix exercise "${given}"; there are ${numbers.join(', ')} (${COMMANDS})`,
   noFile: (given) => `no file ${given}`,
   passes: 'passes',
@@ -44,7 +44,7 @@ const en: FixText = {
 
 const ko: FixText = {
   usage: `사용법: ${COMMANDS}`,
-  badFlag: (given) => `옵션이 잘못되었습니다(Unknown option '${given}'). 사용법: ${COMMANDS}`,
+  badFlags: (problem) => BAD_FLAGS.ko(problem, ko.usage),
   noExercise: (given, numbers) =>
     `"${given}": 그런 버그 고치기 문제는 없습니다. 있는 번호: ${numbers.join(', ')} (사용법: ${COMMANDS})`,
   noFile: (given) => `그런 파일이 없습니다: ${given}`,

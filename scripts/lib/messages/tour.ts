@@ -5,7 +5,7 @@
  */
 import { type Entry, noScript } from '../catalog.ts';
 import { conceptTitle } from '../editions.ts';
-import type { Lang } from '../lang.ts';
+import { BAD_FLAGS, type Lang } from '../lang.ts';
 import { LEVEL_WORDS } from './levels.ts';
 
 /** One line per concept and language: what to look at in its output, in plain words. */
@@ -72,7 +72,7 @@ const numbers = (entries: readonly Entry[]) => entries.map((entry) => entry.numb
 
 const en: TourText = {
   usage: 'usage: npm start [-- basics | NN ...]   (NN: a script number, such as 03)',
-  badArgument: (message) => `${message}; ${en.usage}`,
+  badArgument: (message) => BAD_FLAGS.en(message, en.usage),
   intro: (count, basics, paced) =>
     `The tour: ${count} scripts in the notes' order; ${basics} are basics, ${count - basics} go deeper.` +
     (paced ? ' After each one: Enter for the next, q and Enter to stop.' : '') +
@@ -96,7 +96,7 @@ const koTitle = (entry: Entry) => conceptTitle('ko', entry.notes);
 
 const ko: TourText = {
   usage: '사용법: npm start [-- basics | NN ...]   (NN: 스크립트 번호, 예: 03)',
-  badArgument: (message) => `옵션이 잘못되었습니다(${message}). ${ko.usage}`,
+  badArgument: (message) => BAD_FLAGS.ko(message, ko.usage),
   intro: (count, basics, paced) =>
     `투어: 스크립트 ${count}개를 노트 순서대로 실행합니다. 기초 ${basics}개, 심화 ${count - basics}개입니다.` +
     (paced ? ' 하나가 끝날 때마다 Enter를 누르면 다음으로 가고, q를 입력하고 Enter를 누르면 멈춥니다.' : '') +
