@@ -11,8 +11,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { headerTags, learnerFile, ROOT } from './catalog.ts';
 import type { ChallengeLevel, Report, Step, Wire } from './challenge-check.ts';

@@ -178,7 +178,7 @@ async function serverHasRead(attack: Attack, peer: Peer): Promise<boolean> {
   // Bytes still queued in this process have not reached the kernel yet: no need to read the table.
   if (peer.socket.writableLength > 0) return false;
   const { ours, theirs } = await rowsOf(attack, peer);
-  return peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
+  return ours?.txQueue === 0 && theirs?.rxQueue === 0;
 }
 
 /** How much a slow reader reads each time the server is stalled on it. */
@@ -289,8 +289,8 @@ export function neverReads(make: (random: Random) => { part: Buffer; times: numb
         if (!attack.serverWaits()) return false;
         const { ours, theirs } = await rowsOf(attack, peer);
         if (peer.closed || theirs?.state !== 'ESTABLISHED') return true;
-        const tookAll = peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs?.rxQueue === 0;
-        return ((theirs?.rxQueue ?? 0) > 0 || tookAll) && attack.serverWaits();
+        const tookAll = peer.socket.writableLength === 0 && ours?.txQueue === 0 && theirs.rxQueue === 0;
+        return (theirs.rxQueue > 0 || tookAll) && attack.serverWaits();
       };
       const settle = () =>
         untilTrue(

@@ -168,6 +168,8 @@ async function startServer(file: string, protocol: 'tcp' | 'udp'): Promise<Serve
 
 /** How long a failed step waits for a server whose sockets just closed to be seen as exited. */
 const EXIT_NOTICE_MS = 200;
+/** How long it waits for an exited server's output to close, so that all it printed is read. */
+const EXITED_MS = 1000;
 
 /** How a step that finds the server gone fails: runAttack adds what the server printed. */
 const SERVER_EXITED = 'the server exited';
@@ -582,8 +584,11 @@ async function runAttack(server: Server, level: LevelSpec, spec: AttackSpec, see
     const failure = error instanceof AttackFailure ? error : new AttackFailure(String((error as Error).message));
     let what = failure.message;
     // A server that crashed is the news, whatever the step was waiting for when it noticed. Its
-    // sockets close as it dies, so a step may see them close a moment before the process is gone.
-    const exit = await server.program.exit(scaled(isRunning(server.pid) ? EXIT_NOTICE_MS : 1000));
+    // sockets close as it dies, so a step that saw one close may see it a moment before the process
+    // is gone: only then is a running server given that moment.
+    const sawAClose = attack.peers.some((peer) => peer.ended || peer.closed);
+    const exitWithin = !isRunning(server.pid) ? EXITED_MS : sawAClose ? EXIT_NOTICE_MS : 0;
+    const exit = await server.program.exit(scaled(exitWithin));
     if (exit) {
       // All it printed has been read: exit() waits for its output to close.
       const said = tail(server.program);

@@ -66,6 +66,7 @@ test("every level's title and rules (@task-ko), and every attack's claim and hin
       attack.hints.forEach((hint, i) => {
         assertKorean(hint.ko, `${where}: hint ${i + 1}`);
         assert.notEqual(hint.ko, hint.en, `${where}: hint ${i + 1} is not translated`);
+        assert.doesNotMatch(hint.en, HANGUL, `${where}: the English hint ${i + 1}`);
       });
     }
   }

@@ -145,6 +145,19 @@ describe(`every attack proven (SEED=${SEED})`, { concurrency: PROOFS_AT_ONCE, sk
   }
 });
 
+test('a server that crashes is named first: what it died of, then what the step saw', {
+  skip: linuxOnly,
+}, async (t) => {
+  const level = await loadLevel(levels[0]);
+  const file = 'tests/challenge/wrong/01-no-error-listener.ts';
+  const report = await level.check(file, { seed: SEED, only: 'reset-mid-request' });
+  if (!checked(t, report)) return;
+  assert.match(
+    report.steps[0]?.failure?.what ?? '',
+    /^the server exited during this step: unhandled 'error' event: Error: read ECONNRESET; the step saw: \S/,
+  );
+});
+
 test('a wire that differs: text escaped with a caret under the first byte that differs', () => {
   const lines = renderWire({
     sent: Buffer.from('GET a\n'),
@@ -181,6 +194,7 @@ describe('npm run challenge', { concurrency: true }, () => {
     const server = join(folder, 'mine.ts');
     await writeFile(server, readFileSync(join(ROOT, 'challenges/solutions/01-echo.ts')));
     const runner = spawn(process.execPath, ['scripts/lib/challenge.ts', '1', server], { cwd: ROOT });
+    t.after(() => runner.kill('SIGKILL')); // ended already when the test passes
     const lines = createInterface({ input: runner.stdout });
     // Like head -2: read two lines (the header, the first step), then stop reading.
     let read = 0;

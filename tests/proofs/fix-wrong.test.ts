@@ -30,8 +30,9 @@ const AT_LEAST = 3;
 const CHECKS_AT_ONCE = 4;
 /**
  * Checks of one exercise run at once, within those four: fix 3's each move 128 MiB through this
- * process. With all four of them free to run together (and fix.test.ts's two), one sender did not
- * fill the kernel queues within check 3's 20 s, under a load average of 31.
+ * process. With all four of them free to run together (and, then, fix.test.ts's two beside them), one
+ * sender did not fill the kernel queues within check 3's 20 s (now stretched by load), under a load
+ * average of 31.
  */
 const SAME_EXERCISE_AT_ONCE = 2;
 
